@@ -1,0 +1,2 @@
+// The hashing core's public API (design.md) lands here.
+export {};
