@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import type { GlacierClient } from '@aws-sdk/client-glacier';
+import { ChecksumNotPrecomputedError } from './errors.js';
+
+/**
+ * The AWS SDK's Glacier plugin (addChecksumHeadersMiddleware) calls the client's
+ * `bodyChecksumGenerator` for EVERY request with a body and, by default, hashes the whole body on
+ * the calling thread (both SHA-256 and the tree hash, even when `checksum` is given), and refuses
+ * non-file streams. The uploader hashes parts in its HashPool, so it registers each body object
+ * with its checksums here, and the generator below just hands them back: the SDK hashes nothing.
+ * Because the generator returns x-amz-content-sha256, SigV4 signing uses it as the payload hash too.
+ */
+export type ChecksumPair = readonly [sha256: string, treeHash: string];
+type BodyChecksumGenerator = (request: { body?: unknown }, options: unknown) => Promise<[string, string]>;
+
+const precomputed = new WeakMap<object, ChecksumPair>();
+
+/** Remembers the checksums of a request body (a Uint8Array or a stream) until it is collected. */
+export function registerChecksums(body: object, sha256: string, treeHash: string): void {
+  precomputed.set(body, [sha256, treeHash]);
+}
+
+export function forgetChecksums(body: object): void {
+  precomputed.delete(body);
+}
+
+/** Small non-archive bodies (e.g. InitiateJob's JSON) are hashed here; archive data never is. */
+const MAX_SMALL_BODY = 64 * 1024;
+
+function lookup(body: unknown): ChecksumPair | undefined {
+  return body !== null && typeof body === 'object' ? precomputed.get(body) : undefined;
+}
+
+function smallJsonBody(body: unknown): [string, string] | undefined {
+  if (typeof body === 'string' && body.length <= MAX_SMALL_BODY) {
+    // At most 1 MiB: the tree hash is the linear SHA-256.
+    const hex = createHash('sha256').update(body, 'utf8').digest('hex');
+    return [hex, hex];
+  }
+  return undefined;
+}
+
+function describeBody(body: unknown): string {
+  if (body === null || body === undefined) return String(body);
+  if (typeof body === 'string') return `a string of ${body.length} characters`;
+  if (ArrayBuffer.isView(body)) return `${body.constructor.name} of ${body.byteLength} bytes`;
+  return `a ${(body as object).constructor?.name ?? typeof body}`;
+}
+
+/**
+ * A bodyChecksumGenerator that only hands back precomputed checksums and fails loudly (with
+ * ChecksumNotPrecomputedError) for any binary body it was not told about. Short JSON string bodies
+ * of other operations (InitiateJob, SetVaultNotifications, ...) are hashed with node:crypto.
+ */
+export const precomputedChecksumGenerator: BodyChecksumGenerator = async (request) => {
+  const body = request.body;
+  const pair = lookup(body);
+  if (pair) return [pair[0], pair[1]];
+  const small = smallJsonBody(body);
+  if (small) return small;
+  throw new ChecksumNotPrecomputedError(describeBody(body));
+};
+
+const INSTALLED = Symbol.for('glacier-multipart.precomputedChecksums');
+
+/**
+ * Makes a client (for instance one the caller built) serve registered bodies from the registry.
+ * Bodies it was not told about go to the client's previous generator, so the caller's own use of
+ * the client keeps working. The SDK middleware reads `config.bodyChecksumGenerator` at call time.
+ */
+export function installChecksumGenerator(client: GlacierClient): void {
+  const config = client.config as unknown as { bodyChecksumGenerator: BodyChecksumGenerator; [INSTALLED]?: true };
+  if (config[INSTALLED] || config.bodyChecksumGenerator === precomputedChecksumGenerator) return;
+  const previous = config.bodyChecksumGenerator;
+  config.bodyChecksumGenerator = async (request, options) => {
+    const pair = lookup(request.body);
+    if (pair) return [pair[0], pair[1]];
+    return previous(request, options);
+  };
+  config[INSTALLED] = true;
+}

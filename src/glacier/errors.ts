@@ -1,0 +1,174 @@
+import { GlacierMultipartError } from '../errors.js';
+
+/**
+ * Errors of the uploader layer. Every message names what was wrong and what to do about it.
+ * Errors the service or the network raised are kept as `cause`.
+ */
+
+/** A part size that Glacier would refuse (it must be 1 MiB x 2^n, at most 4 GiB). */
+export class InvalidPartSizeError extends GlacierMultipartError {
+  readonly partSize: unknown;
+  constructor(partSize: unknown, detail?: string) {
+    super('INVALID_PART_SIZE',
+      `Invalid part size ${JSON.stringify(partSize)}${detail ? ` (${detail})` : ''}: Glacier accepts 1 MiB x 2^n ` +
+      `between 1048576 (1 MiB) and 4294967296 (4 GiB) bytes, e.g. 8388608 (8 MiB); or pass 'auto'.`);
+    this.partSize = partSize;
+  }
+}
+
+/** An archive description Glacier would refuse (at most 1,024 characters, ASCII 0x20-0x7E). */
+export class InvalidDescriptionError extends GlacierMultipartError {
+  constructor(detail: string) {
+    super('INVALID_DESCRIPTION',
+      `Invalid archive description: ${detail}. Glacier accepts at most 1,024 printable ASCII characters ` +
+      `(0x20-0x7E); remove or replace the others (real Glacier answers them with a misleading signature error).`);
+  }
+}
+
+/** Any other option that is missing, of the wrong type or out of range. */
+export class InvalidUploadOptionError extends GlacierMultipartError {
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super('INVALID_OPTION', message);
+    this.option = option;
+  }
+}
+
+/** The archive cannot fit in Glacier's 10,000 parts at this part size. */
+export class TooManyPartsError extends GlacierMultipartError {
+  readonly partSize: number;
+  readonly archiveSize: number | undefined;
+  constructor(partSize: number, archiveSize: number | undefined, message?: string) {
+    super('TOO_MANY_PARTS', message ??
+      `An archive of ${archiveSize} bytes needs more than 10,000 parts of ${partSize} bytes: pass a larger ` +
+      `partSize (or 'auto'); an archive can be at most 10,000 x 4 GiB.`);
+    this.partSize = partSize;
+    this.archiveSize = archiveSize;
+  }
+}
+
+/** Glacier cannot store an empty archive through a multipart upload. */
+export class EmptyArchiveError extends GlacierMultipartError {
+  constructor(what: string) {
+    super('EMPTY_ARCHIVE', `${what} is empty: a Glacier archive needs at least one byte. Check the source.`);
+  }
+}
+
+/** Glacier's tree hash of what it received (a part, or the whole archive) differs from ours. */
+export class ChecksumMismatchError extends GlacierMultipartError {
+  readonly expected: string;
+  readonly actual: string;
+  readonly partIndex: number | undefined;
+  constructor(what: string, expected: string, actual: string, partIndex?: number) {
+    super('CHECKSUM_MISMATCH',
+      `${what}: Glacier computed tree hash ${actual} but we computed ${expected}. The data was corrupted ` +
+      `in transit or changed while uploading; upload it again.`);
+    this.expected = expected;
+    this.actual = actual;
+    this.partIndex = partIndex;
+  }
+}
+
+/** The upload id is unknown to Glacier: expired (24 h without activity), aborted, completed or mistyped. */
+export class UploadNotFoundError extends GlacierMultipartError {
+  readonly uploadId: string;
+  readonly vaultName: string;
+  constructor(vaultName: string, uploadId: string, options?: { cause?: unknown; journal?: string }) {
+    super('UPLOAD_NOT_FOUND',
+      `Multipart upload ${uploadId} does not exist in vault "${vaultName}" (expired after 24 h without ` +
+      `activity, aborted, already completed, or a wrong id/vault). It cannot be resumed: start over ` +
+      `without uploadId${options?.journal ? ` and delete the journal ${options.journal}` : ''}.`,
+      { cause: options?.cause });
+    this.uploadId = uploadId;
+    this.vaultName = vaultName;
+  }
+}
+
+/** The vault does not exist in this account and region. */
+export class VaultNotFoundError extends GlacierMultipartError {
+  readonly vaultName: string;
+  constructor(vaultName: string, options?: { cause?: unknown }) {
+    super('VAULT_NOT_FOUND',
+      `Vault "${vaultName}" does not exist for this account and region: create it first ` +
+      `(glacier-multipart vault create ${vaultName}) or check the region and account id.`, options);
+    this.vaultName = vaultName;
+  }
+}
+
+/** The upload to resume does not match what is being uploaded now (part size, vault, file). */
+export class ResumeMismatchError extends GlacierMultipartError {
+  constructor(message: string) {
+    super('RESUME_MISMATCH', message);
+  }
+}
+
+/** The journal file cannot be read or belongs to something else. */
+export class JournalError extends GlacierMultipartError {
+  readonly journal: string;
+  constructor(journal: string, message: string, options?: { cause?: unknown }) {
+    super('INVALID_JOURNAL', message, options);
+    this.journal = journal;
+  }
+}
+
+/** The source file's size or modification time changed during (or since the start of) the upload. */
+export class SourceChangedError extends GlacierMultipartError {
+  readonly path: string;
+  constructor(path: string, detail: string) {
+    super('SOURCE_CHANGED',
+      `${path} changed while it was being uploaded (${detail}): the archive would not match any version ` +
+      `of the file. Upload a file that nobody writes to (e.g. a copy or a snapshot).`);
+    this.path = path;
+  }
+}
+
+/** complete() found gaps or malformed parts in the upload. */
+export class IncompleteUploadError extends GlacierMultipartError {
+  readonly missingParts: number[];
+  constructor(uploadId: string, missingParts: number[], detail?: string) {
+    super('INCOMPLETE_UPLOAD',
+      `Upload ${uploadId} cannot be completed: ${detail ?? `parts ${formatList(missingParts)} are missing`}. ` +
+      `Upload those parts, then complete again.`);
+    this.missingParts = missingParts;
+  }
+}
+
+/** Cancelled through the AbortSignal. */
+export class UploadCancelledError extends GlacierMultipartError {
+  constructor(message = 'The upload was cancelled through its AbortSignal.', options?: { cause?: unknown }) {
+    super('CANCELLED', message, options);
+  }
+}
+
+/**
+ * uploadArchive failed. `cause` is the underlying error. With leavePartsOnError: false (the
+ * default) the upload was aborted (`aborted`), otherwise `uploadId` and `journal` say how to resume.
+ */
+export class UploadFailedError extends GlacierMultipartError {
+  readonly uploadId: string | undefined;
+  readonly journal: string | undefined;
+  readonly aborted: boolean;
+  readonly uploadedParts: number;
+  constructor(message: string, details: { uploadId?: string; journal?: string; aborted: boolean; uploadedParts: number; cause: unknown; code?: string }) {
+    super(details.code ?? 'UPLOAD_FAILED', message, { cause: details.cause });
+    this.uploadId = details.uploadId;
+    this.journal = details.journal;
+    this.aborted = details.aborted;
+    this.uploadedParts = details.uploadedParts;
+  }
+}
+
+/** The SDK was asked to hash a request body that the uploader did not hash (a wiring bug, never silent). */
+export class ChecksumNotPrecomputedError extends GlacierMultipartError {
+  constructor(detail: string) {
+    super('CHECKSUM_NOT_PRECOMPUTED',
+      `The Glacier client was asked to hash a request body (${detail}) whose checksums were not computed ` +
+      `in advance; this client never hashes payloads on the main thread. Upload parts through ` +
+      `MultipartUpload/uploadArchive, or use a GlacierClient without glacier-multipart's checksum generator.`);
+  }
+}
+
+function formatList(values: number[]): string {
+  const shown = values.slice(0, 10).join(', ');
+  return values.length > 10 ? `${shown} and ${values.length - 10} more` : shown;
+}

@@ -1,0 +1,481 @@
+import { createReadStream, type ReadStream } from 'node:fs';
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, InitiateMultipartUploadCommand,
+  ListMultipartUploadsCommand, ListPartsCommand, UploadMultipartPartCommand,
+  type GlacierClient, type ListPartsOutput,
+} from '@aws-sdk/client-glacier';
+import { combineTreeHashes, sha256 as linearSha256, treeHash as computeTreeHash } from '../hash/index.js';
+import { forgetChecksums, installChecksumGenerator, registerChecksums } from './checksums.js';
+import {
+  ChecksumMismatchError, IncompleteUploadError, InvalidUploadOptionError, UploadNotFoundError, VaultNotFoundError,
+} from './errors.js';
+import {
+  MAX_PARTS, contentRange, parseListedRange, partRange, validateDescription, validatePartSize, type PartRange,
+} from './part-size.js';
+import { withRetries } from './retry.js';
+
+/** Node-style callback, as the classic Glacier components take. */
+export type Callback<T> = (err: Error | null, data?: T) => void;
+
+export interface MultipartUploadTarget {
+  client: GlacierClient;
+  vaultName: string;
+  /** Default '-': the account of the credentials. */
+  accountId?: string;
+  /**
+   * Attempts per call, the first included (default 5), with exponential backoff and full jitter on
+   * throttling, 5xx, 408 and connection failures. A client from createGlacierClient() does not retry
+   * on its own; with another client, each of our attempts may itself make the client's maxAttempts.
+   */
+  maxAttempts?: number;
+  /** Cancels every call of this upload. */
+  signal?: AbortSignal;
+}
+
+export interface StartMultipartUploadOptions extends MultipartUploadTarget {
+  description?: string;
+  partSize: number;
+}
+
+export interface ResumeMultipartUploadOptions extends MultipartUploadTarget {
+  uploadId: string;
+}
+
+export interface UploadSummary {
+  uploadId: string;
+  vaultARN?: string;
+  archiveDescription?: string;
+  creationDate?: string;
+  partSize: number;
+}
+
+export interface PartHashes {
+  /** Glacier tree hash of the part (hex). */
+  treeHash: string;
+  /** Linear SHA-256 of the part (hex): x-amz-content-sha256, which SigV4 signs. */
+  sha256: string;
+}
+
+/** A byte range of a file, sent as a file stream (re-opened for each attempt) instead of held in memory. */
+export interface FilePartBody {
+  path: string;
+  /** Offset of the part in the file. */
+  start: number;
+  /** Bytes in the part. */
+  size: number;
+}
+
+export interface UploadPartOptions {
+  signal?: AbortSignal;
+  /** Overrides the upload's maxAttempts for this part. */
+  maxAttempts?: number;
+  /** Called before each retry (e.g. to count them). */
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+}
+
+export interface UploadedPart extends PartRange {
+  size: number;
+  treeHash: string;
+  /** Attempts it took (1 when the first one succeeded). */
+  attempts: number;
+}
+
+export interface ListedPart extends PartRange {
+  size: number;
+  treeHash: string;
+}
+
+export interface CompleteOptions {
+  /** Both omitted: size and tree hash are built from ListParts. */
+  archiveSize?: number;
+  treeHash?: string;
+  signal?: AbortSignal;
+}
+
+export interface CompletedArchive {
+  archiveId: string;
+  location: string;
+  checksum: string;
+  archiveSize: number;
+  uploadId: string;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+
+function checkTarget(opts: MultipartUploadTarget | undefined): void {
+  if (!opts || typeof opts !== 'object') throw new InvalidUploadOptionError('options', 'Pass an options object: { client, vaultName, ... }.');
+  if (!opts.client || typeof (opts.client as { send?: unknown }).send !== 'function') {
+    throw new InvalidUploadOptionError('client', 'client must be a GlacierClient, e.g. createGlacierClient({ region }).');
+  }
+  if (typeof opts.vaultName !== 'string' || opts.vaultName.length === 0) {
+    throw new InvalidUploadOptionError('vaultName', `vaultName must be a non-empty string (the vault to upload to), got ${JSON.stringify(opts.vaultName)}.`);
+  }
+  if (opts.accountId !== undefined && (typeof opts.accountId !== 'string' || !/^(-|\d{12})$/.test(opts.accountId))) {
+    throw new InvalidUploadOptionError('accountId', `accountId must be '-' (the credentials' account) or a 12-digit AWS account id, got ${JSON.stringify(opts.accountId)}.`);
+  }
+  checkMaxAttempts(opts.maxAttempts);
+}
+
+export function checkMaxAttempts(value: unknown): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > 100)) {
+    throw new InvalidUploadOptionError('maxAttempts', `maxAttempts must be a whole number from 1 to 100 (attempts per request, the first included), got ${String(value)}.`);
+  }
+}
+
+function errorName(err: unknown): string | undefined {
+  return err && typeof err === 'object' ? (err as { name?: string }).name : undefined;
+}
+
+function isNotFound(err: unknown): boolean {
+  return errorName(err) === 'ResourceNotFoundException'
+    || (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode === 404;
+}
+
+function isVaultNotFound(err: unknown): boolean {
+  const message = (err as { message?: unknown } | undefined)?.message;
+  return isNotFound(err) && typeof message === 'string' && /vault/i.test(message) && !/upload/i.test(message);
+}
+
+/** Turns 404s into typed errors that say what to do. */
+function translate(err: unknown, vaultName: string, uploadId?: string): unknown {
+  if (isVaultNotFound(err)) return new VaultNotFoundError(vaultName, { cause: err });
+  if (uploadId !== undefined && isNotFound(err)) return new UploadNotFoundError(vaultName, uploadId, { cause: err });
+  return err;
+}
+
+/** Calls `promise` and, when the last argument is a Node-style callback, reports to it instead. */
+function settle<T>(promise: Promise<T>, cb: Callback<T> | undefined): Promise<T> | undefined {
+  if (!cb) return promise;
+  promise.then((data) => cb(null, data), (err: unknown) => cb(err instanceof Error ? err : new Error(String(err))));
+  return undefined;
+}
+
+function lastCallback(args: unknown[]): Callback<never> | undefined {
+  const last = args[args.length - 1];
+  return typeof last === 'function' ? (last as Callback<never>) : undefined;
+}
+
+function combineSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (!a) return b;
+  if (!b || a === b) return a;
+  return AbortSignal.any([a, b]);
+}
+
+/**
+ * One Glacier multipart upload: the five calls of the classic Glacier components (initiate, upload
+ * part, list parts, complete, abort) plus resume and list. Every call is retried on transient
+ * failures; each method also accepts a trailing Node-style callback.
+ */
+export class MultipartUpload {
+  readonly client: GlacierClient;
+  readonly vaultName: string;
+  readonly accountId: string;
+  readonly uploadId: string;
+  readonly partSize: number;
+  readonly description: string | undefined;
+  readonly location: string | undefined;
+  readonly creationDate: string | undefined;
+  readonly maxAttempts: number;
+  readonly signal: AbortSignal | undefined;
+
+  private constructor(init: {
+    target: MultipartUploadTarget; uploadId: string; partSize: number; description?: string; location?: string; creationDate?: string;
+  }) {
+    this.client = init.target.client;
+    this.vaultName = init.target.vaultName;
+    this.accountId = init.target.accountId ?? '-';
+    this.maxAttempts = init.target.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.signal = init.target.signal;
+    this.uploadId = init.uploadId;
+    this.partSize = init.partSize;
+    this.description = init.description;
+    this.location = init.location;
+    this.creationDate = init.creationDate;
+    installChecksumGenerator(this.client);
+  }
+
+  /** InitiateMultipartUpload. Part size and description are checked before any request. */
+  static start(opts: StartMultipartUploadOptions): Promise<MultipartUpload>;
+  static start(opts: StartMultipartUploadOptions, cb: Callback<MultipartUpload>): undefined;
+  static start(opts: StartMultipartUploadOptions, cb?: Callback<MultipartUpload>): Promise<MultipartUpload> | undefined {
+    const run = async () => {
+      checkTarget(opts);
+      const partSize = validatePartSize(opts.partSize);
+      const description = validateDescription(opts.description);
+      const accountId = opts.accountId ?? '-';
+      const out = await withRetries(
+        () => opts.client.send(new InitiateMultipartUploadCommand({
+          accountId, vaultName: opts.vaultName, partSize: String(partSize), archiveDescription: description,
+        }), { abortSignal: opts.signal }),
+        { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, signal: opts.signal },
+      ).catch((err: unknown) => { throw translate(err, opts.vaultName); });
+      if (!out.uploadId) throw new Error('InitiateMultipartUpload answered without an upload id (x-amz-multipart-upload-id)');
+      return new MultipartUpload({ target: opts, uploadId: out.uploadId, partSize, description, location: out.location });
+    };
+    return settle(run(), cb);
+  }
+
+  /**
+   * Attaches to an upload that exists in Glacier (started by any process or host): one ListParts
+   * call learns its part size and checks that it is still open. An expired, aborted, completed or
+   * unknown id is an UploadNotFoundError.
+   */
+  static resume(opts: ResumeMultipartUploadOptions): Promise<MultipartUpload>;
+  static resume(opts: ResumeMultipartUploadOptions, cb: Callback<MultipartUpload>): undefined;
+  static resume(opts: ResumeMultipartUploadOptions, cb?: Callback<MultipartUpload>): Promise<MultipartUpload> | undefined {
+    const run = async () => {
+      checkTarget(opts);
+      if (typeof opts.uploadId !== 'string' || opts.uploadId.length === 0) {
+        throw new InvalidUploadOptionError('uploadId', `uploadId must be the non-empty id of an open multipart upload, got ${JSON.stringify(opts.uploadId)}.`);
+      }
+      const accountId = opts.accountId ?? '-';
+      const out = await withRetries(
+        () => opts.client.send(new ListPartsCommand({ accountId, vaultName: opts.vaultName, uploadId: opts.uploadId, limit: 1 }),
+          { abortSignal: opts.signal }),
+        { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, signal: opts.signal },
+      ).catch((err: unknown) => { throw translate(err, opts.vaultName, opts.uploadId); });
+      const partSize = validatePartSize(out.PartSizeInBytes);
+      return new MultipartUpload({
+        target: opts, uploadId: opts.uploadId, partSize, description: out.ArchiveDescription ?? undefined,
+        creationDate: out.CreationDate ?? undefined,
+      });
+    };
+    return settle(run(), cb);
+  }
+
+  /** ListMultipartUploads of a vault, following Marker until it is null. */
+  static async *list(opts: MultipartUploadTarget): AsyncIterable<UploadSummary> {
+    checkTarget(opts);
+    const accountId = opts.accountId ?? '-';
+    let marker: string | undefined;
+    do {
+      const out = await withRetries(
+        () => opts.client.send(new ListMultipartUploadsCommand({ accountId, vaultName: opts.vaultName, marker }), { abortSignal: opts.signal }),
+        { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, signal: opts.signal },
+      ).catch((err: unknown) => { throw translate(err, opts.vaultName); });
+      for (const u of out.UploadsList ?? []) {
+        if (!u.MultipartUploadId) continue;
+        yield {
+          uploadId: u.MultipartUploadId, vaultARN: u.VaultARN ?? undefined, archiveDescription: u.ArchiveDescription ?? undefined,
+          creationDate: u.CreationDate ?? undefined, partSize: Number(u.PartSizeInBytes),
+        };
+      }
+      marker = out.Marker ?? undefined;
+    } while (marker);
+  }
+
+  /** The inclusive byte range of part `index` holding `size` bytes. */
+  range(index: number, size: number): PartRange {
+    return partRange(index, this.partSize, size);
+  }
+
+  /**
+   * UploadMultipartPart for part `index` (Content-Range bytes index*partSize-…/*). `data` is the
+   * part's bytes or a file range (streamed from disk, re-opened per attempt; hashes required).
+   * Without `hashes` they are computed here with the hashing core (synchronously; pass a HashPool's
+   * results for large parts). Glacier's returned tree hash is compared with ours.
+   */
+  uploadPart(index: number, data: Uint8Array | FilePartBody, hashes?: PartHashes, options?: UploadPartOptions): Promise<UploadedPart>;
+  uploadPart(index: number, data: Uint8Array | FilePartBody, cb: Callback<UploadedPart>): undefined;
+  uploadPart(index: number, data: Uint8Array | FilePartBody, hashes: PartHashes | undefined, cb: Callback<UploadedPart>): undefined;
+  uploadPart(index: number, data: Uint8Array | FilePartBody, hashes: PartHashes | undefined, options: UploadPartOptions | undefined, cb: Callback<UploadedPart>): undefined;
+  uploadPart(index: number, data: Uint8Array | FilePartBody, ...rest: unknown[]): Promise<UploadedPart> | undefined {
+    const cb = lastCallback(rest) as Callback<UploadedPart> | undefined;
+    const args = cb ? rest.slice(0, -1) : rest;
+    const hashes = args[0] as PartHashes | undefined;
+    const options = (args[1] as UploadPartOptions | undefined) ?? {};
+    return settle(this.sendPart(index, data, hashes, options), cb);
+  }
+
+  private async sendPart(index: number, data: Uint8Array | FilePartBody, hashes: PartHashes | undefined, options: UploadPartOptions): Promise<UploadedPart> {
+    const isBytes = data instanceof Uint8Array;
+    if (!isBytes && !(data && typeof data === 'object' && typeof (data as FilePartBody).path === 'string')) {
+      throw new InvalidUploadOptionError('data', `Part ${index}: data must be a Uint8Array or { path, start, size } of a file.`);
+    }
+    const size = isBytes ? data.byteLength : (data as FilePartBody).size;
+    const range = this.range(index, size);
+    if (!isBytes) {
+      const { start } = data as FilePartBody;
+      if (!Number.isSafeInteger(start) || start < 0) {
+        throw new InvalidUploadOptionError('data', `Part ${index}: file offset must be a whole number >= 0, got ${String(start)}.`);
+      }
+    }
+    if (hashes !== undefined) {
+      if (!hashes || !/^[0-9a-f]{64}$/.test(hashes.treeHash) || !/^[0-9a-f]{64}$/.test(hashes.sha256)) {
+        throw new InvalidUploadOptionError('hashes', `Part ${index}: hashes must be { treeHash, sha256 }, each 64 lowercase hex digits.`);
+      }
+    } else if (isBytes) {
+      hashes = { treeHash: computeTreeHash(data), sha256: linearSha256(data) };
+    } else {
+      throw new InvalidUploadOptionError('hashes', `Part ${index}: a part sent from a file range needs its { treeHash, sha256 } (e.g. from HashPool.hashFile).`);
+    }
+    const known = hashes;
+    const signal = combineSignals(this.signal, options.signal);
+    let attempts = 0;
+    const out = await withRetries(async () => {
+      attempts++;
+      // A fresh body object per attempt: a stream can be read only once, and the checksum
+      // registry is keyed by the body object the SDK hands to its generator.
+      let body: Uint8Array | ReadStream;
+      if (isBytes) {
+        body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      } else {
+        const file = data as FilePartBody;
+        body = createReadStream(file.path, { start: file.start, end: file.start + file.size - 1, highWaterMark: 1024 * 1024 });
+      }
+      registerChecksums(body, known.sha256, known.treeHash);
+      try {
+        return await this.client.send(new UploadMultipartPartCommand({
+          accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId,
+          range: contentRange(range), checksum: known.treeHash, body,
+        }), { abortSignal: signal });
+      } finally {
+        forgetChecksums(body);
+        if (!isBytes) (body as ReadStream).destroy();
+      }
+    }, { maxAttempts: options.maxAttempts ?? this.maxAttempts, signal, onRetry: options.onRetry })
+      .catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId); });
+    if (out.checksum !== undefined && out.checksum !== known.treeHash) {
+      throw new ChecksumMismatchError(`Part ${index} (${contentRange(range)})`, known.treeHash, out.checksum, index);
+    }
+    if (out.checksum === undefined) {
+      throw new ChecksumMismatchError(`Part ${index} (${contentRange(range)}): Glacier returned no x-amz-sha256-tree-hash`, known.treeHash, '(none)', index);
+    }
+    return { ...range, size, treeHash: known.treeHash, attempts };
+  }
+
+  /**
+   * ListParts, following Marker until it is null. Ranges one byte too long (a quirk of the real
+   * service) are read as the part size.
+   */
+  async *listParts(options: { signal?: AbortSignal } = {}): AsyncIterable<ListedPart> {
+    for await (const page of this.listPartPages(options)) yield* page.parts;
+  }
+
+  private async *listPartPages(options: { signal?: AbortSignal }): AsyncIterable<{ parts: ListedPart[]; quirk: boolean }> {
+    const signal = combineSignals(this.signal, options.signal);
+    let marker: string | undefined;
+    do {
+      const out: ListPartsOutput = await withRetries(
+        () => this.client.send(new ListPartsCommand({ accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId, marker }),
+          { abortSignal: signal }),
+        { maxAttempts: this.maxAttempts, signal },
+      ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId); });
+      const parts: ListedPart[] = [];
+      let quirk = false;
+      for (const p of out.Parts ?? []) {
+        const r = parseListedRange(p.RangeInBytes ?? '', this.partSize);
+        if (!r || r.index >= MAX_PARTS || !p.SHA256TreeHash) {
+          throw new Error(`ListParts of upload ${this.uploadId} returned an unusable part: RangeInBytes ${JSON.stringify(p.RangeInBytes)}, SHA256TreeHash ${JSON.stringify(p.SHA256TreeHash)} (part size ${this.partSize})`);
+        }
+        quirk ||= r.quirk;
+        parts.push({ index: r.index, first: r.first, last: r.last, size: r.last - r.first + 1, treeHash: p.SHA256TreeHash });
+      }
+      yield { parts, quirk };
+      marker = out.Marker ?? undefined;
+    } while (marker);
+  }
+
+  /**
+   * All listed parts by index, with the one-byte-too-long quirk corrected. When the listing shows
+   * the quirk on a full part, the short last part carries it too and is shortened likewise.
+   */
+  async partMap(options: { signal?: AbortSignal } = {}): Promise<Map<number, ListedPart>> {
+    const parts = new Map<number, ListedPart>();
+    let quirk = false;
+    for await (const page of this.listPartPages(options)) {
+      quirk ||= page.quirk;
+      for (const p of page.parts) parts.set(p.index, p);
+    }
+    if (quirk) {
+      for (const p of parts.values()) {
+        if (p.size < this.partSize && p.size > 1) {
+          p.last -= 1;
+          p.size -= 1;
+        }
+      }
+    }
+    return parts;
+  }
+
+  /**
+   * CompleteMultipartUpload. Without archiveSize/treeHash both are built from ListParts (so any
+   * instance, process or host can complete with just the upload id): the parts must be 0..n-1 with
+   * every part but the last exactly the part size. Glacier's checksum is compared with ours.
+   */
+  complete(opts?: CompleteOptions): Promise<CompletedArchive>;
+  complete(cb: Callback<CompletedArchive>): undefined;
+  complete(opts: CompleteOptions | undefined, cb: Callback<CompletedArchive>): undefined;
+  complete(...args: unknown[]): Promise<CompletedArchive> | undefined {
+    const cb = lastCallback(args) as Callback<CompletedArchive> | undefined;
+    const opts = ((cb ? args.slice(0, -1) : args)[0] as CompleteOptions | undefined) ?? {};
+    return settle(this.completeUpload(opts), cb);
+  }
+
+  private async completeUpload(opts: CompleteOptions): Promise<CompletedArchive> {
+    let { archiveSize, treeHash } = opts;
+    if ((archiveSize === undefined) !== (treeHash === undefined)) {
+      throw new InvalidUploadOptionError('complete', 'Pass both archiveSize and treeHash to complete(), or neither (then they are built from ListParts).');
+    }
+    if (archiveSize !== undefined && (!Number.isSafeInteger(archiveSize) || archiveSize < 1)) {
+      throw new InvalidUploadOptionError('archiveSize', `archiveSize must be a whole number of bytes >= 1, got ${String(archiveSize)}.`);
+    }
+    if (treeHash !== undefined && !/^[0-9a-f]{64}$/.test(treeHash)) {
+      throw new InvalidUploadOptionError('treeHash', `treeHash must be 64 lowercase hex digits, got ${JSON.stringify(treeHash)}.`);
+    }
+    const signal = combineSignals(this.signal, opts.signal);
+    if (archiveSize === undefined) {
+      const built = this.fromParts(await this.partMap({ signal }));
+      archiveSize = built.archiveSize;
+      treeHash = built.treeHash;
+    }
+    const out = await withRetries(
+      () => this.client.send(new CompleteMultipartUploadCommand({
+        accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId,
+        archiveSize: String(archiveSize), checksum: treeHash,
+      }), { abortSignal: signal }),
+      { maxAttempts: this.maxAttempts, signal },
+    ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId); });
+    const expected = treeHash!;
+    if (out.checksum !== expected) {
+      throw new ChecksumMismatchError(`Archive of upload ${this.uploadId}`, expected, out.checksum ?? '(none)');
+    }
+    if (!out.archiveId) throw new Error(`CompleteMultipartUpload of ${this.uploadId} answered without an archive id`);
+    return { archiveId: out.archiveId, location: out.location ?? '', checksum: expected, archiveSize: archiveSize!, uploadId: this.uploadId };
+  }
+
+  /** Archive size and tree hash from listed parts; throws IncompleteUploadError on gaps or short parts. */
+  private fromParts(parts: Map<number, ListedPart>): { archiveSize: number; treeHash: string } {
+    if (parts.size === 0) throw new IncompleteUploadError(this.uploadId, [], 'it has no parts');
+    const count = Math.max(...parts.keys()) + 1;
+    const missing: number[] = [];
+    for (let i = 0; i < count; i++) if (!parts.has(i)) missing.push(i);
+    if (missing.length) throw new IncompleteUploadError(this.uploadId, missing);
+    const short = [...parts.values()].filter((p) => p.index < count - 1 && p.size !== this.partSize).map((p) => p.index);
+    if (short.length) {
+      throw new IncompleteUploadError(this.uploadId, short, `parts ${short.join(', ')} are shorter than the part size ${this.partSize} but are not the last`);
+    }
+    let archiveSize = 0;
+    const hashes: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const p = parts.get(i)!;
+      archiveSize += p.size;
+      hashes.push(p.treeHash);
+    }
+    return { archiveSize, treeHash: combineTreeHashes(hashes) };
+  }
+
+  /** AbortMultipartUpload: Glacier drops the parts; the id cannot be used afterwards. */
+  abort(): Promise<void>;
+  abort(cb: Callback<void>): undefined;
+  abort(cb?: Callback<void>): Promise<void> | undefined {
+    const run = async () => {
+      await withRetries(
+        // Not tied to this.signal: aborting is what one does after cancelling.
+        () => this.client.send(new AbortMultipartUploadCommand({ accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId })),
+        { maxAttempts: this.maxAttempts },
+      ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId); });
+    };
+    return settle(run(), cb);
+  }
+}

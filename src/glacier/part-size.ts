@@ -1,0 +1,142 @@
+import { InvalidDescriptionError, InvalidPartSizeError, TooManyPartsError } from './errors.js';
+
+/** Glacier's limits (glacier-rules.md). */
+export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
+export const MIN_PART_SIZE = MiB;
+export const MAX_PART_SIZE = 4 * GiB;
+export const MAX_PARTS = 10_000;
+export const MAX_ARCHIVE_SIZE = MAX_PARTS * MAX_PART_SIZE;
+export const MAX_DESCRIPTION_LENGTH = 1024;
+
+/**
+ * The smallest part size 'auto' picks. Each UploadMultipartPart costs a signed request and a round
+ * trip (tens of ms to a real region), so parts below 8 MiB spend a growing share of the time on
+ * request overhead; 8 MiB also keeps the part count of everything up to 78 GiB within 10,000 while
+ * holding only concurrency x 8 MiB in memory. Archives below 8 MiB go up in a single part.
+ */
+export const AUTO_MIN_PART_SIZE = 8 * MiB;
+
+/**
+ * Part size for a stream of unknown size with partSize 'auto' and no `expectedSize` hint: 64 MiB
+ * parts allow archives up to 625 GiB (10,000 parts) and cost concurrency x 64 MiB of memory (pages
+ * are only touched as data arrives, so a short stream costs far less). Pass `expectedSize` (or an
+ * explicit partSize) to go beyond 625 GiB or to use less memory.
+ */
+export const DEFAULT_STREAM_PART_SIZE = 64 * MiB;
+
+/** True when Glacier accepts `n` as a part size: 1 MiB x 2^k, from 1 MiB to 4 GiB. */
+export function isValidPartSize(n: unknown): n is number {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < MIN_PART_SIZE || n > MAX_PART_SIZE) return false;
+  const mib = n / MiB;
+  return Number.isInteger(mib) && (mib & (mib - 1)) === 0;
+}
+
+/** Throws InvalidPartSizeError unless Glacier would accept the part size. */
+export function validatePartSize(n: unknown): number {
+  if (isValidPartSize(n)) return n;
+  let detail: string | undefined;
+  if (typeof n !== 'number') detail = `a ${typeof n}, not a number of bytes`;
+  else if (!Number.isSafeInteger(n)) detail = 'not a whole number of bytes';
+  else if (n < MIN_PART_SIZE) detail = 'below 1 MiB';
+  else if (n > MAX_PART_SIZE) detail = 'above 4 GiB';
+  else detail = 'not a power-of-two number of MiB';
+  throw new InvalidPartSizeError(n, detail);
+}
+
+function validateArchiveSize(archiveSize: unknown, name = 'archiveSize'): number {
+  if (typeof archiveSize !== 'number' || !Number.isSafeInteger(archiveSize) || archiveSize < 0) {
+    throw new RangeError(`${name} must be a whole number of bytes >= 0, got ${String(archiveSize)}`);
+  }
+  return archiveSize;
+}
+
+/**
+ * The part size for an archive of `archiveSize` bytes: the smallest power of two (in MiB) that keeps
+ * the archive within 10,000 parts, but at least AUTO_MIN_PART_SIZE (8 MiB) to bound the request
+ * count. Throws TooManyPartsError above 10,000 x 4 GiB.
+ */
+export function choosePartSize(archiveSize: number): number {
+  validateArchiveSize(archiveSize);
+  if (archiveSize > MAX_ARCHIVE_SIZE) {
+    throw new TooManyPartsError(MAX_PART_SIZE, archiveSize,
+      `An archive of ${archiveSize} bytes is larger than Glacier's maximum of 10,000 parts x 4 GiB ` +
+      `(${MAX_ARCHIVE_SIZE} bytes): split it into several archives.`);
+  }
+  let size = AUTO_MIN_PART_SIZE;
+  while (size * MAX_PARTS < archiveSize) size *= 2;
+  return size;
+}
+
+/** How many parts an archive of `archiveSize` bytes has (an empty archive has none). */
+export function partCountFor(archiveSize: number, partSize: number): number {
+  return Math.ceil(archiveSize / partSize);
+}
+
+/** Throws TooManyPartsError when the archive does not fit in 10,000 parts of `partSize`. */
+export function checkPartCount(archiveSize: number, partSize: number): number {
+  const count = partCountFor(archiveSize, partSize);
+  if (count > MAX_PARTS) throw new TooManyPartsError(partSize, archiveSize);
+  return count;
+}
+
+/** Inclusive byte range of part `index`: Content-Range `bytes first-last/*`. */
+export interface PartRange {
+  index: number;
+  first: number;
+  last: number;
+}
+
+/** The range of part `index` of `size` bytes (every part but the last is exactly partSize). */
+export function partRange(index: number, partSize: number, size: number): PartRange {
+  if (!Number.isSafeInteger(index) || index < 0 || index >= MAX_PARTS) {
+    throw new RangeError(`Part index must be a whole number from 0 to ${MAX_PARTS - 1}, got ${String(index)}`);
+  }
+  if (!Number.isSafeInteger(size) || size < 1 || size > partSize) {
+    throw new RangeError(`Part ${index} has ${size} bytes; a part holds 1 to ${partSize} (the part size) bytes`);
+  }
+  const first = index * partSize;
+  return { index, first, last: first + size - 1 };
+}
+
+/** The Content-Range header value Glacier expects: `bytes FIRST-LAST/*`. */
+export function contentRange(range: { first: number; last: number }): string {
+  return `bytes ${range.first}-${range.last}/*`;
+}
+
+/**
+ * Parses ListParts' RangeInBytes ("FIRST-LAST", inclusive). Glacier has been seen to report a range
+ * one byte too long (boto worked around it): a range of partSize + 1 bytes is read as partSize.
+ * Returns undefined for something that is no range at all or not aligned to the part size.
+ */
+export function parseListedRange(text: string, partSize: number): (PartRange & { quirk: boolean }) | undefined {
+  const m = /^(\d+)-(\d+)$/.exec(text.trim());
+  if (!m) return undefined;
+  const first = Number(m[1]);
+  let last = Number(m[2]);
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || last < first || first % partSize !== 0) return undefined;
+  let quirk = false;
+  if (last - first + 1 === partSize + 1) {
+    last -= 1;
+    quirk = true;
+  }
+  if (last - first + 1 > partSize) return undefined;
+  return { index: first / partSize, first, last, quirk };
+}
+
+/** Throws InvalidDescriptionError unless Glacier accepts it (<= 1,024 chars, 0x20-0x7E). */
+export function validateDescription(description: unknown): string | undefined {
+  if (description === undefined) return undefined;
+  if (typeof description !== 'string') throw new InvalidDescriptionError(`it is a ${typeof description}, not a string`);
+  if (description.length > MAX_DESCRIPTION_LENGTH) {
+    throw new InvalidDescriptionError(`it has ${description.length} characters`);
+  }
+  for (let i = 0; i < description.length; i++) {
+    const c = description.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) {
+      throw new InvalidDescriptionError(
+        `character ${i + 1} is U+${c.toString(16).toUpperCase().padStart(4, '0')}${c >= 0x20 && c !== 0x7f ? ` ("${description[i]}")` : ''}`);
+    }
+  }
+  return description;
+}
