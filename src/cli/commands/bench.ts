@@ -1,0 +1,15 @@
+import type { Context } from '../output.js';
+
+/** `bench`: the benchmark report (bench/report.ts) from the compiled package. */
+export async function benchCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+  const { runBenchReport } = await import('../../../bench/report.js');
+  await runBenchReport({
+    quick: Boolean(opts.quick),
+    only: opts.only,
+    outDir: opts.out,
+    signal: ctx.signal,
+    log: (line: string) => ctx.note(line),
+    print: (line: string) => ctx.out(line),
+  });
+  return 0;
+}

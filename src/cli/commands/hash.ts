@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Context } from '../output.js';
+import { EXIT_FAILURE, formatError } from '../output.js';
+import { CliUsageError } from '../errors.js';
+
+/**
+ * `hash <file...>`: the Glacier tree hash of each file, hashed part by part in the worker pool (so a
+ * large file uses every core), printed like sha256sum. As sha256sum does, a file that cannot be read
+ * is reported and the others are still hashed; the exit status is then 1.
+ */
+export async function hashCommand(ctx: Context, files: string[], opts: Record<string, any>): Promise<number> {
+  const { validatePartSize } = await import('../../glacier/index.js');
+  if (opts.partSize !== undefined) {
+    try {
+      validatePartSize(opts.partSize);
+    } catch (err) {
+      throw new CliUsageError(`--part-size: ${(err as Error).message}`, 'INVALID_PART_SIZE');
+    }
+  }
+  if (files.includes('-')) {
+    throw new CliUsageError("hash reads files, not stdin: save the data to a file first (stdin cannot be hashed in parallel parts).");
+  }
+  const { HashPool } = await import('../../pool/index.js');
+  const pool = new HashPool({ engine: opts.engine, ...(opts.threads ? { threads: opts.threads } : {}) });
+  let failed = 0;
+  try {
+    for (const file of files) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      try {
+        // The linear SHA-256 is one sequential stream; node:crypto runs it alongside the pool.
+        const [result, sha256] = await Promise.all([
+          pool.hashFile(file, { ...(opts.partSize ? { partSize: opts.partSize } : {}), signal: ctx.signal }),
+          opts.json ? linearSha256(file, ctx.signal) : Promise.resolve(undefined),
+        ]);
+        if (opts.json) {
+          ctx.io.stdout.write(`${JSON.stringify({
+            file,
+            size: result.size,
+            treeHash: result.treeHash,
+            sha256,
+            ...(opts.partSize ? { partSize: result.partSize, parts: result.parts } : {}),
+          })}\n`);
+        } else {
+          ctx.out(`${result.treeHash}  ${file}`);
+        }
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        failed++;
+        ctx.note(formatError(err, ctx.debug));
+      }
+    }
+    ctx.log(`engine ${pool.engine}, ${pool.threads} threads`);
+  } finally {
+    await pool.destroy();
+  }
+  return failed ? EXIT_FAILURE : 0;
+}
+
+async function linearSha256(path: string, signal: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,111 @@
+import { CreateVaultCommand, DescribeVaultCommand } from '@aws-sdk/client-glacier';
+import { connect } from '../client.js';
+import { CliUsageError } from '../errors.js';
+import type { Context } from '../output.js';
+import { formatSize } from '../size.js';
+
+/** Glacier's vault-name rule, checked before any request so a typo is a usage error, not a 400. */
+export function checkVaultName(name: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name)) {
+    throw new CliUsageError(`Invalid vault name "${name}": use 1 to 255 characters from a-z, A-Z, 0-9, '_', '-' and '.'.`, 'INVALID_VAULT_NAME');
+  }
+  return name;
+}
+
+export async function vaultCreateCommand(ctx: Context, name: string, opts: Record<string, any>): Promise<void> {
+  const vaultName = checkVaultName(name);
+  const { client } = await connect(opts, ctx.log);
+  try {
+    const out = await client.send(new CreateVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal });
+    if (opts.json) ctx.json({ vaultName, location: out.location });
+    else ctx.out(`created vault ${vaultName}${out.location ? ` (${out.location})` : ''}`);
+  } finally {
+    client.destroy();
+  }
+}
+
+export async function vaultDescribeCommand(ctx: Context, name: string, opts: Record<string, any>): Promise<void> {
+  const vaultName = checkVaultName(name);
+  const { client } = await connect(opts, ctx.log);
+  try {
+    const out = await client.send(new DescribeVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal });
+    const { $metadata: _m, ...vault } = out;
+    if (opts.json) {
+      ctx.json(vault);
+      return;
+    }
+    ctx.out(`vault:          ${vault.VaultName}`);
+    ctx.out(`arn:            ${vault.VaultARN}`);
+    ctx.out(`created:        ${vault.CreationDate}`);
+    ctx.out(`archives:       ${vault.NumberOfArchives ?? 0} (as of the last inventory)`);
+    ctx.out(`size:           ${formatSize(vault.SizeInBytes ?? 0)}`);
+    ctx.out(`last inventory: ${vault.LastInventoryDate ?? 'none yet'}`);
+  } finally {
+    client.destroy();
+  }
+}
+
+export async function uploadsCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+  const vaultName = checkVaultName(opts.vault);
+  const { client } = await connect(opts, ctx.log);
+  const { MultipartUpload } = await import('../../glacier/index.js');
+  try {
+    const uploads: Record<string, unknown>[] = [];
+    for await (const u of MultipartUpload.list({ client, vaultName, accountId: opts.accountId })) {
+      uploads.push({ ...u });
+    }
+    if (opts.json) {
+      ctx.json(uploads);
+      return;
+    }
+    if (uploads.length === 0) {
+      ctx.note(`no open multipart uploads in vault ${vaultName}`);
+      return;
+    }
+    ctx.out(['upload id', 'part size', 'created', 'description'].join('\t'));
+    for (const u of uploads) {
+      ctx.out([field(u, 'uploadId', 'MultipartUploadId'), formatSize(Number(field(u, 'partSize', 'PartSizeInBytes'))), field(u, 'creationDate', 'CreationDate'), field(u, 'description', 'ArchiveDescription') ?? ''].join('\t'));
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The uploader's summaries use camelCase; tolerate Glacier's own names as well. */
+function field(o: Record<string, unknown>, name: string, glacierName: string): string | undefined {
+  const v = o[name] ?? o[glacierName];
+  return v === undefined || v === null ? undefined : v instanceof Date ? v.toISOString() : String(v);
+}
+
+export async function partsCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+  const vaultName = checkVaultName(opts.vault);
+  const { client } = await connect(opts, ctx.log);
+  const { MultipartUpload } = await import('../../glacier/index.js');
+  try {
+    const upload = await MultipartUpload.resume({ client, vaultName, accountId: opts.accountId, uploadId: opts.uploadId });
+    const parts: { index: number; first: number; last: number; treeHash: string }[] = [];
+    for await (const p of upload.listParts()) parts.push({ index: p.index, first: p.first, last: p.last, treeHash: p.treeHash });
+    const bytes = parts.reduce((n, p) => n + (p.last - p.first + 1), 0);
+    if (opts.json) {
+      ctx.json({ vaultName, uploadId: upload.uploadId, partSize: upload.partSize, partCount: parts.length, bytes, parts });
+      return;
+    }
+    ctx.note(`upload ${upload.uploadId}: part size ${formatSize(upload.partSize)}, ${parts.length} parts held (${formatSize(bytes)})`);
+    for (const p of parts) ctx.out(`${p.index}\t${p.first}-${p.last}\t${p.treeHash}`);
+  } finally {
+    client.destroy();
+  }
+}
+
+export async function abortCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+  const vaultName = checkVaultName(opts.vault);
+  const { client } = await connect(opts, ctx.log);
+  const { MultipartUpload } = await import('../../glacier/index.js');
+  try {
+    const upload = await MultipartUpload.resume({ client, vaultName, accountId: opts.accountId, uploadId: opts.uploadId });
+    await upload.abort();
+    ctx.out(`aborted upload ${opts.uploadId} in vault ${vaultName}`);
+  } finally {
+    client.destroy();
+  }
+}

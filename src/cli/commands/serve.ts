@@ -1,0 +1,37 @@
+import { CliUsageError } from '../errors.js';
+import { LOCAL_DUMMY_CREDENTIALS } from '../client.js';
+import type { Context } from '../output.js';
+
+/** Runs the local Glacier-compatible server until Ctrl-C (or SIGTERM), then closes it cleanly. */
+export async function serveCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+  if (Boolean(opts.accessKeyId) !== Boolean(opts.secretAccessKey)) {
+    throw new CliUsageError('--access-key-id and --secret-access-key go together: pass both to verify SigV4 signatures, or neither.');
+  }
+  const credentials = opts.accessKeyId ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey } : undefined;
+  const { startLocalGlacier } = await import('../../server/index.js');
+  const server = await startLocalGlacier({
+    host: opts.host,
+    port: opts.port,
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    ...(credentials ? { credentials } : {}),
+    ...(opts.jobDelay !== undefined ? { jobDelayMs: opts.jobDelay } : {}),
+  });
+  const keys = credentials ?? LOCAL_DUMMY_CREDENTIALS;
+  ctx.out(`Local Glacier listening on ${server.endpoint}`);
+  ctx.out(`data directory: ${server.dataDir}${opts.dataDir ? '' : ' (temporary)'}`);
+  ctx.out(credentials ? 'SigV4 signatures are verified with the given credentials.' : 'SigV4 signatures are not verified: any credentials work.');
+  ctx.out('');
+  ctx.out('Point the CLI or the AWS SDK at it:');
+  ctx.out(`  export AWS_ENDPOINT_URL_GLACIER=${server.endpoint}`);
+  ctx.out(`  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=${keys.accessKeyId} AWS_SECRET_ACCESS_KEY=${keys.secretAccessKey}`);
+  ctx.out('  glacier-multipart vault create my-vault && glacier-multipart upload big.tar --vault my-vault');
+  ctx.out(`  // or in code: new GlacierClient({ endpoint: '${server.endpoint}', region: 'us-east-1', credentials: { accessKeyId: '${keys.accessKeyId}', secretAccessKey: '${keys.secretAccessKey}' } })`);
+  ctx.out('Press Ctrl-C to stop.');
+
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await server.close();
+  ctx.note('local Glacier stopped');
+}

@@ -1,0 +1,205 @@
+import { readFile, rm, stat } from 'node:fs/promises';
+import { connect } from '../client.js';
+import { CliUsageError } from '../errors.js';
+import { EXIT_INTERRUPTED, shellQuote, type Context } from '../output.js';
+import { createProgress, type ProgressMode } from '../progress.js';
+import { formatSize } from '../size.js';
+import { checkVaultName } from './manage.js';
+
+const MiB = 1024 * 1024;
+
+/** Validates what the uploader would reject anyway, so bad arguments are usage errors (exit 2). */
+async function checkUploadOptions(opts: Record<string, any>): Promise<void> {
+  const { validatePartSize, validateDescription } = await import('../../glacier/index.js');
+  const asUsage = (flag: string, fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      throw new CliUsageError(`${flag}: ${(err as Error).message}`, (err as { code?: string }).code);
+    }
+  };
+  if (opts.partSize !== undefined && opts.partSize !== 'auto') asUsage('--part-size', () => validatePartSize(opts.partSize));
+  if (opts.description !== undefined) asUsage('--description', () => validateDescription(opts.description));
+}
+
+/** A missing or unreadable file is reported before any request starts an upload. */
+async function checkSourceFile(path: string): Promise<number> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliUsageError(code === 'ENOENT' ? `${path}: no such file; check the path.` : `${path}: cannot read it (${code}).`, 'SOURCE_NOT_FOUND');
+  }
+  if (!info.isFile()) throw new CliUsageError(`${path} is not a regular file: upload a file, or pipe data to '-'.`, 'SOURCE_NOT_FILE');
+  return info.size;
+}
+
+interface Job {
+  source: string;
+  vaultName: string;
+  journal?: string;
+  uploadId?: string;
+  description?: string;
+  resuming: boolean;
+}
+
+export async function uploadCommand(ctx: Context, file: string, opts: Record<string, any>): Promise<number> {
+  const vaultName = checkVaultName(opts.vault);
+  await checkUploadOptions(opts);
+  const stdin = file === '-';
+  // A journal needs a file to read the parts from again; stdin gets one only when asked for.
+  const journal = opts.journal === false ? undefined : typeof opts.journal === 'string' ? opts.journal : stdin ? undefined : `${file}.glacier-journal.json`;
+  if (!stdin) await checkSourceFile(file);
+  const resuming = journal !== undefined && (await exists(journal));
+  if (resuming) ctx.note(`found journal ${journal}: resuming that upload (delete the journal to start over)`);
+  return runUpload(ctx, { source: file, vaultName, journal, description: opts.description, resuming }, opts);
+}
+
+/** What an uploader journal holds that the CLI needs to resume from it alone. */
+async function readJournalTarget(path: string): Promise<{ source?: string; vaultName?: string; uploadId?: string; accountId?: string }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliUsageError(code === 'ENOENT' ? `journal ${path} does not exist: pass the journal an upload wrote (by default <file>.glacier-journal.json).` : `cannot read journal ${path} (${code}).`, 'JOURNAL_NOT_FOUND');
+  }
+  let j: Record<string, any>;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    throw new CliUsageError(`journal ${path} is not JSON: it is damaged or not a glacier-multipart journal. Resume with <file> --vault V --upload-id ID instead.`, 'INVALID_JOURNAL');
+  }
+  const file = j.file ?? j.source;
+  return {
+    source: typeof file === 'string' ? file : typeof file?.path === 'string' ? file.path : undefined,
+    vaultName: j.vaultName ?? j.vault,
+    uploadId: j.uploadId,
+    accountId: j.accountId,
+  };
+}
+
+export async function resumeCommand(ctx: Context, file: string | undefined, opts: Record<string, any>): Promise<number> {
+  if (typeof opts.journal === 'string') {
+    const target = await readJournalTarget(opts.journal);
+    const source = file ?? target.source;
+    const vaultName = opts.vault ?? target.vaultName;
+    if (!source || !vaultName) {
+      throw new CliUsageError(`journal ${opts.journal} does not name the file or the vault: pass them, e.g. resume <file> --journal ${shellQuote(opts.journal)} --vault V.`);
+    }
+    checkVaultName(vaultName);
+    await checkSourceFile(source);
+    if (target.accountId && opts.accountId === '-') opts.accountId = target.accountId;
+    return runUpload(ctx, { source, vaultName, journal: opts.journal, resuming: true }, opts);
+  }
+  if (!file || !opts.vault || !opts.uploadId) {
+    throw new CliUsageError('resume needs either --journal <file>, or <file> --vault <name> --upload-id <id> (see: glacier-multipart uploads --vault <name>).');
+  }
+  const vaultName = checkVaultName(opts.vault);
+  await checkSourceFile(file);
+  // Keep a journal from here on, so a second interruption resumes the same way.
+  return runUpload(ctx, { source: file, vaultName, uploadId: opts.uploadId, journal: `${file}.glacier-journal.json`, resuming: true }, opts);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads the uploader's progress events whatever their exact field names (bytes, parts). */
+function sampleOf(p: Record<string, any>, totalBytes: number | undefined) {
+  const num = (...names: string[]) => {
+    for (const n of names) if (typeof p[n] === 'number') return p[n] as number;
+    return undefined;
+  };
+  return {
+    bytes: num('uploadedBytes', 'bytesUploaded', 'loaded') ?? 0,
+    totalBytes: num('totalBytes', 'archiveSize', 'total') ?? totalBytes,
+    parts: num('partsDone', 'uploadedParts', 'completedParts') ?? 0,
+    totalParts: num('partCount', 'totalParts', 'partsTotal'),
+  };
+}
+
+async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Promise<number> {
+  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region }, ctx.log);
+  const { uploadArchive, MultipartUpload } = await import('../../glacier/index.js');
+  const { HashPool } = await import('../../pool/index.js');
+  const stdin = job.source === '-';
+  const totalBytes = stdin ? undefined : (await stat(job.source)).size;
+  const pool = new HashPool({ engine: opts.engine, ...(opts.threads ? { threads: opts.threads } : {}) });
+  const mode: ProgressMode = opts.json ? 'none' : opts.progress;
+  const progress = createProgress(ctx.io, mode, stdin ? 'stdin' : job.source);
+  const started = performance.now();
+  if (job.journal) ctx.log(`journal ${job.journal}`);
+  ctx.log(`endpoint ${conn.endpoint ?? '(AWS default)'}, region ${conn.region}`);
+  try {
+    const result = await uploadArchive({
+      vaultName: job.vaultName,
+      accountId: opts.accountId,
+      source: stdin ? process.stdin : job.source,
+      ...(job.description !== undefined ? { description: job.description } : {}),
+      ...(opts.partSize !== undefined ? { partSize: opts.partSize } : {}),
+      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+      ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+      ...(job.uploadId ? { uploadId: job.uploadId } : {}),
+      ...(job.journal ? { journal: job.journal } : {}),
+      client,
+      pool,
+      signal: ctx.signal,
+      // The CLI decides itself whether to abort (--abort-on-error / --abort-on-interrupt), so the
+      // library always leaves the parts and reports the upload id.
+      leavePartsOnError: true,
+      onProgress: (p: any) => progress.update(sampleOf(p, totalBytes)),
+    });
+    progress.stop();
+    const seconds = (performance.now() - started) / 1000;
+    const mibps = result.archiveSize / MiB / seconds;
+    // The journal only serves a resume; a completed archive needs none.
+    if (job.journal) await rm(job.journal, { force: true });
+    if (opts.json) {
+      ctx.json({ vaultName: job.vaultName, ...result, seconds: round(seconds), mibPerSecond: round(mibps), engine: pool.engine, threads: pool.threads });
+    } else {
+      ctx.out(`archive id:  ${result.archiveId}`);
+      ctx.out(`tree hash:   ${result.checksum}`);
+      ctx.out(`size:        ${formatSize(result.archiveSize)} in ${result.partCount} parts of ${formatSize(result.partSize)}`);
+      ctx.out(`location:    ${result.location}`);
+      ctx.out(`parts sent:  ${result.uploadedParts}${result.skippedParts ? ` (${result.skippedParts} already held by Glacier were skipped)` : ''}`);
+      ctx.out(`throughput:  ${mibps.toFixed(1)} MiB/s over ${seconds.toFixed(1)} s (hashing: ${pool.engine}, ${pool.threads} threads)`);
+    }
+    return 0;
+  } catch (err) {
+    progress.stop();
+    const e = err as Error & { uploadId?: string; journal?: string };
+    const uploadId = e.uploadId ?? job.uploadId;
+    const interrupted = ctx.signal.aborted;
+    const abortIt = interrupted ? Boolean(opts.abortOnInterrupt) : Boolean(opts.abortOnError);
+    if (uploadId && abortIt) {
+      const upload = await MultipartUpload.resume({ client, vaultName: job.vaultName, accountId: opts.accountId, uploadId });
+      await upload.abort();
+      if (job.journal) await rm(job.journal, { force: true });
+      ctx.note(`aborted multipart upload ${uploadId}`);
+    }
+    if (interrupted) {
+      if (!abortIt && uploadId) {
+        const how = job.journal ? `glacier-multipart resume --journal ${shellQuote(job.journal)}` : `glacier-multipart resume ${shellQuote(job.source)} --vault ${job.vaultName} --upload-id ${uploadId}`;
+        ctx.note(`interrupted: upload ${uploadId} is left open and resumable; continue with: ${how}`);
+      } else if (!uploadId) {
+        ctx.note('interrupted before the upload started; nothing to resume');
+      }
+      return EXIT_INTERRUPTED;
+    }
+    throw err;
+  } finally {
+    await pool.destroy();
+    client.destroy();
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,23 @@
+import { GlacierMultipartError } from '../errors.js';
+
+/**
+ * A command line that cannot work as typed: a bad option value, a missing option, an option
+ * combination that makes no sense. The CLI exits with status 2 for these (like commander's own
+ * usage errors), before any network request.
+ */
+export class CliUsageError extends GlacierMultipartError {
+  constructor(message: string, code = 'CLI_USAGE') {
+    super(code, message);
+  }
+}
+
+/** A size option such as `--part-size 8XB` that is not `<number>[unit]`. */
+export class InvalidSizeError extends CliUsageError {
+  /** The text as the user typed it. */
+  readonly input: string;
+
+  constructor(input: string, reason: string) {
+    super(`Invalid size "${input}": ${reason}. Write bytes (e.g. 1048576) or a number with a unit: KiB, MiB, GiB, TiB (e.g. 8MiB, 1.5GiB).`, 'INVALID_SIZE');
+    this.input = input;
+  }
+}

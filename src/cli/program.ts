@@ -1,0 +1,252 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CliUsageError } from './errors.js';
+import { parseSize } from './size.js';
+import { PROGRESS_MODES } from './progress.js';
+import {
+  createContext, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, formatError,
+  type Context, type Io,
+} from './output.js';
+
+const VERSION = '0.1.0';
+
+/** commander calls these while parsing; an InvalidArgumentError becomes a usage error (exit 2). */
+function sizeArg(value: string): number {
+  try {
+    return parseSize(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function partSizeArg(value: string): number | 'auto' {
+  return value.trim().toLowerCase() === 'auto' ? 'auto' : sizeArg(value);
+}
+
+function positiveIntArg(what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+      throw new InvalidArgumentError(`${what} must be a whole number of at least 1, e.g. 4.`);
+    }
+    return n;
+  };
+}
+
+function portArg(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 65535) {
+    throw new InvalidArgumentError('the port must be a whole number from 0 to 65535 (0 picks a free port).');
+  }
+  return n;
+}
+
+const engineOption = () =>
+  new Option('--engine <engine>', 'hash engine: wasm (WebAssembly SIMD), node (node:crypto) or auto (measure and pick)')
+    .choices(['auto', 'wasm', 'node'])
+    .default('auto');
+const threadsOption = () => new Option('--threads <n>', 'hash worker threads (default: all cores)').argParser(positiveIntArg('--threads'));
+const progressOption = () =>
+  new Option('--progress <mode>', 'progress on stderr: a bar on a terminal, plain lines elsewhere')
+    .choices(PROGRESS_MODES as string[])
+    .default('auto');
+
+/** --endpoint, --region, --account-id: how to reach Glacier (real AWS or a local server). */
+function withConnection(cmd: Command): Command {
+  return cmd
+    .option('--endpoint <url>', 'Glacier endpoint, e.g. a local server http://127.0.0.1:3000 (default: AWS_ENDPOINT_URL_GLACIER, else real AWS)')
+    .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, ~/.aws/config)')
+    .option('--account-id <id>', "AWS account id owning the vault ('-' means the credentials' account)", '-')
+    .addOption(new Option('--max-attempts <n>', 'attempts per request before giving up').argParser(positiveIntArg('--max-attempts')));
+}
+
+export type Action = (ctx: Context, ...args: any[]) => Promise<number | void>;
+
+/**
+ * Builds the command tree. `handler` runs each command's implementation (lazy-loaded, so `--help`
+ * and usage errors never load the AWS SDK or start workers).
+ */
+export function buildProgram(io: Io, handler: (name: string, args: unknown[], opts: Record<string, unknown>) => Promise<void>): Command {
+  const program = new Command('glacier-multipart');
+  program
+    .description('Fast, resumable multipart uploads to Amazon S3 Glacier vaults, with a local Glacier-compatible server.')
+    .version(VERSION, '-V, --version')
+    .option('--debug', 'print stack traces and what was resolved (endpoint, region, credentials)')
+    .exitOverride()
+    .configureHelp({ showGlobalOptions: true })
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .addHelpText('after', `
+Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C; an upload stays resumable).
+Sizes: bytes or a binary unit: 512KiB, 8MiB, 1GiB. Part sizes are 1 MiB x 2^n up to 4 GiB.
+Try it with no AWS account: glacier-multipart demo`);
+
+  const act = (name: string) =>
+    async (...all: unknown[]) => {
+      const cmd = all[all.length - 1] as Command;
+      const opts = cmd.optsWithGlobals();
+      await handler(name, all.slice(0, -2), opts);
+    };
+
+  program
+    .command('hash')
+    .description("print each file's Glacier tree hash, like sha256sum ('<treehash>  <file>')")
+    .argument('<file...>', 'files to hash')
+    .addOption(new Option('--part-size <size>', 'also list per-part hashes for this part size (with --json)').argParser(sizeArg))
+    .addOption(engineOption())
+    .addOption(threadsOption())
+    .option('--json', 'one JSON object per file: size, treeHash, sha256 (linear), parts')
+    .action(act('hash'));
+
+  withConnection(
+    program
+      .command('upload')
+      .description("upload a file (or '-' for stdin) to a vault as a multipart upload; resumable from its journal")
+      .argument('<file>', "the file to upload, or '-' to read stdin")
+      .requiredOption('--vault <name>', 'the vault to upload to')
+      .option('--description <text>', 'archive description (printable ASCII, at most 1,024 characters)')
+      .addOption(new Option('--part-size <size>', "part size (1 MiB x 2^n) or 'auto' (smallest that fits in 10,000 parts)").argParser(partSizeArg).default('auto'))
+      .addOption(new Option('--concurrency <n>', 'parts in flight at once').argParser(positiveIntArg('--concurrency')))
+      .addOption(threadsOption())
+      .addOption(engineOption())
+      .option('--journal <file>', 'where to record progress for resume (default: <file>.glacier-journal.json)')
+      .option('--no-journal', 'do not write a journal (an interrupted upload can still be resumed with --upload-id)')
+      .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
+      .option('--abort-on-error', 'on failure abort the multipart upload instead of leaving it resumable')
+      .addOption(progressOption())
+      .option('--json', 'print the result as one JSON object'),
+  ).action(act('upload'));
+
+  withConnection(
+    program
+      .command('resume')
+      .description('finish an interrupted upload: from its journal, or from a file, vault and upload id')
+      .argument('[file]', 'the file being uploaded (not needed with --journal)')
+      .option('--journal <file>', 'the journal an earlier upload wrote')
+      .option('--vault <name>', 'the vault (with --upload-id)')
+      .option('--upload-id <id>', 'the multipart upload id to continue')
+      .addOption(new Option('--concurrency <n>', 'parts in flight at once').argParser(positiveIntArg('--concurrency')))
+      .addOption(threadsOption())
+      .addOption(engineOption())
+      .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
+      .option('--abort-on-error', 'on failure abort the multipart upload instead of leaving it resumable')
+      .addOption(progressOption())
+      .option('--json', 'print the result as one JSON object'),
+  ).action(act('resume'));
+
+  withConnection(
+    program
+      .command('uploads')
+      .description("list a vault's open multipart uploads")
+      .requiredOption('--vault <name>', 'the vault')
+      .option('--json', 'print a JSON array'),
+  ).action(act('uploads'));
+
+  withConnection(
+    program
+      .command('parts')
+      .description('list the parts Glacier holds for an open multipart upload')
+      .requiredOption('--vault <name>', 'the vault')
+      .requiredOption('--upload-id <id>', 'the multipart upload id')
+      .option('--json', 'print a JSON object'),
+  ).action(act('parts'));
+
+  withConnection(
+    program
+      .command('abort')
+      .description('abort an open multipart upload (Glacier discards its parts)')
+      .requiredOption('--vault <name>', 'the vault')
+      .requiredOption('--upload-id <id>', 'the multipart upload id'),
+  ).action(act('abort'));
+
+  const vault = program.command('vault').description('create or describe a vault');
+  withConnection(vault.command('create').description('create a vault (succeeds if it exists)').argument('<name>', 'vault name: 1-255 of a-z A-Z 0-9 _ . -').option('--json', 'print a JSON object')).action(act('vault create'));
+  withConnection(vault.command('describe').description("show a vault's ARN, archive count and size").argument('<name>', 'vault name').option('--json', 'print a JSON object')).action(act('vault describe'));
+
+  program
+    .command('serve')
+    .description('run the local Glacier-compatible server in the foreground (Ctrl-C stops it)')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .addOption(new Option('--port <port>', 'port (0 picks a free one)').argParser(portArg).default(3000))
+    .option('--data-dir <dir>', 'where vaults and archives are stored (default: a new temporary directory)')
+    .option('--access-key-id <id>', 'verify SigV4 signatures with these credentials (with --secret-access-key)')
+    .option('--secret-access-key <key>', 'the secret key for --access-key-id')
+    .addOption(new Option('--job-delay <ms>', 'milliseconds before a retrieval job completes').argParser((v) => { const n = Number(v); if (!(n >= 0)) throw new InvalidArgumentError('--job-delay must be milliseconds, 0 or more.'); return n; }))
+    .action(act('serve'));
+
+  program
+    .command('demo')
+    .description('the whole job on the embedded local server, no AWS account: upload a file with the pool, read it back, verify')
+    .addOption(new Option('--size <size>', 'random bytes to generate').argParser(sizeArg).default(256 * 1024 * 1024, '256MiB'))
+    .option('--file <file>', 'upload this file instead of random bytes')
+    .addOption(new Option('--part-size <size>', "part size or 'auto'").argParser(partSizeArg).default('auto'))
+    .addOption(new Option('--concurrency <n>', 'parts in flight at once').argParser(positiveIntArg('--concurrency')))
+    .addOption(threadsOption())
+    .addOption(engineOption())
+    .addOption(progressOption())
+    .option('--json', 'print the summary as one JSON object')
+    .action(act('demo'));
+
+  program
+    .command('bench')
+    .description('run the hash, pool and upload benchmarks; write bench/results/latest.json and chart.svg')
+    .option('--quick', 'smaller sizes (minutes become seconds; figures are noisier)')
+    .option('--only <list>', 'comma-separated subset of: hash,pool,upload')
+    .option('--out <dir>', 'results folder (default: bench/results in the package)')
+    .action(act('bench'));
+
+  // A usage error names the command's own usage and where to read more, not just the top level's.
+  const hint = (cmd: Command, path: string) => {
+    cmd.showHelpAfterError(`usage: ${path} ${cmd.usage()}\n(run '${path} --help' for all options)`);
+    for (const sub of cmd.commands) hint(sub, `${path} ${sub.name()}`);
+  };
+  hint(program, 'glacier-multipart');
+  return program;
+}
+
+export interface RunOptions {
+  /** Aborted by the first Ctrl-C (main.ts wires SIGINT to it). */
+  signal?: AbortSignal;
+}
+
+/** Parses argv and runs one command; resolves to the process exit status. */
+export async function run(argv: string[], io: Io, runOptions: RunOptions = {}): Promise<number> {
+  const signal = runOptions.signal ?? new AbortController().signal;
+  let ctx: Context | undefined;
+  let status = EXIT_OK;
+  const program = buildProgram(io, async (name, args, opts) => {
+    ctx = createContext(io, Boolean(opts.debug), signal);
+    const { commands } = await import('./commands.js');
+    const result = await commands[name]!(ctx, args, opts);
+    status = typeof result === 'number' ? result : EXIT_OK;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return status;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end parsing "with an error" that is really success.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    const debug = ctx?.debug ?? argv.includes('--debug');
+    if (signal.aborted && isAbort(err)) {
+      io.stderr.write(`${formatError(err, debug)}\n`);
+      return EXIT_INTERRUPTED;
+    }
+    io.stderr.write(`${formatError(err, debug)}\n`);
+    if (err instanceof CliUsageError) io.stderr.write(`(run 'glacier-multipart ${commandPath(argv)} --help' for usage)\n`);
+    return exitCodeFor(err) === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE;
+  }
+}
+
+/** The subcommand words of argv (e.g. 'vault create'), for pointing at the right --help. */
+function commandPath(argv: string[]): string {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  return words[0] === 'vault' && words[1] ? `vault ${words[1]}` : (words[0] ?? '');
+}
+
+function isAbort(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || /abort|cancel|interrupt/i.test(`${err.name} ${(err as { code?: string }).code ?? ''}`));
+}
