@@ -1,0 +1,18 @@
+import { GlacierMultipartError } from '../errors.js';
+
+/** A tree hash given to combineTreeHashes() is not a 32-byte SHA-256 digest (64 hex digits). */
+export class InvalidTreeHashError extends GlacierMultipartError {
+  constructor(message: string) {
+    super('INVALID_TREE_HASH', message);
+  }
+}
+
+/** A TreeHasher was used after digest(): its state is gone. */
+export class HasherFinalizedError extends GlacierMultipartError {
+  constructor(method: string) {
+    super(
+      'HASHER_FINALIZED',
+      `TreeHasher.${method}() called after digest(); a TreeHasher hashes one stream — create a new TreeHasher for the next one`,
+    );
+  }
+}
