@@ -1,1 +1,7 @@
-export {};
+// The local Glacier-compatible server layer. It imports node:* and the SDK's own packages only,
+// never src/hash: its hashes (node:crypto) are an independent witness of the WebAssembly core.
+export { startLocalGlacier, LOCAL_ACCOUNT_ID } from './server.js';
+export { LocalGlacierOptionsError } from './errors.js';
+export type {
+  FaultKind, FaultPlan, FaultRule, GlacierOperation, LocalGlacier, LocalGlacierOptions,
+} from './types.js';

@@ -1,0 +1,32 @@
+import { GlacierMultipartError } from '../errors.js';
+
+/** Thrown by startLocalGlacier() for bad options (a programming error on the caller's side). */
+export class LocalGlacierOptionsError extends GlacierMultipartError {
+  constructor(message: string) {
+    super('INVALID_LOCAL_GLACIER_OPTIONS', message);
+  }
+}
+
+/**
+ * A Glacier error response: JSON {code, message, type} with the HTTP status Amazon uses. The SDK reads
+ * the code (body or x-amzn-ErrorType header) and throws its typed exception of that name.
+ */
+export class GlacierHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly type: 'Client' | 'Server' = status >= 500 ? 'Server' : 'Client',
+  ) {
+    super(message);
+  }
+}
+
+export const invalidParameter = (message: string) =>
+  new GlacierHttpError(400, 'InvalidParameterValueException', message);
+export const missingParameter = (message: string) =>
+  new GlacierHttpError(400, 'MissingParameterValueException', message);
+export const notFound = (message: string) =>
+  new GlacierHttpError(404, 'ResourceNotFoundException', message);
+export const limitExceeded = (message: string) =>
+  new GlacierHttpError(400, 'LimitExceededException', message);

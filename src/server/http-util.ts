@@ -1,0 +1,99 @@
+import { open, rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { invalidParameter } from './errors.js';
+import { MiB, StreamingTreeHash } from './hash.js';
+
+/**
+ * Streams a request body to `path` while hashing it; never holds more than one socket chunk. The
+ * file is fsynced before this returns, so an acknowledged part survives a crash.
+ */
+export async function receiveBody(
+  req: IncomingMessage,
+  path: string,
+  expectedSize: number,
+): Promise<{ sha256: string; treeHash: string; size: number }> {
+  const hasher = new StreamingTreeHash();
+  const fh = await open(path, 'wx');
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      hasher.update(chunk);
+      if (hasher.size > expectedSize) throw new Error('request body is longer than its Content-Length');
+      await fh.write(chunk);
+    }
+    if (hasher.size !== expectedSize) {
+      throw new Error(`request body ended after ${hasher.size} of ${expectedSize} bytes`);
+    }
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await rm(path, { force: true });
+    throw err;
+  }
+  await fh.close();
+  return hasher.digest();
+}
+
+/** Reads a small (JSON) request body, refusing more than `max` bytes. */
+export async function readSmallBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) throw invalidParameter(`Request body exceeds ${max} bytes; this operation takes a small JSON document.`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Opaque pagination markers: the sort key of the last item returned, base64url-wrapped. */
+export function encodeMarker(key: string): string {
+  return Buffer.from(JSON.stringify({ after: key }), 'utf8').toString('base64url');
+}
+
+export function decodeMarker(marker: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(marker, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof parsed.after === 'string' && encodeMarker(parsed.after) === marker) return parsed.after;
+  } catch {
+    // fall through
+  }
+  throw invalidParameter(`Invalid marker: ${marker}. Pass the Marker of the previous page unchanged.`);
+}
+
+export function parseLimit(value: string | null, pageLimit: number): number {
+  if (value === null || value === '') return pageLimit;
+  if (!/^\d{1,10}$/.test(value) || Number(value) < 1) {
+    throw invalidParameter(`Invalid limit: ${value}. The limit must be a positive integer (pages hold at most ${pageLimit} items).`);
+  }
+  return Math.min(Number(value), pageLimit);
+}
+
+/** One page of `items` (already sorted by `key`) after the marker. */
+export function paginate<T>(
+  items: T[], key: (item: T) => string, marker: string | null, limit: number,
+): { page: T[]; marker: string | null } {
+  let start = 0;
+  if (marker !== null && marker !== '') {
+    const after = decodeMarker(marker);
+    start = items.findIndex((it) => key(it) > after);
+    if (start < 0) start = items.length;
+  }
+  const page = items.slice(start, start + limit);
+  const more = start + limit < items.length;
+  return { page, marker: more ? encodeMarker(key(page[page.length - 1]!)) : null };
+}
+
+/**
+ * True when bytes [first, last] of a payload of `size` bytes are exactly one node of its tree hash:
+ * they start on a 1 MiB x 2^k boundary and span 2^k MiB, or run to the end of the payload.
+ */
+export function isTreeHashAligned(first: number, last: number, size: number): boolean {
+  const length = last - first + 1;
+  if (length <= 0 || last >= size) return false;
+  for (let span = MiB; ; span *= 2) {
+    if (first % span !== 0) return false;
+    if (length === span) return true;
+    if (last === size - 1 && length < span) return true;
+    if (span > size) return false;
+  }
+}

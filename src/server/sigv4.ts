@@ -1,0 +1,145 @@
+// SigV4 for the local server: a shape check on every request, and, when credentials are configured,
+// a full verification by re-signing the request with the SDK's own signer (@smithy/signature-v4).
+import { createHash, createHmac, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { Checksum, SourceData } from '@smithy/types';
+import { GlacierHttpError } from './errors.js';
+
+const toBuffer = (data: SourceData): Buffer =>
+  typeof data === 'string' ? Buffer.from(data, 'utf8')
+    : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+      : Buffer.from(data as ArrayBuffer);
+
+/** The SDK's Checksum interface over node:crypto: a plain SHA-256, or an HMAC-SHA256 with a secret. */
+export class NodeSha256 implements Checksum {
+  private readonly secret: Buffer | undefined;
+  private hash: Hash | Hmac;
+
+  constructor(secret?: SourceData) {
+    this.secret = secret === undefined ? undefined : toBuffer(secret);
+    this.hash = this.fresh();
+  }
+
+  private fresh(): Hash | Hmac {
+    return this.secret ? createHmac('sha256', this.secret) : createHash('sha256');
+  }
+
+  update(data: Uint8Array): void {
+    this.hash.update(data);
+  }
+
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+
+  reset(): void {
+    this.hash = this.fresh();
+  }
+}
+
+export interface ParsedAuthorization {
+  accessKeyId: string;
+  date: string;
+  region: string;
+  service: string;
+  signedHeaders: string[];
+  signature: string;
+}
+
+const AUTH_RE = /^AWS4-HMAC-SHA256 Credential=([^/\s]+)\/(\d{8})\/([^/\s]+)\/([^/\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;._-]+),\s*Signature=([0-9a-f]{64})$/;
+
+/** Refuses requests whose Authorization header is absent or not SigV4-shaped. */
+export function parseAuthorization(header: string | undefined): ParsedAuthorization {
+  if (!header) {
+    throw new GlacierHttpError(403, 'MissingAuthenticationTokenException',
+      'Missing Authentication Token: every request must carry a SigV4 Authorization header (AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...).');
+  }
+  const m = AUTH_RE.exec(header);
+  if (!m) {
+    throw new GlacierHttpError(400, 'IncompleteSignatureException',
+      `Authorization header is not a SigV4 signature: expected "AWS4-HMAC-SHA256 Credential=<key>/<yyyymmdd>/<region>/glacier/aws4_request, SignedHeaders=<list>, Signature=<64 hex>".`);
+  }
+  return {
+    accessKeyId: m[1]!, date: m[2]!, region: m[3]!, service: m[4]!,
+    signedHeaders: m[5]!.split(';'), signature: m[6]!,
+  };
+}
+
+/** Parses X-Amz-Date (yyyymmddThhmmssZ). */
+function parseAmzDate(value: string | undefined): Date | undefined {
+  const m = value ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value) : null;
+  if (!m) return undefined;
+  return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
+}
+
+export interface SignedRequest {
+  method: string;
+  /** The path exactly as it came over the wire (still percent-encoded). */
+  rawPath: string;
+  query: Record<string, string | string[]>;
+  headers: IncomingHttpHeaders;
+  /** Small bodies (JSON) when no x-amz-content-sha256 header was signed; large ones use the header. */
+  body?: Buffer;
+}
+
+export async function verifySignature(
+  req: SignedRequest,
+  auth: ParsedAuthorization,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): Promise<void> {
+  if (auth.accessKeyId !== credentials.accessKeyId) {
+    throw new GlacierHttpError(403, 'UnrecognizedClientException',
+      `The security token included in the request is invalid: access key id "${auth.accessKeyId}" is not known to this server.`);
+  }
+  const amzDate = req.headers['x-amz-date'];
+  const signingDate = parseAmzDate(typeof amzDate === 'string' ? amzDate : undefined);
+  if (!signingDate || !auth.signedHeaders.includes('x-amz-date')) {
+    throw new GlacierHttpError(400, 'IncompleteSignatureException',
+      'A signed X-Amz-Date header (yyyymmddThhmmssZ) is required by SigV4.');
+  }
+  if (!auth.signedHeaders.includes('host')) {
+    throw new GlacierHttpError(400, 'IncompleteSignatureException', 'The Host header must be among the SignedHeaders.');
+  }
+  // Only the headers the client signed take part, exactly as received.
+  const headers: Record<string, string> = {};
+  for (const name of auth.signedHeaders) {
+    const value = req.headers[name];
+    if (value === undefined) {
+      throw new GlacierHttpError(400, 'IncompleteSignatureException', `Signed header "${name}" is missing from the request.`);
+    }
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const signer = new SignatureV4({
+    credentials,
+    region: auth.region,
+    service: auth.service,
+    sha256: NodeSha256,
+    uriEscapePath: true,
+    applyChecksum: false,
+  });
+  const signed = await signer.sign(
+    {
+      method: req.method,
+      protocol: 'http:',
+      hostname: 'localhost',
+      path: req.rawPath,
+      query: req.query,
+      headers,
+      body: req.body,
+    },
+    {
+      signingDate,
+      signingRegion: auth.region,
+      signingService: auth.service,
+      signableHeaders: new Set(auth.signedHeaders),
+    },
+  );
+  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers['authorization']))?.[1] ?? '';
+  const a = Buffer.from(expected, 'hex');
+  const b = Buffer.from(auth.signature, 'hex');
+  if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    throw new GlacierHttpError(403, 'InvalidSignatureException',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
+  }
+}

@@ -1,0 +1,260 @@
+// Durable storage of vaults, multipart uploads, archives and retrieval jobs under dataDir.
+//
+// Layout (every name is validated before it reaches a path, and vault directories carry a "v-"
+// prefix so even the legal vault names "." and ".." stay inside dataDir):
+//   tmp/                                   bodies being received (same filesystem, renamed into place)
+//   vaults/v-<name>/vault.json
+//   vaults/v-<name>/uploads/<uploadId>/upload.json, part-<index>-<nonce>
+//   vaults/v-<name>/archives/<archiveId>/archive.json, part files (a completed upload's directory)
+//   vaults/v-<name>/jobs/<jobId>.json
+// Metadata is the source of truth and is always written atomically (writeJsonAtomic); a part file
+// only counts once the metadata naming it is on disk, so a crash at any moment loses nothing that
+// was acknowledged and leaves no torn state.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { notFound } from './errors.js';
+import { KeyedMutex, syncDir, writeJsonAtomic } from './fsutil.js';
+
+export interface PartRecord {
+  first: number;
+  last: number;
+  treeHash: string;
+  /** File name inside the upload (later archive) directory. */
+  file: string;
+}
+
+export interface UploadRecord {
+  uploadId: string;
+  vaultName: string;
+  description?: string;
+  partSize: number;
+  creationDate: string;
+  /** ms since epoch of the last request on this upload; expiry counts from here. */
+  lastActivity: number;
+  state: 'open' | 'aborted';
+  /** Keyed by part index (first byte / part size). */
+  parts: Record<string, PartRecord>;
+}
+
+export interface ArchiveRecord {
+  archiveId: string;
+  vaultName: string;
+  description?: string;
+  creationDate: string;
+  size: number;
+  treeHash: string;
+  /** Set when the archive came from CompleteMultipartUpload (a repeat call returns the same id). */
+  uploadId?: string;
+  completedAt: number;
+  /** The archive's bytes, in order, as files inside its directory. */
+  files: { file: string; size: number }[];
+}
+
+export interface JobRecord {
+  jobId: string;
+  vaultName: string;
+  action: 'ArchiveRetrieval';
+  archiveId: string;
+  description?: string;
+  creationDate: string;
+  tier: string;
+  snsTopic?: string;
+  /** Inclusive byte range of the archive retrieved. */
+  first: number;
+  last: number;
+  archiveSize: number;
+  archiveTreeHash: string;
+  /** Tree hash of the job output when the retrieved range is tree-hash aligned, else null. */
+  outputTreeHash: string | null;
+  readyAt: number;
+}
+
+export interface VaultRecord {
+  name: string;
+  creationDate: string;
+}
+
+export interface Vault extends VaultRecord {
+  uploads: Map<string, UploadRecord>;
+  archives: Map<string, ArchiveRecord>;
+  jobs: Map<string, JobRecord>;
+  /** uploadId -> archiveId, for repeat CompleteMultipartUpload calls. */
+  completed: Map<string, string>;
+}
+
+/** ids the server hands out are base64url; anything else is refused before it can reach a path. */
+export const ID_RE = /^[A-Za-z0-9_-]{1,200}$/;
+export const VAULT_NAME_RE = /^[A-Za-z0-9_.-]{1,255}$/;
+
+export const newId = (bytes: number) => randomBytes(bytes).toString('base64url');
+
+export class Store {
+  readonly vaults = new Map<string, Vault>();
+  readonly mutex = new KeyedMutex();
+  readonly tmpDir: string;
+
+  constructor(readonly dataDir: string) {
+    this.tmpDir = join(dataDir, 'tmp');
+  }
+
+  vaultDir(name: string): string {
+    return join(this.dataDir, 'vaults', `v-${name}`);
+  }
+  uploadDir(vault: string, uploadId: string): string {
+    return join(this.vaultDir(vault), 'uploads', uploadId);
+  }
+  archiveDir(vault: string, archiveId: string): string {
+    return join(this.vaultDir(vault), 'archives', archiveId);
+  }
+  jobPath(vault: string, jobId: string): string {
+    return join(this.vaultDir(vault), 'jobs', `${jobId}.json`);
+  }
+  tmpPath(): string {
+    return join(this.tmpDir, `body-${newId(12)}`);
+  }
+
+  /** Loads everything from disk, dropping leftovers of interrupted writes. */
+  async load(): Promise<void> {
+    await rm(this.tmpDir, { recursive: true, force: true });
+    await mkdir(this.tmpDir, { recursive: true });
+    await mkdir(join(this.dataDir, 'vaults'), { recursive: true });
+    for (const entry of await readdir(join(this.dataDir, 'vaults'))) {
+      if (!entry.startsWith('v-')) continue;
+      const name = entry.slice(2);
+      const meta = await readJson<VaultRecord>(join(this.vaultDir(name), 'vault.json'));
+      if (!meta || meta.name !== name || !VAULT_NAME_RE.test(name)) continue;
+      const vault = this.addVault(meta);
+      for (const id of await listDir(join(this.vaultDir(name), 'uploads'))) {
+        const dir = this.uploadDir(name, id);
+        const up = await readJson<UploadRecord>(join(dir, 'upload.json'));
+        if (!up || up.uploadId !== id) {
+          await rm(dir, { recursive: true, force: true });
+          continue;
+        }
+        vault.uploads.set(id, up);
+        // Part files not named by the metadata were never acknowledged (or were replaced).
+        const keep = new Set(Object.values(up.parts).map((p) => p.file));
+        for (const f of await listDir(dir)) {
+          if (f !== 'upload.json' && !keep.has(f)) await rm(join(dir, f), { force: true });
+        }
+      }
+      for (const id of await listDir(join(this.vaultDir(name), 'archives'))) {
+        const ar = await readJson<ArchiveRecord>(join(this.archiveDir(name, id), 'archive.json'));
+        if (!ar || ar.archiveId !== id) continue;
+        vault.archives.set(id, ar);
+        if (ar.uploadId) vault.completed.set(ar.uploadId, id);
+      }
+      for (const f of await listDir(join(this.vaultDir(name), 'jobs'))) {
+        if (!f.endsWith('.json')) {
+          await rm(join(this.vaultDir(name), 'jobs', f), { force: true });
+          continue;
+        }
+        const job = await readJson<JobRecord>(join(this.vaultDir(name), 'jobs', f));
+        if (job && `${job.jobId}.json` === f) vault.jobs.set(job.jobId, job);
+      }
+    }
+  }
+
+  private addVault(meta: VaultRecord): Vault {
+    const vault: Vault = { ...meta, uploads: new Map(), archives: new Map(), jobs: new Map(), completed: new Map() };
+    this.vaults.set(meta.name, vault);
+    return vault;
+  }
+
+  async createVault(name: string): Promise<Vault> {
+    const existing = this.vaults.get(name);
+    if (existing) return existing;
+    const dir = this.vaultDir(name);
+    for (const sub of ['uploads', 'archives', 'jobs']) await mkdir(join(dir, sub), { recursive: true });
+    const meta: VaultRecord = { name, creationDate: new Date().toISOString() };
+    await writeJsonAtomic(join(dir, 'vault.json'), meta);
+    return this.addVault(meta);
+  }
+
+  async deleteVault(name: string): Promise<void> {
+    this.vaults.delete(name);
+    // Rename first (atomic), then remove: a crash mid-removal never leaves a half vault behind.
+    const doomed = join(this.tmpDir, `vault-${newId(9)}`);
+    await rename(this.vaultDir(name), doomed);
+    await syncDir(join(this.dataDir, 'vaults'));
+    await rm(doomed, { recursive: true, force: true });
+  }
+
+  async saveUpload(up: UploadRecord): Promise<void> {
+    await writeJsonAtomic(join(this.uploadDir(up.vaultName, up.uploadId), 'upload.json'), up);
+  }
+
+  async createUpload(up: UploadRecord): Promise<void> {
+    await mkdir(this.uploadDir(up.vaultName, up.uploadId), { recursive: true });
+    await this.saveUpload(up);
+    this.vaults.get(up.vaultName)?.uploads.set(up.uploadId, up);
+  }
+
+  async removeUploadFiles(vault: string, uploadId: string): Promise<void> {
+    await rm(this.uploadDir(vault, uploadId), { recursive: true, force: true });
+  }
+
+  /** Turns an upload's directory into an archive's: metadata first, then one atomic rename. */
+  async completeUpload(up: UploadRecord, archive: ArchiveRecord): Promise<void> {
+    const from = this.uploadDir(up.vaultName, up.uploadId);
+    await writeJsonAtomic(join(from, 'archive.json'), archive);
+    await rename(from, this.archiveDir(archive.vaultName, archive.archiveId));
+    await syncDir(join(this.vaultDir(up.vaultName), 'uploads'));
+    await syncDir(join(this.vaultDir(up.vaultName), 'archives'));
+    const vault = this.vaults.get(up.vaultName);
+    vault?.uploads.delete(up.uploadId);
+    vault?.archives.set(archive.archiveId, archive);
+    vault?.completed.set(up.uploadId, archive.archiveId);
+  }
+
+  /** Stores an UploadArchive body (already fsynced in tmp/) as a one-file archive. */
+  async createArchive(archive: ArchiveRecord, bodyTmp: string): Promise<void> {
+    const dir = this.archiveDir(archive.vaultName, archive.archiveId);
+    const staging = join(this.tmpDir, `archive-${newId(9)}`);
+    await mkdir(staging);
+    await rename(bodyTmp, join(staging, archive.files[0]!.file));
+    await writeJsonAtomic(join(staging, 'archive.json'), archive);
+    await rename(staging, dir);
+    await syncDir(join(this.vaultDir(archive.vaultName), 'archives'));
+    this.vaults.get(archive.vaultName)?.archives.set(archive.archiveId, archive);
+  }
+
+  async deleteArchive(vault: string, archiveId: string): Promise<void> {
+    const doomed = join(this.tmpDir, `archive-${newId(9)}`);
+    await rename(this.archiveDir(vault, archiveId), doomed);
+    await syncDir(join(this.vaultDir(vault), 'archives'));
+    const v = this.vaults.get(vault);
+    const ar = v?.archives.get(archiveId);
+    v?.archives.delete(archiveId);
+    if (ar?.uploadId) v?.completed.delete(ar.uploadId);
+    await rm(doomed, { recursive: true, force: true });
+  }
+
+  async saveJob(job: JobRecord): Promise<void> {
+    await writeJsonAtomic(this.jobPath(job.vaultName, job.jobId), job);
+    this.vaults.get(job.vaultName)?.jobs.set(job.jobId, job);
+  }
+
+  getVaultOrThrow(name: string, arn: string): Vault {
+    const v = this.vaults.get(name);
+    if (!v) throw notFound(`Vault not found for ARN: ${arn}`);
+    return v;
+  }
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
