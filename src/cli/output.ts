@@ -57,6 +57,10 @@ function hintFor(err: Error & { code?: unknown; $metadata?: unknown }): string |
   if (err.name === 'CredentialsProviderError') {
     return 'configure AWS credentials (aws configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), or point --endpoint at a local server';
   }
+  const vault = /Vault not found for ARN: \S*:vaults\/(\S+)/.exec(err.message);
+  if (err.name === 'ResourceNotFoundException' && vault) {
+    return `create it with: glacier-multipart vault create ${vault[1]} (or check --region and --account-id)`;
+  }
   if (err.code === 'ECONNREFUSED') {
     return 'is the endpoint right and the server running? (glacier-multipart serve starts a local one)';
   }

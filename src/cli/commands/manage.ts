@@ -64,7 +64,7 @@ export async function uploadsCommand(ctx: Context, opts: Record<string, any>): P
     }
     ctx.out(['upload id', 'part size', 'created', 'description'].join('\t'));
     for (const u of uploads) {
-      ctx.out([field(u, 'uploadId', 'MultipartUploadId'), formatSize(Number(field(u, 'partSize', 'PartSizeInBytes'))), field(u, 'creationDate', 'CreationDate'), field(u, 'description', 'ArchiveDescription') ?? ''].join('\t'));
+      ctx.out([field(u, 'uploadId', 'MultipartUploadId'), formatSize(Number(field(u, 'partSize', 'PartSizeInBytes'))), field(u, 'creationDate', 'CreationDate'), field(u, 'archiveDescription', 'ArchiveDescription') ?? ''].join('\t'));
     }
   } finally {
     client.destroy();

@@ -1,4 +1,4 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
 import { EXIT_INTERRUPTED, shellQuote, type Context } from '../output.js';
@@ -56,41 +56,23 @@ export async function uploadCommand(ctx: Context, file: string, opts: Record<str
   return runUpload(ctx, { source: file, vaultName, journal, description: opts.description, resuming }, opts);
 }
 
-/** What an uploader journal holds that the CLI needs to resume from it alone. */
-async function readJournalTarget(path: string): Promise<{ source?: string; vaultName?: string; uploadId?: string; accountId?: string }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliUsageError(code === 'ENOENT' ? `journal ${path} does not exist: pass the journal an upload wrote (by default <file>.glacier-journal.json).` : `cannot read journal ${path} (${code}).`, 'JOURNAL_NOT_FOUND');
-  }
-  let j: Record<string, any>;
-  try {
-    j = JSON.parse(text);
-  } catch {
-    throw new CliUsageError(`journal ${path} is not JSON: it is damaged or not a glacier-multipart journal. Resume with <file> --vault V --upload-id ID instead.`, 'INVALID_JOURNAL');
-  }
-  const file = j.file ?? j.source;
-  return {
-    source: typeof file === 'string' ? file : typeof file?.path === 'string' ? file.path : undefined,
-    vaultName: j.vaultName ?? j.vault,
-    uploadId: j.uploadId,
-    accountId: j.accountId,
-  };
-}
-
 export async function resumeCommand(ctx: Context, file: string | undefined, opts: Record<string, any>): Promise<number> {
   if (typeof opts.journal === 'string') {
-    const target = await readJournalTarget(opts.journal);
-    const source = file ?? target.source;
-    const vaultName = opts.vault ?? target.vaultName;
-    if (!source || !vaultName) {
-      throw new CliUsageError(`journal ${opts.journal} does not name the file or the vault: pass them, e.g. resume <file> --journal ${shellQuote(opts.journal)} --vault V.`);
+    const { readJournal } = await import('../../glacier/index.js');
+    const state = await readJournal(opts.journal);
+    if (!state) {
+      throw new CliUsageError(`journal ${opts.journal} does not exist: pass the journal an upload wrote (by default <file>.glacier-journal.json), or resume with <file> --vault V --upload-id ID.`, 'JOURNAL_NOT_FOUND');
+    }
+    const { header } = state;
+    const source = file ?? header.file?.path;
+    const vaultName = opts.vault ?? header.vaultName;
+    if (!source) {
+      throw new CliUsageError(`journal ${opts.journal} records an upload from a stream, not a file: pass the same data as a file, e.g. resume <file> --journal ${shellQuote(opts.journal)}.`);
     }
     checkVaultName(vaultName);
     await checkSourceFile(source);
-    if (target.accountId && opts.accountId === '-') opts.accountId = target.accountId;
+    if (opts.accountId === '-') opts.accountId = header.accountId;
+    ctx.log(`journal ${opts.journal}: upload ${header.uploadId} to vault ${vaultName}, ${state.parts.size} parts recorded`);
     return runUpload(ctx, { source, vaultName, journal: opts.journal, resuming: true }, opts);
   }
   if (!file || !opts.vault || !opts.uploadId) {

@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The compiled bin, run exactly as `npx glacier-multipart` runs it. */
+export const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Environment without any AWS configuration, so results never depend on the machine's profile. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('AWS_')) env[k] = v;
+  }
+  // Deliberately NOT setting AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: main.ts must.
+  return { ...env, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true', ...extra };
+}
+
+export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string; stderr: () => string } {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: cleanEnv(opts.env), cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done, stdout: () => stdout, stderr: () => stderr };
+}
+
+export async function runCli(args: string[], opts: { env?: Record<string, string>; input?: Buffer | string; cwd?: string } = {}): Promise<CliResult> {
+  const run = startCli(args, opts);
+  run.child.stdin!.end(opts.input ?? '');
+  return run.done;
+}
+
+/** Polls until `check` returns a value (no timing assertions: vitest's timeout bounds the wait). */
+export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, intervalMs = 25): Promise<T> {
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'gm-cli-test-'));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export async function randomFile(dir: string, name: string, size: number): Promise<{ path: string; data: Buffer }> {
+  const data = randomBytes(size);
+  const path = join(dir, name);
+  await writeFile(path, data);
+  return { path, data };
+}
+
+/** node:crypto oracle of the Glacier tree hash (glacier-rules.md), independent of src/hash. */
+export function oracleTreeHash(data: Uint8Array): string {
+  const MiB = 1024 * 1024;
+  let level: Buffer[] = [];
+  for (let i = 0; i < Math.max(data.length, 1); i += MiB) {
+    level.push(createHash('sha256').update(data.subarray(i, Math.min(i + MiB, data.length))).digest());
+  }
+  while (level.length > 1) {
+    const next: Buffer[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      next.push(i + 1 < level.length ? createHash('sha256').update(level[i]!).update(level[i + 1]!).digest() : level[i]!);
+    }
+    level = next;
+  }
+  return level[0]!.toString('hex');
+}
+
+export function oracleSha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
