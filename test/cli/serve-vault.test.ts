@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalGlacier } from 'glacier-multipart';
+import { runCli, startCli, waitFor } from './helpers.js';
+
+const NODE_WARNING = /NodeVersionSupportWarning|require node >=22/;
+
+describe('vault create | describe against the local server', () => {
+  let server: Awaited<ReturnType<typeof startLocalGlacier>>;
+  beforeAll(async () => {
+    server = await startLocalGlacier({});
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('creates a vault and describes it (endpoint from --endpoint), with no SDK warning', async () => {
+    const created = await runCli(['vault', 'create', 'photos', '--endpoint', server.endpoint]);
+    expect(created.stderr).not.toMatch(NODE_WARNING);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('created vault photos');
+    expect(server.stats.CreateVault).toBeGreaterThanOrEqual(1);
+
+    const described = await runCli(['vault', 'describe', 'photos', '--endpoint', server.endpoint, '--json']);
+    expect(described.code).toBe(0);
+    const vault = JSON.parse(described.stdout);
+    expect(vault.VaultName).toBe('photos');
+    expect(vault.VaultARN).toMatch(/:vaults\/photos$/);
+    expect(vault.NumberOfArchives).toBe(0);
+  });
+
+  it('takes the endpoint from AWS_ENDPOINT_URL_GLACIER and says what it resolved with --debug', async () => {
+    const r = await runCli(['vault', 'describe', 'photos', '--debug'], { env: { AWS_ENDPOINT_URL_GLACIER: server.endpoint } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('arn:aws:glacier:');
+    expect(r.stderr).toContain(`endpoint ${server.endpoint} (from AWS_ENDPOINT_URL_GLACIER)`);
+    expect(r.stderr).toContain('using dummy credentials for the local server');
+  });
+
+  it('a missing vault is one line (exit 1) that says how to create it; --debug adds the stack', async () => {
+    const r = await runCli(['vault', 'describe', 'nothere', '--endpoint', server.endpoint]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/ResourceNotFoundException: Vault not found .*create it with: glacier-multipart vault create nothere/);
+    const d = await runCli(['vault', 'describe', 'nothere', '--endpoint', server.endpoint, '--debug']);
+    expect(d.code).toBe(1);
+    expect(d.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('a server that is not there: exit 1 with a hint', async () => {
+    const closed = await startLocalGlacier({});
+    const endpoint = closed.endpoint;
+    await closed.close();
+    const r = await runCli(['vault', 'create', 'x', '--endpoint', endpoint]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ECONNREFUSED.*glacier-multipart serve starts a local one/);
+  });
+});
+
+describe('serve', () => {
+  it('runs in the foreground, prints how to point the SDK at it, serves the CLI, stops cleanly on Ctrl-C', async () => {
+    const serve = startCli(['serve', '--port', '0']);
+    const endpoint = await waitFor(() => /Local Glacier listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(serve.stdout())?.[1]);
+    await waitFor(() => serve.stdout().includes('Press Ctrl-C to stop.'));
+    expect(serve.stdout()).toContain(`export AWS_ENDPOINT_URL_GLACIER=${endpoint}`);
+
+    const created = await runCli(['vault', 'create', 'served'], { env: { AWS_ENDPOINT_URL_GLACIER: endpoint } });
+    expect(created.code).toBe(0);
+    const listed = await runCli(['uploads', '--vault', 'served', '--endpoint', endpoint, '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+
+    serve.child.kill('SIGINT');
+    const done = await serve.done;
+    expect(done.code).toBe(0);
+    expect(done.stderr).toContain('local Glacier stopped');
+  });
+
+  it('keeps data in --data-dir across restarts', async () => {
+    const { tempDir } = await import('./helpers.js');
+    const { dir, cleanup } = await tempDir();
+    try {
+      for (const round of [1, 2]) {
+        const serve = startCli(['serve', '--port', '0', '--data-dir', dir]);
+        const endpoint = await waitFor(() => /listening on (http:\/\/\S+)/.exec(serve.stdout())?.[1]);
+        if (round === 1) expect((await runCli(['vault', 'create', 'kept', '--endpoint', endpoint])).code).toBe(0);
+        else expect((await runCli(['vault', 'describe', 'kept', '--endpoint', endpoint])).code).toBe(0);
+        serve.child.kill('SIGINT');
+        expect((await serve.done).code).toBe(0);
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+});
