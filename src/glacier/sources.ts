@@ -1,0 +1,210 @@
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { EmptyArchiveError, InvalidUploadOptionError, SourceChangedError } from './errors.js';
+
+/** What uploadArchive accepts as `source`. */
+export type UploadSource = string | Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>;
+
+/**
+ * A source read part by part into caller-supplied buffers (the uploader's ring of shared buffers),
+ * strictly in order. `read` fills `into` (its length is the part size) and returns the byte count;
+ * 0 means the source is exhausted.
+ */
+export interface PartReader {
+  readonly kind: 'file' | 'bytes' | 'stream';
+  /** Known up front for files and byte arrays; undefined for streams. */
+  readonly size: number | undefined;
+  /** For files: absolute path, size and mtime at open. */
+  readonly file?: { path: string; size: number; mtimeMs: number };
+  read(index: number, into: Uint8Array): Promise<number>;
+  /** Throws SourceChangedError when a file's size or mtime differs from when it was opened. */
+  checkUnchanged(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as object).constructor?.name ?? 'object';
+}
+
+/** Classifies and opens a source; checks existence and emptiness before any request. */
+export async function openSource(source: unknown): Promise<PartReader> {
+  if (typeof source === 'string') return FileReader.open(source);
+  if (source instanceof Uint8Array) {
+    if (source.byteLength === 0) throw new EmptyArchiveError('The source Uint8Array');
+    return new BytesReader(source);
+  }
+  if (source && typeof source === 'object') {
+    if (typeof (source as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+      return new StreamReader(source as AsyncIterable<Uint8Array | string>);
+    }
+    // An old-style stream (only 'data'/'end' events): wrap it into a modern Readable.
+    if (typeof (source as NodeJS.ReadableStream).on === 'function' && typeof (source as NodeJS.ReadableStream).read === 'function') {
+      return new StreamReader(new Readable({ objectMode: false }).wrap(source as NodeJS.ReadableStream));
+    }
+  }
+  throw new InvalidUploadOptionError('source',
+    `source must be a file path (string), a Uint8Array/Buffer, a Node Readable (e.g. process.stdin) or an AsyncIterable of Uint8Array, got ${describe(source)}.`);
+}
+
+class FileReader implements PartReader {
+  readonly kind = 'file' as const;
+  readonly size: number;
+  readonly file: { path: string; size: number; mtimeMs: number };
+  private constructor(private readonly handle: FileHandle, file: { path: string; size: number; mtimeMs: number }) {
+    this.file = file;
+    this.size = file.size;
+  }
+
+  static async open(path: string): Promise<FileReader> {
+    if (path.length === 0) throw new InvalidUploadOptionError('source', 'source is an empty string: pass the path of the file to upload.');
+    const absolute = resolve(path);
+    let handle: FileHandle;
+    try {
+      handle = await open(absolute, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : code === 'EISDIR' ? 'is a directory' : `cannot be opened (${code})`;
+      throw new InvalidUploadOptionError('source', `The file ${path} ${why}: pass the path of a readable regular file.`);
+    }
+    try {
+      const st = await handle.stat();
+      if (!st.isFile()) {
+        throw new InvalidUploadOptionError('source', `${path} is not a regular file${st.isDirectory() ? ' but a directory' : ''}: pass a file (to upload a pipe or device, pass it as a stream).`);
+      }
+      if (st.size === 0) throw new EmptyArchiveError(`The file ${path}`);
+      return new FileReader(handle, { path: absolute, size: st.size, mtimeMs: st.mtimeMs });
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  async read(index: number, into: Uint8Array): Promise<number> {
+    const position = index * into.byteLength;
+    const want = Math.min(into.byteLength, this.size - position);
+    if (want <= 0) return 0;
+    let got = 0;
+    while (got < want) {
+      const { bytesRead } = await this.handle.read(into, got, want - got, position + got);
+      if (bytesRead === 0) {
+        throw new SourceChangedError(this.file.path, `it ended at byte ${position + got}, but it had ${this.size} bytes when the upload began`);
+      }
+      got += bytesRead;
+    }
+    await this.checkUnchanged();
+    return got;
+  }
+
+  async checkUnchanged(): Promise<void> {
+    let st;
+    try {
+      st = await stat(this.file.path);
+    } catch (err) {
+      throw new SourceChangedError(this.file.path, `it can no longer be found (${(err as NodeJS.ErrnoException).code})`);
+    }
+    if (st.size !== this.file.size) {
+      throw new SourceChangedError(this.file.path, `its size went from ${this.file.size} to ${st.size} bytes`);
+    }
+    if (st.mtimeMs !== this.file.mtimeMs) {
+      throw new SourceChangedError(this.file.path, `its modification time went from ${new Date(this.file.mtimeMs).toISOString()} to ${new Date(st.mtimeMs).toISOString()}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+  }
+}
+
+class BytesReader implements PartReader {
+  readonly kind = 'bytes' as const;
+  readonly size: number;
+  constructor(private readonly bytes: Uint8Array) {
+    this.size = bytes.byteLength;
+  }
+
+  async read(index: number, into: Uint8Array): Promise<number> {
+    const start = index * into.byteLength;
+    if (start >= this.size) return 0;
+    // Copied into the uploader's shared buffer: handing the pool a view of the caller's own
+    // buffer could transfer (detach) it.
+    const part = this.bytes.subarray(start, Math.min(this.size, start + into.byteLength));
+    into.set(part);
+    return part.byteLength;
+  }
+
+  async checkUnchanged(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+class StreamReader implements PartReader {
+  readonly kind = 'stream' as const;
+  readonly size = undefined;
+  private readonly iterator: AsyncIterator<Uint8Array | string>;
+  private pending: Uint8Array | undefined;
+  private done = false;
+  private next = 0;
+
+  constructor(source: AsyncIterable<Uint8Array | string>) {
+    this.iterator = source[Symbol.asyncIterator]();
+  }
+
+  async read(index: number, into: Uint8Array): Promise<number> {
+    if (index !== this.next) throw new Error(`internal: stream parts must be read in order (asked for ${index}, next is ${this.next})`);
+    this.next++;
+    let filled = 0;
+    while (filled < into.byteLength) {
+      if (!this.pending || this.pending.byteLength === 0) {
+        if (this.done) break;
+        const r = await this.iterator.next();
+        if (r.done) {
+          this.done = true;
+          break;
+        }
+        const chunk = r.value as unknown;
+        if (typeof chunk === 'string') this.pending = Buffer.from(chunk);
+        else if (chunk instanceof Uint8Array) this.pending = chunk;
+        else {
+          throw new InvalidUploadOptionError('source', `The source stream produced a ${describe(chunk)} chunk; it must produce Uint8Array/Buffer chunks (not object mode).`);
+        }
+        continue;
+      }
+      const take = Math.min(this.pending.byteLength, into.byteLength - filled);
+      into.set(this.pending.subarray(0, take), filled);
+      filled += take;
+      this.pending = this.pending.subarray(take);
+    }
+    return filled;
+  }
+
+  /** True once the stream has nothing more to give (checked after a full part). */
+  async exhausted(): Promise<boolean> {
+    while (!this.pending || this.pending.byteLength === 0) {
+      if (this.done) return true;
+      const r = await this.iterator.next();
+      if (r.done) {
+        this.done = true;
+        return true;
+      }
+      const chunk = r.value as unknown;
+      this.pending = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
+    }
+    return false;
+  }
+
+  async checkUnchanged(): Promise<void> {}
+
+  async close(): Promise<void> {
+    if (!this.done) {
+      this.done = true;
+      // Ends the iteration; for a Node Readable this destroys the stream.
+      await this.iterator.return?.().catch(() => undefined);
+    }
+  }
+}
+
+export function isStreamReader(r: PartReader): r is PartReader & { exhausted(): Promise<boolean> } {
+  return r instanceof StreamReader;
+}

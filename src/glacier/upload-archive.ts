@@ -1,0 +1,642 @@
+import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier';
+import { combineTreeHashes } from '../hash/index.js';
+import { HashPool } from '../pool/index.js';
+import { GlacierMultipartError } from '../errors.js';
+import { precomputedChecksumGenerator } from './checksums.js';
+import {
+  EmptyArchiveError, InvalidUploadOptionError, ResumeMismatchError, SourceChangedError, TooManyPartsError, UploadCancelledError,
+  UploadFailedError, UploadNotFoundError,
+} from './errors.js';
+import { JOURNAL_FORMAT, JOURNAL_VERSION, JournalWriter, readJournal, type JournalState } from './journal.js';
+import { MultipartUpload, checkMaxAttempts, type ListedPart, type PartHashes } from './multipart-upload.js';
+import {
+  DEFAULT_STREAM_PART_SIZE, MAX_PARTS, MiB, checkPartCount, choosePartSize, validateDescription, validatePartSize,
+} from './part-size.js';
+import { cancelledError } from './retry.js';
+import { isStreamReader, openSource, type PartReader, type UploadSource } from './sources.js';
+
+/** Parts above this size are streamed from the file (hashed by HashPool.hashFile) instead of held in memory. */
+export const MAX_BUFFERED_PART_SIZE = 64 * MiB;
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_MAX_ATTEMPTS = 5;
+const PROGRESS_INTERVAL_MS = 100;
+
+export interface UploadProgress {
+  /** Bytes hashed by the pool so far (skipped parts trusted from the journal are not re-hashed). */
+  bytesHashed: number;
+  /** Bytes Glacier confirmed in this run. */
+  bytesUploaded: number;
+  /** Bytes of parts Glacier already held (resume), not sent again. */
+  bytesSkipped: number;
+  /** Parts finished: uploaded + skipped. */
+  partsDone: number;
+  partsUploaded: number;
+  partsSkipped: number;
+  /** Known for files and byte arrays; for a stream only once it has ended. */
+  partsTotal: number | undefined;
+  totalBytes: number | undefined;
+  partSize: number;
+  /** Retried requests so far. */
+  retries: number;
+  uploadId: string | undefined;
+  /** True on the final report of a successful upload. */
+  done: boolean;
+}
+
+/** The subset of HashPool this layer uses. */
+type Pool = Pick<HashPool, 'hashPart' | 'hashFile' | 'destroy'>;
+
+export interface UploadArchiveOptions {
+  vaultName: string;
+  /** Default '-': the account of the credentials. */
+  accountId?: string;
+  /** A file path, bytes, a Node Readable (e.g. process.stdin) or an AsyncIterable of bytes. */
+  source: UploadSource;
+  /** At most 1,024 printable ASCII characters. */
+  description?: string;
+  /**
+   * Bytes per part, 1 MiB x 2^n up to 4 GiB, or 'auto' (default): see choosePartSize() — the
+   * smallest power of two keeping the archive within 10,000 parts, at least 8 MiB. For a stream of
+   * unknown size 'auto' uses `expectedSize` when given, else DEFAULT_STREAM_PART_SIZE (64 MiB,
+   * archives up to 625 GiB).
+   */
+  partSize?: number | 'auto';
+  /** For streams: roughly how many bytes will come, to size parts (an upper estimate is safest). */
+  expectedSize?: number;
+  /** Parts in flight (hashing or uploading), default 4. Memory is about concurrency x partSize. */
+  concurrency?: number;
+  /** Default: createGlacierClient-like client from `clientConfig` (SDK retries off; we retry). */
+  client?: GlacierClient;
+  clientConfig?: GlacierClientConfig;
+  /** Default: a HashPool created for this upload (and destroyed after it), with `threads` threads. */
+  pool?: Pool;
+  threads?: number;
+  /** Engine of the pool created for this upload (ignored with `pool`). */
+  engine?: 'wasm' | 'node' | 'auto';
+  signal?: AbortSignal;
+  /** At most every 100 ms, plus a final report. */
+  onProgress?: (progress: UploadProgress) => void;
+  /** Resume this upload: ListParts tells which parts Glacier holds; only missing or different parts are sent. */
+  uploadId?: string;
+  /** Journal file: resumed when it exists, created otherwise; deleted after success (or after an abort). */
+  journal?: string;
+  /** Default false: on failure the upload is aborted. True: it is left open for a resume. */
+  leavePartsOnError?: boolean;
+  /** Attempts per request, first included (default 5). */
+  maxAttempts?: number;
+}
+
+export interface UploadArchiveResult {
+  archiveId: string;
+  location: string;
+  /** The archive's tree hash, as Glacier confirmed it. */
+  checksum: string;
+  archiveSize: number;
+  uploadId: string;
+  partSize: number;
+  partCount: number;
+  /** Parts sent in this run. */
+  uploadedParts: number;
+  /** Parts Glacier already held (resume) and that were not sent again. */
+  skippedParts: number;
+}
+
+const VAULT_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
+
+function checkInt(option: string, value: unknown, min: number, max: number, what: string): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)) {
+    throw new InvalidUploadOptionError(option, `${option} must be a whole number from ${min} to ${max} (${what}), got ${String(value)}.`);
+  }
+}
+
+/** Everything that can be checked without touching the source or the network. */
+function checkOptions(o: UploadArchiveOptions): void {
+  if (!o || typeof o !== 'object') throw new InvalidUploadOptionError('options', 'uploadArchive needs an options object: { vaultName, source, ... }.');
+  if (typeof o.vaultName !== 'string' || !VAULT_NAME.test(o.vaultName)) {
+    throw new InvalidUploadOptionError('vaultName',
+      `vaultName must be 1-255 characters of a-z, A-Z, 0-9, '_', '-' and '.', got ${JSON.stringify(o.vaultName)}.`);
+  }
+  if (o.accountId !== undefined && (typeof o.accountId !== 'string' || !/^(-|\d{12})$/.test(o.accountId))) {
+    throw new InvalidUploadOptionError('accountId', `accountId must be '-' (the credentials' account) or a 12-digit AWS account id, got ${JSON.stringify(o.accountId)}.`);
+  }
+  if (o.source === undefined || o.source === null) {
+    throw new InvalidUploadOptionError('source', 'source is missing: pass a file path, a Uint8Array, a Readable (e.g. process.stdin) or an AsyncIterable of bytes.');
+  }
+  validateDescription(o.description);
+  if (o.partSize !== undefined && o.partSize !== 'auto') validatePartSize(o.partSize);
+  checkInt('expectedSize', o.expectedSize, 1, Number.MAX_SAFE_INTEGER, 'bytes');
+  checkInt('concurrency', o.concurrency, 1, 1000, 'parts in flight');
+  checkInt('threads', o.threads, 1, 1024, 'hashing threads');
+  checkMaxAttempts(o.maxAttempts);
+  if (o.engine !== undefined && !['wasm', 'node', 'auto'].includes(o.engine)) {
+    throw new InvalidUploadOptionError('engine', `engine must be 'wasm', 'node' or 'auto', got ${JSON.stringify(o.engine)}.`);
+  }
+  if (o.uploadId !== undefined && (typeof o.uploadId !== 'string' || o.uploadId.length === 0)) {
+    throw new InvalidUploadOptionError('uploadId', `uploadId must be the non-empty id of an open multipart upload, got ${JSON.stringify(o.uploadId)}.`);
+  }
+  if (o.journal !== undefined && (typeof o.journal !== 'string' || o.journal.length === 0)) {
+    throw new InvalidUploadOptionError('journal', `journal must be a file path, got ${JSON.stringify(o.journal)}.`);
+  }
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
+    throw new InvalidUploadOptionError('onProgress', 'onProgress must be a function (progress) => void.');
+  }
+  if (o.client !== undefined && (!o.client || typeof (o.client as { send?: unknown }).send !== 'function')) {
+    throw new InvalidUploadOptionError('client', 'client must be a GlacierClient (e.g. createGlacierClient()).');
+  }
+  if (o.client !== undefined && o.clientConfig !== undefined) {
+    throw new InvalidUploadOptionError('clientConfig', 'Pass either client or clientConfig, not both (clientConfig only configures the client uploadArchive creates).');
+  }
+  if (o.pool !== undefined && (!o.pool || typeof o.pool.hashPart !== 'function')) {
+    throw new InvalidUploadOptionError('pool', 'pool must be a HashPool.');
+  }
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    throw new InvalidUploadOptionError('signal', 'signal must be an AbortSignal (e.g. from new AbortController()).');
+  }
+}
+
+/** A fixed set of reusable SharedArrayBuffer part buffers; a part waits for a free one. */
+class BufferRing {
+  private readonly free: Uint8Array[] = [];
+  private readonly waiters: ((b: Uint8Array) => void)[] = [];
+  private allocated = 0;
+  constructor(private readonly count: number, private readonly size: number) {}
+
+  acquire(): Promise<Uint8Array> {
+    const b = this.free.pop();
+    if (b) return Promise.resolve(b);
+    if (this.allocated < this.count) {
+      this.allocated++;
+      // Shared, so the pool's workers read it in place: no copy, no transfer. Pages are touched
+      // only as data is written, so a short last part or stream costs no more than its bytes.
+      return Promise.resolve(new Uint8Array(new SharedArrayBuffer(this.size)));
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(b: Uint8Array): void {
+    const w = this.waiters.shift();
+    if (w) w(b);
+    else this.free.push(b);
+  }
+}
+
+/** A counting semaphore for the big-part path (no buffers). */
+class Slots {
+  private waiters: (() => void)[] = [];
+  constructor(private available: number) {}
+  async acquire(): Promise<void> {
+    if (this.available > 0) {
+      this.available--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+  release(): void {
+    const w = this.waiters.shift();
+    if (w) w();
+    else this.available++;
+  }
+}
+
+class ProgressReporter {
+  readonly p: UploadProgress;
+  private last = 0;
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private readonly cb: ((p: UploadProgress) => void) | undefined, private readonly onError: (err: unknown) => void, init: UploadProgress) {
+    this.p = init;
+  }
+
+  /** Reports now if 100 ms have passed since the last report, else once they have. */
+  changed(): void {
+    if (!this.cb || this.timer) return;
+    const wait = this.last + PROGRESS_INTERVAL_MS - Date.now();
+    if (wait <= 0) this.emit();
+    else {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.emit();
+      }, wait);
+      this.timer.unref();
+    }
+  }
+
+  emit(): void {
+    if (!this.cb) return;
+    this.last = Date.now();
+    try {
+      this.cb({ ...this.p });
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
+  final(done: boolean): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.p.done = done;
+    this.emit();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+function createClient(config: GlacierClientConfig | undefined): GlacierClient {
+  return new GlacierClient({
+    ...config,
+    // We retry every call ourselves (per part, with backoff and jitter): SDK retries would multiply.
+    maxAttempts: config?.maxAttempts ?? 1,
+    bodyChecksumGenerator: config?.bodyChecksumGenerator ?? (precomputedChecksumGenerator as GlacierClientConfig['bodyChecksumGenerator']),
+  });
+}
+
+/** Rejects with UploadCancelledError as soon as the signal fires (for reads that cannot be cancelled). */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(cancelledError(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelledError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then((v) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(v);
+    }, (err: unknown) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(err);
+    });
+  });
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Uploads an archive with a Glacier multipart upload: parts are read into a ring of shared buffers,
+ * hashed in the HashPool (tree hash + SHA-256) while earlier parts upload, sent with the pool's
+ * checksums (the SDK hashes nothing), checked against Glacier's tree hash, retried with backoff on
+ * transient failures, journaled as they finish, and completed with the archive's tree hash.
+ */
+export async function uploadArchive(options: UploadArchiveOptions): Promise<UploadArchiveResult> {
+  checkOptions(options);
+  const signal = options.signal;
+  if (signal?.aborted) throw cancelledError(signal);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const accountId = options.accountId ?? '-';
+  const vaultName = options.vaultName;
+
+  // 1. The source and the journal: checked before any request.
+  const reader = await openSource(options.source);
+  let journalState: JournalState | undefined;
+  try {
+    if (options.journal !== undefined) {
+      journalState = await readJournal(options.journal);
+      if (journalState) checkJournal(journalState, options, reader, accountId);
+    }
+  } catch (err) {
+    await reader.close();
+    throw err;
+  }
+  try {
+    // A stream that ends at once is an empty archive: say so before any request.
+    if (isStreamReader(reader) && (await raceAbort(reader.exhausted(), signal))) throw new EmptyArchiveError('The source stream');
+  } catch (err) {
+    await reader.close();
+    throw err;
+  }
+  const uploadId = options.uploadId ?? journalState?.header.uploadId;
+  const requestedPartSize = options.partSize === undefined || options.partSize === 'auto' ? undefined : options.partSize;
+
+  let partSize: number | undefined = journalState?.header.partSize ?? (uploadId === undefined ? requestedPartSize : undefined);
+  if (partSize === undefined && uploadId === undefined) {
+    partSize = reader.size !== undefined ? choosePartSize(reader.size)
+      : options.expectedSize !== undefined ? choosePartSize(options.expectedSize) : DEFAULT_STREAM_PART_SIZE;
+  }
+  if (partSize !== undefined && requestedPartSize !== undefined && requestedPartSize !== partSize) {
+    await reader.close();
+    throw new ResumeMismatchError(`The journal ${options.journal} records part size ${partSize}, but partSize ${requestedPartSize} was passed: drop partSize (or pass 'auto') to resume, or delete the journal to start over.`);
+  }
+  if (partSize !== undefined && reader.size !== undefined) {
+    try {
+      checkPartCount(reader.size, partSize);
+    } catch (err) {
+      await reader.close();
+      throw err;
+    }
+  }
+
+  const ownClient = options.client === undefined;
+  const client = options.client ?? createClient(options.clientConfig);
+  const ownPool = options.pool === undefined;
+  let pool: Pool | undefined = options.pool;
+  let upload: MultipartUpload | undefined;
+  let journal: JournalWriter | undefined;
+  let uploadedParts = 0;
+  let skippedParts = 0;
+  let startedHere = false;
+  // Fired on the first failure so every part in flight (requests and pool work) stops.
+  const inner = new AbortController();
+  const innerSignal = signal ? AbortSignal.any([signal, inner.signal]) : inner.signal;
+  let failure: unknown;
+  const tasks = new Set<Promise<void>>();
+  const fail = (err: unknown) => {
+    if (failure === undefined) {
+      failure = signal?.aborted && !(err instanceof UploadCancelledError) ? cancelledError(signal, err) : err;
+      inner.abort(failure);
+    }
+  };
+  const progress = new ProgressReporter(options.onProgress, fail, {
+    bytesHashed: 0, bytesUploaded: 0, bytesSkipped: 0, partsDone: 0, partsUploaded: 0, partsSkipped: 0,
+    partsTotal: reader.size !== undefined && partSize !== undefined ? Math.ceil(reader.size / partSize) : undefined,
+    totalBytes: reader.size, partSize: partSize ?? 0, retries: 0, uploadId, done: false,
+  });
+
+  try {
+    // 2. Start or attach to the upload.
+    let remote = new Map<number, ListedPart>();
+    const target = { client, vaultName, accountId, maxAttempts, signal: innerSignal };
+    if (uploadId !== undefined) {
+      try {
+        upload = await MultipartUpload.resume({ ...target, uploadId });
+      } catch (err) {
+        if (err instanceof UploadNotFoundError) throw new UploadNotFoundError(vaultName, uploadId, { cause: err.cause, journal: options.journal });
+        throw err;
+      }
+      if (partSize !== undefined && upload.partSize !== partSize) {
+        throw new ResumeMismatchError(`Upload ${uploadId} uses part size ${upload.partSize}, but ${journalState ? `the journal records ${partSize}` : `partSize ${partSize} was passed`}: drop partSize to resume it.`);
+      }
+      partSize = upload.partSize;
+      if (reader.size !== undefined) checkPartCount(reader.size, partSize);
+      remote = await upload.partMap({ signal: innerSignal });
+      if (reader.size !== undefined) {
+        const count = Math.ceil(reader.size / partSize);
+        const beyond = [...remote.keys()].filter((i) => i >= count);
+        if (beyond.length) {
+          throw new ResumeMismatchError(`Upload ${uploadId} holds part ${beyond[0]} (bytes from ${beyond[0]! * partSize}), past the end of this ${reader.size}-byte source: it belongs to another archive. Start over without uploadId (and abort ${uploadId}).`);
+        }
+      }
+      if (options.journal !== undefined) {
+        journal = journalState ? await JournalWriter.append(options.journal) : await JournalWriter.create(options.journal, journalHeader(upload, reader));
+      }
+    } else {
+      upload = await MultipartUpload.start({ ...target, partSize: partSize!, description: options.description });
+      startedHere = true;
+      if (options.journal !== undefined) journal = await JournalWriter.create(options.journal, journalHeader(upload, reader));
+    }
+    const ps = upload.partSize;
+    const theUpload = upload;
+    progress.p.partSize = ps;
+    progress.p.uploadId = upload.uploadId;
+    progress.p.partsTotal = reader.size !== undefined ? Math.ceil(reader.size / ps) : undefined;
+    progress.changed();
+
+    if (ownPool) {
+      pool = new HashPool({
+        ...(options.threads !== undefined ? { threads: options.threads } : {}),
+        ...(options.engine !== undefined ? { engine: options.engine } : {}),
+      });
+    }
+    const hashPool = pool!;
+
+    // Parts Glacier holds that the journal vouches for (same tree hash and size): not even read again.
+    const trusted = (index: number, size: number): ListedPart | undefined => {
+      const held = remote.get(index);
+      const noted = journalState?.parts.get(index);
+      if (!held || !noted || reader.kind !== 'file') return undefined;
+      return held.treeHash === noted.treeHash && held.size === size && noted.size === size ? held : undefined;
+    };
+
+    const treeHashes: string[] = [];
+    let archiveSize = 0;
+
+    const finishPart = async (index: number, size: number, hashes: PartHashes, body: Uint8Array | { path: string; start: number; size: number }) => {
+      const held = remote.get(index);
+      if (held && held.treeHash === hashes.treeHash && held.size === size) {
+        skippedParts++;
+        progress.p.partsSkipped++;
+        progress.p.bytesSkipped += size;
+      } else {
+        await theUpload.uploadPart(index, body, hashes, {
+          signal: innerSignal, maxAttempts, onRetry: () => {
+            progress.p.retries++;
+            progress.changed();
+          },
+        });
+        uploadedParts++;
+        progress.p.partsUploaded++;
+        progress.p.bytesUploaded += size;
+      }
+      if (journal && !(journalState?.parts.get(index)?.treeHash === hashes.treeHash)) await journal.recordPart(index, hashes.treeHash, size);
+      progress.p.partsDone++;
+      progress.changed();
+    };
+
+    const track = (p: Promise<void>) => {
+      const t = p.catch(fail).finally(() => tasks.delete(t));
+      tasks.add(t);
+    };
+
+    if (reader.kind === 'file' && ps > MAX_BUFFERED_PART_SIZE) {
+      // 3a. Large parts: hashed by the pool straight from the file, then streamed from disk.
+      const size = reader.size!;
+      const count = Math.ceil(size / ps);
+      const needHash = [...Array(count).keys()].some((i) => !trusted(i, Math.min(ps, size - i * ps)));
+      const hashed = needHash ? await raceAbort(hashPool.hashFile(reader.file!.path, { partSize: ps, signal: innerSignal, concurrency }), innerSignal) : undefined;
+      if (hashed) {
+        progress.p.bytesHashed += size;
+        progress.changed();
+      }
+      await reader.checkUnchanged();
+      const slots = new Slots(concurrency);
+      for (let index = 0; index < count && failure === undefined; index++) {
+        const partBytes = Math.min(ps, size - index * ps);
+        archiveSize += partBytes;
+        const known = trusted(index, partBytes);
+        if (known) {
+          treeHashes.push(known.treeHash);
+          skippedParts++;
+          progress.p.partsSkipped++;
+          progress.p.partsDone++;
+          progress.p.bytesSkipped += partBytes;
+          progress.changed();
+          continue;
+        }
+        const h = hashed!.parts[index]!;
+        treeHashes.push(h.treeHash);
+        await slots.acquire();
+        if (failure !== undefined) break;
+        track(finishPart(index, partBytes, { treeHash: h.treeHash, sha256: h.sha256 }, { path: reader.file!.path, start: index * ps, size: partBytes })
+          .finally(() => slots.release()));
+      }
+    } else {
+      // 3b. Parts read into a ring of `concurrency` shared buffers; part k+n waits for a free buffer.
+      const ring = new BufferRing(concurrency, ps);
+      for (let index = 0; failure === undefined; index++) {
+        const expected = reader.size !== undefined ? Math.min(ps, reader.size - index * ps) : undefined;
+        if (expected !== undefined && expected <= 0) break;
+        const known = expected !== undefined ? trusted(index, expected) : undefined;
+        if (known) {
+          treeHashes.push(known.treeHash);
+          archiveSize += known.size;
+          skippedParts++;
+          progress.p.partsSkipped++;
+          progress.p.partsDone++;
+          progress.p.bytesSkipped += known.size;
+          progress.changed();
+          continue;
+        }
+        const buffer = await ring.acquire();
+        if (failure !== undefined) {
+          ring.release(buffer);
+          break;
+        }
+        let n: number;
+        try {
+          n = await raceAbort(reader.read(index, buffer), innerSignal);
+        } catch (err) {
+          ring.release(buffer);
+          throw err;
+        }
+        if (n === 0) {
+          ring.release(buffer);
+          break;
+        }
+        if (index >= MAX_PARTS) {
+          ring.release(buffer);
+          throw new TooManyPartsError(ps, undefined,
+            `The stream is longer than 10,000 parts of ${ps} bytes (${MAX_PARTS * ps} bytes): pass a larger partSize, or expectedSize (an upper estimate of the stream's size) with partSize 'auto'.`);
+        }
+        archiveSize += n;
+        const slot = treeHashes.length;
+        treeHashes.push('');
+        const part = buffer.subarray(0, n);
+        track((async () => {
+          try {
+            const h = await hashPool.hashPart(part, { signal: innerSignal });
+            if (!h.sha256) throw new Error('internal: the HashPool returned no linear SHA-256');
+            treeHashes[slot] = h.treeHash;
+            progress.p.bytesHashed += n;
+            progress.changed();
+            await finishPart(index, n, { treeHash: h.treeHash, sha256: h.sha256 }, h.data ?? part);
+          } finally {
+            ring.release(buffer);
+          }
+        })());
+        if (n < ps && reader.kind === 'stream') break;
+        if (isStreamReader(reader) && index + 1 >= MAX_PARTS && !(await reader.exhausted())) {
+          throw new TooManyPartsError(ps, undefined,
+            `The stream is longer than 10,000 parts of ${ps} bytes (${MAX_PARTS * ps} bytes): pass a larger partSize, or expectedSize (an upper estimate of the stream's size) with partSize 'auto'.`);
+        }
+      }
+    }
+    while (tasks.size) await Promise.all([...tasks]);
+    if (failure !== undefined) throw failure;
+    if (archiveSize === 0) throw new EmptyArchiveError('The source stream');
+    const partCount = treeHashes.length;
+    if (reader.kind === 'stream') {
+      progress.p.partsTotal = partCount;
+      progress.p.totalBytes = archiveSize;
+      const beyond = [...remote.keys()].filter((i) => i >= partCount);
+      if (beyond.length) {
+        throw new ResumeMismatchError(`Upload ${upload.uploadId} holds part ${beyond[0]}, past the end of this ${archiveSize}-byte stream: it belongs to another archive. Start over without uploadId.`);
+      }
+    }
+    await reader.checkUnchanged();
+
+    // 4. Complete with the archive's tree hash, combined from the parts'.
+    const treeHash = combineTreeHashes(treeHashes);
+    const done = await upload.complete({ archiveSize, treeHash, signal: innerSignal });
+    await journal?.remove();
+    journal = undefined;
+    progress.final(true);
+    return {
+      archiveId: done.archiveId, location: done.location, checksum: done.checksum, archiveSize, uploadId: upload.uploadId,
+      partSize: ps, partCount, uploadedParts, skippedParts,
+    };
+  } catch (caught) {
+    fail(caught);
+    const err = failure;
+    // Let every part in flight settle before deciding the upload's fate.
+    while (tasks.size) await Promise.allSettled([...tasks]);
+    progress.final(false);
+    if (upload === undefined) throw err;
+    return await failUpload(err, upload, journal, options, startedHere, uploadedParts);
+  } finally {
+    progress.stop();
+    await reader.close();
+    if (ownPool && pool) await pool.destroy().catch(() => undefined);
+    if (ownClient) client.destroy();
+  }
+}
+
+async function failUpload(err: unknown, upload: MultipartUpload, journal: JournalWriter | undefined, options: UploadArchiveOptions,
+  startedHere: boolean, uploadedParts: number): Promise<never> {
+  const code = err instanceof GlacierMultipartError ? err.code : 'UPLOAD_FAILED';
+  // A stream past 10,000 parts can never be completed: abort whatever leavePartsOnError says.
+  const mustAbort = err instanceof TooManyPartsError;
+  const gone = err instanceof UploadNotFoundError;
+  if (gone) {
+    await journal?.close();
+    throw err;
+  }
+  if (options.leavePartsOnError && !mustAbort) {
+    await journal?.close();
+    const how = options.journal ? `journal '${options.journal}' or uploadId '${upload.uploadId}'` : `uploadId '${upload.uploadId}'`;
+    throw new UploadFailedError(
+      `Upload to vault "${upload.vaultName}" failed: ${message(err)}. Multipart upload ${upload.uploadId} was left open ` +
+      `(leavePartsOnError): resume it with ${how} within 24 hours, or abort it.`,
+      { uploadId: upload.uploadId, journal: options.journal, aborted: false, uploadedParts, cause: err, code });
+  }
+  try {
+    await upload.abort();
+  } catch (abortErr) {
+    await journal?.close();
+    throw new UploadFailedError(
+      `Upload to vault "${upload.vaultName}" failed: ${message(err)}. Aborting multipart upload ${upload.uploadId} failed too ` +
+      `(${message(abortErr)}): abort it later (glacier-multipart abort --vault ${upload.vaultName} --upload-id ${upload.uploadId}) or let it expire.`,
+      { uploadId: upload.uploadId, journal: options.journal, aborted: false, uploadedParts, cause: err, code });
+  }
+  await journal?.remove();
+  throw new UploadFailedError(
+    `Upload to vault "${upload.vaultName}" failed: ${message(err)}. Multipart upload ${upload.uploadId} was aborted` +
+    `${startedHere ? '' : ' (it had been started earlier)'} and its parts deleted; pass leavePartsOnError: true to keep them for a resume.`,
+    { uploadId: upload.uploadId, aborted: true, uploadedParts, cause: err, code });
+}
+
+function journalHeader(upload: MultipartUpload, reader: PartReader) {
+  return {
+    format: JOURNAL_FORMAT, version: JOURNAL_VERSION, vaultName: upload.vaultName, accountId: upload.accountId,
+    uploadId: upload.uploadId, partSize: upload.partSize, description: upload.description,
+    file: reader.file ? { ...reader.file } : null, archiveSize: reader.size, createdAt: new Date().toISOString(),
+  } as const;
+}
+
+/** The journal must describe this vault, upload and (for files) this very file, unchanged. */
+function checkJournal(state: JournalState, o: UploadArchiveOptions, reader: PartReader, accountId: string): void {
+  const h = state.header;
+  const path = state.path;
+  if (h.vaultName !== o.vaultName || h.accountId !== accountId) {
+    throw new ResumeMismatchError(`The journal ${path} is for vault "${h.vaultName}" (account ${h.accountId}), not "${o.vaultName}" (account ${accountId}): pass the matching vault, or another journal path.`);
+  }
+  if (o.uploadId !== undefined && o.uploadId !== h.uploadId) {
+    throw new ResumeMismatchError(`The journal ${path} is for upload ${h.uploadId}, but uploadId ${o.uploadId} was passed: pass one of them.`);
+  }
+  if (h.file && reader.file) {
+    if (h.file.size !== reader.file.size || h.file.mtimeMs !== reader.file.mtimeMs) {
+      throw new SourceChangedError(reader.file.path,
+        `the journal ${path} recorded ${h.file.size} bytes modified ${new Date(h.file.mtimeMs).toISOString()}, now it has ${reader.file.size} bytes modified ${new Date(reader.file.mtimeMs).toISOString()}; ` +
+        `its parts in upload ${h.uploadId} are stale: delete the journal and abort that upload to start over`);
+    }
+  } else if (h.file && !reader.file) {
+    throw new ResumeMismatchError(`The journal ${path} is for the file ${h.file.path}: pass that path as source.`);
+  }
+  if (h.archiveSize !== undefined && reader.size !== undefined && h.archiveSize !== reader.size) {
+    throw new ResumeMismatchError(`The journal ${path} is for a ${h.archiveSize}-byte source, this one has ${reader.size} bytes: pass the same source, or delete the journal to start over.`);
+  }
+}
