@@ -1,0 +1,247 @@
+/**
+ * The HashPool's Piscina worker (compiled to dist/src/pool/worker.js). One instance per thread;
+ * the WebAssembly core is instantiated once per thread, on first use, and its memory reused.
+ *
+ * Tasks are synchronous on purpose: Piscina parks idle workers in Atomics.wait, so a task must not
+ * leave asynchronous work behind. File parts are read with readSync into one buffer per thread.
+ */
+import { createHash, randomFillSync, type Hash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { combineDigests, leafDigests, MiB, nodeHashPart, sha256Digest, type PartDigest } from './node-hash.js';
+import type {
+  CalibrateResult,
+  CalibrateTask,
+  FileResult,
+  FileTask,
+  HashEngine,
+  PartsResult,
+  PartsTask,
+  WorkerFailure,
+  WorkerTask,
+} from './protocol.js';
+import { getCore, type HashCore } from './wasm-core.js';
+
+/** File parts up to this size are read whole (up to FILE_TASK_BYTES per task); larger ones stream. */
+export const FILE_WHOLE_PART_MAX = 128 * MiB;
+/** Streaming chunk for large file parts: a power of two MiB, so each chunk is a tree-hash subtree. */
+const STREAM_CHUNK = 64 * MiB;
+
+let readBuffer: Uint8Array | null = null;
+
+export default function hashTask(task: WorkerTask): unknown {
+  switch (task.kind) {
+    case 'parts':
+      return hashPartsTask(task);
+    case 'file':
+      return hashFileTask(task);
+    case 'calibrate':
+      return calibrate(task);
+    default:
+      throw new Error(`unknown hash task kind ${(task as { kind: unknown }).kind}`);
+  }
+}
+
+function loadCore(): HashCore | WorkerFailure {
+  try {
+    return getCore();
+  } catch (e) {
+    return { failure: { code: 'WASM_ENGINE_UNAVAILABLE', message: e instanceof Error ? e.message : String(e) } };
+  }
+}
+
+function hashPartsTask(task: PartsTask): unknown {
+  let digests: PartDigest[];
+  if (task.engine === 'wasm') {
+    const core = loadCore();
+    if ('failure' in core) return core;
+    digests = wasmHashParts(core, task.parts, task.linear);
+  } else {
+    digests = task.parts.map((p, i) => nodeHashPart(p, task.linear[i]!));
+  }
+  // Hand transferred buffers back (moved, not cloned); shared ones stay where they are.
+  const back: (Uint8Array | null)[] = task.parts.map((p) => (p.buffer instanceof SharedArrayBuffer ? null : p));
+  const transfer = back.filter((p): p is Uint8Array => p !== null).map((p) => p.buffer as ArrayBuffer);
+  const value: PartsResult = { digests, parts: back };
+  return move({
+    get [transferableSymbol]() {
+      return transfer;
+    },
+    get [valueSymbol]() {
+      return value;
+    },
+  } as never);
+}
+
+/**
+ * Hash parts with the WebAssembly core: all linear parts in one hashParts call, so up to four
+ * linear hashes share the four SIMD lanes (the core streams each part through a fixed staging
+ * area, so its memory stays bounded whatever the part size).
+ */
+function wasmHashParts(core: HashCore, parts: readonly Uint8Array[], linear: readonly boolean[]): PartDigest[] {
+  const out: PartDigest[] = new Array(parts.length);
+  for (const wantLinear of [true, false]) {
+    const idx: number[] = [];
+    for (let i = 0; i < parts.length; i++) if (linear[i] === wantLinear) idx.push(i);
+    if (idx.length === 0) continue;
+    const hashes = core.hashParts(
+      idx.map((i) => parts[i]!),
+      { linear: wantLinear },
+    );
+    idx.forEach((i, k) => {
+      const h = hashes[k]!;
+      out[i] = wantLinear
+        ? { treeHash: h.treeHash, sha256: h.sha256 ?? h.treeHash, size: h.size }
+        : { treeHash: h.treeHash, size: h.size };
+    });
+  }
+  return out;
+}
+
+/**
+ * Tree hash from aligned power-of-two-MiB subtrees plus a streamed linear SHA-256. The linear hash
+ * of one part is a single sequential stream with no lanes to fill, so node:crypto (native, SHA
+ * instructions where present) streams it for both engines.
+ */
+class StreamingPartHasher {
+  readonly #subtrees: Buffer[] = [];
+  readonly #linear: Hash | null;
+  #size = 0;
+
+  constructor(
+    private readonly engine: HashEngine,
+    private readonly core: HashCore | null,
+    linear: boolean,
+  ) {
+    this.#linear = linear ? createHash('sha256') : null;
+  }
+
+  /** `chunk` must start at a multiple of its own (power-of-two MiB) size; only the last may be short. */
+  update(chunk: Uint8Array): void {
+    this.#size += chunk.byteLength;
+    this.#linear?.update(chunk);
+    if (this.engine === 'wasm') this.#subtrees.push(Buffer.from(this.core!.treeHash(chunk), 'hex'));
+    else leafDigests(chunk, this.#subtrees);
+  }
+
+  digest(): PartDigest {
+    const treeHash = this.#subtrees.length === 0 ? sha256Digest(new Uint8Array(0)).toString('hex') : combineDigests(this.#subtrees).toString('hex');
+    if (this.#linear === null) return { treeHash, size: this.#size };
+    return { treeHash, sha256: this.#linear.digest('hex'), size: this.#size };
+  }
+}
+
+function buffer(bytes: number): Uint8Array {
+  if (readBuffer === null || readBuffer.byteLength < bytes) readBuffer = new Uint8Array(bytes);
+  return readBuffer;
+}
+
+function fileFailure(task: FileTask, e: unknown): WorkerFailure {
+  const code = (e as NodeJS.ErrnoException).code;
+  const message = e instanceof Error ? e.message : String(e);
+  if (code === 'ENOENT') return { failure: { code: 'FILE_NOT_FOUND', message, path: task.path } };
+  if (code === 'EISDIR') return { failure: { code: 'FILE_IS_DIRECTORY', message, path: task.path } };
+  return { failure: { code: 'FILE_NOT_READABLE', message, path: task.path } };
+}
+
+/** Fill `into` from `position`; a short file means it shrank since the main thread looked. */
+function readFully(fd: number, into: Uint8Array, position: number): boolean {
+  let done = 0;
+  while (done < into.byteLength) {
+    const n = readSync(fd, into, done, into.byteLength - done, position + done);
+    if (n === 0) return false;
+    done += n;
+  }
+  return true;
+}
+
+function hashFileTask(task: FileTask): FileResult | WorkerFailure {
+  let core: HashCore | null = null;
+  if (task.engine === 'wasm') {
+    const c = loadCore();
+    if ('failure' in c) return c;
+    core = c;
+  }
+  let fd: number;
+  try {
+    fd = openSync(task.path, 'r');
+  } catch (e) {
+    return fileFailure(task, e);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.ino !== task.ino || st.dev !== task.dev) {
+      return { failure: { code: 'FILE_CHANGED', message: 'another file now has this path', path: task.path } };
+    }
+    if (st.size !== task.size) {
+      return { failure: { code: 'FILE_CHANGED', message: `size was ${task.size} bytes, now ${st.size}`, path: task.path } };
+    }
+    const shrank: WorkerFailure = { failure: { code: 'FILE_CHANGED', message: 'it became shorter while being read', path: task.path } };
+    const first = task.firstIndex * task.partSize;
+    const end = Math.min(task.size, (task.firstIndex + task.count) * task.partSize);
+
+    if (task.partSize > FILE_WHOLE_PART_MAX) {
+      // One large part per task: stream it through a bounded buffer.
+      const h = new StreamingPartHasher(task.engine, core, true);
+      const buf = buffer(STREAM_CHUNK);
+      for (let pos = first; pos < end; pos += STREAM_CHUNK) {
+        const chunk = buf.subarray(0, Math.min(STREAM_CHUNK, end - pos));
+        if (!readFully(fd, chunk, pos)) return shrank;
+        h.update(chunk);
+      }
+      return { digests: [h.digest()] };
+    }
+
+    const buf = buffer(end - first);
+    const parts: Uint8Array[] = [];
+    for (let pos = first; pos < end; pos += task.partSize) {
+      const part = buf.subarray(pos - first, Math.min(pos + task.partSize, end) - first);
+      if (!readFully(fd, part, pos)) return shrank;
+      parts.push(part);
+    }
+    const linear = parts.map(() => true);
+    const digests = core !== null ? wasmHashParts(core, parts, linear) : parts.map((p) => nodeHashPart(p, true));
+    return { digests };
+  } catch (e) {
+    return fileFailure(task, e);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Time both engines on identical parts, linear + tree (what an upload needs). One warm-up call
+ * first so the WebAssembly runs optimised code (V8 starts it in its baseline tier); best of
+ * `rounds`, interleaved so background load hits both alike.
+ */
+function calibrate(task: CalibrateTask): CalibrateResult {
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < task.parts; i++) parts.push(randomFillSync(new Uint8Array(task.partBytes)));
+  const linear = parts.map(() => true);
+  const mib = (task.parts * task.partBytes) / MiB;
+
+  const c = loadCore();
+  const core = 'failure' in c ? null : c;
+  const time = (fn: () => void): number => {
+    const t0 = performance.now();
+    fn();
+    return performance.now() - t0;
+  };
+  const runNode = () => parts.forEach((p) => nodeHashPart(p, true));
+  const runWasm = () => wasmHashParts(core!, parts, linear);
+
+  runNode();
+  if (core !== null) runWasm();
+  let bestNode = Infinity;
+  let bestWasm = Infinity;
+  for (let r = 0; r < task.rounds; r++) {
+    bestNode = Math.min(bestNode, time(runNode));
+    if (core !== null) bestWasm = Math.min(bestWasm, time(runWasm));
+  }
+  return {
+    node: mib / (bestNode / 1000),
+    wasm: core === null ? null : mib / (bestWasm / 1000),
+    wasmKind: core === null ? null : core.kind,
+    wasmError: 'failure' in c ? c.failure.message : null,
+  };
+}
