@@ -346,13 +346,14 @@ export class MultipartUpload {
 
   /**
    * ListParts, following Marker until it is null. Ranges one byte too long (a quirk of the real
-   * service) are read as the part size.
+   * service) are corrected: a full part listed as partSize + 1 bytes shows it, and then every
+   * range of that answer is shortened by one.
    */
   async *listParts(options: { signal?: AbortSignal } = {}): AsyncIterable<ListedPart> {
     for await (const page of this.listPartPages(options)) yield* page.parts;
   }
 
-  private async *listPartPages(options: { signal?: AbortSignal }): AsyncIterable<{ parts: ListedPart[]; quirk: boolean }> {
+  private async *listPartPages(options: { signal?: AbortSignal }): AsyncIterable<{ parts: ListedPart[]; quirk: boolean; corrected: Set<ListedPart> }> {
     const signal = combineSignals(this.signal, options.signal);
     let marker: string | undefined;
     do {
@@ -362,6 +363,7 @@ export class MultipartUpload {
         { maxAttempts: this.maxAttempts, signal },
       ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId); });
       const parts: ListedPart[] = [];
+      const corrected = new Set<ListedPart>();
       let quirk = false;
       for (const p of out.Parts ?? []) {
         const r = parseListedRange(p.RangeInBytes ?? '', this.partSize);
@@ -369,33 +371,48 @@ export class MultipartUpload {
           throw new Error(`ListParts of upload ${this.uploadId} returned an unusable part: RangeInBytes ${JSON.stringify(p.RangeInBytes)}, SHA256TreeHash ${JSON.stringify(p.SHA256TreeHash)} (part size ${this.partSize})`);
         }
         quirk ||= r.quirk;
-        parts.push({ index: r.index, first: r.first, last: r.last, size: r.last - r.first + 1, treeHash: p.SHA256TreeHash });
+        const part = { index: r.index, first: r.first, last: r.last, size: r.last - r.first + 1, treeHash: p.SHA256TreeHash };
+        if (r.quirk) corrected.add(part);
+        parts.push(part);
       }
-      yield { parts, quirk };
+      if (quirk) {
+        // A quirky answer has every range one too long; full parts were corrected when parsed.
+        for (const p of parts) {
+          if (!corrected.has(p) && p.size > 1) {
+            p.last -= 1;
+            p.size -= 1;
+          }
+        }
+      }
+      yield { parts, quirk, corrected };
       marker = out.Marker ?? undefined;
     } while (marker);
   }
 
   /**
-   * All listed parts by index, with the one-byte-too-long quirk corrected. When the listing shows
-   * the quirk on a full part, the short last part carries it too and is shortened likewise.
+   * All listed parts by index, with the one-byte-too-long quirk corrected. A page that shows the
+   * quirk on a full part has every range one too long, so its short part is shortened too.
    */
   async partMap(options: { signal?: AbortSignal } = {}): Promise<Map<number, ListedPart>> {
+    return (await this.listAll(options)).parts;
+  }
+
+  /**
+   * Like partMap; `lastUncertain` is set when the page holding the last part had no full part to
+   * show whether that answer carried the quirk (then its length may be one byte too long).
+   */
+  private async listAll(options: { signal?: AbortSignal }): Promise<{ parts: Map<number, ListedPart>; lastUncertain: boolean }> {
     const parts = new Map<number, ListedPart>();
-    let quirk = false;
+    const evidence = new Map<number, boolean>();
     for await (const page of this.listPartPages(options)) {
-      quirk ||= page.quirk;
-      for (const p of page.parts) parts.set(p.index, p);
-    }
-    if (quirk) {
-      for (const p of parts.values()) {
-        if (p.size < this.partSize && p.size > 1) {
-          p.last -= 1;
-          p.size -= 1;
-        }
+      for (const p of page.parts) {
+        parts.set(p.index, p);
+        // Another full part in the same answer tells whether its ranges are exact.
+        evidence.set(p.index, page.quirk || page.parts.some((q) => q !== p && q.size === this.partSize));
       }
     }
-    return parts;
+    const lastIndex = parts.size ? Math.max(...parts.keys()) : -1;
+    return { parts, lastUncertain: lastIndex >= 0 && !evidence.get(lastIndex) };
   }
 
   /**
@@ -424,18 +441,32 @@ export class MultipartUpload {
       throw new InvalidUploadOptionError('treeHash', `treeHash must be 64 lowercase hex digits, got ${JSON.stringify(treeHash)}.`);
     }
     const signal = combineSignals(this.signal, opts.signal);
+    let lastUncertain = false;
     if (archiveSize === undefined) {
-      const built = this.fromParts(await this.partMap({ signal }));
+      const listed = await this.listAll({ signal });
+      const built = this.fromParts(listed.parts);
       archiveSize = built.archiveSize;
       treeHash = built.treeHash;
+      lastUncertain = listed.lastUncertain;
     }
-    const out = await withRetries(
+    const send = (size: number) => withRetries(
       () => this.client.send(new CompleteMultipartUploadCommand({
         accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId,
-        archiveSize: String(archiveSize), checksum: treeHash,
+        archiveSize: String(size), checksum: treeHash,
       }), { abortSignal: signal }),
       { maxAttempts: this.maxAttempts, signal },
     ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId); });
+    let out;
+    try {
+      out = await send(archiveSize);
+    } catch (err) {
+      // The last part's range came from a ListParts answer that could not show whether it had the
+      // one-byte-too-long quirk. Glacier refuses a wrong size and keeps the upload open, so the
+      // only other candidate is tried; Glacier itself decides which one is the archive's size.
+      if (!lastUncertain || errorName(err) !== 'InvalidParameterValueException' || archiveSize < 2) throw err;
+      out = await send(archiveSize - 1);
+      archiveSize -= 1;
+    }
     const expected = treeHash!;
     if (out.checksum !== expected) {
       throw new ChecksumMismatchError(`Archive of upload ${this.uploadId}`, expected, out.checksum ?? '(none)');
