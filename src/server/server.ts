@@ -874,7 +874,7 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
       if (fault?.kind === 'ListPartsRangeQuirk') bump(`${op}:${fault.kind}`);
     } catch (err) {
       if (!(err instanceof GlacierHttpError)) {
-        if (req.destroyed || res.destroyed) return; // the client went away mid-body
+        if (res.destroyed || req.socket.destroyed) return; // the client went away mid-body
         console.error(`local Glacier server: ${op} failed:`, err);
         err = new GlacierHttpError(500, 'ServiceUnavailableException', `Internal error in the local Glacier server: ${(err as Error).message}`);
       }

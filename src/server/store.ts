@@ -1,7 +1,7 @@
 // Durable storage of vaults, multipart uploads, archives and retrieval jobs under dataDir.
 //
 // Layout (every name is validated before it reaches a path, and vault directories carry a "v-"
-// prefix so even the legal vault names "." and ".." stay inside dataDir):
+// prefix so even the legal vault names "." and ".." stay inside dataDir; see vaultDirName):
 //   tmp/                                   bodies being received (same filesystem, renamed into place)
 //   vaults/v-<name>/vault.json
 //   vaults/v-<name>/uploads/<uploadId>/upload.json, part-<index>-<nonce>
@@ -10,7 +10,7 @@
 // Metadata is the source of truth and is always written atomically (writeJsonAtomic); a part file
 // only counts once the metadata naming it is on disk, so a crash at any moment loses nothing that
 // was acknowledged and leaves no torn state.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { notFound } from './errors.js';
@@ -87,6 +87,14 @@ export interface Vault extends VaultRecord {
 export const ID_RE = /^[A-Za-z0-9_-]{1,200}$/;
 export const VAULT_NAME_RE = /^[A-Za-z0-9_.-]{1,255}$/;
 
+/**
+ * A vault's directory name: "v-" + the name (so "." and ".." stay plain children), or for names too
+ * long for a file name (up to 255 characters are legal), "h-" + the SHA-256 of the name.
+ */
+export function vaultDirName(name: string): string {
+  return name.length <= 200 ? `v-${name}` : `h-${createHash('sha256').update(name).digest('hex')}`;
+}
+
 export const newId = (bytes: number) => randomBytes(bytes).toString('base64url');
 
 export class Store {
@@ -99,7 +107,7 @@ export class Store {
   }
 
   vaultDir(name: string): string {
-    return join(this.dataDir, 'vaults', `v-${name}`);
+    return join(this.dataDir, 'vaults', vaultDirName(name));
   }
   uploadDir(vault: string, uploadId: string): string {
     return join(this.vaultDir(vault), 'uploads', uploadId);
@@ -120,10 +128,9 @@ export class Store {
     await mkdir(this.tmpDir, { recursive: true });
     await mkdir(join(this.dataDir, 'vaults'), { recursive: true });
     for (const entry of await readdir(join(this.dataDir, 'vaults'))) {
-      if (!entry.startsWith('v-')) continue;
-      const name = entry.slice(2);
-      const meta = await readJson<VaultRecord>(join(this.vaultDir(name), 'vault.json'));
-      if (!meta || meta.name !== name || !VAULT_NAME_RE.test(name)) continue;
+      const meta = await readJson<VaultRecord>(join(this.dataDir, 'vaults', entry, 'vault.json'));
+      if (!meta || typeof meta.name !== 'string' || !VAULT_NAME_RE.test(meta.name) || vaultDirName(meta.name) !== entry) continue;
+      const name = meta.name;
       const vault = this.addVault(meta);
       for (const id of await listDir(join(this.vaultDir(name), 'uploads'))) {
         const dir = this.uploadDir(name, id);
