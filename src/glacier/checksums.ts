@@ -11,7 +11,7 @@ import { ChecksumNotPrecomputedError } from './errors.js';
  * Because the generator returns x-amz-content-sha256, SigV4 signing uses it as the payload hash too.
  */
 export type ChecksumPair = readonly [sha256: string, treeHash: string];
-type BodyChecksumGenerator = (request: { body?: unknown }, options: unknown) => Promise<[string, string]>;
+type BodyChecksumGenerator = (request: { body?: unknown; method?: string; path?: string }, options: unknown) => Promise<[string, string]>;
 
 const precomputed = new WeakMap<object, ChecksumPair>();
 
@@ -24,20 +24,33 @@ export function forgetChecksums(body: object): void {
   precomputed.delete(body);
 }
 
-/** Small non-archive bodies (e.g. InitiateJob's JSON) are hashed here; archive data never is. */
-const MAX_SMALL_BODY = 64 * 1024;
+/**
+ * Bodies of the operations that carry archive data: UploadMultipartPart (PUT
+ * /{account}/vaults/{vault}/multipart-uploads/{uploadId}) and UploadArchive (POST .../archives).
+ */
+function carriesArchiveData(request: { method?: string; path?: string }): boolean {
+  const path = request.path ?? '';
+  const method = (request.method ?? '').toUpperCase();
+  return (method === 'PUT' && /\/multipart-uploads\/[^/]+\/?$/.test(path)) || (method === 'POST' && /\/archives\/?$/.test(path));
+}
+
+/** JSON bodies of the other operations (InitiateJob, SetVaultNotifications, ...) are small: hashed here. */
+const MAX_JSON_BODY = 1024 * 1024;
 
 function lookup(body: unknown): ChecksumPair | undefined {
   return body !== null && typeof body === 'object' ? precomputed.get(body) : undefined;
 }
 
-function smallJsonBody(body: unknown): [string, string] | undefined {
-  if (typeof body === 'string' && body.length <= MAX_SMALL_BODY) {
-    // At most 1 MiB: the tree hash is the linear SHA-256.
-    const hex = createHash('sha256').update(body, 'utf8').digest('hex');
-    return [hex, hex];
-  }
-  return undefined;
+function jsonBody(request: { body?: unknown; method?: string; path?: string }): [string, string] | undefined {
+  if (carriesArchiveData(request)) return undefined;
+  const body = request.body;
+  let bytes: Uint8Array | undefined;
+  if (typeof body === 'string') bytes = Buffer.from(body, 'utf8');
+  else if (body instanceof Uint8Array) bytes = body;
+  if (!bytes || bytes.byteLength > MAX_JSON_BODY) return undefined;
+  // At most 1 MiB: the tree hash is the linear SHA-256.
+  const hex = createHash('sha256').update(bytes).digest('hex');
+  return [hex, hex];
 }
 
 function describeBody(body: unknown): string {
@@ -49,14 +62,14 @@ function describeBody(body: unknown): string {
 
 /**
  * A bodyChecksumGenerator that only hands back precomputed checksums and fails loudly (with
- * ChecksumNotPrecomputedError) for any binary body it was not told about. Short JSON string bodies
- * of other operations (InitiateJob, SetVaultNotifications, ...) are hashed with node:crypto.
+ * ChecksumNotPrecomputedError) for archive data (UploadMultipartPart, UploadArchive) it was not
+ * told about. The small JSON bodies of other operations (InitiateJob, ...) are hashed with node:crypto.
  */
 export const precomputedChecksumGenerator: BodyChecksumGenerator = async (request) => {
   const body = request.body;
   const pair = lookup(body);
   if (pair) return [pair[0], pair[1]];
-  const small = smallJsonBody(body);
+  const small = jsonBody(request);
   if (small) return small;
   throw new ChecksumNotPrecomputedError(describeBody(body));
 };
