@@ -87,7 +87,7 @@ export function formatError(err: unknown, debug: boolean): string {
   if (typeof uploadId === 'string' && !line.includes(uploadId)) extras.push(`upload id ${uploadId}`);
   if (typeof journal === 'string' && !line.includes(journal)) extras.push(`journal ${journal}`);
   if (extras.length) line += ` (${extras.join(', ')})`;
-  if (typeof journal === 'string' && !/resume/i.test(line)) {
+  if (typeof journal === 'string' && !line.includes('glacier-multipart resume')) {
     line += `; resume with: glacier-multipart resume --journal ${shellQuote(journal)}`;
   }
   let text = `glacier-multipart: ${line}`;

@@ -12,6 +12,8 @@ export interface ProgressSample {
   totalBytes?: number;
   parts: number;
   totalParts?: number;
+  /** Bytes actually moved in this run, for the rate (a resume skips parts Glacier already holds). */
+  moved?: number;
 }
 
 /** Reports progress on stderr: a bar on a terminal, a plain line every ~10% (or 10 s) elsewhere. */
@@ -49,10 +51,8 @@ export function createProgress(io: Io, mode: ProgressMode, label: string): Progr
   if (resolved === 'plain') {
     let nextPercent = 10;
     let lastLine = 0;
-    let stopped = false;
     return {
       update(s) {
-        if (stopped) return;
         const now = Date.now();
         const percent = s.totalBytes ? (s.bytes / s.totalBytes) * 100 : undefined;
         const due = percent !== undefined ? percent >= nextPercent : now - lastLine >= 10_000;
@@ -61,11 +61,10 @@ export function createProgress(io: Io, mode: ProgressMode, label: string): Progr
         lastLine = now;
         const parts = s.totalParts !== undefined ? `${s.parts}/${s.totalParts} parts` : `${s.parts} parts`;
         const of = s.totalBytes !== undefined ? ` of ${formatSize(s.totalBytes)} (${Math.floor(percent!)}%)` : '';
-        io.stderr.write(`${label}: ${formatSize(s.bytes)}${of}, ${parts}, ${formatRate(rate(s.bytes))}\n`);
+        io.stderr.write(`${label}: ${formatSize(s.bytes)}${of}, ${parts}, ${formatRate(rate(s.moved ?? s.bytes))}\n`);
       },
-      stop() {
-        stopped = true;
-      },
+      // Plain lines need no clean-up; later updates keep printing.
+      stop() {},
     };
   }
 
@@ -87,12 +86,12 @@ export function createProgress(io: Io, mode: ProgressMode, label: string): Progr
   );
   let startedBar = false;
   const payload = (s: ProgressSample) => {
-    const speed = rate(s.bytes);
+    const speed = rate(s.moved ?? s.bytes);
     return {
       done: formatSize(s.bytes),
       size: s.totalBytes !== undefined ? formatSize(s.totalBytes) : '?',
       speed: formatRate(speed),
-      etaText: s.totalBytes !== undefined ? formatEta((s.totalBytes - s.bytes) / speed) : '--',
+      etaText: s.totalBytes !== undefined && speed > 0 ? formatEta((s.totalBytes - s.bytes) / speed) : '--',
       parts: s.totalParts !== undefined ? `${s.parts}/${s.totalParts}` : String(s.parts),
     };
   };

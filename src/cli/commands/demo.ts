@@ -11,6 +11,7 @@ import { LOCAL_DUMMY_CREDENTIALS } from '../client.js';
 import type { Context } from '../output.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 import { formatSize } from '../size.js';
+import { sampleOf } from './upload.js';
 
 const MiB = 1024 * 1024;
 const randomFillAsync = (buf: Buffer) =>
@@ -99,7 +100,7 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
       client,
       pool,
       signal: ctx.signal,
-      onProgress: (p: any) => progress.update({ bytes: p.uploadedBytes ?? p.bytesUploaded ?? 0, totalBytes: size, parts: p.partsDone ?? p.uploadedParts ?? 0, totalParts: p.partCount ?? p.totalParts }),
+      onProgress: (p) => progress.update(sampleOf(p)),
     });
     progress.stop();
     const uploadSeconds = (performance.now() - t0) / 1000;

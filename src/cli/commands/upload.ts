@@ -2,7 +2,8 @@ import { rm, stat } from 'node:fs/promises';
 import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
 import { EXIT_INTERRUPTED, shellQuote, type Context } from '../output.js';
-import { createProgress, type ProgressMode } from '../progress.js';
+import { createProgress, type ProgressMode, type ProgressSample } from '../progress.js';
+import type { UploadProgress } from '../../glacier/index.js';
 import { formatSize } from '../size.js';
 import { checkVaultName } from './manage.js';
 
@@ -93,17 +94,14 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Reads the uploader's progress events whatever their exact field names (bytes, parts). */
-function sampleOf(p: Record<string, any>, totalBytes: number | undefined) {
-  const num = (...names: string[]) => {
-    for (const n of names) if (typeof p[n] === 'number') return p[n] as number;
-    return undefined;
-  };
+/** The progress bar's view of the uploader's progress events. */
+export function sampleOf(p: UploadProgress): ProgressSample {
   return {
-    bytes: num('uploadedBytes', 'bytesUploaded', 'loaded') ?? 0,
-    totalBytes: num('totalBytes', 'archiveSize', 'total') ?? totalBytes,
-    parts: num('partsDone', 'uploadedParts', 'completedParts') ?? 0,
-    totalParts: num('partCount', 'totalParts', 'partsTotal'),
+    bytes: p.bytesUploaded + p.bytesSkipped,
+    moved: p.bytesUploaded,
+    totalBytes: p.totalBytes,
+    parts: p.partsDone,
+    totalParts: p.partsTotal,
   };
 }
 
@@ -112,11 +110,11 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
   const { uploadArchive, MultipartUpload } = await import('../../glacier/index.js');
   const { HashPool } = await import('../../pool/index.js');
   const stdin = job.source === '-';
-  const totalBytes = stdin ? undefined : (await stat(job.source)).size;
   const pool = new HashPool({ engine: opts.engine, ...(opts.threads ? { threads: opts.threads } : {}) });
   const mode: ProgressMode = opts.json ? 'none' : opts.progress;
   const progress = createProgress(ctx.io, mode, stdin ? 'stdin' : job.source);
   const started = performance.now();
+  let announced: string | undefined;
   if (job.journal) ctx.log(`journal ${job.journal}`);
   ctx.log(`endpoint ${conn.endpoint ?? '(AWS default)'}, region ${conn.region}`);
   try {
@@ -136,7 +134,16 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
       // The CLI decides itself whether to abort (--abort-on-error / --abort-on-interrupt), so the
       // library always leaves the parts and reports the upload id.
       leavePartsOnError: true,
-      onProgress: (p: any) => progress.update(sampleOf(p, totalBytes)),
+      onProgress: (p) => {
+        if (p.uploadId && p.uploadId !== announced) {
+          announced = p.uploadId;
+          if (!opts.json) {
+            progress.stop();
+            ctx.note(`upload id ${p.uploadId}${job.journal ? `; if interrupted, resume with: glacier-multipart resume --journal ${shellQuote(job.journal)}` : ''}`);
+          }
+        }
+        progress.update(sampleOf(p));
+      },
     });
     progress.stop();
     const seconds = (performance.now() - started) / 1000;
@@ -157,7 +164,7 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
   } catch (err) {
     progress.stop();
     const e = err as Error & { uploadId?: string; journal?: string };
-    const uploadId = e.uploadId ?? job.uploadId;
+    const uploadId = e.uploadId ?? announced ?? job.uploadId;
     const interrupted = ctx.signal.aborted;
     const abortIt = interrupted ? Boolean(opts.abortOnInterrupt) : Boolean(opts.abortOnError);
     if (uploadId && abortIt) {
