@@ -17,7 +17,7 @@ export interface ResolvedConnection {
 }
 
 /** Credentials the local server accepts when it was started without `credentials` (no SigV4 check). */
-export const LOCAL_DUMMY_CREDENTIALS = Object.freeze({ accessKeyId: 'local', secretAccessKey: 'local' });
+export const LOCAL_DUMMY_CREDENTIALS: { readonly accessKeyId: string; readonly secretAccessKey: string } = { accessKeyId: 'local', secretAccessKey: 'local' };
 const LOCAL_DEFAULT_REGION = 'us-east-1';
 
 function isLoopback(hostname: string): boolean {

@@ -75,7 +75,7 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
   try {
     server = await startLocalGlacier({ dataDir: join(work, 'glacier') });
     say(`local Glacier at ${server.endpoint} (data in ${work})`);
-    client = createGlacierClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: LOCAL_DUMMY_CREDENTIALS, maxAttempts: 3 });
+    client = createGlacierClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { ...LOCAL_DUMMY_CREDENTIALS }, maxAttempts: 3 });
     const vaultName = 'demo';
     await client.send(new CreateVaultCommand({ accountId: '-', vaultName }));
 
@@ -129,7 +129,7 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
     } else {
       ctx.out('demo: uploaded, read back and verified');
       ctx.out(`  size        ${formatSize(summary.size)} (${summary.size} bytes)`);
-      ctx.out(`  parts       ${summary.parts} x ${formatSize(summary.partSize)}`);
+      ctx.out(`  parts       ${summary.parts} of ${formatSize(summary.partSize)} (part size)`);
       ctx.out(`  hashing     engine ${summary.engine}, ${summary.threads} threads`);
       ctx.out(`  upload      ${summary.uploadMiBPerSecond} MiB/s (${summary.uploadSeconds} s)`);
       ctx.out(`  tree hash   ${summary.treeHash}`);
