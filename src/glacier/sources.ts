@@ -163,12 +163,7 @@ class StreamReader implements PartReader {
           this.done = true;
           break;
         }
-        const chunk = r.value as unknown;
-        if (typeof chunk === 'string') this.pending = Buffer.from(chunk);
-        else if (chunk instanceof Uint8Array) this.pending = chunk;
-        else {
-          throw new InvalidUploadOptionError('source', `The source stream produced a ${describe(chunk)} chunk; it must produce Uint8Array/Buffer chunks (not object mode).`);
-        }
+        this.pending = toBytes(r.value);
         continue;
       }
       const take = Math.min(this.pending.byteLength, into.byteLength - filled);
@@ -188,8 +183,7 @@ class StreamReader implements PartReader {
         this.done = true;
         return true;
       }
-      const chunk = r.value as unknown;
-      this.pending = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
+      this.pending = toBytes(r.value);
     }
     return false;
   }
@@ -203,6 +197,12 @@ class StreamReader implements PartReader {
       await this.iterator.return?.().catch(() => undefined);
     }
   }
+}
+
+function toBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk);
+  throw new InvalidUploadOptionError('source', `The source stream produced a ${describe(chunk)} chunk; it must produce Uint8Array/Buffer chunks (not object mode).`);
 }
 
 export function isStreamReader(r: PartReader): r is PartReader & { exhausted(): Promise<boolean> } {
