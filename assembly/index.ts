@@ -37,7 +37,6 @@ const CTX_SIZE: usize = 128;
 const STATE4_SIZE: usize = 128;
 
 // Scratch, reused by every call (the module is single-threaded and nothing here is re-entrant).
-const WS: usize = memory.data(64 * 4, 16); // scalar message schedule, W[t] + K[t]
 const WV: usize = memory.data(64 * 16, 16); // 4-lane raw schedule W[t]
 const WKV: usize = memory.data(64 * 16, 16); // 4-lane W[t] + K[t]
 const LEAF4: usize = memory.data(<i32>STATE4_SIZE, 16); // 4-lane state of the messages in hashX4
@@ -65,32 +64,10 @@ export function ensureMemory(bytes: usize): bool {
 // ---------------------------------------------------------------------------------------------
 // Scalar SHA-256
 
-// Expands one 64-byte block at `src` into W[t] + K[t] (t = 0..63) at WS. The raw words are only
-// needed for the recurrence, which reads them back from WS before K is added in a second pass.
-@inline
-function scheduleScalar(src: usize): void {
-  for (let t: usize = 0; t < 16; t++) {
-    store<u32>(WS + (t << 2), bswap<u32>(load<u32>(src + (t << 2))));
-  }
-  for (let t: usize = 16; t < 64; t++) {
-    const w15 = load<u32>(WS + ((t - 15) << 2));
-    const w2 = load<u32>(WS + ((t - 2) << 2));
-    const s0 = rotr<u32>(w15, 7) ^ rotr<u32>(w15, 18) ^ (w15 >>> 3);
-    const s1 = rotr<u32>(w2, 17) ^ rotr<u32>(w2, 19) ^ (w2 >>> 10);
-    store<u32>(WS + (t << 2), s1 + load<u32>(WS + ((t - 7) << 2)) + s0 + load<u32>(WS + ((t - 16) << 2)));
-  }
-  for (let t: usize = 0; t < 64; t += 4) {
-    store<u32>(WS + (t << 2), load<u32>(WS + (t << 2)) + load<u32>(K + (t << 2)));
-    store<u32>(WS + (t << 2), load<u32>(WS + (t << 2), 4) + load<u32>(K + (t << 2), 4), 4);
-    store<u32>(WS + (t << 2), load<u32>(WS + (t << 2), 8) + load<u32>(K + (t << 2), 8), 8);
-    store<u32>(WS + (t << 2), load<u32>(WS + (t << 2), 12) + load<u32>(K + (t << 2), 12), 12);
-  }
-}
-
-// Runs the 64 rounds over the schedule in WS on the state at `st` (word i at st + i * stride) and
-// adds the result back. Eight rounds per loop turn with rotated variable names, so no moves.
-@inline
-function roundsScalar(st: usize, stride: usize): void {
+// Compresses `nblocks` consecutive 64-byte blocks at `src` into the state at `st`. The 64 rounds
+// are fully unrolled with the round constants as immediates and the message schedule computed on
+// the fly in a rolling window of 16 locals; the state stays in locals across blocks.
+function compressScalar(st: usize, stride: usize, src: usize, nblocks: usize): void {
   let a = load<u32>(st);
   let b = load<u32>(st + stride);
   let c = load<u32>(st + 2 * stride);
@@ -100,60 +77,350 @@ function roundsScalar(st: usize, stride: usize): void {
   let g = load<u32>(st + 6 * stride);
   let h = load<u32>(st + 7 * stride);
   let t: u32;
-  for (let p = WS; p < WS + 256; p += 32) {
-      t = h + (rotr<u32>(e, 6) ^ rotr<u32>(e, 11) ^ rotr<u32>(e, 25)) + (g ^ (e & (f ^ g))) + load<u32>(p, 0);
+  const end = src + (nblocks << 6);
+  while (src < end) {
+    const a0 = a, b0 = b, c0 = c, d0 = d, e0 = e, f0 = f, g0 = g, h0 = h;
+    // Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)); each round's a ^ b is the next round's b ^ c.
+    let x: u32;
+    let y: u32 = b ^ c;
+      let w0 = bswap<u32>(load<u32>(src, 0));
+      let w1 = bswap<u32>(load<u32>(src, 4));
+      let w2 = bswap<u32>(load<u32>(src, 8));
+      let w3 = bswap<u32>(load<u32>(src, 12));
+      let w4 = bswap<u32>(load<u32>(src, 16));
+      let w5 = bswap<u32>(load<u32>(src, 20));
+      let w6 = bswap<u32>(load<u32>(src, 24));
+      let w7 = bswap<u32>(load<u32>(src, 28));
+      let w8 = bswap<u32>(load<u32>(src, 32));
+      let w9 = bswap<u32>(load<u32>(src, 36));
+      let w10 = bswap<u32>(load<u32>(src, 40));
+      let w11 = bswap<u32>(load<u32>(src, 44));
+      let w12 = bswap<u32>(load<u32>(src, 48));
+      let w13 = bswap<u32>(load<u32>(src, 52));
+      let w14 = bswap<u32>(load<u32>(src, 56));
+      let w15 = bswap<u32>(load<u32>(src, 60));
+      t = h + (rotr<u32>(e, 6) ^ rotr<u32>(e, 11) ^ rotr<u32>(e, 25)) + (g ^ (e & (f ^ g))) + 0x428a2f98 + w0;
       d += t;
-      h = t + (rotr<u32>(a, 2) ^ rotr<u32>(a, 13) ^ rotr<u32>(a, 22)) + ((a & b) | (c & (a | b)));
-      t = g + (rotr<u32>(d, 6) ^ rotr<u32>(d, 11) ^ rotr<u32>(d, 25)) + (f ^ (d & (e ^ f))) + load<u32>(p, 4);
+      x = a ^ b;
+      h = t + (rotr<u32>(a, 2) ^ rotr<u32>(a, 13) ^ rotr<u32>(a, 22)) + (b ^ (x & y));
+      t = g + (rotr<u32>(d, 6) ^ rotr<u32>(d, 11) ^ rotr<u32>(d, 25)) + (f ^ (d & (e ^ f))) + 0x71374491 + w1;
       c += t;
-      g = t + (rotr<u32>(h, 2) ^ rotr<u32>(h, 13) ^ rotr<u32>(h, 22)) + ((h & a) | (b & (h | a)));
-      t = f + (rotr<u32>(c, 6) ^ rotr<u32>(c, 11) ^ rotr<u32>(c, 25)) + (e ^ (c & (d ^ e))) + load<u32>(p, 8);
+      y = h ^ a;
+      g = t + (rotr<u32>(h, 2) ^ rotr<u32>(h, 13) ^ rotr<u32>(h, 22)) + (a ^ (y & x));
+      t = f + (rotr<u32>(c, 6) ^ rotr<u32>(c, 11) ^ rotr<u32>(c, 25)) + (e ^ (c & (d ^ e))) + 0xb5c0fbcf + w2;
       b += t;
-      f = t + (rotr<u32>(g, 2) ^ rotr<u32>(g, 13) ^ rotr<u32>(g, 22)) + ((g & h) | (a & (g | h)));
-      t = e + (rotr<u32>(b, 6) ^ rotr<u32>(b, 11) ^ rotr<u32>(b, 25)) + (d ^ (b & (c ^ d))) + load<u32>(p, 12);
+      x = g ^ h;
+      f = t + (rotr<u32>(g, 2) ^ rotr<u32>(g, 13) ^ rotr<u32>(g, 22)) + (h ^ (x & y));
+      t = e + (rotr<u32>(b, 6) ^ rotr<u32>(b, 11) ^ rotr<u32>(b, 25)) + (d ^ (b & (c ^ d))) + 0xe9b5dba5 + w3;
       a += t;
-      e = t + (rotr<u32>(f, 2) ^ rotr<u32>(f, 13) ^ rotr<u32>(f, 22)) + ((f & g) | (h & (f | g)));
-      t = d + (rotr<u32>(a, 6) ^ rotr<u32>(a, 11) ^ rotr<u32>(a, 25)) + (c ^ (a & (b ^ c))) + load<u32>(p, 16);
+      y = f ^ g;
+      e = t + (rotr<u32>(f, 2) ^ rotr<u32>(f, 13) ^ rotr<u32>(f, 22)) + (g ^ (y & x));
+      t = d + (rotr<u32>(a, 6) ^ rotr<u32>(a, 11) ^ rotr<u32>(a, 25)) + (c ^ (a & (b ^ c))) + 0x3956c25b + w4;
       h += t;
-      d = t + (rotr<u32>(e, 2) ^ rotr<u32>(e, 13) ^ rotr<u32>(e, 22)) + ((e & f) | (g & (e | f)));
-      t = c + (rotr<u32>(h, 6) ^ rotr<u32>(h, 11) ^ rotr<u32>(h, 25)) + (b ^ (h & (a ^ b))) + load<u32>(p, 20);
+      x = e ^ f;
+      d = t + (rotr<u32>(e, 2) ^ rotr<u32>(e, 13) ^ rotr<u32>(e, 22)) + (f ^ (x & y));
+      t = c + (rotr<u32>(h, 6) ^ rotr<u32>(h, 11) ^ rotr<u32>(h, 25)) + (b ^ (h & (a ^ b))) + 0x59f111f1 + w5;
       g += t;
-      c = t + (rotr<u32>(d, 2) ^ rotr<u32>(d, 13) ^ rotr<u32>(d, 22)) + ((d & e) | (f & (d | e)));
-      t = b + (rotr<u32>(g, 6) ^ rotr<u32>(g, 11) ^ rotr<u32>(g, 25)) + (a ^ (g & (h ^ a))) + load<u32>(p, 24);
+      y = d ^ e;
+      c = t + (rotr<u32>(d, 2) ^ rotr<u32>(d, 13) ^ rotr<u32>(d, 22)) + (e ^ (y & x));
+      t = b + (rotr<u32>(g, 6) ^ rotr<u32>(g, 11) ^ rotr<u32>(g, 25)) + (a ^ (g & (h ^ a))) + 0x923f82a4 + w6;
       f += t;
-      b = t + (rotr<u32>(c, 2) ^ rotr<u32>(c, 13) ^ rotr<u32>(c, 22)) + ((c & d) | (e & (c | d)));
-      t = a + (rotr<u32>(f, 6) ^ rotr<u32>(f, 11) ^ rotr<u32>(f, 25)) + (h ^ (f & (g ^ h))) + load<u32>(p, 28);
+      x = c ^ d;
+      b = t + (rotr<u32>(c, 2) ^ rotr<u32>(c, 13) ^ rotr<u32>(c, 22)) + (d ^ (x & y));
+      t = a + (rotr<u32>(f, 6) ^ rotr<u32>(f, 11) ^ rotr<u32>(f, 25)) + (h ^ (f & (g ^ h))) + 0xab1c5ed5 + w7;
       e += t;
-      a = t + (rotr<u32>(b, 2) ^ rotr<u32>(b, 13) ^ rotr<u32>(b, 22)) + ((b & c) | (d & (b | c)));
-  }
-  store<u32>(st, load<u32>(st) + a);
-  store<u32>(st + stride, load<u32>(st + stride) + b);
-  store<u32>(st + 2 * stride, load<u32>(st + 2 * stride) + c);
-  store<u32>(st + 3 * stride, load<u32>(st + 3 * stride) + d);
-  store<u32>(st + 4 * stride, load<u32>(st + 4 * stride) + e);
-  store<u32>(st + 5 * stride, load<u32>(st + 5 * stride) + f);
-  store<u32>(st + 6 * stride, load<u32>(st + 6 * stride) + g);
-  store<u32>(st + 7 * stride, load<u32>(st + 7 * stride) + h);
-}
-
-// Compresses `nblocks` consecutive 64-byte blocks at `src` into the state at `st`.
-function compressScalar(st: usize, stride: usize, src: usize, nblocks: usize): void {
-  for (let i: usize = 0; i < nblocks; i++) {
-    scheduleScalar(src);
-    roundsScalar(st, stride);
+      y = b ^ c;
+      a = t + (rotr<u32>(b, 2) ^ rotr<u32>(b, 13) ^ rotr<u32>(b, 22)) + (c ^ (y & x));
+      t = h + (rotr<u32>(e, 6) ^ rotr<u32>(e, 11) ^ rotr<u32>(e, 25)) + (g ^ (e & (f ^ g))) + 0xd807aa98 + w8;
+      d += t;
+      x = a ^ b;
+      h = t + (rotr<u32>(a, 2) ^ rotr<u32>(a, 13) ^ rotr<u32>(a, 22)) + (b ^ (x & y));
+      t = g + (rotr<u32>(d, 6) ^ rotr<u32>(d, 11) ^ rotr<u32>(d, 25)) + (f ^ (d & (e ^ f))) + 0x12835b01 + w9;
+      c += t;
+      y = h ^ a;
+      g = t + (rotr<u32>(h, 2) ^ rotr<u32>(h, 13) ^ rotr<u32>(h, 22)) + (a ^ (y & x));
+      t = f + (rotr<u32>(c, 6) ^ rotr<u32>(c, 11) ^ rotr<u32>(c, 25)) + (e ^ (c & (d ^ e))) + 0x243185be + w10;
+      b += t;
+      x = g ^ h;
+      f = t + (rotr<u32>(g, 2) ^ rotr<u32>(g, 13) ^ rotr<u32>(g, 22)) + (h ^ (x & y));
+      t = e + (rotr<u32>(b, 6) ^ rotr<u32>(b, 11) ^ rotr<u32>(b, 25)) + (d ^ (b & (c ^ d))) + 0x550c7dc3 + w11;
+      a += t;
+      y = f ^ g;
+      e = t + (rotr<u32>(f, 2) ^ rotr<u32>(f, 13) ^ rotr<u32>(f, 22)) + (g ^ (y & x));
+      t = d + (rotr<u32>(a, 6) ^ rotr<u32>(a, 11) ^ rotr<u32>(a, 25)) + (c ^ (a & (b ^ c))) + 0x72be5d74 + w12;
+      h += t;
+      x = e ^ f;
+      d = t + (rotr<u32>(e, 2) ^ rotr<u32>(e, 13) ^ rotr<u32>(e, 22)) + (f ^ (x & y));
+      t = c + (rotr<u32>(h, 6) ^ rotr<u32>(h, 11) ^ rotr<u32>(h, 25)) + (b ^ (h & (a ^ b))) + 0x80deb1fe + w13;
+      g += t;
+      y = d ^ e;
+      c = t + (rotr<u32>(d, 2) ^ rotr<u32>(d, 13) ^ rotr<u32>(d, 22)) + (e ^ (y & x));
+      t = b + (rotr<u32>(g, 6) ^ rotr<u32>(g, 11) ^ rotr<u32>(g, 25)) + (a ^ (g & (h ^ a))) + 0x9bdc06a7 + w14;
+      f += t;
+      x = c ^ d;
+      b = t + (rotr<u32>(c, 2) ^ rotr<u32>(c, 13) ^ rotr<u32>(c, 22)) + (d ^ (x & y));
+      t = a + (rotr<u32>(f, 6) ^ rotr<u32>(f, 11) ^ rotr<u32>(f, 25)) + (h ^ (f & (g ^ h))) + 0xc19bf174 + w15;
+      e += t;
+      y = b ^ c;
+      a = t + (rotr<u32>(b, 2) ^ rotr<u32>(b, 13) ^ rotr<u32>(b, 22)) + (c ^ (y & x));
+      w0 += (rotr<u32>(w14, 17) ^ rotr<u32>(w14, 19) ^ (w14 >>> 10)) + w9 + (rotr<u32>(w1, 7) ^ rotr<u32>(w1, 18) ^ (w1 >>> 3));
+      t = h + (rotr<u32>(e, 6) ^ rotr<u32>(e, 11) ^ rotr<u32>(e, 25)) + (g ^ (e & (f ^ g))) + 0xe49b69c1 + w0;
+      d += t;
+      x = a ^ b;
+      h = t + (rotr<u32>(a, 2) ^ rotr<u32>(a, 13) ^ rotr<u32>(a, 22)) + (b ^ (x & y));
+      w1 += (rotr<u32>(w15, 17) ^ rotr<u32>(w15, 19) ^ (w15 >>> 10)) + w10 + (rotr<u32>(w2, 7) ^ rotr<u32>(w2, 18) ^ (w2 >>> 3));
+      t = g + (rotr<u32>(d, 6) ^ rotr<u32>(d, 11) ^ rotr<u32>(d, 25)) + (f ^ (d & (e ^ f))) + 0xefbe4786 + w1;
+      c += t;
+      y = h ^ a;
+      g = t + (rotr<u32>(h, 2) ^ rotr<u32>(h, 13) ^ rotr<u32>(h, 22)) + (a ^ (y & x));
+      w2 += (rotr<u32>(w0, 17) ^ rotr<u32>(w0, 19) ^ (w0 >>> 10)) + w11 + (rotr<u32>(w3, 7) ^ rotr<u32>(w3, 18) ^ (w3 >>> 3));
+      t = f + (rotr<u32>(c, 6) ^ rotr<u32>(c, 11) ^ rotr<u32>(c, 25)) + (e ^ (c & (d ^ e))) + 0x0fc19dc6 + w2;
+      b += t;
+      x = g ^ h;
+      f = t + (rotr<u32>(g, 2) ^ rotr<u32>(g, 13) ^ rotr<u32>(g, 22)) + (h ^ (x & y));
+      w3 += (rotr<u32>(w1, 17) ^ rotr<u32>(w1, 19) ^ (w1 >>> 10)) + w12 + (rotr<u32>(w4, 7) ^ rotr<u32>(w4, 18) ^ (w4 >>> 3));
+      t = e + (rotr<u32>(b, 6) ^ rotr<u32>(b, 11) ^ rotr<u32>(b, 25)) + (d ^ (b & (c ^ d))) + 0x240ca1cc + w3;
+      a += t;
+      y = f ^ g;
+      e = t + (rotr<u32>(f, 2) ^ rotr<u32>(f, 13) ^ rotr<u32>(f, 22)) + (g ^ (y & x));
+      w4 += (rotr<u32>(w2, 17) ^ rotr<u32>(w2, 19) ^ (w2 >>> 10)) + w13 + (rotr<u32>(w5, 7) ^ rotr<u32>(w5, 18) ^ (w5 >>> 3));
+      t = d + (rotr<u32>(a, 6) ^ rotr<u32>(a, 11) ^ rotr<u32>(a, 25)) + (c ^ (a & (b ^ c))) + 0x2de92c6f + w4;
+      h += t;
+      x = e ^ f;
+      d = t + (rotr<u32>(e, 2) ^ rotr<u32>(e, 13) ^ rotr<u32>(e, 22)) + (f ^ (x & y));
+      w5 += (rotr<u32>(w3, 17) ^ rotr<u32>(w3, 19) ^ (w3 >>> 10)) + w14 + (rotr<u32>(w6, 7) ^ rotr<u32>(w6, 18) ^ (w6 >>> 3));
+      t = c + (rotr<u32>(h, 6) ^ rotr<u32>(h, 11) ^ rotr<u32>(h, 25)) + (b ^ (h & (a ^ b))) + 0x4a7484aa + w5;
+      g += t;
+      y = d ^ e;
+      c = t + (rotr<u32>(d, 2) ^ rotr<u32>(d, 13) ^ rotr<u32>(d, 22)) + (e ^ (y & x));
+      w6 += (rotr<u32>(w4, 17) ^ rotr<u32>(w4, 19) ^ (w4 >>> 10)) + w15 + (rotr<u32>(w7, 7) ^ rotr<u32>(w7, 18) ^ (w7 >>> 3));
+      t = b + (rotr<u32>(g, 6) ^ rotr<u32>(g, 11) ^ rotr<u32>(g, 25)) + (a ^ (g & (h ^ a))) + 0x5cb0a9dc + w6;
+      f += t;
+      x = c ^ d;
+      b = t + (rotr<u32>(c, 2) ^ rotr<u32>(c, 13) ^ rotr<u32>(c, 22)) + (d ^ (x & y));
+      w7 += (rotr<u32>(w5, 17) ^ rotr<u32>(w5, 19) ^ (w5 >>> 10)) + w0 + (rotr<u32>(w8, 7) ^ rotr<u32>(w8, 18) ^ (w8 >>> 3));
+      t = a + (rotr<u32>(f, 6) ^ rotr<u32>(f, 11) ^ rotr<u32>(f, 25)) + (h ^ (f & (g ^ h))) + 0x76f988da + w7;
+      e += t;
+      y = b ^ c;
+      a = t + (rotr<u32>(b, 2) ^ rotr<u32>(b, 13) ^ rotr<u32>(b, 22)) + (c ^ (y & x));
+      w8 += (rotr<u32>(w6, 17) ^ rotr<u32>(w6, 19) ^ (w6 >>> 10)) + w1 + (rotr<u32>(w9, 7) ^ rotr<u32>(w9, 18) ^ (w9 >>> 3));
+      t = h + (rotr<u32>(e, 6) ^ rotr<u32>(e, 11) ^ rotr<u32>(e, 25)) + (g ^ (e & (f ^ g))) + 0x983e5152 + w8;
+      d += t;
+      x = a ^ b;
+      h = t + (rotr<u32>(a, 2) ^ rotr<u32>(a, 13) ^ rotr<u32>(a, 22)) + (b ^ (x & y));
+      w9 += (rotr<u32>(w7, 17) ^ rotr<u32>(w7, 19) ^ (w7 >>> 10)) + w2 + (rotr<u32>(w10, 7) ^ rotr<u32>(w10, 18) ^ (w10 >>> 3));
+      t = g + (rotr<u32>(d, 6) ^ rotr<u32>(d, 11) ^ rotr<u32>(d, 25)) + (f ^ (d & (e ^ f))) + 0xa831c66d + w9;
+      c += t;
+      y = h ^ a;
+      g = t + (rotr<u32>(h, 2) ^ rotr<u32>(h, 13) ^ rotr<u32>(h, 22)) + (a ^ (y & x));
+      w10 += (rotr<u32>(w8, 17) ^ rotr<u32>(w8, 19) ^ (w8 >>> 10)) + w3 + (rotr<u32>(w11, 7) ^ rotr<u32>(w11, 18) ^ (w11 >>> 3));
+      t = f + (rotr<u32>(c, 6) ^ rotr<u32>(c, 11) ^ rotr<u32>(c, 25)) + (e ^ (c & (d ^ e))) + 0xb00327c8 + w10;
+      b += t;
+      x = g ^ h;
+      f = t + (rotr<u32>(g, 2) ^ rotr<u32>(g, 13) ^ rotr<u32>(g, 22)) + (h ^ (x & y));
+      w11 += (rotr<u32>(w9, 17) ^ rotr<u32>(w9, 19) ^ (w9 >>> 10)) + w4 + (rotr<u32>(w12, 7) ^ rotr<u32>(w12, 18) ^ (w12 >>> 3));
+      t = e + (rotr<u32>(b, 6) ^ rotr<u32>(b, 11) ^ rotr<u32>(b, 25)) + (d ^ (b & (c ^ d))) + 0xbf597fc7 + w11;
+      a += t;
+      y = f ^ g;
+      e = t + (rotr<u32>(f, 2) ^ rotr<u32>(f, 13) ^ rotr<u32>(f, 22)) + (g ^ (y & x));
+      w12 += (rotr<u32>(w10, 17) ^ rotr<u32>(w10, 19) ^ (w10 >>> 10)) + w5 + (rotr<u32>(w13, 7) ^ rotr<u32>(w13, 18) ^ (w13 >>> 3));
+      t = d + (rotr<u32>(a, 6) ^ rotr<u32>(a, 11) ^ rotr<u32>(a, 25)) + (c ^ (a & (b ^ c))) + 0xc6e00bf3 + w12;
+      h += t;
+      x = e ^ f;
+      d = t + (rotr<u32>(e, 2) ^ rotr<u32>(e, 13) ^ rotr<u32>(e, 22)) + (f ^ (x & y));
+      w13 += (rotr<u32>(w11, 17) ^ rotr<u32>(w11, 19) ^ (w11 >>> 10)) + w6 + (rotr<u32>(w14, 7) ^ rotr<u32>(w14, 18) ^ (w14 >>> 3));
+      t = c + (rotr<u32>(h, 6) ^ rotr<u32>(h, 11) ^ rotr<u32>(h, 25)) + (b ^ (h & (a ^ b))) + 0xd5a79147 + w13;
+      g += t;
+      y = d ^ e;
+      c = t + (rotr<u32>(d, 2) ^ rotr<u32>(d, 13) ^ rotr<u32>(d, 22)) + (e ^ (y & x));
+      w14 += (rotr<u32>(w12, 17) ^ rotr<u32>(w12, 19) ^ (w12 >>> 10)) + w7 + (rotr<u32>(w15, 7) ^ rotr<u32>(w15, 18) ^ (w15 >>> 3));
+      t = b + (rotr<u32>(g, 6) ^ rotr<u32>(g, 11) ^ rotr<u32>(g, 25)) + (a ^ (g & (h ^ a))) + 0x06ca6351 + w14;
+      f += t;
+      x = c ^ d;
+      b = t + (rotr<u32>(c, 2) ^ rotr<u32>(c, 13) ^ rotr<u32>(c, 22)) + (d ^ (x & y));
+      w15 += (rotr<u32>(w13, 17) ^ rotr<u32>(w13, 19) ^ (w13 >>> 10)) + w8 + (rotr<u32>(w0, 7) ^ rotr<u32>(w0, 18) ^ (w0 >>> 3));
+      t = a + (rotr<u32>(f, 6) ^ rotr<u32>(f, 11) ^ rotr<u32>(f, 25)) + (h ^ (f & (g ^ h))) + 0x14292967 + w15;
+      e += t;
+      y = b ^ c;
+      a = t + (rotr<u32>(b, 2) ^ rotr<u32>(b, 13) ^ rotr<u32>(b, 22)) + (c ^ (y & x));
+      w0 += (rotr<u32>(w14, 17) ^ rotr<u32>(w14, 19) ^ (w14 >>> 10)) + w9 + (rotr<u32>(w1, 7) ^ rotr<u32>(w1, 18) ^ (w1 >>> 3));
+      t = h + (rotr<u32>(e, 6) ^ rotr<u32>(e, 11) ^ rotr<u32>(e, 25)) + (g ^ (e & (f ^ g))) + 0x27b70a85 + w0;
+      d += t;
+      x = a ^ b;
+      h = t + (rotr<u32>(a, 2) ^ rotr<u32>(a, 13) ^ rotr<u32>(a, 22)) + (b ^ (x & y));
+      w1 += (rotr<u32>(w15, 17) ^ rotr<u32>(w15, 19) ^ (w15 >>> 10)) + w10 + (rotr<u32>(w2, 7) ^ rotr<u32>(w2, 18) ^ (w2 >>> 3));
+      t = g + (rotr<u32>(d, 6) ^ rotr<u32>(d, 11) ^ rotr<u32>(d, 25)) + (f ^ (d & (e ^ f))) + 0x2e1b2138 + w1;
+      c += t;
+      y = h ^ a;
+      g = t + (rotr<u32>(h, 2) ^ rotr<u32>(h, 13) ^ rotr<u32>(h, 22)) + (a ^ (y & x));
+      w2 += (rotr<u32>(w0, 17) ^ rotr<u32>(w0, 19) ^ (w0 >>> 10)) + w11 + (rotr<u32>(w3, 7) ^ rotr<u32>(w3, 18) ^ (w3 >>> 3));
+      t = f + (rotr<u32>(c, 6) ^ rotr<u32>(c, 11) ^ rotr<u32>(c, 25)) + (e ^ (c & (d ^ e))) + 0x4d2c6dfc + w2;
+      b += t;
+      x = g ^ h;
+      f = t + (rotr<u32>(g, 2) ^ rotr<u32>(g, 13) ^ rotr<u32>(g, 22)) + (h ^ (x & y));
+      w3 += (rotr<u32>(w1, 17) ^ rotr<u32>(w1, 19) ^ (w1 >>> 10)) + w12 + (rotr<u32>(w4, 7) ^ rotr<u32>(w4, 18) ^ (w4 >>> 3));
+      t = e + (rotr<u32>(b, 6) ^ rotr<u32>(b, 11) ^ rotr<u32>(b, 25)) + (d ^ (b & (c ^ d))) + 0x53380d13 + w3;
+      a += t;
+      y = f ^ g;
+      e = t + (rotr<u32>(f, 2) ^ rotr<u32>(f, 13) ^ rotr<u32>(f, 22)) + (g ^ (y & x));
+      w4 += (rotr<u32>(w2, 17) ^ rotr<u32>(w2, 19) ^ (w2 >>> 10)) + w13 + (rotr<u32>(w5, 7) ^ rotr<u32>(w5, 18) ^ (w5 >>> 3));
+      t = d + (rotr<u32>(a, 6) ^ rotr<u32>(a, 11) ^ rotr<u32>(a, 25)) + (c ^ (a & (b ^ c))) + 0x650a7354 + w4;
+      h += t;
+      x = e ^ f;
+      d = t + (rotr<u32>(e, 2) ^ rotr<u32>(e, 13) ^ rotr<u32>(e, 22)) + (f ^ (x & y));
+      w5 += (rotr<u32>(w3, 17) ^ rotr<u32>(w3, 19) ^ (w3 >>> 10)) + w14 + (rotr<u32>(w6, 7) ^ rotr<u32>(w6, 18) ^ (w6 >>> 3));
+      t = c + (rotr<u32>(h, 6) ^ rotr<u32>(h, 11) ^ rotr<u32>(h, 25)) + (b ^ (h & (a ^ b))) + 0x766a0abb + w5;
+      g += t;
+      y = d ^ e;
+      c = t + (rotr<u32>(d, 2) ^ rotr<u32>(d, 13) ^ rotr<u32>(d, 22)) + (e ^ (y & x));
+      w6 += (rotr<u32>(w4, 17) ^ rotr<u32>(w4, 19) ^ (w4 >>> 10)) + w15 + (rotr<u32>(w7, 7) ^ rotr<u32>(w7, 18) ^ (w7 >>> 3));
+      t = b + (rotr<u32>(g, 6) ^ rotr<u32>(g, 11) ^ rotr<u32>(g, 25)) + (a ^ (g & (h ^ a))) + 0x81c2c92e + w6;
+      f += t;
+      x = c ^ d;
+      b = t + (rotr<u32>(c, 2) ^ rotr<u32>(c, 13) ^ rotr<u32>(c, 22)) + (d ^ (x & y));
+      w7 += (rotr<u32>(w5, 17) ^ rotr<u32>(w5, 19) ^ (w5 >>> 10)) + w0 + (rotr<u32>(w8, 7) ^ rotr<u32>(w8, 18) ^ (w8 >>> 3));
+      t = a + (rotr<u32>(f, 6) ^ rotr<u32>(f, 11) ^ rotr<u32>(f, 25)) + (h ^ (f & (g ^ h))) + 0x92722c85 + w7;
+      e += t;
+      y = b ^ c;
+      a = t + (rotr<u32>(b, 2) ^ rotr<u32>(b, 13) ^ rotr<u32>(b, 22)) + (c ^ (y & x));
+      w8 += (rotr<u32>(w6, 17) ^ rotr<u32>(w6, 19) ^ (w6 >>> 10)) + w1 + (rotr<u32>(w9, 7) ^ rotr<u32>(w9, 18) ^ (w9 >>> 3));
+      t = h + (rotr<u32>(e, 6) ^ rotr<u32>(e, 11) ^ rotr<u32>(e, 25)) + (g ^ (e & (f ^ g))) + 0xa2bfe8a1 + w8;
+      d += t;
+      x = a ^ b;
+      h = t + (rotr<u32>(a, 2) ^ rotr<u32>(a, 13) ^ rotr<u32>(a, 22)) + (b ^ (x & y));
+      w9 += (rotr<u32>(w7, 17) ^ rotr<u32>(w7, 19) ^ (w7 >>> 10)) + w2 + (rotr<u32>(w10, 7) ^ rotr<u32>(w10, 18) ^ (w10 >>> 3));
+      t = g + (rotr<u32>(d, 6) ^ rotr<u32>(d, 11) ^ rotr<u32>(d, 25)) + (f ^ (d & (e ^ f))) + 0xa81a664b + w9;
+      c += t;
+      y = h ^ a;
+      g = t + (rotr<u32>(h, 2) ^ rotr<u32>(h, 13) ^ rotr<u32>(h, 22)) + (a ^ (y & x));
+      w10 += (rotr<u32>(w8, 17) ^ rotr<u32>(w8, 19) ^ (w8 >>> 10)) + w3 + (rotr<u32>(w11, 7) ^ rotr<u32>(w11, 18) ^ (w11 >>> 3));
+      t = f + (rotr<u32>(c, 6) ^ rotr<u32>(c, 11) ^ rotr<u32>(c, 25)) + (e ^ (c & (d ^ e))) + 0xc24b8b70 + w10;
+      b += t;
+      x = g ^ h;
+      f = t + (rotr<u32>(g, 2) ^ rotr<u32>(g, 13) ^ rotr<u32>(g, 22)) + (h ^ (x & y));
+      w11 += (rotr<u32>(w9, 17) ^ rotr<u32>(w9, 19) ^ (w9 >>> 10)) + w4 + (rotr<u32>(w12, 7) ^ rotr<u32>(w12, 18) ^ (w12 >>> 3));
+      t = e + (rotr<u32>(b, 6) ^ rotr<u32>(b, 11) ^ rotr<u32>(b, 25)) + (d ^ (b & (c ^ d))) + 0xc76c51a3 + w11;
+      a += t;
+      y = f ^ g;
+      e = t + (rotr<u32>(f, 2) ^ rotr<u32>(f, 13) ^ rotr<u32>(f, 22)) + (g ^ (y & x));
+      w12 += (rotr<u32>(w10, 17) ^ rotr<u32>(w10, 19) ^ (w10 >>> 10)) + w5 + (rotr<u32>(w13, 7) ^ rotr<u32>(w13, 18) ^ (w13 >>> 3));
+      t = d + (rotr<u32>(a, 6) ^ rotr<u32>(a, 11) ^ rotr<u32>(a, 25)) + (c ^ (a & (b ^ c))) + 0xd192e819 + w12;
+      h += t;
+      x = e ^ f;
+      d = t + (rotr<u32>(e, 2) ^ rotr<u32>(e, 13) ^ rotr<u32>(e, 22)) + (f ^ (x & y));
+      w13 += (rotr<u32>(w11, 17) ^ rotr<u32>(w11, 19) ^ (w11 >>> 10)) + w6 + (rotr<u32>(w14, 7) ^ rotr<u32>(w14, 18) ^ (w14 >>> 3));
+      t = c + (rotr<u32>(h, 6) ^ rotr<u32>(h, 11) ^ rotr<u32>(h, 25)) + (b ^ (h & (a ^ b))) + 0xd6990624 + w13;
+      g += t;
+      y = d ^ e;
+      c = t + (rotr<u32>(d, 2) ^ rotr<u32>(d, 13) ^ rotr<u32>(d, 22)) + (e ^ (y & x));
+      w14 += (rotr<u32>(w12, 17) ^ rotr<u32>(w12, 19) ^ (w12 >>> 10)) + w7 + (rotr<u32>(w15, 7) ^ rotr<u32>(w15, 18) ^ (w15 >>> 3));
+      t = b + (rotr<u32>(g, 6) ^ rotr<u32>(g, 11) ^ rotr<u32>(g, 25)) + (a ^ (g & (h ^ a))) + 0xf40e3585 + w14;
+      f += t;
+      x = c ^ d;
+      b = t + (rotr<u32>(c, 2) ^ rotr<u32>(c, 13) ^ rotr<u32>(c, 22)) + (d ^ (x & y));
+      w15 += (rotr<u32>(w13, 17) ^ rotr<u32>(w13, 19) ^ (w13 >>> 10)) + w8 + (rotr<u32>(w0, 7) ^ rotr<u32>(w0, 18) ^ (w0 >>> 3));
+      t = a + (rotr<u32>(f, 6) ^ rotr<u32>(f, 11) ^ rotr<u32>(f, 25)) + (h ^ (f & (g ^ h))) + 0x106aa070 + w15;
+      e += t;
+      y = b ^ c;
+      a = t + (rotr<u32>(b, 2) ^ rotr<u32>(b, 13) ^ rotr<u32>(b, 22)) + (c ^ (y & x));
+      w0 += (rotr<u32>(w14, 17) ^ rotr<u32>(w14, 19) ^ (w14 >>> 10)) + w9 + (rotr<u32>(w1, 7) ^ rotr<u32>(w1, 18) ^ (w1 >>> 3));
+      t = h + (rotr<u32>(e, 6) ^ rotr<u32>(e, 11) ^ rotr<u32>(e, 25)) + (g ^ (e & (f ^ g))) + 0x19a4c116 + w0;
+      d += t;
+      x = a ^ b;
+      h = t + (rotr<u32>(a, 2) ^ rotr<u32>(a, 13) ^ rotr<u32>(a, 22)) + (b ^ (x & y));
+      w1 += (rotr<u32>(w15, 17) ^ rotr<u32>(w15, 19) ^ (w15 >>> 10)) + w10 + (rotr<u32>(w2, 7) ^ rotr<u32>(w2, 18) ^ (w2 >>> 3));
+      t = g + (rotr<u32>(d, 6) ^ rotr<u32>(d, 11) ^ rotr<u32>(d, 25)) + (f ^ (d & (e ^ f))) + 0x1e376c08 + w1;
+      c += t;
+      y = h ^ a;
+      g = t + (rotr<u32>(h, 2) ^ rotr<u32>(h, 13) ^ rotr<u32>(h, 22)) + (a ^ (y & x));
+      w2 += (rotr<u32>(w0, 17) ^ rotr<u32>(w0, 19) ^ (w0 >>> 10)) + w11 + (rotr<u32>(w3, 7) ^ rotr<u32>(w3, 18) ^ (w3 >>> 3));
+      t = f + (rotr<u32>(c, 6) ^ rotr<u32>(c, 11) ^ rotr<u32>(c, 25)) + (e ^ (c & (d ^ e))) + 0x2748774c + w2;
+      b += t;
+      x = g ^ h;
+      f = t + (rotr<u32>(g, 2) ^ rotr<u32>(g, 13) ^ rotr<u32>(g, 22)) + (h ^ (x & y));
+      w3 += (rotr<u32>(w1, 17) ^ rotr<u32>(w1, 19) ^ (w1 >>> 10)) + w12 + (rotr<u32>(w4, 7) ^ rotr<u32>(w4, 18) ^ (w4 >>> 3));
+      t = e + (rotr<u32>(b, 6) ^ rotr<u32>(b, 11) ^ rotr<u32>(b, 25)) + (d ^ (b & (c ^ d))) + 0x34b0bcb5 + w3;
+      a += t;
+      y = f ^ g;
+      e = t + (rotr<u32>(f, 2) ^ rotr<u32>(f, 13) ^ rotr<u32>(f, 22)) + (g ^ (y & x));
+      w4 += (rotr<u32>(w2, 17) ^ rotr<u32>(w2, 19) ^ (w2 >>> 10)) + w13 + (rotr<u32>(w5, 7) ^ rotr<u32>(w5, 18) ^ (w5 >>> 3));
+      t = d + (rotr<u32>(a, 6) ^ rotr<u32>(a, 11) ^ rotr<u32>(a, 25)) + (c ^ (a & (b ^ c))) + 0x391c0cb3 + w4;
+      h += t;
+      x = e ^ f;
+      d = t + (rotr<u32>(e, 2) ^ rotr<u32>(e, 13) ^ rotr<u32>(e, 22)) + (f ^ (x & y));
+      w5 += (rotr<u32>(w3, 17) ^ rotr<u32>(w3, 19) ^ (w3 >>> 10)) + w14 + (rotr<u32>(w6, 7) ^ rotr<u32>(w6, 18) ^ (w6 >>> 3));
+      t = c + (rotr<u32>(h, 6) ^ rotr<u32>(h, 11) ^ rotr<u32>(h, 25)) + (b ^ (h & (a ^ b))) + 0x4ed8aa4a + w5;
+      g += t;
+      y = d ^ e;
+      c = t + (rotr<u32>(d, 2) ^ rotr<u32>(d, 13) ^ rotr<u32>(d, 22)) + (e ^ (y & x));
+      w6 += (rotr<u32>(w4, 17) ^ rotr<u32>(w4, 19) ^ (w4 >>> 10)) + w15 + (rotr<u32>(w7, 7) ^ rotr<u32>(w7, 18) ^ (w7 >>> 3));
+      t = b + (rotr<u32>(g, 6) ^ rotr<u32>(g, 11) ^ rotr<u32>(g, 25)) + (a ^ (g & (h ^ a))) + 0x5b9cca4f + w6;
+      f += t;
+      x = c ^ d;
+      b = t + (rotr<u32>(c, 2) ^ rotr<u32>(c, 13) ^ rotr<u32>(c, 22)) + (d ^ (x & y));
+      w7 += (rotr<u32>(w5, 17) ^ rotr<u32>(w5, 19) ^ (w5 >>> 10)) + w0 + (rotr<u32>(w8, 7) ^ rotr<u32>(w8, 18) ^ (w8 >>> 3));
+      t = a + (rotr<u32>(f, 6) ^ rotr<u32>(f, 11) ^ rotr<u32>(f, 25)) + (h ^ (f & (g ^ h))) + 0x682e6ff3 + w7;
+      e += t;
+      y = b ^ c;
+      a = t + (rotr<u32>(b, 2) ^ rotr<u32>(b, 13) ^ rotr<u32>(b, 22)) + (c ^ (y & x));
+      w8 += (rotr<u32>(w6, 17) ^ rotr<u32>(w6, 19) ^ (w6 >>> 10)) + w1 + (rotr<u32>(w9, 7) ^ rotr<u32>(w9, 18) ^ (w9 >>> 3));
+      t = h + (rotr<u32>(e, 6) ^ rotr<u32>(e, 11) ^ rotr<u32>(e, 25)) + (g ^ (e & (f ^ g))) + 0x748f82ee + w8;
+      d += t;
+      x = a ^ b;
+      h = t + (rotr<u32>(a, 2) ^ rotr<u32>(a, 13) ^ rotr<u32>(a, 22)) + (b ^ (x & y));
+      w9 += (rotr<u32>(w7, 17) ^ rotr<u32>(w7, 19) ^ (w7 >>> 10)) + w2 + (rotr<u32>(w10, 7) ^ rotr<u32>(w10, 18) ^ (w10 >>> 3));
+      t = g + (rotr<u32>(d, 6) ^ rotr<u32>(d, 11) ^ rotr<u32>(d, 25)) + (f ^ (d & (e ^ f))) + 0x78a5636f + w9;
+      c += t;
+      y = h ^ a;
+      g = t + (rotr<u32>(h, 2) ^ rotr<u32>(h, 13) ^ rotr<u32>(h, 22)) + (a ^ (y & x));
+      w10 += (rotr<u32>(w8, 17) ^ rotr<u32>(w8, 19) ^ (w8 >>> 10)) + w3 + (rotr<u32>(w11, 7) ^ rotr<u32>(w11, 18) ^ (w11 >>> 3));
+      t = f + (rotr<u32>(c, 6) ^ rotr<u32>(c, 11) ^ rotr<u32>(c, 25)) + (e ^ (c & (d ^ e))) + 0x84c87814 + w10;
+      b += t;
+      x = g ^ h;
+      f = t + (rotr<u32>(g, 2) ^ rotr<u32>(g, 13) ^ rotr<u32>(g, 22)) + (h ^ (x & y));
+      w11 += (rotr<u32>(w9, 17) ^ rotr<u32>(w9, 19) ^ (w9 >>> 10)) + w4 + (rotr<u32>(w12, 7) ^ rotr<u32>(w12, 18) ^ (w12 >>> 3));
+      t = e + (rotr<u32>(b, 6) ^ rotr<u32>(b, 11) ^ rotr<u32>(b, 25)) + (d ^ (b & (c ^ d))) + 0x8cc70208 + w11;
+      a += t;
+      y = f ^ g;
+      e = t + (rotr<u32>(f, 2) ^ rotr<u32>(f, 13) ^ rotr<u32>(f, 22)) + (g ^ (y & x));
+      w12 += (rotr<u32>(w10, 17) ^ rotr<u32>(w10, 19) ^ (w10 >>> 10)) + w5 + (rotr<u32>(w13, 7) ^ rotr<u32>(w13, 18) ^ (w13 >>> 3));
+      t = d + (rotr<u32>(a, 6) ^ rotr<u32>(a, 11) ^ rotr<u32>(a, 25)) + (c ^ (a & (b ^ c))) + 0x90befffa + w12;
+      h += t;
+      x = e ^ f;
+      d = t + (rotr<u32>(e, 2) ^ rotr<u32>(e, 13) ^ rotr<u32>(e, 22)) + (f ^ (x & y));
+      w13 += (rotr<u32>(w11, 17) ^ rotr<u32>(w11, 19) ^ (w11 >>> 10)) + w6 + (rotr<u32>(w14, 7) ^ rotr<u32>(w14, 18) ^ (w14 >>> 3));
+      t = c + (rotr<u32>(h, 6) ^ rotr<u32>(h, 11) ^ rotr<u32>(h, 25)) + (b ^ (h & (a ^ b))) + 0xa4506ceb + w13;
+      g += t;
+      y = d ^ e;
+      c = t + (rotr<u32>(d, 2) ^ rotr<u32>(d, 13) ^ rotr<u32>(d, 22)) + (e ^ (y & x));
+      w14 += (rotr<u32>(w12, 17) ^ rotr<u32>(w12, 19) ^ (w12 >>> 10)) + w7 + (rotr<u32>(w15, 7) ^ rotr<u32>(w15, 18) ^ (w15 >>> 3));
+      t = b + (rotr<u32>(g, 6) ^ rotr<u32>(g, 11) ^ rotr<u32>(g, 25)) + (a ^ (g & (h ^ a))) + 0xbef9a3f7 + w14;
+      f += t;
+      x = c ^ d;
+      b = t + (rotr<u32>(c, 2) ^ rotr<u32>(c, 13) ^ rotr<u32>(c, 22)) + (d ^ (x & y));
+      w15 += (rotr<u32>(w13, 17) ^ rotr<u32>(w13, 19) ^ (w13 >>> 10)) + w8 + (rotr<u32>(w0, 7) ^ rotr<u32>(w0, 18) ^ (w0 >>> 3));
+      t = a + (rotr<u32>(f, 6) ^ rotr<u32>(f, 11) ^ rotr<u32>(f, 25)) + (h ^ (f & (g ^ h))) + 0xc67178f2 + w15;
+      e += t;
+      y = b ^ c;
+      a = t + (rotr<u32>(b, 2) ^ rotr<u32>(b, 13) ^ rotr<u32>(b, 22)) + (c ^ (y & x));
+    a += a0;
+    b += b0;
+    c += c0;
+    d += d0;
+    e += e0;
+    f += f0;
+    g += g0;
+    h += h0;
     src += 64;
   }
-}
-
-// Same as compressScalar but feeds every block into two states at once (the schedule depends only
-// on the data, so it is computed once): a tree-hash leaf and the part's linear hash.
-function compressScalarDual(stA: usize, stB: usize, stride: usize, src: usize, nblocks: usize): void {
-  for (let i: usize = 0; i < nblocks; i++) {
-    scheduleScalar(src);
-    roundsScalar(stA, stride);
-    roundsScalar(stB, stride);
-    src += 64;
-  }
+  store<u32>(st, a);
+  store<u32>(st + stride, b);
+  store<u32>(st + 2 * stride, c);
+  store<u32>(st + 3 * stride, d);
+  store<u32>(st + 4 * stride, e);
+  store<u32>(st + 5 * stride, f);
+  store<u32>(st + 6 * stride, g);
+  store<u32>(st + 7 * stride, h);
 }
 
 /** Starts a SHA-256 context (CTX_SIZE bytes at `ctx`). */
@@ -256,10 +523,11 @@ function bigSigma1(x: v128): v128 {
 }
 
 // Loads block words 4q..4q+3 of the four lanes, byte-swapped and transposed so that result k holds
-// word 4q+k of lanes 0..3, and stores them at WV.
+// word 4q+k of lanes 0..3; stores them at WV (raw, for the recurrence) and WKV (plus K).
 @inline
 function loadTransposed(p0: usize, p1: usize, p2: usize, p3: usize, q: usize): void {
-  // Big-endian words: one swizzle with a constant mask reverses the bytes of each 32-bit lane.
+  // Big-endian words: one swizzle with a constant mask reverses the bytes of each 32-bit lane
+  // (the equivalent i8x16.shuffle compiles to five instructions).
   const swap = i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
   const off = q << 4;
   const r0 = i8x16.swizzle(v128.load(p0 + off), swap);
@@ -270,11 +538,20 @@ function loadTransposed(p0: usize, p1: usize, p2: usize, p3: usize, q: usize): v
   const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
   const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
   const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7); // c2 d2 c3 d3
-  const dst = WV + (q << 6);
-  v128.store(dst, i64x2.shuffle(t0, t2, 0, 2));
-  v128.store(dst, i64x2.shuffle(t0, t2, 1, 3), 16);
-  v128.store(dst, i64x2.shuffle(t1, t3, 0, 2), 32);
-  v128.store(dst, i64x2.shuffle(t1, t3, 1, 3), 48);
+  const w0 = i64x2.shuffle(t0, t2, 0, 2);
+  const w1 = i64x2.shuffle(t0, t2, 1, 3);
+  const w2 = i64x2.shuffle(t1, t3, 0, 2);
+  const w3 = i64x2.shuffle(t1, t3, 1, 3);
+  const dst = q << 6;
+  v128.store(WV + dst, w0);
+  v128.store(WV + dst, w1, 16);
+  v128.store(WV + dst, w2, 32);
+  v128.store(WV + dst, w3, 48);
+  const k = K + (q << 4);
+  v128.store(WKV + dst, i32x4.add(w0, v128.load32_splat(k)));
+  v128.store(WKV + dst, i32x4.add(w1, v128.load32_splat(k, 4)), 16);
+  v128.store(WKV + dst, i32x4.add(w2, v128.load32_splat(k, 8)), 32);
+  v128.store(WKV + dst, i32x4.add(w3, v128.load32_splat(k, 12)), 48);
 }
 
 // Expands one block of each lane into W[t] + K[t] at WKV. Computing the whole schedule into memory
@@ -296,9 +573,7 @@ function scheduleX4(p0: usize, p1: usize, p2: usize, p3: usize): void {
       i32x4.add(s0, v128.load(WV + ((t - 16) << 4))),
     );
     v128.store(WV + (t << 4), w);
-  }
-  for (let t: usize = 0; t < 64; t++) {
-    v128.store(WKV + (t << 4), i32x4.add(v128.load(WV + (t << 4)), v128.load32_splat(K + (t << 2))));
+    v128.store(WKV + (t << 4), i32x4.add(w, v128.load32_splat(K + (t << 2))));
   }
 }
 
@@ -314,32 +589,266 @@ function roundsX4(st: usize): void {
   let g = v128.load(st, 96);
   let h = v128.load(st, 112);
   let t: v128;
-  for (let p = WKV; p < WKV + 1024; p += 128) {
-      t = i32x4.add(i32x4.add(h, bigSigma1(e)), i32x4.add(v128.bitselect(f, g, e), v128.load(p, 0)));
-      d = i32x4.add(d, t);
-      h = i32x4.add(t, i32x4.add(bigSigma0(a), v128.bitselect(b, a, v128.xor(a, c))));
-      t = i32x4.add(i32x4.add(g, bigSigma1(d)), i32x4.add(v128.bitselect(e, f, d), v128.load(p, 16)));
-      c = i32x4.add(c, t);
-      g = i32x4.add(t, i32x4.add(bigSigma0(h), v128.bitselect(a, h, v128.xor(h, b))));
-      t = i32x4.add(i32x4.add(f, bigSigma1(c)), i32x4.add(v128.bitselect(d, e, c), v128.load(p, 32)));
-      b = i32x4.add(b, t);
-      f = i32x4.add(t, i32x4.add(bigSigma0(g), v128.bitselect(h, g, v128.xor(g, a))));
-      t = i32x4.add(i32x4.add(e, bigSigma1(b)), i32x4.add(v128.bitselect(c, d, b), v128.load(p, 48)));
-      a = i32x4.add(a, t);
-      e = i32x4.add(t, i32x4.add(bigSigma0(f), v128.bitselect(g, f, v128.xor(f, h))));
-      t = i32x4.add(i32x4.add(d, bigSigma1(a)), i32x4.add(v128.bitselect(b, c, a), v128.load(p, 64)));
-      h = i32x4.add(h, t);
-      d = i32x4.add(t, i32x4.add(bigSigma0(e), v128.bitselect(f, e, v128.xor(e, g))));
-      t = i32x4.add(i32x4.add(c, bigSigma1(h)), i32x4.add(v128.bitselect(a, b, h), v128.load(p, 80)));
-      g = i32x4.add(g, t);
-      c = i32x4.add(t, i32x4.add(bigSigma0(d), v128.bitselect(e, d, v128.xor(d, f))));
-      t = i32x4.add(i32x4.add(b, bigSigma1(g)), i32x4.add(v128.bitselect(h, a, g), v128.load(p, 96)));
-      f = i32x4.add(f, t);
-      b = i32x4.add(t, i32x4.add(bigSigma0(c), v128.bitselect(d, c, v128.xor(c, e))));
-      t = i32x4.add(i32x4.add(a, bigSigma1(f)), i32x4.add(v128.bitselect(g, h, f), v128.load(p, 112)));
-      e = i32x4.add(e, t);
-      a = i32x4.add(t, i32x4.add(bigSigma0(b), v128.bitselect(c, b, v128.xor(b, d))));
-  }
+  const p = WKV;
+  // Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)); each round's a ^ b is the next round's b ^ c.
+  let x: v128;
+  let y = v128.xor(b, c);
+  t = i32x4.add(i32x4.add(h, bigSigma1(e)), i32x4.add(v128.bitselect(f, g, e), v128.load(p, 0)));
+  d = i32x4.add(d, t);
+  x = v128.xor(a, b);
+  h = i32x4.add(t, i32x4.add(bigSigma0(a), v128.xor(b, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(g, bigSigma1(d)), i32x4.add(v128.bitselect(e, f, d), v128.load(p, 16)));
+  c = i32x4.add(c, t);
+  y = v128.xor(h, a);
+  g = i32x4.add(t, i32x4.add(bigSigma0(h), v128.xor(a, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(f, bigSigma1(c)), i32x4.add(v128.bitselect(d, e, c), v128.load(p, 32)));
+  b = i32x4.add(b, t);
+  x = v128.xor(g, h);
+  f = i32x4.add(t, i32x4.add(bigSigma0(g), v128.xor(h, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(e, bigSigma1(b)), i32x4.add(v128.bitselect(c, d, b), v128.load(p, 48)));
+  a = i32x4.add(a, t);
+  y = v128.xor(f, g);
+  e = i32x4.add(t, i32x4.add(bigSigma0(f), v128.xor(g, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(d, bigSigma1(a)), i32x4.add(v128.bitselect(b, c, a), v128.load(p, 64)));
+  h = i32x4.add(h, t);
+  x = v128.xor(e, f);
+  d = i32x4.add(t, i32x4.add(bigSigma0(e), v128.xor(f, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(c, bigSigma1(h)), i32x4.add(v128.bitselect(a, b, h), v128.load(p, 80)));
+  g = i32x4.add(g, t);
+  y = v128.xor(d, e);
+  c = i32x4.add(t, i32x4.add(bigSigma0(d), v128.xor(e, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(b, bigSigma1(g)), i32x4.add(v128.bitselect(h, a, g), v128.load(p, 96)));
+  f = i32x4.add(f, t);
+  x = v128.xor(c, d);
+  b = i32x4.add(t, i32x4.add(bigSigma0(c), v128.xor(d, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(a, bigSigma1(f)), i32x4.add(v128.bitselect(g, h, f), v128.load(p, 112)));
+  e = i32x4.add(e, t);
+  y = v128.xor(b, c);
+  a = i32x4.add(t, i32x4.add(bigSigma0(b), v128.xor(c, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(h, bigSigma1(e)), i32x4.add(v128.bitselect(f, g, e), v128.load(p, 128)));
+  d = i32x4.add(d, t);
+  x = v128.xor(a, b);
+  h = i32x4.add(t, i32x4.add(bigSigma0(a), v128.xor(b, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(g, bigSigma1(d)), i32x4.add(v128.bitselect(e, f, d), v128.load(p, 144)));
+  c = i32x4.add(c, t);
+  y = v128.xor(h, a);
+  g = i32x4.add(t, i32x4.add(bigSigma0(h), v128.xor(a, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(f, bigSigma1(c)), i32x4.add(v128.bitselect(d, e, c), v128.load(p, 160)));
+  b = i32x4.add(b, t);
+  x = v128.xor(g, h);
+  f = i32x4.add(t, i32x4.add(bigSigma0(g), v128.xor(h, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(e, bigSigma1(b)), i32x4.add(v128.bitselect(c, d, b), v128.load(p, 176)));
+  a = i32x4.add(a, t);
+  y = v128.xor(f, g);
+  e = i32x4.add(t, i32x4.add(bigSigma0(f), v128.xor(g, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(d, bigSigma1(a)), i32x4.add(v128.bitselect(b, c, a), v128.load(p, 192)));
+  h = i32x4.add(h, t);
+  x = v128.xor(e, f);
+  d = i32x4.add(t, i32x4.add(bigSigma0(e), v128.xor(f, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(c, bigSigma1(h)), i32x4.add(v128.bitselect(a, b, h), v128.load(p, 208)));
+  g = i32x4.add(g, t);
+  y = v128.xor(d, e);
+  c = i32x4.add(t, i32x4.add(bigSigma0(d), v128.xor(e, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(b, bigSigma1(g)), i32x4.add(v128.bitselect(h, a, g), v128.load(p, 224)));
+  f = i32x4.add(f, t);
+  x = v128.xor(c, d);
+  b = i32x4.add(t, i32x4.add(bigSigma0(c), v128.xor(d, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(a, bigSigma1(f)), i32x4.add(v128.bitselect(g, h, f), v128.load(p, 240)));
+  e = i32x4.add(e, t);
+  y = v128.xor(b, c);
+  a = i32x4.add(t, i32x4.add(bigSigma0(b), v128.xor(c, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(h, bigSigma1(e)), i32x4.add(v128.bitselect(f, g, e), v128.load(p, 256)));
+  d = i32x4.add(d, t);
+  x = v128.xor(a, b);
+  h = i32x4.add(t, i32x4.add(bigSigma0(a), v128.xor(b, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(g, bigSigma1(d)), i32x4.add(v128.bitselect(e, f, d), v128.load(p, 272)));
+  c = i32x4.add(c, t);
+  y = v128.xor(h, a);
+  g = i32x4.add(t, i32x4.add(bigSigma0(h), v128.xor(a, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(f, bigSigma1(c)), i32x4.add(v128.bitselect(d, e, c), v128.load(p, 288)));
+  b = i32x4.add(b, t);
+  x = v128.xor(g, h);
+  f = i32x4.add(t, i32x4.add(bigSigma0(g), v128.xor(h, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(e, bigSigma1(b)), i32x4.add(v128.bitselect(c, d, b), v128.load(p, 304)));
+  a = i32x4.add(a, t);
+  y = v128.xor(f, g);
+  e = i32x4.add(t, i32x4.add(bigSigma0(f), v128.xor(g, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(d, bigSigma1(a)), i32x4.add(v128.bitselect(b, c, a), v128.load(p, 320)));
+  h = i32x4.add(h, t);
+  x = v128.xor(e, f);
+  d = i32x4.add(t, i32x4.add(bigSigma0(e), v128.xor(f, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(c, bigSigma1(h)), i32x4.add(v128.bitselect(a, b, h), v128.load(p, 336)));
+  g = i32x4.add(g, t);
+  y = v128.xor(d, e);
+  c = i32x4.add(t, i32x4.add(bigSigma0(d), v128.xor(e, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(b, bigSigma1(g)), i32x4.add(v128.bitselect(h, a, g), v128.load(p, 352)));
+  f = i32x4.add(f, t);
+  x = v128.xor(c, d);
+  b = i32x4.add(t, i32x4.add(bigSigma0(c), v128.xor(d, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(a, bigSigma1(f)), i32x4.add(v128.bitselect(g, h, f), v128.load(p, 368)));
+  e = i32x4.add(e, t);
+  y = v128.xor(b, c);
+  a = i32x4.add(t, i32x4.add(bigSigma0(b), v128.xor(c, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(h, bigSigma1(e)), i32x4.add(v128.bitselect(f, g, e), v128.load(p, 384)));
+  d = i32x4.add(d, t);
+  x = v128.xor(a, b);
+  h = i32x4.add(t, i32x4.add(bigSigma0(a), v128.xor(b, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(g, bigSigma1(d)), i32x4.add(v128.bitselect(e, f, d), v128.load(p, 400)));
+  c = i32x4.add(c, t);
+  y = v128.xor(h, a);
+  g = i32x4.add(t, i32x4.add(bigSigma0(h), v128.xor(a, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(f, bigSigma1(c)), i32x4.add(v128.bitselect(d, e, c), v128.load(p, 416)));
+  b = i32x4.add(b, t);
+  x = v128.xor(g, h);
+  f = i32x4.add(t, i32x4.add(bigSigma0(g), v128.xor(h, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(e, bigSigma1(b)), i32x4.add(v128.bitselect(c, d, b), v128.load(p, 432)));
+  a = i32x4.add(a, t);
+  y = v128.xor(f, g);
+  e = i32x4.add(t, i32x4.add(bigSigma0(f), v128.xor(g, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(d, bigSigma1(a)), i32x4.add(v128.bitselect(b, c, a), v128.load(p, 448)));
+  h = i32x4.add(h, t);
+  x = v128.xor(e, f);
+  d = i32x4.add(t, i32x4.add(bigSigma0(e), v128.xor(f, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(c, bigSigma1(h)), i32x4.add(v128.bitselect(a, b, h), v128.load(p, 464)));
+  g = i32x4.add(g, t);
+  y = v128.xor(d, e);
+  c = i32x4.add(t, i32x4.add(bigSigma0(d), v128.xor(e, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(b, bigSigma1(g)), i32x4.add(v128.bitselect(h, a, g), v128.load(p, 480)));
+  f = i32x4.add(f, t);
+  x = v128.xor(c, d);
+  b = i32x4.add(t, i32x4.add(bigSigma0(c), v128.xor(d, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(a, bigSigma1(f)), i32x4.add(v128.bitselect(g, h, f), v128.load(p, 496)));
+  e = i32x4.add(e, t);
+  y = v128.xor(b, c);
+  a = i32x4.add(t, i32x4.add(bigSigma0(b), v128.xor(c, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(h, bigSigma1(e)), i32x4.add(v128.bitselect(f, g, e), v128.load(p, 512)));
+  d = i32x4.add(d, t);
+  x = v128.xor(a, b);
+  h = i32x4.add(t, i32x4.add(bigSigma0(a), v128.xor(b, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(g, bigSigma1(d)), i32x4.add(v128.bitselect(e, f, d), v128.load(p, 528)));
+  c = i32x4.add(c, t);
+  y = v128.xor(h, a);
+  g = i32x4.add(t, i32x4.add(bigSigma0(h), v128.xor(a, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(f, bigSigma1(c)), i32x4.add(v128.bitselect(d, e, c), v128.load(p, 544)));
+  b = i32x4.add(b, t);
+  x = v128.xor(g, h);
+  f = i32x4.add(t, i32x4.add(bigSigma0(g), v128.xor(h, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(e, bigSigma1(b)), i32x4.add(v128.bitselect(c, d, b), v128.load(p, 560)));
+  a = i32x4.add(a, t);
+  y = v128.xor(f, g);
+  e = i32x4.add(t, i32x4.add(bigSigma0(f), v128.xor(g, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(d, bigSigma1(a)), i32x4.add(v128.bitselect(b, c, a), v128.load(p, 576)));
+  h = i32x4.add(h, t);
+  x = v128.xor(e, f);
+  d = i32x4.add(t, i32x4.add(bigSigma0(e), v128.xor(f, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(c, bigSigma1(h)), i32x4.add(v128.bitselect(a, b, h), v128.load(p, 592)));
+  g = i32x4.add(g, t);
+  y = v128.xor(d, e);
+  c = i32x4.add(t, i32x4.add(bigSigma0(d), v128.xor(e, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(b, bigSigma1(g)), i32x4.add(v128.bitselect(h, a, g), v128.load(p, 608)));
+  f = i32x4.add(f, t);
+  x = v128.xor(c, d);
+  b = i32x4.add(t, i32x4.add(bigSigma0(c), v128.xor(d, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(a, bigSigma1(f)), i32x4.add(v128.bitselect(g, h, f), v128.load(p, 624)));
+  e = i32x4.add(e, t);
+  y = v128.xor(b, c);
+  a = i32x4.add(t, i32x4.add(bigSigma0(b), v128.xor(c, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(h, bigSigma1(e)), i32x4.add(v128.bitselect(f, g, e), v128.load(p, 640)));
+  d = i32x4.add(d, t);
+  x = v128.xor(a, b);
+  h = i32x4.add(t, i32x4.add(bigSigma0(a), v128.xor(b, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(g, bigSigma1(d)), i32x4.add(v128.bitselect(e, f, d), v128.load(p, 656)));
+  c = i32x4.add(c, t);
+  y = v128.xor(h, a);
+  g = i32x4.add(t, i32x4.add(bigSigma0(h), v128.xor(a, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(f, bigSigma1(c)), i32x4.add(v128.bitselect(d, e, c), v128.load(p, 672)));
+  b = i32x4.add(b, t);
+  x = v128.xor(g, h);
+  f = i32x4.add(t, i32x4.add(bigSigma0(g), v128.xor(h, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(e, bigSigma1(b)), i32x4.add(v128.bitselect(c, d, b), v128.load(p, 688)));
+  a = i32x4.add(a, t);
+  y = v128.xor(f, g);
+  e = i32x4.add(t, i32x4.add(bigSigma0(f), v128.xor(g, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(d, bigSigma1(a)), i32x4.add(v128.bitselect(b, c, a), v128.load(p, 704)));
+  h = i32x4.add(h, t);
+  x = v128.xor(e, f);
+  d = i32x4.add(t, i32x4.add(bigSigma0(e), v128.xor(f, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(c, bigSigma1(h)), i32x4.add(v128.bitselect(a, b, h), v128.load(p, 720)));
+  g = i32x4.add(g, t);
+  y = v128.xor(d, e);
+  c = i32x4.add(t, i32x4.add(bigSigma0(d), v128.xor(e, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(b, bigSigma1(g)), i32x4.add(v128.bitselect(h, a, g), v128.load(p, 736)));
+  f = i32x4.add(f, t);
+  x = v128.xor(c, d);
+  b = i32x4.add(t, i32x4.add(bigSigma0(c), v128.xor(d, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(a, bigSigma1(f)), i32x4.add(v128.bitselect(g, h, f), v128.load(p, 752)));
+  e = i32x4.add(e, t);
+  y = v128.xor(b, c);
+  a = i32x4.add(t, i32x4.add(bigSigma0(b), v128.xor(c, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(h, bigSigma1(e)), i32x4.add(v128.bitselect(f, g, e), v128.load(p, 768)));
+  d = i32x4.add(d, t);
+  x = v128.xor(a, b);
+  h = i32x4.add(t, i32x4.add(bigSigma0(a), v128.xor(b, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(g, bigSigma1(d)), i32x4.add(v128.bitselect(e, f, d), v128.load(p, 784)));
+  c = i32x4.add(c, t);
+  y = v128.xor(h, a);
+  g = i32x4.add(t, i32x4.add(bigSigma0(h), v128.xor(a, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(f, bigSigma1(c)), i32x4.add(v128.bitselect(d, e, c), v128.load(p, 800)));
+  b = i32x4.add(b, t);
+  x = v128.xor(g, h);
+  f = i32x4.add(t, i32x4.add(bigSigma0(g), v128.xor(h, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(e, bigSigma1(b)), i32x4.add(v128.bitselect(c, d, b), v128.load(p, 816)));
+  a = i32x4.add(a, t);
+  y = v128.xor(f, g);
+  e = i32x4.add(t, i32x4.add(bigSigma0(f), v128.xor(g, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(d, bigSigma1(a)), i32x4.add(v128.bitselect(b, c, a), v128.load(p, 832)));
+  h = i32x4.add(h, t);
+  x = v128.xor(e, f);
+  d = i32x4.add(t, i32x4.add(bigSigma0(e), v128.xor(f, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(c, bigSigma1(h)), i32x4.add(v128.bitselect(a, b, h), v128.load(p, 848)));
+  g = i32x4.add(g, t);
+  y = v128.xor(d, e);
+  c = i32x4.add(t, i32x4.add(bigSigma0(d), v128.xor(e, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(b, bigSigma1(g)), i32x4.add(v128.bitselect(h, a, g), v128.load(p, 864)));
+  f = i32x4.add(f, t);
+  x = v128.xor(c, d);
+  b = i32x4.add(t, i32x4.add(bigSigma0(c), v128.xor(d, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(a, bigSigma1(f)), i32x4.add(v128.bitselect(g, h, f), v128.load(p, 880)));
+  e = i32x4.add(e, t);
+  y = v128.xor(b, c);
+  a = i32x4.add(t, i32x4.add(bigSigma0(b), v128.xor(c, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(h, bigSigma1(e)), i32x4.add(v128.bitselect(f, g, e), v128.load(p, 896)));
+  d = i32x4.add(d, t);
+  x = v128.xor(a, b);
+  h = i32x4.add(t, i32x4.add(bigSigma0(a), v128.xor(b, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(g, bigSigma1(d)), i32x4.add(v128.bitselect(e, f, d), v128.load(p, 912)));
+  c = i32x4.add(c, t);
+  y = v128.xor(h, a);
+  g = i32x4.add(t, i32x4.add(bigSigma0(h), v128.xor(a, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(f, bigSigma1(c)), i32x4.add(v128.bitselect(d, e, c), v128.load(p, 928)));
+  b = i32x4.add(b, t);
+  x = v128.xor(g, h);
+  f = i32x4.add(t, i32x4.add(bigSigma0(g), v128.xor(h, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(e, bigSigma1(b)), i32x4.add(v128.bitselect(c, d, b), v128.load(p, 944)));
+  a = i32x4.add(a, t);
+  y = v128.xor(f, g);
+  e = i32x4.add(t, i32x4.add(bigSigma0(f), v128.xor(g, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(d, bigSigma1(a)), i32x4.add(v128.bitselect(b, c, a), v128.load(p, 960)));
+  h = i32x4.add(h, t);
+  x = v128.xor(e, f);
+  d = i32x4.add(t, i32x4.add(bigSigma0(e), v128.xor(f, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(c, bigSigma1(h)), i32x4.add(v128.bitselect(a, b, h), v128.load(p, 976)));
+  g = i32x4.add(g, t);
+  y = v128.xor(d, e);
+  c = i32x4.add(t, i32x4.add(bigSigma0(d), v128.xor(e, v128.and(y, x))));
+  t = i32x4.add(i32x4.add(b, bigSigma1(g)), i32x4.add(v128.bitselect(h, a, g), v128.load(p, 992)));
+  f = i32x4.add(f, t);
+  x = v128.xor(c, d);
+  b = i32x4.add(t, i32x4.add(bigSigma0(c), v128.xor(d, v128.and(x, y))));
+  t = i32x4.add(i32x4.add(a, bigSigma1(f)), i32x4.add(v128.bitselect(g, h, f), v128.load(p, 1008)));
+  e = i32x4.add(e, t);
+  y = v128.xor(b, c);
+  a = i32x4.add(t, i32x4.add(bigSigma0(b), v128.xor(c, v128.and(y, x))));
   v128.store(st, i32x4.add(v128.load(st), a));
   v128.store(st, i32x4.add(v128.load(st, 16), b), 16);
   v128.store(st, i32x4.add(v128.load(st, 32), c), 32);
@@ -386,10 +895,16 @@ export function compressX4(stA: usize, stB: usize, p0: usize, p1: usize, p2: usi
       compressScalar(stA + 8, 16, p2, n);
       compressScalar(stA + 12, 16, p3, n);
     } else {
-      compressScalarDual(stA, stB, 16, p0, n);
-      compressScalarDual(stA + 4, stB + 4, 16, p1, n);
-      compressScalarDual(stA + 8, stB + 8, 16, p2, n);
-      compressScalarDual(stA + 12, stB + 12, 16, p3, n);
+      // Two passes beat a shared schedule here: the scalar schedule is computed on the fly and
+      // is cheap next to the rounds, and one pass keeps both states in registers.
+      compressScalar(stA, 16, p0, n);
+      compressScalar(stA + 4, 16, p1, n);
+      compressScalar(stA + 8, 16, p2, n);
+      compressScalar(stA + 12, 16, p3, n);
+      compressScalar(stB, 16, p0, n);
+      compressScalar(stB + 4, 16, p1, n);
+      compressScalar(stB + 8, 16, p2, n);
+      compressScalar(stB + 12, 16, p3, n);
     }
   }
 }
