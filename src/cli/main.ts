@@ -8,17 +8,23 @@ const { run } = await import('./program.js');
 
 // First Ctrl-C: abort the signal every command watches (uploads stop cleanly and stay resumable).
 // Second Ctrl-C: exit at once.
+// SIGTERM (e.g. from a service manager) gets the same clean stop.
 const interrupt = new AbortController();
 let interrupts = 0;
-process.on('SIGINT', () => {
+const onSignal = (signal: NodeJS.Signals) => {
   interrupts++;
   if (interrupts === 1) {
-    process.stderr.write('\nglacier-multipart: stopping (press Ctrl-C again to force)...\n');
-    interrupt.abort(Object.assign(new Error('Interrupted by Ctrl-C'), { name: 'AbortError' }));
+    process.stderr.write(`\nglacier-multipart: stopping (${signal === 'SIGINT' ? 'press Ctrl-C again' : 'signal again'} to force)...\n`);
+    interrupt.abort(Object.assign(new Error(`Interrupted by ${signal === 'SIGINT' ? 'Ctrl-C' : signal}`), { name: 'AbortError' }));
   } else {
     process.stderr.write('glacier-multipart: forced exit\n');
     process.exit(130);
   }
-});
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
 process.exitCode = await run(process.argv.slice(2), process, { signal: interrupt.signal });
+// Every command closes what it opened; should anything still hold the event loop (a socket the
+// SDK keeps alive, say), do not hang the shell after the work is done.
+setTimeout(() => process.exit(), 3000).unref();

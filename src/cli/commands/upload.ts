@@ -1,4 +1,5 @@
 import { rm, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
 import { EXIT_INTERRUPTED, shellQuote, type Context } from '../output.js';
@@ -49,6 +50,9 @@ export async function uploadCommand(ctx: Context, file: string, opts: Record<str
   const vaultName = checkVaultName(opts.vault);
   await checkUploadOptions(opts);
   const stdin = file === '-';
+  if (stdin && process.stdin.isTTY) {
+    throw new CliUsageError("upload - reads the archive from stdin, which is a terminal here: pipe the data in (e.g. tar c dir | glacier-multipart upload - --vault V) or name a file.");
+  }
   // A journal needs a file to read the parts from again; stdin gets one only when asked for.
   const journal = opts.journal === false ? undefined : typeof opts.journal === 'string' ? opts.journal : stdin ? undefined : `${file}.glacier-journal.json`;
   if (!stdin) await checkSourceFile(file);
@@ -112,7 +116,7 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
   const stdin = job.source === '-';
   const pool = new HashPool({ engine: opts.engine, ...(opts.threads ? { threads: opts.threads } : {}) });
   const mode: ProgressMode = opts.json ? 'none' : opts.progress;
-  const progress = createProgress(ctx.io, mode, stdin ? 'stdin' : job.source);
+  const progress = createProgress(ctx.io, mode, stdin ? 'stdin' : basename(job.source));
   const started = performance.now();
   let announced: string | undefined;
   if (job.journal) ctx.log(`journal ${job.journal}`);
