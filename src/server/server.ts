@@ -897,6 +897,17 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
   }
 
   const inflight = new Set<Promise<void>>();
+  // Slow answers end early when the server closes, so close() never waits out a long delayMs.
+  const delays = new Set<() => void>();
+  const delay = (ms: number) => new Promise<void>((ok) => {
+    const done = () => {
+      clearTimeout(timer);
+      delays.delete(done);
+      ok();
+    };
+    const timer = setTimeout(done, ms);
+    delays.add(done);
+  });
   const server: Server = createServer({ requestTimeout: 0, keepAliveTimeout: 60_000 }, (req, res) => {
     const p = handle(req, res).catch((err) => {
       console.error('local Glacier server: unexpected failure', err);
@@ -936,6 +947,7 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
     close() {
       closed ??= (async () => {
         clearInterval(sweeper);
+        for (const finish of [...delays]) finish();
         const done = new Promise<void>((ok) => server.close(() => ok()));
         for (const s of sockets) s.destroy();
         await done;
@@ -948,5 +960,4 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
   };
 }
 
-const delay = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms));
 

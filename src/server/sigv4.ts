@@ -3,7 +3,14 @@
 import { createHash, createHmac, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Checksum, SourceData } from '@smithy/types';
+
+/** The shapes of @smithy/types' Checksum and SourceData, restated so no transitive package is imported. */
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+interface Checksum {
+  update(chunk: Uint8Array): void;
+  digest(): Promise<Uint8Array>;
+  reset(): void;
+}
 import { GlacierHttpError } from './errors.js';
 
 const toBuffer = (data: SourceData): Buffer =>
@@ -92,11 +99,25 @@ export async function verifySignature(
     throw new GlacierHttpError(403, 'UnrecognizedClientException',
       `The security token included in the request is invalid: access key id "${auth.accessKeyId}" is not known to this server.`);
   }
+  if (auth.service !== 'glacier') {
+    throw new GlacierHttpError(403, 'InvalidSignatureException',
+      `Credential should be scoped to correct service: 'glacier' (the request was signed for '${auth.service}').`);
+  }
   const amzDate = req.headers['x-amz-date'];
   const signingDate = parseAmzDate(typeof amzDate === 'string' ? amzDate : undefined);
   if (!signingDate || !auth.signedHeaders.includes('x-amz-date')) {
     throw new GlacierHttpError(400, 'IncompleteSignatureException',
       'A signed X-Amz-Date header (yyyymmddThhmmssZ) is required by SigV4.');
+  }
+  if (!String(amzDate).startsWith(auth.date)) {
+    throw new GlacierHttpError(403, 'InvalidSignatureException',
+      `Date in Credential scope (${auth.date}) does not match the date of X-Amz-Date (${String(amzDate)}).`);
+  }
+  // As Amazon does, refuse signatures more than 15 minutes away from the server's clock (replays).
+  const skewMs = Math.abs(Date.now() - signingDate.getTime());
+  if (skewMs > 15 * 60 * 1000) {
+    throw new GlacierHttpError(403, 'InvalidSignatureException',
+      `Signature expired: X-Amz-Date ${String(amzDate)} is more than 15 minutes away from the server time ${new Date().toISOString()}. Check the client's clock.`);
   }
   if (!auth.signedHeaders.includes('host')) {
     throw new GlacierHttpError(400, 'IncompleteSignatureException', 'The Host header must be among the SignedHeaders.');
