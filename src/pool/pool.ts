@@ -118,7 +118,7 @@ const MAX_PARTS = 10_000;
  * after a warm-up (~0.1 s in all). */
 const CALIBRATION = { kind: 'calibrate', parts: 4, partBytes: 2 * MiB, rounds: 2 } as const;
 /** The CPU does not change while the process runs: calibrate once per process. */
-let processCalibration: Promise<EngineCalibration> | undefined;
+let processCalibration: { promise: Promise<EngineCalibration>; pool: HashPool } | undefined;
 
 interface PendingPart {
   /** What travels to the worker: the caller's shared view, or an exact-cover view we own. */
@@ -237,19 +237,27 @@ export class HashPool {
     return this.#readyPromise;
   }
 
-  #calibrate(): Promise<EngineCalibration> {
-    if (processCalibration === undefined) {
-      const t0 = performance.now();
-      const run = this.#run<CalibrateResult>({ ...CALIBRATION }, {}, 'the engine calibration').then((r) => {
-        const chosen: HashEngine = r.wasm !== null && r.wasm > r.node ? 'wasm' : 'node';
-        return { ...r, chosen, ms: performance.now() - t0 };
-      });
-      processCalibration = run;
-      run.catch(() => {
-        if (processCalibration === run) processCalibration = undefined;
-      });
+  async #calibrate(): Promise<EngineCalibration> {
+    for (;;) {
+      if (processCalibration === undefined) {
+        const t0 = performance.now();
+        const promise = this.#run<CalibrateResult>({ ...CALIBRATION }, {}, 'the engine calibration').then((r) => {
+          const chosen: HashEngine = r.wasm !== null && r.wasm > r.node ? 'wasm' : 'node';
+          return { ...r, chosen, ms: performance.now() - t0 };
+        });
+        processCalibration = { promise, pool: this };
+        promise.catch(() => {
+          if (processCalibration?.promise === promise) processCalibration = undefined;
+        });
+      }
+      const { promise, pool } = processCalibration;
+      try {
+        return await promise;
+      } catch (e) {
+        // Another pool's calibration failed (e.g. that pool was destroyed): run our own.
+        if (pool === this || this.#destroyed) throw e;
+      }
     }
-    return processCalibration;
   }
 
   /**

@@ -152,3 +152,39 @@ describe('destroy()', () => {
     await expect(pool.hashFile(tmp.dir)).rejects.toThrow(/destroyed/);
   });
 });
+
+describe("engine 'auto' and thread lifetime", () => {
+  it('shares one calibration per process; a pool destroyed mid-calibration does not break the others', async () => {
+    const a = new HashPool({ threads: 1 });
+    const b = new HashPool({ threads: 1 });
+    expect(a.engine).toBe('auto');
+    const readyA = a.ready().catch((e: unknown) => e);
+    const readyB = b.ready(); // waits for a's calibration, already running
+    await a.destroy();
+    expect(await readyA).toBeInstanceOf(PoolDestroyedError);
+    const engine = await readyB; // b ran its own calibration
+    expect(['wasm', 'node']).toContain(engine);
+    expect(b.engine).toBe(engine);
+    const c = new HashPool({ threads: 1 });
+    try {
+      await expect(c.ready()).resolves.toBe(engine); // the process's calibration, reused
+      expect(c.calibration).toEqual(b.calibration);
+      const p = part(2 * MiB + 1, 31);
+      await expect(c.hashPart(p.bytes.slice())).resolves.toMatchObject({ treeHash: p.treeHash, sha256: p.sha256 });
+    } finally {
+      await Promise.all([b.destroy(), c.destroy()]);
+    }
+  });
+
+  it('with idleTimeout, threads start on demand and work again after idling out', async () => {
+    const pool = new HashPool({ threads: 2, engine: 'wasm', idleTimeout: 10 });
+    try {
+      const p = part(3 * MiB, 41);
+      await expect(pool.hashPart(p.bytes.slice())).resolves.toMatchObject({ treeHash: p.treeHash });
+      await new Promise((r) => setTimeout(r, 100)); // threads exit after 10 ms idle
+      await expect(pool.hashPart(p.bytes.slice())).resolves.toMatchObject({ sha256: p.sha256 });
+    } finally {
+      await pool.destroy();
+    }
+  });
+});
