@@ -1,0 +1,261 @@
+// The benchmark report (`glacier-multipart bench`, `npm run bench`): runs the hash, pool and upload
+// benchmarks, prints one combined table, writes bench/results/latest.json (with the machine it ran
+// on) and bench/results/chart.svg.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderChartSvg, type ChartData } from './chart.js';
+
+export type SuiteName = 'hash' | 'pool' | 'upload';
+export const SUITES: readonly SuiteName[] = ['hash', 'pool', 'upload'];
+
+export interface BenchReportOptions {
+  /** Smaller sizes for every suite (a quick look; the figures are noisier). */
+  quick?: boolean;
+  /** Comma-separated subset of hash,pool,upload (default all). */
+  only?: string;
+  /** Default: bench/results of this package. */
+  outDir?: string;
+  signal?: AbortSignal;
+  /** Progress lines and each suite's own table (default stderr). */
+  log?: (line: string) => void;
+  /** The combined table (default stdout). */
+  print?: (line: string) => void;
+}
+
+export interface Machine {
+  cpuModel: string;
+  cores: number;
+  availableParallelism: number;
+  /** The CPU advertises SHA extensions (x86 sha_ni, arm64 sha2): node:crypto then beats any WASM. */
+  shaNi: boolean;
+  memoryGiB: number;
+  node: string;
+  v8: string;
+  platform: string;
+  arch: string;
+  date: string;
+}
+
+/** One line of the combined table. */
+export interface ReportRow {
+  suite: SuiteName;
+  case: string;
+  mibPerSecond: number | null;
+  notes: string;
+}
+
+export interface BenchReport {
+  machine: Machine;
+  quick: boolean;
+  rows: ReportRow[];
+  /** Each suite's full result, as its run*Bench function returned it. */
+  suites: Partial<Record<SuiteName, unknown>>;
+  /** Suites that failed, with the error message (the others still ran). */
+  errors: Partial<Record<SuiteName, string>>;
+}
+
+const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+
+async function detectShaExtensions(): Promise<boolean> {
+  try {
+    return /^(flags|Features)\s*:.*\b(sha_ni|sha2)\b/m.test(await readFile('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+export async function describeMachine(): Promise<Machine> {
+  const list = cpus();
+  return {
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    cores: list.length,
+    availableParallelism: availableParallelism(),
+    shaNi: await detectShaExtensions(),
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    v8: process.versions.v8,
+    platform: process.platform,
+    arch: process.arch,
+    date: new Date().toISOString(),
+  };
+}
+
+export function parseSuites(only: string | undefined): SuiteName[] {
+  if (only === undefined || only.trim() === '') return [...SUITES];
+  const picked = only.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of picked) {
+    if (!SUITES.includes(s as SuiteName)) {
+      throw new RangeError(`Unknown benchmark "${s}" in --only: use a comma-separated subset of ${SUITES.join(',')}.`);
+    }
+  }
+  return picked as SuiteName[];
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const fmt = (v: number | null, digits = 1) => (v === null ? '-' : v.toFixed(digits));
+
+/* ---- each suite's result -> table rows and chart data ------------------------------------ */
+
+type Rec = Record<string, any>;
+
+function rowsOf(result: unknown): Rec[] {
+  const r = result as Rec | null;
+  if (!r || typeof r !== 'object') return [];
+  if (Array.isArray(r.rows)) return r.rows;
+  if (Array.isArray(r.results)) return r.results;
+  return [];
+}
+
+function poolRows(result: Rec): ReportRow[] {
+  const rows: ReportRow[] = rowsOf(result).map((r) => ({
+    suite: 'pool' as const,
+    case: `${r.section} ${r.engine === 'auto' ? `auto (-> ${r.chosen})` : r.engine}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`,
+    mibPerSecond: num(r.mibPerSecond),
+    notes: [num(r.perThread) !== null ? `${fmt(r.perThread)} MiB/s per thread` : '', num(r.speedup) !== null && r.threads > 1 ? `x${fmt(r.speedup, 2)} vs 1 thread` : ''].filter(Boolean).join(', '),
+  }));
+  for (const r of result.noShaNi?.rows ?? []) {
+    rows.push({ suite: 'pool', case: `hashFile ${r.engine}, ${r.threads} thread${r.threads === 1 ? '' : 's'}, SHA-NI masked`, mibPerSecond: num(r.mibPerSecond), notes: 'OpenSSL without SHA extensions' });
+  }
+  if (result.noShaNi) {
+    rows.push({ suite: 'pool', case: 'auto without SHA-NI', mibPerSecond: null, notes: `picked ${result.noShaNi.calibration?.chosen}; faster was ${result.noShaNi.faster}` });
+  }
+  return rows;
+}
+
+function poolScaling(result: Rec): ChartData['scaling'] {
+  const points: ChartData['scaling'] = rowsOf(result)
+    .filter((r) => r.section === 'hashFile' && num(r.mibPerSecond) !== null)
+    .map((r) => ({ engine: r.engine === 'auto' ? `auto (${r.chosen})` : r.engine, threads: r.threads, mibPerSecond: r.mibPerSecond }));
+  for (const r of result.noShaNi?.rows ?? []) {
+    if (num(r.mibPerSecond) !== null) points.push({ engine: `${r.engine}, SHA-NI masked`, threads: r.threads, mibPerSecond: r.mibPerSecond });
+  }
+  return points;
+}
+
+function label(r: Rec, keys: string[]): string {
+  return keys.map((k) => r[k]).filter((v) => typeof v === 'string' && v !== '').join(' ');
+}
+
+function hashRows(result: Rec): ReportRow[] {
+  return rowsOf(result).map((r) => ({
+    suite: 'hash' as const,
+    case: label(r, ['engine', 'name', 'kind', 'mode', 'variant']),
+    mibPerSecond: num(r.mibPerSecond),
+    notes: num(r.ratio) !== null ? `x${fmt(r.ratio, 2)} vs hash-wasm` : '',
+  }));
+}
+
+function hashEngines(result: Rec): ChartData['engines'] {
+  return rowsOf(result)
+    .filter((r) => num(r.mibPerSecond) !== null)
+    .map((r) => ({ engine: label(r, ['engine', 'name']), kind: label(r, ['kind', 'mode']) || 'hash', mibPerSecond: r.mibPerSecond }));
+}
+
+function uploadRows(result: Rec): ReportRow[] {
+  return rowsOf(result).map((r) => ({
+    suite: 'upload' as const,
+    case: label(r, ['variant', 'name', 'engine', 'mode']),
+    mibPerSecond: num(r.mibPerSecond),
+    notes: [
+      num(r.peakRssMiB) !== null ? `peak RSS ${fmt(r.peakRssMiB, 0)} MiB` : '',
+      num(r.eventLoopP99Ms) !== null ? `event loop p99 ${fmt(r.eventLoopP99Ms)} ms` : '',
+    ].filter(Boolean).join(', '),
+  }));
+}
+
+function uploadBars(result: Rec): ChartData['uploads'] {
+  return rowsOf(result)
+    .filter((r) => num(r.mibPerSecond) !== null)
+    .map((r) => ({ variant: label(r, ['variant', 'name', 'engine', 'mode']), mibPerSecond: r.mibPerSecond }));
+}
+
+/* ---- table ------------------------------------------------------------------------------ */
+
+export function formatTable(rows: ReportRow[]): string[] {
+  const head = ['suite', 'case', 'MiB/s', 'notes'];
+  const body = rows.map((r) => [r.suite, r.case, fmt(r.mibPerSecond), r.notes]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+  return [line(head), `|${widths.map((w, i) => (i === 2 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`, ...body.map(line)];
+}
+
+/* ---- run -------------------------------------------------------------------------------- */
+
+export async function runBenchReport(opts: BenchReportOptions = {}): Promise<BenchReport> {
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const print = opts.print ?? ((l: string) => console.log(l));
+  const quick = Boolean(opts.quick);
+  const suites = parseSuites(opts.only);
+  const outDir = opts.outDir ?? RESULTS_DIR;
+  const machine = await describeMachine();
+  log(`machine: ${machine.cpuModel}, ${machine.cores} cores, SHA extensions ${machine.shaNi ? 'yes' : 'no'}, Node ${machine.node}`);
+
+  const report: BenchReport = { machine, quick, rows: [], suites: {}, errors: {} };
+  const chart: ChartData = {
+    title: `glacier-multipart on ${machine.cpuModel} (${machine.cores} cores, ${machine.shaNi ? 'SHA-NI' : 'no SHA-NI'}), Node ${machine.node}`,
+    engines: [],
+    scaling: [],
+    uploads: [],
+  };
+  // Each suite prints its own detailed table; those go to the log so stdout holds the combined one.
+  const common = { quick, signal: opts.signal, log, print: log, outDir };
+  for (const suite of suites) {
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    log(`\n== ${suite} benchmark${quick ? ' (quick)' : ''} ==`);
+    try {
+      if (suite === 'hash') {
+        const { runHashBench } = await import('./hash.js');
+        const result = (await runHashBench(common as any)) as Rec;
+        report.suites.hash = result;
+        report.rows.push(...hashRows(result));
+        chart.engines = hashEngines(result);
+      } else if (suite === 'pool') {
+        const { runPoolBench } = await import('./pool.js');
+        const result = (await runPoolBench(common)) as unknown as Rec;
+        report.suites.pool = result;
+        report.rows.push(...poolRows(result));
+        chart.scaling = poolScaling(result);
+      } else {
+        const { runUploadBench } = await import('./upload.js');
+        const result = (await runUploadBench(common as any)) as Rec;
+        report.suites.upload = result;
+        report.rows.push(...uploadRows(result));
+        chart.uploads = uploadBars(result);
+      }
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      // One broken suite must not lose the others' figures; the report says what failed.
+      report.errors[suite] = (err as Error).message;
+      log(`${suite} benchmark failed: ${(err as Error).stack ?? err}`);
+    }
+  }
+
+  print('');
+  print(`glacier-multipart benchmarks: ${machine.cpuModel}, ${machine.cores} cores, SHA extensions: ${machine.shaNi ? 'yes' : 'no'}, Node ${machine.node}, ${machine.date}${quick ? ' (quick)' : ''}`);
+  print('');
+  for (const line of formatTable(report.rows)) print(line);
+
+  await mkdir(outDir, { recursive: true });
+  const jsonPath = join(outDir, 'latest.json');
+  await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  const svgPath = join(outDir, 'chart.svg');
+  await writeFile(svgPath, await renderChartSvg(chart));
+  log(`\nwrote ${jsonPath} and ${svgPath}`);
+  const failed = Object.keys(report.errors);
+  if (failed.length) {
+    throw new Error(`benchmark${failed.length > 1 ? 's' : ''} ${failed.join(', ')} failed (see above); the others are in ${jsonPath}`);
+  }
+  return report;
+}
+
+// `node dist/bench/report.js [--quick] [--only hash,pool]` works too.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const args = process.argv.slice(2);
+  const onlyAt = args.indexOf('--only');
+  runBenchReport({ quick: args.includes('--quick'), only: onlyAt >= 0 ? args[onlyAt + 1] : undefined }).catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  });
+}
