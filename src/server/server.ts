@@ -748,7 +748,23 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
 
   // ---- request plumbing ----------------------------------------------------------------------
 
-  function sendError(res: ServerResponse, err: GlacierHttpError, close = false): void {
+  /**
+   * Reads and discards what is left of a request body. Errors are answered only after the whole
+   * body arrived: an answer sent mid-body lets the client's request finish while its socket is
+   * still writing, and a later reset of that socket then surfaces as an unhandled client error.
+   */
+  async function drain(req: IncomingMessage): Promise<void> {
+    if (req.complete || req.readableEnded || req.destroyed) return;
+    await new Promise<void>((done) => {
+      req.once('end', done);
+      req.once('close', done);
+      req.once('error', () => done());
+      req.resume();
+    });
+  }
+
+  async function sendError(req: IncomingMessage, res: ServerResponse, err: GlacierHttpError, close = false): Promise<void> {
+    if (!close) await drain(req);
     if (res.headersSent || res.destroyed) return;
     const body = JSON.stringify({ code: err.code, message: err.message, type: err.type });
     res.writeHead(err.status, {
@@ -808,7 +824,7 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
     const route = matchRoute(method, rawPath);
     if (!route) {
       bump('Unknown');
-      sendError(res, new GlacierHttpError(400, 'UnknownOperationException',
+      await sendError(req, res, new GlacierHttpError(400, 'UnknownOperationException',
         `No Glacier operation of the local server answers ${method} ${rawPath} (it speaks the 16 vault, multipart, archive and job operations).`));
       return;
     }
@@ -823,7 +839,7 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
       }
       if (fault.kind in faultErrors) {
         bump(`${op}:${fault.kind}`);
-        sendError(res, faultErrors[fault.kind as keyof typeof faultErrors]());
+        await sendError(req, res, faultErrors[fault.kind as keyof typeof faultErrors]());
         return;
       }
     }
@@ -882,7 +898,7 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
         bump(`${op}:Slow`);
         await delay(fault.delayMs);
       }
-      sendError(res, err as GlacierHttpError, closeAfter);
+      await sendError(req, res, err as GlacierHttpError, closeAfter);
       return;
     }
     if (fault?.kind === 'Slow') {
