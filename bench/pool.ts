@@ -28,6 +28,8 @@ export interface PoolBenchOptions {
   quick?: boolean;
   /** Bytes of the benchmark file (default 1 GiB, or 256 MiB with quick). */
   fileSize?: number;
+  /** Directory of the benchmark file, made once and reused (default os.tmpdir()). */
+  fileDir?: string;
   /** Part size (default 16 MiB). */
   partSize?: number;
   /** Thread counts to measure (default 1..availableParallelism). */
@@ -57,6 +59,13 @@ export interface PoolBenchRow {
   perThread: number;
   /** Against the same engine with 1 thread. */
   speedup: number | null;
+  /** CPU seconds the whole process used in the best run (all threads). */
+  cpuSeconds: number;
+  /**
+   * cpuSeconds / (seconds x threads): how busy the hashing threads were. Well below 1 means the
+   * run waited (for other processes on a shared machine, or for work), which the wall time shows.
+   */
+  utilization: number;
 }
 
 export interface NoShaNiResult {
@@ -100,8 +109,8 @@ export function cpuHasShaExtensions(): boolean {
 }
 
 /** A file of random bytes in os.tmpdir(), made once and reused while it has the right size. */
-function benchFile(size: number, log: (l: string) => void): string {
-  const path = join(tmpdir(), `glacier-multipart-bench-${size}.bin`);
+function benchFile(dir: string, size: number, log: (l: string) => void): string {
+  const path = join(dir, `glacier-multipart-bench-${size}.bin`);
   try {
     if (statSync(path).size === size) return path;
   } catch {
@@ -181,7 +190,7 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
   const top = Math.max(...threadCounts);
   const shaNi = cpuHasShaExtensions();
 
-  const path = benchFile(fileSize, log);
+  const path = benchFile(opts.fileDir ?? tmpdir(), fileSize, log);
   log(`reading ${path} once into the page cache`);
   warmPageCache(path);
 
@@ -195,12 +204,13 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
     pool: HashPool;
     bytes: number;
     best: number;
+    bestCpu: number;
     run(): Promise<unknown>;
   }
   const configs: Config[] = [];
   const add = (section: Config['section'], engine: HashEngine | 'auto', threads: number, bytes: number, run: (pool: HashPool) => Promise<unknown>) => {
     const pool = new HashPool({ threads, engine });
-    configs.push({ section, engine, threads, pool, bytes, best: Infinity, run: () => run(pool) });
+    configs.push({ section, engine, threads, pool, bytes, best: Infinity, bestCpu: 0, run: () => run(pool) });
   };
   const ringBytes = Math.min(fileSize, 512 * MiB);
   for (const engine of ['wasm', 'node'] as const) {
@@ -222,7 +232,7 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
     await autoPool.hashFile(path, { partSize, signal });
     autoFirstRun = (performance.now() - t0) / 1000;
     calibration = autoPool.calibration!;
-    configs.push({ section: 'hashFile', engine: 'auto', threads: top, pool: autoPool, bytes: fileSize, best: Infinity, run: () => autoPool.hashFile(path, { partSize, signal }) });
+    configs.push({ section: 'hashFile', engine: 'auto', threads: top, pool: autoPool, bytes: fileSize, best: Infinity, bestCpu: 0, run: () => autoPool.hashFile(path, { partSize, signal }) });
 
     for (const c of configs) {
       if (c.engine === 'auto') continue;
@@ -236,8 +246,14 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
         checkAbort(signal);
         log(`round ${r + 1}/${rounds}: ${c.section} ${c.engine} ${c.threads} thread${c.threads > 1 ? 's' : ''}`);
         t0 = performance.now();
+        const cpu0 = process.cpuUsage();
         await c.run();
-        c.best = Math.min(c.best, (performance.now() - t0) / 1000);
+        const seconds = (performance.now() - t0) / 1000;
+        const cpu = process.cpuUsage(cpu0);
+        if (seconds < c.best) {
+          c.best = seconds;
+          c.bestCpu = (cpu.user + cpu.system) / 1e6;
+        }
       }
     }
   } finally {
@@ -246,7 +262,10 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
   const rows: PoolBenchRow[] = configs.map((c) => {
     const m = mibOf(c.bytes, c.best);
     const chosen = c.engine === 'auto' ? calibration.chosen : c.engine;
-    return { section: c.section, engine: c.engine, chosen, threads: c.threads, seconds: c.best, mibPerSecond: m, perThread: m / c.threads, speedup: null };
+    return {
+      section: c.section, engine: c.engine, chosen, threads: c.threads, seconds: c.best, mibPerSecond: m, perThread: m / c.threads, speedup: null,
+      cpuSeconds: c.bestCpu, utilization: c.bestCpu / (c.best * c.threads),
+    };
   });
   for (const r of rows) {
     const one = rows.find((o) => o.section === r.section && o.engine === r.engine && o.threads === 1);
@@ -302,12 +321,12 @@ function printTable(r: PoolBenchResult, print: (l: string) => void): void {
   print(`HashPool on ${r.cpu.model} (${r.cpu.availableParallelism} threads available, SHA-NI: ${r.cpu.shaNi ? 'yes' : 'no'}), Node ${r.node}`);
   print(`file ${r.file.size / MiB} MiB, parts ${r.file.partSize / MiB} MiB, best of ${r.rounds}; MiB/s = part data hashed (linear + tree)`);
   print('');
-  print('| section  | engine | threads |  seconds |   MiB/s | MiB/s per thread | vs 1 thread |');
-  print('|----------|--------|--------:|---------:|--------:|-----------------:|------------:|');
+  print('| section  | engine    | threads |  seconds |   MiB/s | MiB/s per thread | vs 1 thread | CPU use |');
+  print('|----------|-----------|--------:|---------:|--------:|-----------------:|------------:|--------:|');
   for (const row of r.rows) {
     const engine = row.engine === 'auto' ? `auto→${row.chosen}` : row.engine;
     print(
-      `| ${row.section.padEnd(8)} | ${engine.padEnd(6)} | ${String(row.threads).padStart(7)} | ${f(row.seconds, 3).padStart(8)} | ${f(row.mibPerSecond).padStart(7)} | ${f(row.perThread).padStart(16)} | ${(row.speedup === null ? '-' : f(row.speedup, 2) + 'x').padStart(11)} |`,
+      `| ${row.section.padEnd(8)} | ${engine.padEnd(9)} | ${String(row.threads).padStart(7)} | ${f(row.seconds, 3).padStart(8)} | ${f(row.mibPerSecond).padStart(7)} | ${f(row.perThread).padStart(16)} | ${(row.speedup === null ? '-' : f(row.speedup, 2) + 'x').padStart(11)} | ${(f(row.utilization * 100, 0) + '%').padStart(7)} |`,
     );
   }
   const c = r.calibration;

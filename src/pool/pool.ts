@@ -156,7 +156,6 @@ interface Batch {
  */
 export class HashPool {
   readonly threads: number;
-  readonly #requestedEngine: HashEngine | 'auto';
   readonly #maxQueue: number;
   readonly #piscina: Piscina;
   #resolved: HashEngine | null;
@@ -188,7 +187,6 @@ export class HashPool {
       throw new InvalidPoolOptionError('maxQueue', `Invalid maxQueue: ${describe(opts.maxQueue)}. Use a whole number >= 0 (or Infinity).`);
     }
     this.threads = threads;
-    this.#requestedEngine = engine;
     this.#resolved = engine === 'auto' ? null : engine;
     this.#maxQueue = maxQueue;
     this.#piscina = new Piscina({
