@@ -121,6 +121,21 @@ describe('fault kinds', () => {
   });
 });
 
+describe('fault answers and large bodies', () => {
+  it('an error answer to a large part comes after its whole body, so closing the server right after is clean', async () => {
+    const { server, glacier } = await setup([{ operation: 'UploadMultipartPart', kind: 'Throttling', nth: 2 }]);
+    const uploadId = (await glacier.send(new InitiateMultipartUploadCommand({ vaultName: 'f', partSize: String(64 * MiB) }))).uploadId!;
+    const body = Buffer.alloc(64 * MiB, 8);
+    const send = () => glacier.send(new UploadMultipartPartCommand({ vaultName: 'f', uploadId, body, range: `bytes 0-${body.length - 1}/*` }));
+    expect((await send()).checksum).toBe(treeHash(body));
+    expect((await failure(send())).name).toBe('ThrottlingException');
+    // Had the answer come mid-body, closing now would reset a socket the client is still writing
+    // to, and the test process would see an unhandled ECONNRESET.
+    await server.close();
+    expect(server.stats['UploadMultipartPart:bytes']).toBe(64 * MiB);
+  });
+});
+
 describe('fault selection', () => {
   it('a seeded probability injects the same faults on every run, and another seed differs', async () => {
     const run = async (seed: number) => {
