@@ -1,0 +1,382 @@
+/**
+ * Upload benchmark: a 1 GiB file of random bytes to the local Glacier server over loopback.
+ *
+ *   - uploadArchive, pool engine 'auto' and 'wasm' (hashing in HashPool threads; the SDK hashes nothing)
+ *   - baseline: plain UploadMultipartPart calls through an SDK client with its default checksum
+ *     generator (it hashes SHA-256 + tree hash of every body on the main thread), the same part
+ *     size and number of parts in flight, then CompleteMultipartUpload.
+ *
+ * Each run happens in a fresh child process so its peak RSS (getrusage maxRSS) and event-loop delay
+ * (perf_hooks.monitorEventLoopDelay, p99) are its own; the server runs in another child process so
+ * its hashing does not share the client's event loop. Runs are interleaved (baseline, auto, wasm,
+ * baseline, ...) so background load hits all variants alike; the best round of each counts.
+ *
+ *   npm run bench:upload          (node dist/bench/upload.js [--quick] [--size 1GiB] [--rounds N])
+ *
+ * Prints a table and writes bench/results/upload.json.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, readFileSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import {
+  CompleteMultipartUploadCommand, CreateVaultCommand, DeleteArchiveCommand, GlacierClient, InitiateMultipartUploadCommand,
+  UploadMultipartPartCommand,
+} from '@aws-sdk/client-glacier';
+import { combineTreeHashes } from '../src/hash/index.js';
+import { HashPool } from '../src/pool/index.js';
+import { choosePartSize, createGlacierClient, uploadArchive } from '../src/glacier/index.js';
+
+const MiB = 1024 * 1024;
+const SELF = fileURLToPath(import.meta.url);
+const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+const VAULT = 'bench';
+
+export type UploadVariant = 'baseline' | 'auto' | 'wasm' | 'node';
+
+export interface UploadBenchOptions {
+  /** 256 MiB file and one round: a quick look. */
+  quick?: boolean;
+  /** Bytes of the benchmark file (default 1 GiB, 256 MiB with quick). */
+  fileSize?: number;
+  /** Default choosePartSize(fileSize) (8 MiB for 1 GiB). */
+  partSize?: number;
+  /** Parts in flight for every variant (default 4, uploadArchive's default). */
+  concurrency?: number;
+  /** Hashing threads for the pool (default: the pool's own default). */
+  threads?: number;
+  /** Default ['baseline', 'auto', 'wasm']. */
+  variants?: UploadVariant[];
+  /** Runs per variant, interleaved; the fastest counts (default 2, 1 with quick). */
+  rounds?: number;
+  /**
+   * Parent directory for the server's data (default /dev/shm when it exists, else the temp dir):
+   * the server fsyncs every part, and a slow disk would cap every variant alike and hide the
+   * client-side differences this benchmark is about.
+   */
+  serverDataParent?: string;
+  /** Where upload.json goes (default bench/results of this package); null: do not write. */
+  outDir?: string | null;
+  log?: (line: string) => void;
+  print?: (line: string) => void;
+}
+
+export interface UploadBenchRow {
+  variant: UploadVariant;
+  /** For pool variants: the engine the pool ended up using. */
+  engine: string | null;
+  seconds: number;
+  mibPerSecond: number;
+  /** Peak resident set size of the uploading process, MiB. */
+  peakRssMiB: number;
+  /** The bound the uploader promises: concurrency x partSize + 200 MiB. */
+  rssBoundMiB: number;
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+  /** CPU seconds (user + system) the uploading process spent, main thread and pool threads together. */
+  clientCpuSeconds: number;
+  /** CPU seconds the server process spent during the run (Linux /proc; null elsewhere). */
+  serverCpuSeconds: number | null;
+  /** Against the baseline's throughput (null for the baseline itself or without one). */
+  speedup: number | null;
+  checksum: string;
+  rounds: number;
+}
+
+export interface UploadBenchResult {
+  date: string;
+  node: string;
+  cpus: number;
+  fileSize: number;
+  partSize: number;
+  concurrency: number;
+  serverDataDir: string;
+  rows: UploadBenchRow[];
+  targets: { autoVsBaseline: number | null; autoMeetsThroughput: boolean | null; eventLoopOk: boolean; rssOk: boolean };
+}
+
+interface RunResult {
+  variant: UploadVariant;
+  engine: string | null;
+  seconds: number;
+  peakRssBytes: number;
+  p99Ms: number;
+  maxMs: number;
+  cpuSeconds: number;
+  serverCpuSeconds: number | null;
+  checksum: string;
+}
+
+/** CPU seconds a process has used so far, from /proc (Linux); null where unavailable. */
+function processCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line (12 and 13 after the name).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+function writeRandomFile(path: string, size: number): void {
+  const fd = openSync(path, 'w');
+  try {
+    const chunk = Buffer.alloc(8 * MiB);
+    for (let done = 0; done < size; done += chunk.length) {
+      randomFillSync(chunk);
+      writeSync(fd, chunk, 0, Math.min(chunk.length, size - done));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr?.on('data', (d) => { err += d; });
+    const onData = (d: Buffer) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        child.stdout?.off('data', onData);
+        resolve(out.slice(0, nl));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`bench child exited (${code}) before answering: ${err.trim()}`)));
+  });
+}
+
+const childEnv = () => ({ ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+
+/** Runs the whole benchmark; the CLI's `bench` calls this. */
+export async function runUploadBench(opts: UploadBenchOptions = {}): Promise<UploadBenchResult> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const fileSize = opts.fileSize ?? (opts.quick ? 256 * MiB : 1024 * MiB);
+  const partSize = opts.partSize ?? choosePartSize(fileSize);
+  const concurrency = opts.concurrency ?? 4;
+  const variants = opts.variants ?? ['baseline', 'auto', 'wasm'];
+  const rounds = opts.rounds ?? (opts.quick ? 1 : 2);
+
+  const dir = mkdtempSync(join(tmpdir(), 'glacier-bench-upload-'));
+  const serverParent = opts.serverDataParent ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+  const serverDir = mkdtempSync(join(serverParent, 'glacier-bench-server-'));
+  const file = join(dir, 'archive.bin');
+  let server: ChildProcess | undefined;
+  try {
+    log(`writing ${fileSize / MiB} MiB of random bytes to ${file}`);
+    writeRandomFile(file, fileSize);
+    server = spawn(process.execPath, [SELF, '--serve', serverDir], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+    const endpoint = JSON.parse(await readLine(server)).endpoint as string;
+    log(`local server ${endpoint} (child process ${server.pid})`);
+    const admin = new GlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    await admin.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
+
+    const runs: RunResult[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const variant of variants) {
+        log(`round ${round + 1}/${rounds}: ${variant}`);
+        const args = [SELF, '--run', variant, endpoint, file, String(partSize), String(concurrency), String(opts.threads ?? 0)];
+        const serverBefore = processCpuSeconds(server.pid);
+        const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+        const r = JSON.parse(await readLine(child)) as RunResult & { archiveId: string };
+        const serverAfter = processCpuSeconds(server.pid);
+        r.serverCpuSeconds = serverBefore !== null && serverAfter !== null ? serverAfter - serverBefore : null;
+        await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+        runs.push(r);
+        log(`  ${(fileSize / MiB / r.seconds).toFixed(1)} MiB/s, peak RSS ${(r.peakRssBytes / MiB).toFixed(0)} MiB, event loop p99 ${r.p99Ms.toFixed(1)} ms`);
+        // Keep the server's disk usage to one archive at a time.
+        await admin.send(new DeleteArchiveCommand({ accountId: '-', vaultName: VAULT, archiveId: r.archiveId }));
+      }
+    }
+    admin.destroy();
+
+    const checksums = new Set(runs.map((r) => r.checksum));
+    if (checksums.size !== 1) throw new Error(`the variants disagree on the archive's tree hash: ${[...checksums].join(', ')}`);
+    const rssBoundMiB = (concurrency * partSize) / MiB + 200;
+    const best = (v: UploadVariant) => runs.filter((r) => r.variant === v).sort((a, b) => a.seconds - b.seconds)[0];
+    const baseline = best('baseline');
+    const rows: UploadBenchRow[] = variants.map((v) => {
+      const r = best(v)!;
+      const mine = runs.filter((x) => x.variant === v);
+      const mibPerSecond = fileSize / MiB / r.seconds;
+      return {
+        variant: v, engine: r.engine, seconds: r.seconds, mibPerSecond,
+        // Worst of the rounds for the resource figures: a bound must hold on every run.
+        peakRssMiB: Math.max(...mine.map((x) => x.peakRssBytes)) / MiB, rssBoundMiB,
+        eventLoopP99Ms: Math.max(...mine.map((x) => x.p99Ms)), eventLoopMaxMs: Math.max(...mine.map((x) => x.maxMs)),
+        clientCpuSeconds: r.cpuSeconds, serverCpuSeconds: r.serverCpuSeconds,
+        speedup: baseline && v !== 'baseline' ? mibPerSecond / (fileSize / MiB / baseline.seconds) : null,
+        checksum: r.checksum, rounds: mine.length,
+      };
+    });
+    const ours = rows.filter((r) => r.variant !== 'baseline');
+    const auto = rows.find((r) => r.variant === 'auto');
+    const result: UploadBenchResult = {
+      date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).availableParallelism(),
+      fileSize, partSize, concurrency, serverDataDir: serverParent, rows,
+      targets: {
+        autoVsBaseline: auto?.speedup ?? null,
+        autoMeetsThroughput: auto?.speedup != null ? auto.speedup >= 1.5 : null,
+        eventLoopOk: ours.every((r) => r.eventLoopP99Ms <= 20),
+        rssOk: ours.every((r) => r.peakRssMiB <= r.rssBoundMiB),
+      },
+    };
+
+    print(`upload of ${fileSize / MiB} MiB, ${partSize / MiB} MiB parts, ${concurrency} in flight, loopback local server (own process, data in ${serverParent}), best of ${rounds}`);
+    print('variant    engine  MiB/s    vs baseline  peak RSS (bound)    event loop p99 / max   CPU s client / server');
+    for (const r of rows) {
+      print(`${r.variant.padEnd(10)} ${(r.engine ?? '-').padEnd(7)} ${r.mibPerSecond.toFixed(1).padStart(7)}  ` +
+        `${(r.speedup === null ? '-' : `${r.speedup.toFixed(2)}x`).padStart(11)}  ` +
+        `${`${r.peakRssMiB.toFixed(0)} MiB (${r.rssBoundMiB.toFixed(0)})`.padEnd(18)}  ` +
+        `${`${r.eventLoopP99Ms.toFixed(1)} / ${r.eventLoopMaxMs.toFixed(1)} ms`.padEnd(21)}  ` +
+        `${r.clientCpuSeconds.toFixed(1)} / ${r.serverCpuSeconds === null ? '-' : r.serverCpuSeconds.toFixed(1)}`);
+    }
+    print(`targets: auto >= 1.5x baseline: ${fmt(result.targets.autoMeetsThroughput)} (${auto?.speedup?.toFixed(2) ?? '-'}x); ` +
+      `event loop p99 <= 20 ms: ${fmt(result.targets.eventLoopOk)}; RSS within bound: ${fmt(result.targets.rssOk)}`);
+
+    if (opts.outDir !== null) {
+      const outDir = opts.outDir ?? fileURLToPath(new URL('../../bench/results/', import.meta.url));
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(join(outDir, 'upload.json'), `${JSON.stringify(result, null, 2)}\n`);
+      log(`wrote ${join(outDir, 'upload.json')}`);
+    }
+    return result;
+  } finally {
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server!.once('exit', resolve));
+    }
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(serverDir, { recursive: true, force: true });
+  }
+}
+
+function fmt(ok: boolean | null): string {
+  return ok === null ? 'n/a' : ok ? 'yes' : 'NO';
+}
+
+/** Child: the local server, in its own process. */
+async function serve(dataDir: string): Promise<void> {
+  const { startLocalGlacier } = await import('../src/server/index.js');
+  const server = await startLocalGlacier({ dataDir, credentials: CREDENTIALS });
+  process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint })}\n`);
+  process.on('SIGTERM', () => {
+    void server.close().finally(() => process.exit(0));
+  });
+}
+
+/** Child: one upload, measured. */
+async function runOne(variant: UploadVariant, endpoint: string, file: string, partSize: number, concurrency: number, threads: number): Promise<void> {
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  let cpu: NodeJS.CpuUsage | undefined;
+  let result: { seconds: number; checksum: string; archiveId: string; engine: string | null };
+  if (variant === 'baseline') {
+    const client = new GlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    histogram.enable();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const { checksum, archiveId } = await sdkOnlyUpload(client, file, partSize, concurrency);
+    result = { seconds: (performance.now() - t0) / 1000, checksum, archiveId, engine: null };
+    cpu = process.cpuUsage(c0);
+    histogram.disable();
+    client.destroy();
+  } else {
+    const client = createGlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    const pool = new HashPool({ engine: variant, ...(threads ? { threads } : {}) });
+    const engine = await pool.ready();
+    histogram.enable();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = await uploadArchive({ vaultName: VAULT, source: file, client, pool, partSize, concurrency });
+    result = { seconds: (performance.now() - t0) / 1000, checksum: r.checksum, archiveId: r.archiveId, engine };
+    // process.cpuUsage covers every thread of the process, the pool's workers included.
+    cpu = process.cpuUsage(c0);
+    histogram.disable();
+    await pool.destroy();
+    client.destroy();
+  }
+  const out = {
+    variant, ...result, peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6,
+    cpuSeconds: cpu ? (cpu.user + cpu.system) / 1e6 : 0,
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+/**
+ * The baseline: what a plain SDK user writes. Parts are read into fresh buffers and sent with
+ * UploadMultipartPartCommand; the SDK's default bodyChecksumGenerator hashes each body (linear
+ * SHA-256 + tree hash) on the main thread. `concurrency` parts in flight, like uploadArchive.
+ */
+async function sdkOnlyUpload(client: GlacierClient, file: string, partSize: number, concurrency: number): Promise<{ checksum: string; archiveId: string }> {
+  const fh = await open(file, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const count = Math.ceil(size / partSize);
+    const { uploadId } = await client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(partSize) }));
+    const treeHashes: string[] = new Array(count);
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        const index = next++;
+        const first = index * partSize;
+        const length = Math.min(partSize, size - first);
+        const body = Buffer.allocUnsafe(length);
+        await fh.read(body, 0, length, first);
+        const out = await client.send(new UploadMultipartPartCommand({
+          accountId: '-', vaultName: VAULT, uploadId, body, range: `bytes ${first}-${first + length - 1}/*`,
+        }));
+        treeHashes[index] = out.checksum!;
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const checksum = combineTreeHashes(treeHashes);
+    const done = await client.send(new CompleteMultipartUploadCommand({
+      accountId: '-', vaultName: VAULT, uploadId, archiveSize: String(size), checksum,
+    }));
+    return { checksum: done.checksum!, archiveId: done.archiveId! };
+  } finally {
+    await fh.close();
+  }
+}
+
+function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?$/i.exec(text.trim());
+  if (!m) throw new Error(`not a size: ${text} (e.g. 256MiB, 1GiB)`);
+  const unit = { b: 1, kib: 1024, mib: MiB, gib: 1024 * MiB }[(m[2] ?? 'b').toLowerCase() as 'b']!;
+  return Math.round(Number(m[1]) * unit);
+}
+
+if (process.argv[1] === SELF) {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--serve') {
+    await serve(argv[1]!);
+  } else if (argv[0] === '--run') {
+    const [variant, endpoint, file, partSize, concurrency, threads] = argv.slice(1);
+    await runOne(variant as UploadVariant, endpoint!, file!, Number(partSize), Number(concurrency), Number(threads));
+  } else {
+    const value = (flag: string) => {
+      const i = argv.indexOf(flag);
+      return i >= 0 ? argv[i + 1] : undefined;
+    };
+    const size = value('--size');
+    const rounds = value('--rounds');
+    const concurrency = value('--concurrency');
+    await runUploadBench({
+      quick: argv.includes('--quick'),
+      ...(size ? { fileSize: parseSize(size) } : {}),
+      ...(rounds ? { rounds: Number(rounds) } : {}),
+      ...(concurrency ? { concurrency: Number(concurrency) } : {}),
+    });
+  }
+}
