@@ -471,7 +471,7 @@ export class HashPool {
           const count = Math.min(perTask, partCount - next);
           next += count;
           inFlight += count;
-          const task: FileTask = { kind: 'file', engine, path, dev: st.dev, ino: st.ino, size: st.size, partSize, firstIndex, count };
+          const task: FileTask = { kind: 'file', engine, path, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, partSize, firstIndex, count };
           const what = `hashFile ${path} (part${count > 1 ? 's' : ''} ${firstIndex}${count > 1 ? `-${firstIndex + count - 1}` : ''})`;
           this.#run<FileResult>(task, { signal: controller.signal }, what).then(
             (r) => {

@@ -24,6 +24,7 @@ export interface FileTask {
   dev: number;
   ino: number;
   size: number;
+  mtimeMs: number;
   partSize: number;
   firstIndex: number;
   count: number;

@@ -176,6 +176,9 @@ function hashFileTask(task: FileTask): FileResult | WorkerFailure {
     if (st.size !== task.size) {
       return { failure: { code: 'FILE_CHANGED', message: `size was ${task.size} bytes, now ${st.size}`, path: task.path } };
     }
+    if (st.mtimeMs !== task.mtimeMs) {
+      return { failure: { code: 'FILE_CHANGED', message: 'it was modified (its mtime changed)', path: task.path } };
+    }
     const shrank: WorkerFailure = { failure: { code: 'FILE_CHANGED', message: 'it became shorter while being read', path: task.path } };
     const first = task.firstIndex * task.partSize;
     const end = Math.min(task.size, (task.firstIndex + task.count) * task.partSize);

@@ -70,10 +70,10 @@ describe.each(['wasm', 'node'] as HashEngine[])('hashPart with the %s engine', (
   });
 });
 
-describe('hashPart buffer rules (no copy between threads)', () => {
+describe.each(['wasm', 'node'] as HashEngine[])('hashPart buffer rules (no copy between threads), %s engine', (engine) => {
   let pool: HashPool;
   beforeAll(() => {
-    pool = new HashPool({ threads: 2, engine: 'wasm' });
+    pool = new HashPool({ threads: 2, engine });
   });
   afterAll(() => pool.destroy());
 
