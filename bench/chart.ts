@@ -79,6 +79,8 @@ export function chartSpec(data: ChartData): vl.TopLevelSpec {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: data.title, anchor: 'start' },
     hconcat: panels,
+    // Each panel colours a different field (hash kind, engine, upload variant): own scales, own legends.
+    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
     config: { font: 'sans-serif', view: { stroke: null }, title: { offset: 10 } },
   } as vl.TopLevelSpec;
 }

@@ -3,7 +3,7 @@
 // on) and bench/results/chart.svg.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderChartSvg, type ChartData } from './chart.js';
 
@@ -18,6 +18,8 @@ export interface BenchReportOptions {
   /** Default: bench/results of this package. */
   outDir?: string;
   signal?: AbortSignal;
+  /** A README whose BENCHMARK:START/END section is replaced with the table, machine and chart. */
+  readme?: string;
   /** Progress lines and each suite's own table (default stderr). */
   log?: (line: string) => void;
   /** The combined table (default stdout). */
@@ -153,13 +155,18 @@ function hashEngines(result: Rec): ChartData['engines'] {
     .map((r) => ({ engine: label(r, ['engine', 'name']), kind: label(r, ['kind', 'mode']) || 'hash', mibPerSecond: r.mibPerSecond }));
 }
 
+function uploadCase(r: Rec): string {
+  return r.variant === 'baseline' ? 'baseline: SDK hashes each part itself' : `uploadArchive ${r.variant}${r.engine && r.engine !== r.variant ? ` (-> ${r.engine})` : ''}`;
+}
+
 function uploadRows(result: Rec): ReportRow[] {
   return rowsOf(result).map((r) => ({
     suite: 'upload' as const,
-    case: label(r, ['variant', 'name', 'engine', 'mode']),
+    case: uploadCase(r),
     mibPerSecond: num(r.mibPerSecond),
     notes: [
-      num(r.peakRssMiB) !== null ? `peak RSS ${fmt(r.peakRssMiB, 0)} MiB` : '',
+      num(r.speedup) !== null ? `x${fmt(r.speedup, 2)} vs baseline` : '',
+      num(r.peakRssMiB) !== null ? `peak RSS ${fmt(r.peakRssMiB, 0)} MiB${num(r.rssBoundMiB) !== null ? ` (bound ${fmt(r.rssBoundMiB, 0)})` : ''}` : '',
       num(r.eventLoopP99Ms) !== null ? `event loop p99 ${fmt(r.eventLoopP99Ms)} ms` : '',
     ].filter(Boolean).join(', '),
   }));
@@ -168,7 +175,7 @@ function uploadRows(result: Rec): ReportRow[] {
 function uploadBars(result: Rec): ChartData['uploads'] {
   return rowsOf(result)
     .filter((r) => num(r.mibPerSecond) !== null)
-    .map((r) => ({ variant: label(r, ['variant', 'name', 'engine', 'mode']), mibPerSecond: r.mibPerSecond }));
+    .map((r) => ({ variant: r.variant === 'baseline' ? 'SDK baseline' : `${r.variant}${r.engine && r.engine !== r.variant ? ` (${r.engine})` : ''}`, mibPerSecond: r.mibPerSecond }));
 }
 
 /* ---- table ------------------------------------------------------------------------------ */
@@ -181,6 +188,39 @@ export function formatTable(rows: ReportRow[]): string[] {
   return [line(head), `|${widths.map((w, i) => (i === 2 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`, ...body.map(line)];
 }
 
+/* ---- README section ----------------------------------------------------------------------- */
+
+const README_START = /<!-- BENCHMARK:START[^>]*-->/;
+const README_END = '<!-- BENCHMARK:END -->';
+
+/** The README's benchmark section for a report (between the markers, markers excluded). */
+export function readmeSection(report: BenchReport, chartPath: string): string {
+  const m = report.machine;
+  return [
+    '## Benchmarks',
+    '',
+    `Measured ${m.date.slice(0, 10)} on ${m.cpuModel}, ${m.cores} cores (${m.availableParallelism} usable), ` +
+      `SHA extensions: ${m.shaNi ? 'yes (SHA-NI)' : 'no'}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}/${m.arch}` +
+      `${report.quick ? ' (quick sizes)' : ''}, with \`npm run bench\`. All figures in \`bench/results/latest.json\`.`,
+    '',
+    ...formatTable(report.rows),
+    '',
+    `![benchmark chart](${chartPath})`,
+  ].join('\n');
+}
+
+/** Replaces the text between the benchmark markers of a README. */
+export async function updateReadme(path: string, section: string): Promise<void> {
+  const text = await readFile(path, 'utf8');
+  const start = README_START.exec(text);
+  const end = text.indexOf(README_END);
+  if (!start || end < start.index) {
+    throw new Error(`${path} has no benchmark section: add the lines "<!-- BENCHMARK:START -->" and "${README_END}" where the figures should go.`);
+  }
+  const head = text.slice(0, start.index + start[0].length);
+  await writeFile(path, `${head}\n${section}\n${text.slice(end)}`);
+}
+
 /* ---- run -------------------------------------------------------------------------------- */
 
 export async function runBenchReport(opts: BenchReportOptions = {}): Promise<BenchReport> {
@@ -189,6 +229,13 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
   const quick = Boolean(opts.quick);
   const suites = parseSuites(opts.only);
   const outDir = opts.outDir ?? RESULTS_DIR;
+  if (opts.readme) {
+    // Fail now rather than after minutes of measuring.
+    const text = await readFile(opts.readme, 'utf8');
+    if (!README_START.test(text) || !text.includes(README_END)) {
+      throw new Error(`${opts.readme} has no benchmark section: add the lines "<!-- BENCHMARK:START -->" and "${README_END}" where the figures should go.`);
+    }
+  }
   const machine = await describeMachine();
   log(`machine: ${machine.cpuModel}, ${machine.cores} cores, SHA extensions ${machine.shaNi ? 'yes' : 'no'}, Node ${machine.node}`);
 
@@ -243,6 +290,11 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
   const svgPath = join(outDir, 'chart.svg');
   await writeFile(svgPath, await renderChartSvg(chart));
   log(`\nwrote ${jsonPath} and ${svgPath}`);
+  if (opts.readme) {
+    const chartRel = relative(dirname(resolve(opts.readme)), svgPath).split(sep).join('/');
+    await updateReadme(opts.readme, readmeSection(report, chartRel));
+    log(`updated the benchmark section of ${opts.readme}`);
+  }
   const failed = Object.keys(report.errors);
   if (failed.length) {
     throw new Error(`benchmark${failed.length > 1 ? 's' : ''} ${failed.join(', ')} failed (see above); the others are in ${jsonPath}`);

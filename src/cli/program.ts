@@ -194,6 +194,7 @@ Try it with no AWS account: glacier-multipart demo`);
     .option('--quick', 'smaller sizes (minutes become seconds; figures are noisier)')
     .option('--only <list>', 'comma-separated subset of: hash,pool,upload')
     .option('--out <dir>', 'results folder (default: bench/results in the package)')
+    .option('--readme <file>', "replace the benchmark section of this README (e.g. README.md) with the results")
     .action(act('bench'));
 
   // A usage error names the command's own usage and where to read more, not just the top level's.
