@@ -169,6 +169,24 @@ describe('persistence', () => {
     expect(readdirSync(join(dataDir, 'tmp'))).toEqual([]);
   });
 
+  it('inactivity before and after a restart counts toward expiry', async () => {
+    const dataDir = await tempDir();
+    let server = await startLocalGlacier({ dataDir, uploadTtlMs: 300 });
+    let g = client(server);
+    await g.send(new CreateVaultCommand({ vaultName: 'old' }));
+    const { uploadId } = await g.send(new InitiateMultipartUploadCommand({ vaultName: 'old', partSize: String(MiB) }));
+    await server.close();
+    g.destroy();
+    await new Promise((r) => setTimeout(r, 400));
+    server = await startLocalGlacier({ dataDir, uploadTtlMs: 300 });
+    g = client(server);
+    cleanup.push(() => server.close(), () => g.destroy());
+    const { failure } = await import('./helpers.js');
+    const err = await failure(g.send(new ListPartsCommand({ vaultName: 'old', uploadId })));
+    expect(err.name).toBe('ResourceNotFoundException');
+    expect((await g.send(new ListMultipartUploadsCommand({ vaultName: 'old' }))).UploadsList).toEqual([]);
+  });
+
   it('a temporary dataDir the server created is removed by close()', async () => {
     const server = await startLocalGlacier();
     expect(existsSync(server.dataDir)).toBe(true);
