@@ -151,8 +151,8 @@ interface Batch {
  *   new view over the same memory, moved back. If the call fails, the bytes are gone with it;
  * - any other view (for example a small Buffer sliced from Node's shared pool slab) cannot be
  *   transferred without taking bytes that are not the caller's, so it is copied once, at the call,
- *   into a buffer of its own that is transferred; the caller's view is left untouched. This is the
- *   only copy.
+ *   into a buffer of its own that is transferred; the caller's view is left untouched. So is a
+ *   buffer that cannot be transferred at all (a WebAssembly.Memory's). This is the only copy.
  */
 export class HashPool {
   readonly threads: number;
@@ -634,9 +634,13 @@ function takePart(data: Uint8Array): { sent: Uint8Array; shared: boolean } {
     );
   }
   if (data.byteOffset === 0 && data.byteLength === buf.byteLength) {
-    // Moves the memory to a new ArrayBuffer (no copy) and detaches the caller's, as postMessage would.
-    const moved = structuredClone(buf, { transfer: [buf] });
-    return { sent: new Uint8Array(moved), shared: false };
+    try {
+      // Moves the memory to a new ArrayBuffer (no copy) and detaches the caller's, as postMessage would.
+      const moved = structuredClone(buf, { transfer: [buf] });
+      return { sent: new Uint8Array(moved), shared: false };
+    } catch {
+      // Not transferable (a WebAssembly.Memory buffer, or one Node marked untransferable): copy.
+    }
   }
   return { sent: new Uint8Array(data), shared: false };
 }

@@ -136,6 +136,15 @@ describe.each(['wasm', 'node'] as HashEngine[])('hashPart buffer rules (no copy 
     expect(b!.data.buffer).not.toBe(whole.buffer);
   });
 
+  it('copies a whole buffer that cannot be transferred (WebAssembly memory) instead of failing', async () => {
+    const memory = new WebAssembly.Memory({ initial: 20 }); // 20 x 64 KiB
+    const view = new Uint8Array(memory.buffer);
+    view.set(patternBytes(view.length, 14));
+    const r = await pool.hashPart(view);
+    expect(view.byteLength).toBe(20 * 65536);
+    expect(r.treeHash).toBe(oracleTreeHash(patternBytes(20 * 65536, 14)));
+  });
+
   it('refuses a detached view with a typed error that says what happened', async () => {
     const view = new Uint8Array(MiB);
     const first = pool.hashPart(view);
