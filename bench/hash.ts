@@ -1,0 +1,401 @@
+// Hash engine benchmark (`npm run bench:hash`, and the `hash` suite of `glacier-multipart bench`):
+// linear SHA-256 and Glacier tree-hash throughput of our WebAssembly cores (SIMD and scalar)
+// against hash-wasm, @chainsafe/as-sha256, @noble/hashes, @aws-crypto/sha256-js, the AWS SDK's own
+// TreeHash and node:crypto, with benchmark.js on one buffer (64 MiB by default). Prints a table with
+// each engine's ratio to hash-wasm and writes bench/results/hash.json.
+//
+// Machines are shared and noisy: compare ratios from one run, not absolute figures across runs.
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Sha256 as AwsCryptoSha256 } from '@aws-crypto/sha256-js';
+import { TreeHash as SdkTreeHash } from '@aws-sdk/sha256-tree-hash';
+import * as chainsafe from '@chainsafe/as-sha256';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { Hash as SmithyHash } from '@smithy/core/serde';
+import Benchmark from 'benchmark';
+import { createSHA256 } from 'hash-wasm';
+import { getCore, simdSupported, type WasmHashCore } from '../src/hash/core.js';
+import { TreeHasher } from '../src/hash/index.js';
+
+const MiB = 1024 * 1024;
+
+export interface HashBenchOptions {
+  /** Buffer size in MiB (default 64; with quick 16). */
+  sizeMiB?: number;
+  /** Fewer samples and a 16 MiB buffer: a quick look, noisier. */
+  quick?: boolean;
+  /** Only engines whose name contains one of these strings (default: all). */
+  engines?: string[];
+  /** Directory for hash.json (default bench/results of this package); null: do not write. */
+  outDir?: string | null;
+  signal?: AbortSignal;
+  /** Progress lines (default stderr). */
+  log?: (line: string) => void;
+  /** The result table (default stdout). */
+  print?: (line: string) => void;
+}
+
+export type HashBenchKind = 'linear' | 'tree' | 'tree (TreeHasher, 64 KiB updates)' | 'parts 4 x 16 MiB (linear + tree)';
+
+export interface HashBenchRow {
+  engine: string;
+  kind: HashBenchKind;
+  mibPerSecond: number;
+  /** Relative margin of error of the mean, percent (benchmark.js). */
+  rme: number;
+  samples: number;
+  /** Against hash-wasm's figure of the same kind (null where hash-wasm has no such figure). */
+  ratio: number | null;
+  notes: string;
+}
+
+export interface HashBenchResult {
+  date: string;
+  node: string;
+  cpu: string;
+  simdSupported: boolean;
+  sizeMiB: number;
+  rows: HashBenchRow[];
+  targets: {
+    /** Our SIMD tree hash over hash-wasm's tree hash (target >= 3.0). */
+    simdTreeVsHashWasm: number | null;
+    /** Our scalar linear SHA-256 over hash-wasm's (target >= 1.0). */
+    scalarLinearVsHashWasm: number | null;
+    /** TreeHasher fed 64 KiB chunks over one-shot treeHash, default core (target >= 0.9). */
+    treeHasherVsOneShot: number | null;
+  };
+}
+
+type Digest = Uint8Array | string;
+type Sha = (data: Uint8Array) => Digest | Promise<Digest>;
+
+interface Engine {
+  name: string;
+  /** Pure-JavaScript engines: fewer samples so the whole run takes minutes, not tens. */
+  slow?: boolean;
+  notes?: string;
+  sha256?: Sha;
+  /** The engine's own tree hash; without one, the shared harness builds it from sha256. */
+  treeHash?: (data: Uint8Array) => Digest | Promise<Digest>;
+}
+
+const toHex = (d: Digest) => (typeof d === 'string' ? d : Buffer.from(d.buffer, d.byteOffset, d.length).toString('hex'));
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promise<T>)?.then === 'function';
+
+/**
+ * The Glacier tree hash from any engine's SHA-256: 1 MiB leaves, then pairwise combine of the
+ * 32-byte digests, an odd one carried up. Written once for every engine without its own tree hash;
+ * stays synchronous for synchronous engines so their figures carry no promise overhead.
+ */
+function treeFromSha(sha: Sha): (data: Uint8Array) => Digest | Promise<Digest> {
+  const bytes = (d: Digest) => (typeof d === 'string' ? Uint8Array.from(Buffer.from(d, 'hex')) : d);
+  const pair = new Uint8Array(64);
+  const combineSync = (level: Uint8Array[]): Uint8Array => {
+    while (level.length > 1) {
+      const next: Uint8Array[] = [];
+      for (let i = 0; i + 1 < level.length; i += 2) {
+        pair.set(level[i]!, 0);
+        pair.set(level[i + 1]!, 32);
+        next.push(bytes(sha(pair) as Digest).slice());
+      }
+      if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+      level = next;
+    }
+    return level[0]!;
+  };
+  const combineAsync = async (level: Uint8Array[]): Promise<Uint8Array> => {
+    while (level.length > 1) {
+      const next: Uint8Array[] = [];
+      for (let i = 0; i + 1 < level.length; i += 2) {
+        pair.set(level[i]!, 0);
+        pair.set(level[i + 1]!, 32);
+        next.push(bytes(await sha(pair)).slice());
+      }
+      if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+      level = next;
+    }
+    return level[0]!;
+  };
+  return (data) => {
+    const n = Math.max(1, Math.ceil(data.length / MiB));
+    const first = sha(data.subarray(0, MiB));
+    if (isPromise(first)) {
+      return (async () => {
+        const leaves = [bytes(await first).slice()];
+        for (let i = 1; i < n; i++) leaves.push(bytes(await sha(data.subarray(i * MiB, (i + 1) * MiB))).slice());
+        return combineAsync(leaves);
+      })();
+    }
+    const leaves = [bytes(first).slice()];
+    for (let i = 1; i < n; i++) leaves.push(bytes(sha(data.subarray(i * MiB, (i + 1) * MiB)) as Digest).slice());
+    return combineSync(leaves);
+  };
+}
+
+async function makeEngines(): Promise<Engine[]> {
+  const hw = await createSHA256();
+  const ours = (core: WasmHashCore, notes: string): Engine => ({
+    name: `glacier-multipart ${core.kind}`,
+    notes,
+    sha256: (d) => core.sha256(d),
+    treeHash: (d) => core.treeHash(d),
+  });
+  const engines: Engine[] = [];
+  if (simdSupported) engines.push(ours(getCore('simd'), 'WASM SIMD, 4 leaves per pass'));
+  engines.push(ours(getCore('scalar'), 'WASM, no SIMD'));
+  engines.push(
+    {
+      name: 'hash-wasm',
+      notes: 'WASM (C); the baseline',
+      sha256: (d) => {
+        hw.init();
+        hw.update(d);
+        return hw.digest('binary');
+      },
+    },
+    {
+      name: '@chainsafe/as-sha256',
+      notes: chainsafe.simdEnabled ? 'WASM; SIMD only for 64-byte batches' : 'WASM',
+      sha256: (d) => chainsafe.digest(d),
+    },
+    { name: '@noble/hashes', slow: true, notes: 'pure JS', sha256: (d) => nobleSha256(d) },
+    {
+      name: '@aws-crypto/sha256-js',
+      slow: true,
+      notes: 'pure JS (the SDK browser SHA-256)',
+      sha256: (d) => {
+        const h = new AwsCryptoSha256();
+        h.update(d);
+        return h.digest();
+      },
+    },
+    {
+      name: '@aws-sdk/sha256-tree-hash',
+      notes: "the SDK's TreeHash with its Node SHA-256 (node:crypto), as client-glacier uses it",
+      treeHash: (d) => {
+        const t = new SdkTreeHash(SmithyHash.bind(null, 'sha256'), (s: string) => new TextEncoder().encode(s));
+        t.update(d);
+        return t.digest();
+      },
+    },
+    {
+      name: 'node:crypto',
+      notes: 'OpenSSL, native (SHA-NI where the CPU has it)',
+      sha256: (d) => createHash('sha256').update(d).digest(),
+    },
+  );
+  return engines;
+}
+
+/** Mean seconds per call of `fn` with benchmark.js (deferred when `fn` returns a promise). */
+function measure(
+  name: string,
+  fn: () => unknown,
+  async: boolean,
+  opts: { minSamples: number; maxTime: number },
+): Promise<{ mean: number; rme: number; samples: number }> {
+  return new Promise((resolve, reject) => {
+    const bench = new Benchmark(name, {
+      defer: async,
+      fn: async
+        ? (deferred: { resolve(): void }) => {
+            (fn() as Promise<unknown>).then(() => deferred.resolve(), reject);
+          }
+        : fn,
+      minSamples: opts.minSamples,
+      maxTime: opts.maxTime,
+      initCount: 1,
+      onComplete() {
+        const b = this as unknown as Benchmark;
+        if ((b as unknown as { error?: Error }).error) reject((b as unknown as { error: Error }).error);
+        else resolve({ mean: b.stats.mean, rme: b.stats.rme, samples: b.stats.sample.length });
+      },
+      onError(e: { target?: { error?: Error } }) {
+        reject(e?.target?.error ?? new Error(`benchmark ${name} failed`));
+      },
+    });
+    bench.run({ async: false });
+  });
+}
+
+function testData(size: number): Uint8Array {
+  // Deterministic, non-trivial content (xorshift32); engines must agree with node:crypto on it.
+  const words = new Uint32Array(size / 4);
+  let x = 0x2545f491;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x;
+  }
+  return new Uint8Array(words.buffer);
+}
+
+function referenceTree(data: Uint8Array): string {
+  let level: Buffer[] = [];
+  for (let off = 0; off < data.length; off += MiB) level.push(createHash('sha256').update(data.subarray(off, off + MiB)).digest());
+  while (level.length > 1) {
+    const next: Buffer[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(createHash('sha256').update(level[i]!).update(level[i + 1]!).digest());
+    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+    level = next;
+  }
+  return level[0]!.toString('hex');
+}
+
+const fmt = (n: number | null, digits = 0) => (n === null ? '—' : n.toFixed(digits));
+
+export async function runHashBench(opts: HashBenchOptions = {}): Promise<HashBenchResult> {
+  const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  const print = opts.print ?? ((s: string) => process.stdout.write(s + '\n'));
+  const sizeMiB = opts.sizeMiB ?? (opts.quick ? 16 : 64);
+  if (!Number.isInteger(sizeMiB) || sizeMiB < 4) throw new RangeError(`sizeMiB must be an integer >= 4, got ${sizeMiB}`);
+  const size = sizeMiB * MiB;
+  const fast = opts.quick ? { minSamples: 3, maxTime: 1 } : { minSamples: 6, maxTime: 4 };
+  const slow = opts.quick ? { minSamples: 1, maxTime: 0.5 } : { minSamples: 2, maxTime: 2 };
+
+  log(`hash bench: ${sizeMiB} MiB buffer, Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}`);
+  const data = testData(size);
+  const expectLinear = createHash('sha256').update(data).digest('hex');
+  const expectTree = referenceTree(data);
+
+  let engines = await makeEngines();
+  if (opts.engines?.length) engines = engines.filter((e) => opts.engines!.some((s) => e.name.includes(s)) || e.name === 'hash-wasm');
+
+  const rows: HashBenchRow[] = [];
+  const run = async (engine: Engine, kind: HashBenchKind, fn: (d: Uint8Array) => unknown, expected: string, bytes = size) => {
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    // Check the engine's answer first: a fast wrong hash is worth nothing.
+    const first = fn(data);
+    const got = toHex((isPromise(first) ? await first : first) as Digest);
+    if (got !== expected) throw new Error(`${engine.name} ${kind}: wrong hash ${got}, expected ${expected}`);
+    const r = await measure(`${engine.name} ${kind}`, () => fn(data), isPromise(first), engine.slow ? slow : fast);
+    const row: HashBenchRow = {
+      engine: engine.name,
+      kind,
+      mibPerSecond: bytes / MiB / r.mean,
+      rme: r.rme,
+      samples: r.samples,
+      ratio: null,
+      notes: engine.notes ?? '',
+    };
+    rows.push(row);
+    log(`  ${engine.name.padEnd(28)} ${kind.padEnd(34)} ${fmt(row.mibPerSecond).padStart(6)} MiB/s ±${row.rme.toFixed(1)}% (${r.samples} samples)`);
+    return row;
+  };
+
+  for (const e of engines) {
+    if (e.sha256) await run(e, 'linear', e.sha256, expectLinear);
+    await run(e, 'tree', e.treeHash ?? treeFromSha(e.sha256!), expectTree);
+  }
+
+  // Streaming vs one-shot on the default core: the same bytes through TreeHasher in 64 KiB updates.
+  const streamed: Engine = { name: `glacier-multipart ${getCore().kind}`, notes: 'TreeHasher, 64 KiB update() calls' };
+  await run(
+    streamed,
+    'tree (TreeHasher, 64 KiB updates)',
+    (d) => {
+      const h = new TreeHasher();
+      for (let off = 0; off < d.length; off += 64 * 1024) h.update(d.subarray(off, off + 64 * 1024));
+      return h.digest().treeHash;
+    },
+    expectTree,
+  );
+
+  // The pool's batch: four 16 MiB parts, linear + tree hash each (hashParts); MiB/s of part data.
+  if (size >= 64 * MiB) {
+    const parts = [0, 1, 2, 3].map((i) => data.subarray(i * 16 * MiB, (i + 1) * 16 * MiB));
+    const expectParts = parts.map((p) => createHash('sha256').update(p).digest('hex') + referenceTree(p)).join('');
+    for (const core of simdSupported ? [getCore('simd'), getCore('scalar')] : [getCore('scalar')]) {
+      await run(
+        { name: `glacier-multipart ${core.kind}`, notes: 'hashParts: linear lanes + 4-lane leaves, one pass' },
+        'parts 4 x 16 MiB (linear + tree)',
+        () => core.hashParts(parts).map((r) => r.sha256! + r.treeHash).join(''),
+        expectParts,
+        64 * MiB,
+      );
+    }
+  }
+
+  const find = (engine: string, kind: HashBenchKind) => rows.find((r) => r.engine === engine && r.kind === kind) ?? null;
+  for (const r of rows) {
+    const base = find('hash-wasm', r.kind);
+    r.ratio = base ? r.mibPerSecond / base.mibPerSecond : null;
+  }
+  const ratio = (a: HashBenchRow | null, b: HashBenchRow | null) => (a && b ? a.mibPerSecond / b.mibPerSecond : null);
+  const result: HashBenchResult = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    simdSupported,
+    sizeMiB,
+    rows,
+    targets: {
+      simdTreeVsHashWasm: ratio(find('glacier-multipart simd', 'tree'), find('hash-wasm', 'tree')),
+      scalarLinearVsHashWasm: ratio(find('glacier-multipart scalar', 'linear'), find('hash-wasm', 'linear')),
+      treeHasherVsOneShot: ratio(
+        find(`glacier-multipart ${getCore().kind}`, 'tree (TreeHasher, 64 KiB updates)'),
+        find(`glacier-multipart ${getCore().kind}`, 'tree'),
+      ),
+    },
+  };
+
+  printTable(result, print);
+  if (opts.outDir !== null) {
+    const dir = opts.outDir ?? fileURLToPath(new URL('../../bench/results/', import.meta.url));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'hash.json'), JSON.stringify(result, null, 2) + '\n');
+    log(`wrote ${join(dir, 'hash.json')}`);
+  }
+  return result;
+}
+
+function printTable(result: HashBenchResult, print: (line: string) => void): void {
+  const kinds: HashBenchKind[] = ['linear', 'tree'];
+  const engines = [...new Set(result.rows.filter((r) => kinds.includes(r.kind)).map((r) => r.engine))];
+  const cell = (engine: string, kind: HashBenchKind) => {
+    const r = result.rows.find((x) => x.engine === engine && x.kind === kind);
+    return r ? [fmt(r.mibPerSecond), r.ratio === null ? '—' : `x${r.ratio.toFixed(2)}`] : ['—', '—'];
+  };
+  const head = ['engine', 'linear MiB/s', 'vs hash-wasm', 'tree MiB/s', 'vs hash-wasm', 'notes'];
+  const body = engines.map((e) => {
+    const notes = result.rows.find((r) => r.engine === e && kinds.includes(r.kind))?.notes ?? '';
+    return [e, ...cell(e, 'linear'), ...cell(e, 'tree'), notes];
+  });
+  for (const r of result.rows.filter((x) => !kinds.includes(x.kind))) {
+    body.push([`${r.engine}: ${r.kind}`, '', '', fmt(r.mibPerSecond), '', r.notes]);
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
+  print('');
+  print(`Hash engines, ${result.sizeMiB} MiB buffer, ${result.cpu}, Node ${result.node}`);
+  print(line(head));
+  print('|' + widths.map((w, i) => (i === 0 || i === 5 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+  for (const row of body) print(line(row));
+  const t = result.targets;
+  const check = (v: number | null, min: number) => (v === null ? 'not measured' : `x${v.toFixed(2)} (target >= ${min}: ${v >= min ? 'met' : 'NOT met'})`);
+  print('');
+  print(`SIMD tree hash vs hash-wasm tree hash:       ${check(t.simdTreeVsHashWasm, 3.0)}`);
+  print(`scalar linear vs hash-wasm linear:           ${check(t.scalarLinearVsHashWasm, 1.0)}`);
+  print(`TreeHasher (64 KiB updates) vs treeHash:     ${check(t.treeHasherVsOneShot, 0.9)}`);
+}
+
+// `node dist/bench/hash.js [--quick] [--size MiB] [--engines a,b]` runs it directly.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const value = (flag: string) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  runHashBench({
+    quick: args.includes('--quick'),
+    sizeMiB: value('--size') ? Number(value('--size')) : undefined,
+    engines: value('--engines')?.split(','),
+  }).catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
