@@ -139,7 +139,12 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
   const dataDir = resolve(opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'glacier-local-'))));
 
   const store = new Store(dataDir);
-  await store.load();
+  try {
+    await store.load();
+  } catch (err) {
+    throw new LocalGlacierOptionsError(
+      `dataDir ${dataDir} cannot be used: ${(err as Error).message}. Pass a writable directory (or none for a fresh temporary one).`);
+  }
   const faults = new FaultInjector(opts.faults ?? []);
   const stats: Record<string, number> = {};
   const bump = (key: string, by = 1) => {
@@ -937,13 +942,21 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', fail);
-      ok();
+  try {
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(opts.port ?? 0, host, () => {
+        server.off('error', fail);
+        ok();
+      });
     });
-  });
+  } catch (err) {
+    if (createdDataDir) await rm(dataDir, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new LocalGlacierOptionsError(code === 'EADDRINUSE'
+      ? `Port ${opts.port} on ${host} is already in use; pick another port, or 0 for a free one.`
+      : `Cannot listen on ${host}:${opts.port ?? 0}: ${(err as Error).message}.`);
+  }
   const port = (server.address() as AddressInfo).port;
   const sweeper = setInterval(sweepExpired, Math.min(uploadTtlMs, 60_000));
   sweeper.unref();

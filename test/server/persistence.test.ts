@@ -187,6 +187,19 @@ describe('persistence', () => {
     expect((await g.send(new ListMultipartUploadsCommand({ vaultName: 'old' }))).UploadsList).toEqual([]);
   });
 
+  it('refuses an unusable dataDir or a port in use with a typed error', async () => {
+    const { LocalGlacierOptionsError } = await import('../../dist/src/server/index.js');
+    const dir = await tempDir();
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    await expect(startLocalGlacier({ dataDir: file })).rejects.toThrow(LocalGlacierOptionsError);
+    await expect(startLocalGlacier({ dataDir: file })).rejects.toThrow(/^dataDir .* cannot be used: .*Pass a writable directory/);
+    const first = await startLocalGlacier();
+    cleanup.push(() => first.close());
+    await expect(startLocalGlacier({ port: first.port })).rejects.toThrow(`Port ${first.port} on 127.0.0.1 is already in use`);
+    await expect(startLocalGlacier({ port: 70000 })).rejects.toThrow(/port must be an integer from 0 to 65535/);
+  });
+
   it('a temporary dataDir the server created is removed by close()', async () => {
     const server = await startLocalGlacier();
     expect(existsSync(server.dataDir)).toBe(true);
