@@ -180,12 +180,13 @@ describe('fault selection', () => {
     expect(server.stats).toEqual({});
   });
 
-  it('the SDK retries retryable faults and the stats show every attempt', async () => {
-    const { server, glacier } = await setup([{ operation: 'DescribeVault', kind: 'ServiceUnavailable', nth: [1, 2] }], 3);
-    const out = await describeVault(glacier);
-    expect(out.$metadata.attempts).toBe(3);
-    expect(server.stats).toEqual({ DescribeVault: 3, 'DescribeVault:ServiceUnavailable': 2 });
-  });
+  it.each(['ServiceUnavailable', 'Throttling', 'RequestTimeout', 'ConnectionReset'] as const)(
+    'the SDK treats %s as retryable, and the stats show every attempt', async (kind) => {
+      const { server, glacier } = await setup([{ operation: 'DescribeVault', kind, nth: [1, 2] }], 3);
+      const out = await describeVault(glacier);
+      expect(out.$metadata.attempts).toBe(3);
+      expect(server.stats).toEqual({ DescribeVault: 3, [`DescribeVault:${kind}`]: 2 });
+    });
 
   it('refuses a malformed plan with a typed error', async () => {
     await expect(startLocalGlacier({ faults: [{ operation: 'Upload' as never, kind: 'Slow' }] }))

@@ -58,6 +58,17 @@ describe('tree hash', () => {
     expect(sha256(Buffer.alloc(5.5 * MiB, 0x30))).toBe('68aff0c5a91aa0491752bfb96e3fef33eb74953804f6a2f7b708d5bcefa8ff6b');
   });
 
+  it('equals the linear SHA-256 for a payload of at most 1 MiB, and differs above', async () => {
+    for (const data of [Buffer.from('bar'), bytes(MiB, 3), bytes(777, 4)]) {
+      const out = await glacier.send(new UploadArchiveCommand({ vaultName, body: data }));
+      expect(out.checksum).toBe(sha256(data));
+    }
+    const bigger = bytes(MiB + 1, 5);
+    const out = await glacier.send(new UploadArchiveCommand({ vaultName, body: bigger }));
+    expect(out.checksum).toBe(treeHash(bigger));
+    expect(out.checksum).not.toBe(sha256(bigger));
+  });
+
   it('combines part tree hashes into the archive tree hash (5.5 MiB of 0x30 in 1 MiB parts)', async () => {
     const data = Buffer.alloc(5.5 * MiB, 0x30);
     const id = await initiate(MiB);
@@ -387,6 +398,37 @@ describe('AbortMultipartUpload', () => {
     expect(part.name).toBe('ResourceNotFoundException');
     const list = await failure(glacier.send(new ListPartsCommand({ vaultName, uploadId: id })));
     expect(list.name).toBe('ResourceNotFoundException');
+  });
+
+  it('a part still in flight when the upload is aborted fails afterwards (404) and is not kept', async () => {
+    const id = await initiate(MiB);
+    const body = bytes(MiB, 71);
+    const { request } = await import('node:http');
+    const { FAKE_AUTH } = await import('./helpers.js');
+    const req = request(`${server.endpoint}/-/vaults/${vaultName}/multipart-uploads/${id}`, {
+      method: 'PUT',
+      headers: {
+        authorization: FAKE_AUTH, 'x-amz-glacier-version': '2012-06-01', 'content-length': MiB,
+        'content-range': `bytes 0-${MiB - 1}/*`, 'x-amz-sha256-tree-hash': treeHash(body), 'x-amz-content-sha256': sha256(body),
+      },
+    });
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+    });
+    await new Promise<void>((resolve) => req.write(body.subarray(0, MiB / 2), () => resolve()));
+    await glacier.send(new AbortMultipartUploadCommand({ vaultName, uploadId: id }));
+    req.end(body.subarray(MiB / 2));
+    const res = await answer;
+    expect(res.status).toBe(404);
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'ResourceNotFoundException', message: `The upload ID was not found: ${id}` });
+    const { readdirSync: ls } = await import('node:fs');
+    expect(ls(join(server.dataDir, 'vaults', `v-${vaultName}`, 'uploads', id))).toEqual(['upload.json']);
+    expect(ls(join(server.dataDir, 'tmp'))).toEqual([]);
   });
 
   it('fails for a completed upload', async () => {
