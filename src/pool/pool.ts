@@ -20,6 +20,7 @@ import {
 } from './errors.js';
 import { combineTreeHashHex, MiB, sha256Digest, type PartDigest } from './node-hash.js';
 import {
+  FILE_TASK_BYTES,
   isWorkerFailure,
   type CalibrateResult,
   type FileResult,
@@ -109,8 +110,6 @@ const KiB4GiB = 4 * 1024 * MiB;
 const LANES = 4;
 /** A hashPart batch stops growing at this many bytes (the core copies a batch into its memory). */
 const BATCH_BYTES = 256 * MiB;
-/** A hashFile task reads at most this many bytes of whole parts (matches the worker's limit). */
-const FILE_TASK_BYTES = 128 * MiB;
 const DEFAULT_FILE_PART = 16 * MiB;
 const MAX_PARTS = 10_000;
 

@@ -6,6 +6,14 @@ import type { PartDigest } from './node-hash.js';
 
 export type HashEngine = 'wasm' | 'node';
 
+/**
+ * A file task reads whole parts into one per-thread buffer of at most this many bytes; a part
+ * larger than this is streamed by its task in STREAM_CHUNK pieces instead.
+ */
+export const FILE_TASK_BYTES = 128 * 1024 * 1024;
+/** Streaming chunk for large file parts: a power of two MiB, so each chunk is a tree-hash subtree. */
+export const STREAM_CHUNK = 64 * 1024 * 1024;
+
 /** Hash parts whose bytes travel with the task (transferred ArrayBuffers or SharedArrayBuffer views). */
 export interface PartsTask {
   kind: 'parts';

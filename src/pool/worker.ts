@@ -9,23 +9,20 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { combineDigests, leafDigests, MiB, nodeHashPart, sha256Digest, type PartDigest } from './node-hash.js';
-import type {
-  CalibrateResult,
-  CalibrateTask,
-  FileResult,
-  FileTask,
-  HashEngine,
-  PartsResult,
-  PartsTask,
-  WorkerFailure,
-  WorkerTask,
+import {
+  FILE_TASK_BYTES,
+  STREAM_CHUNK,
+  type CalibrateResult,
+  type CalibrateTask,
+  type FileResult,
+  type FileTask,
+  type HashEngine,
+  type PartsResult,
+  type PartsTask,
+  type WorkerFailure,
+  type WorkerTask,
 } from './protocol.js';
 import { getCore, type HashCore } from './wasm-core.js';
-
-/** File parts up to this size are read whole (up to FILE_TASK_BYTES per task); larger ones stream. */
-export const FILE_WHOLE_PART_MAX = 128 * MiB;
-/** Streaming chunk for large file parts: a power of two MiB, so each chunk is a tree-hash subtree. */
-const STREAM_CHUNK = 64 * MiB;
 
 let readBuffer: Uint8Array | null = null;
 
@@ -183,7 +180,7 @@ function hashFileTask(task: FileTask): FileResult | WorkerFailure {
     const first = task.firstIndex * task.partSize;
     const end = Math.min(task.size, (task.firstIndex + task.count) * task.partSize);
 
-    if (task.partSize > FILE_WHOLE_PART_MAX) {
+    if (task.partSize > FILE_TASK_BYTES) {
       // One large part per task: stream it through a bounded buffer.
       const h = new StreamingPartHasher(task.engine, core, true);
       const buf = buffer(STREAM_CHUNK);
