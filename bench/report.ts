@@ -18,6 +18,8 @@ export interface BenchReportOptions {
   /** Default: bench/results of this package. */
   outDir?: string;
   signal?: AbortSignal;
+  /** Overrides the data size of every suite (bytes; at least 4 MiB), e.g. for a smoke test. */
+  size?: number;
   /** A README whose BENCHMARK:START/END section is replaced with the table, machine and chart. */
   readme?: string;
   /** Progress lines and each suite's own table (default stderr). */
@@ -143,16 +145,21 @@ function label(r: Rec, keys: string[]): string {
 function hashRows(result: Rec): ReportRow[] {
   return rowsOf(result).map((r) => ({
     suite: 'hash' as const,
-    case: label(r, ['engine', 'name', 'kind', 'mode', 'variant']),
+    case: `${r.engine}: ${r.kind}`,
     mibPerSecond: num(r.mibPerSecond),
-    notes: num(r.ratio) !== null ? `x${fmt(r.ratio, 2)} vs hash-wasm` : '',
+    notes: [
+      num(r.ratio) !== null ? `x${fmt(r.ratio, 2)} vs hash-wasm` : '',
+      num(r.rme) !== null ? `±${fmt(r.rme)}%` : '',
+      typeof r.notes === 'string' ? r.notes : '',
+    ].filter(Boolean).join(', '),
   }));
 }
 
+/** The engine comparison: one-shot linear and tree hash of one buffer on one thread. */
 function hashEngines(result: Rec): ChartData['engines'] {
   return rowsOf(result)
-    .filter((r) => num(r.mibPerSecond) !== null)
-    .map((r) => ({ engine: label(r, ['engine', 'name']), kind: label(r, ['kind', 'mode']) || 'hash', mibPerSecond: r.mibPerSecond }));
+    .filter((r) => (r.kind === 'linear' || r.kind === 'tree') && num(r.mibPerSecond) !== null)
+    .map((r) => ({ engine: String(r.engine), kind: r.kind === 'tree' ? 'tree hash' : 'linear SHA-256', mibPerSecond: r.mibPerSecond }));
 }
 
 function uploadCase(r: Rec): string {
@@ -248,25 +255,26 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
   };
   // Each suite prints its own detailed table; those go to the log so stdout holds the combined one.
   const common = { quick, signal: opts.signal, log, print: log, outDir };
+  const sized = opts.size !== undefined ? { sizeMiB: Math.max(4, Math.floor(opts.size / 2 ** 20)), fileSize: opts.size } : {};
   for (const suite of suites) {
     if (opts.signal?.aborted) throw opts.signal.reason;
     log(`\n== ${suite} benchmark${quick ? ' (quick)' : ''} ==`);
     try {
       if (suite === 'hash') {
         const { runHashBench } = await import('./hash.js');
-        const result = (await runHashBench(common as any)) as Rec;
+        const result = (await runHashBench({ ...common, ...(sized.sizeMiB ? { sizeMiB: sized.sizeMiB } : {}) })) as Rec;
         report.suites.hash = result;
         report.rows.push(...hashRows(result));
         chart.engines = hashEngines(result);
       } else if (suite === 'pool') {
         const { runPoolBench } = await import('./pool.js');
-        const result = (await runPoolBench(common)) as unknown as Rec;
+        const result = (await runPoolBench({ ...common, ...(sized.fileSize ? { fileSize: sized.fileSize } : {}) })) as unknown as Rec;
         report.suites.pool = result;
         report.rows.push(...poolRows(result));
         chart.scaling = poolScaling(result);
       } else {
         const { runUploadBench } = await import('./upload.js');
-        const result = (await runUploadBench(common as any)) as Rec;
+        const result = (await runUploadBench({ ...common, ...(sized.fileSize ? { fileSize: sized.fileSize } : {}) })) as Rec;
         report.suites.upload = result;
         report.rows.push(...uploadRows(result));
         chart.uploads = uploadBars(result);

@@ -9,11 +9,15 @@ export async function benchCommand(ctx: Context, opts: Record<string, any>): Pro
   } catch (err) {
     throw new CliUsageError(`--only: ${(err as Error).message}`);
   }
+  if (opts.size !== undefined && (opts.size < 4 * 1024 * 1024 || opts.size % (1024 * 1024) !== 0)) {
+    throw new CliUsageError('--size must be a whole number of MiB, at least 4MiB (e.g. --size 64MiB).');
+  }
   await runBenchReport({
     quick: Boolean(opts.quick),
     only: opts.only,
     outDir: opts.out,
     readme: opts.readme,
+    ...(opts.size !== undefined ? { size: opts.size } : {}),
     signal: ctx.signal,
     log: (line: string) => ctx.note(line),
     print: (line: string) => ctx.out(line),

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCli, tempDir } from './helpers.js';
+
+describe('bench (the combined report)', () => {
+  it('runs the suites, prints one table, writes latest.json with the machine, chart.svg, and the README section', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const readme = join(dir, 'README.md');
+      await writeFile(readme, '# x\n\nbefore\n<!-- BENCHMARK:START -->\nold figures\n<!-- BENCHMARK:END -->\nafter\n');
+      // Tiny sizes: this checks the report's plumbing, not the speed (that is the benchmark's job).
+      const r = await runCli(['bench', '--quick', '--size', '4MiB', '--only', 'pool,upload', '--out', dir, '--readme', readme]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^\| suite +\| case +\| +MiB\/s \| notes +\|$/m);
+      expect(r.stdout).toMatch(/^\| pool +\| hashFile wasm, 1 thread +\| +[\d.]+ \|/m);
+      expect(r.stdout).toMatch(/^\| upload +\| baseline: SDK hashes each part itself +\| +[\d.]+ \|/m);
+      expect(r.stdout).toMatch(/^\| upload +\| uploadArchive auto/m);
+
+      const latest = JSON.parse(await readFile(join(dir, 'latest.json'), 'utf8'));
+      expect(latest.machine).toMatchObject({ cores: expect.any(Number), shaNi: expect.any(Boolean), node: process.version });
+      expect(latest.machine.cpuModel).toEqual(expect.any(String));
+      expect(Date.parse(latest.machine.date)).not.toBeNaN();
+      expect(Object.keys(latest.suites).sort()).toEqual(['pool', 'upload']);
+      expect(latest.errors).toEqual({});
+      expect(latest.rows.every((row: { mibPerSecond: number | null }) => row.mibPerSecond === null || row.mibPerSecond > 0)).toBe(true);
+
+      const svg = await readFile(join(dir, 'chart.svg'), 'utf8');
+      expect(svg.startsWith('<svg')).toBe(true);
+      expect(svg).toContain('HashPool.hashFile scaling by threads');
+      expect(svg).toContain('Upload to the local server');
+
+      const text = await readFile(readme, 'utf8');
+      expect(text).not.toContain('old figures');
+      expect(text).toMatch(/before\n<!-- BENCHMARK:START -->\n## Benchmarks\n\nMeasured .* SHA extensions: (yes|no)/);
+      expect(text).toContain('![benchmark chart](chart.svg)');
+      expect(text).toMatch(/<!-- BENCHMARK:END -->\nafter\n$/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('a README without the markers is refused before anything is measured', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const readme = join(dir, 'README.md');
+      await writeFile(readme, '# no markers\n');
+      const r = await runCli(['bench', '--quick', '--only', 'pool', '--out', dir, '--readme', readme]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('has no benchmark section: add the lines "<!-- BENCHMARK:START -->"');
+      await expect(readFile(join(dir, 'latest.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('bad bench arguments exit 2', async () => {
+    const only = await runCli(['bench', '--only', 'gpu']);
+    expect(only.code).toBe(2);
+    expect(only.stderr).toContain('use a comma-separated subset of hash,pool,upload');
+    const size = await runCli(['bench', '--size', '1MiB']);
+    expect(size.code).toBe(2);
+    expect(size.stderr).toContain('--size must be a whole number of MiB, at least 4MiB');
+  });
+});
