@@ -340,6 +340,8 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
   let uploadedParts = 0;
   let skippedParts = 0;
   let startedHere = false;
+  // Until parts flow, a resumed upload is only being checked: a mismatch must not abort it.
+  let partsStarted = false;
   // Fired on the first failure so every part in flight (requests and pool work) stops.
   const inner = new AbortController();
   const innerSignal = signal ? AbortSignal.any([signal, inner.signal]) : inner.signal;
@@ -368,8 +370,9 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
         if (err instanceof UploadNotFoundError) throw new UploadNotFoundError(vaultName, uploadId, { cause: err.cause, journal: options.journal });
         throw err;
       }
-      if (partSize !== undefined && upload.partSize !== partSize) {
-        throw new ResumeMismatchError(`Upload ${uploadId} uses part size ${upload.partSize}, but ${journalState ? `the journal records ${partSize}` : `partSize ${partSize} was passed`}: drop partSize to resume it.`);
+      const wanted = partSize ?? requestedPartSize;
+      if (wanted !== undefined && upload.partSize !== wanted) {
+        throw new ResumeMismatchError(`Upload ${uploadId} uses part size ${upload.partSize}, but ${journalState ? `the journal records ${wanted}` : `partSize ${wanted} was passed`}: drop partSize (or pass 'auto') to resume it.`);
       }
       partSize = upload.partSize;
       if (reader.size !== undefined) checkPartCount(reader.size, partSize);
@@ -403,6 +406,7 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
       });
     }
     const hashPool = pool!;
+    partsStarted = true;
 
     // Parts Glacier holds that the journal vouches for (same tree hash and size): not even read again.
     const trusted = (index: number, size: number): ListedPart | undefined => {
@@ -567,6 +571,11 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     while (tasks.size) await Promise.allSettled([...tasks]);
     progress.final(false);
     if (upload === undefined) throw err;
+    if (!startedHere && !partsStarted) {
+      // e.g. ResumeMismatchError: the upload may well belong to another archive; leave it be.
+      await journal?.close();
+      throw err;
+    }
     return await failUpload(err, upload, journal, options, startedHere, uploadedParts);
   } finally {
     progress.stop();

@@ -335,28 +335,51 @@ describe('uploadArchive: failure, resume, cancellation', () => {
     await expect(uploadArchive({ ...base(), source: path2, uploadId: 'never-was' })).rejects.toThrow(UploadNotFoundError);
   });
 
+  it('resuming an upload that belongs to another archive is refused and leaves that upload alone', async () => {
+    const upload = await MultipartUpload.start({ client: env.client, vaultName: env.vaultName, partSize: MiB });
+    const other = randomData(3 * MiB);
+    for (let i = 0; i < 3; i++) await upload.uploadPart(i, other.subarray(i * MiB, (i + 1) * MiB));
+    const shorter = randomData(2 * MiB);
+    const err = await uploadArchive({ ...base(), source: shorter, uploadId: upload.uploadId }).catch((e: unknown) => e) as Error;
+    expect(err).toBeInstanceOf(ResumeMismatchError);
+    expect(err.message).toMatch(/holds part 2.*another archive/);
+    await expect(uploadArchive({ ...base(), source: other, uploadId: upload.uploadId, partSize: 2 * MiB })).rejects.toThrow(/part size 1048576/);
+    expect(await openUploads()).toContain(upload.uploadId);
+    expect(await listedPartCount(env.client, env.vaultName, upload.uploadId)).toBe(3);
+    // The right source completes it, sending nothing again.
+    env.server.resetStats();
+    const r = await uploadArchive({ ...base(), source: other, uploadId: upload.uploadId });
+    expect(r).toMatchObject({ skippedParts: 3, uploadedParts: 0 });
+    expect(env.server.stats.UploadMultipartPart ?? 0).toBe(0);
+    expect(r.checksum).toBe(oracleTreeHash(other));
+  });
+
   it('a file that changes during the upload fails (and the upload is aborted)', async () => {
     const { path } = writeRandomFile(env.dir, 'growing.bin', 4 * MiB);
-    let touched = false;
-    const err = await uploadArchive({
-      ...base(), source: path, partSize: MiB, concurrency: 1,
-      onProgress: (p) => {
-        if (!touched && p.partsDone >= 1) {
-          touched = true;
-          appendFileSync(path, 'more');
-        }
-      },
-    }).catch((e: unknown) => e) as UploadFailedError;
+    env.server.resetStats();
+    // Part 0's answer is held back; the file grows meanwhile, before part 1 is read.
+    env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'Slow', nth: 1, delayMs: 400 }]);
+    let err: UploadFailedError;
+    try {
+      const pending = uploadArchive({ ...base(), source: path, partSize: MiB, concurrency: 1 }).catch((e: unknown) => e);
+      while (!env.server.stats.UploadMultipartPart) await new Promise((r) => setTimeout(r, 2));
+      appendFileSync(path, 'more');
+      err = await pending as UploadFailedError;
+    } finally {
+      env.server.setFaults([]);
+    }
     expect(err).toBeInstanceOf(UploadFailedError);
     expect(err.code).toBe('SOURCE_CHANGED');
     expect(err.cause).toBeInstanceOf(SourceChangedError);
+    expect(err.message).toMatch(/size went from 4194304 to 4194308 bytes/);
     expect(err.aborted).toBe(true);
+    expect(env.server.stats.UploadMultipartPart).toBe(1);
   });
 
   it('the signal cancels requests in flight and pool work, then the upload is aborted', async () => {
     const data = randomData(6 * MiB);
     const controller = new AbortController();
-    env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'Slow', delayMs: 5000 }]);
+    env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'Slow', delayMs: 1500 }]);
     let err: UploadFailedError;
     try {
       const pending = uploadArchive({
