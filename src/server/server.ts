@@ -17,7 +17,7 @@ import { isTreeHashAligned, paginate, parseLimit, readSmallBody, receiveBody } f
 import { parseAuthorization, verifySignature, type ParsedAuthorization } from './sigv4.js';
 import {
   ID_RE, Store, VAULT_NAME_RE, newId,
-  type ArchiveRecord, type JobRecord, type UploadRecord, type Vault,
+  type ArchiveJobRecord, type ArchiveRecord, type InventoryJobRecord, type JobRecord, type UploadRecord, type Vault,
 } from './store.js';
 import type { FaultPlan, GlacierOperation, LocalGlacier, LocalGlacierOptions } from './types.js';
 
@@ -279,7 +279,7 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
       const vault = getVault(ctx);
       const raw = header(ctx.req, 'x-amz-part-size');
       const n = raw !== undefined && /^\d{1,12}$/.test(raw) ? Number(raw) : NaN;
-      if (!(n >= MiB && n <= GIB4 && (n & (n - 1)) === 0 && Number.isInteger(Math.log2(n)))) {
+      if (!(n >= MiB && n <= GIB4 && Number.isInteger(Math.log2(n)))) {
         throw invalidParameter(
           `Invalid part size: ${raw ?? 'null'}. Part size must not be null, must be a power of two and be between 1048576 and 4294967296 bytes.`);
       }
@@ -561,9 +561,37 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
         throw invalidParameter('The job parameters must be a JSON object such as {"Type":"archive-retrieval","ArchiveId":"..."}.');
       }
       const type = params['Type'];
-      if (type === undefined) throw missingParameter('Job parameter Type is required: "archive-retrieval".');
-      if (type !== 'archive-retrieval') {
-        throw invalidParameter(`Invalid job type: ${String(type)}. The local server runs "archive-retrieval" jobs only.`);
+      if (type === undefined) throw missingParameter('Job parameter Type is required: "archive-retrieval" or "inventory-retrieval".');
+      if (type !== 'archive-retrieval' && type !== 'inventory-retrieval') {
+        throw invalidParameter(`Invalid job type: ${String(type)}. The local server runs "archive-retrieval" and "inventory-retrieval" jobs.`);
+      }
+      const description = params['Description'];
+      if (description !== undefined && (typeof description !== 'string' || description.length > 1024 || !/^[\x20-\x7e]*$/.test(description))) {
+        throw invalidParameter('Invalid job Description: at most 1024 characters of printable ASCII (0x20-0x7E).');
+      }
+      const snsTopic = params['SNSTopic'];
+      const common = {
+        jobId: newId(69),
+        vaultName: vault.name,
+        creationDate: new Date().toISOString(),
+        readyAt: Date.now() + jobDelayMs,
+        ...(typeof description === 'string' ? { description } : {}),
+        ...(typeof snsTopic === 'string' ? { snsTopic } : {}),
+      };
+      const accepted = (jobId: string): Reply => ({
+        status: 202,
+        headers: { location: `${vaultPath(vault.name)}/jobs/${jobId}`, 'x-amz-job-id': jobId },
+      });
+      if (type === 'inventory-retrieval') {
+        const format = params['Format'] ?? 'JSON';
+        if (format !== 'JSON' && format !== 'CSV') throw invalidParameter(`Invalid Format: ${String(format)}. Use JSON or CSV.`);
+        if (params['InventoryRetrievalParameters'] !== undefined) {
+          throw invalidParameter('InventoryRetrievalParameters (date filters, paging) are not supported by the local server; omit them to get the whole inventory.');
+        }
+        const output = inventory(vault, ctx.region, format);
+        const job: InventoryJobRecord = { ...common, action: 'InventoryRetrieval', format, inventorySize: output.length };
+        await store.saveInventoryJob(job, output);
+        return accepted(job.jobId);
       }
       const archiveId = params['ArchiveId'];
       if (archiveId === undefined || archiveId === '') throw missingParameter('Job parameter ArchiveId is required for an archive-retrieval job.');
@@ -575,11 +603,6 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
       if (tier !== 'Expedited' && tier !== 'Standard' && tier !== 'Bulk') {
         throw invalidParameter(`Invalid Tier: ${String(tier)}. Use Expedited, Standard or Bulk.`);
       }
-      const description = params['Description'];
-      if (description !== undefined && (typeof description !== 'string' || description.length > 1024 || !/^[\x20-\x7e]*$/.test(description))) {
-        throw invalidParameter('Invalid job Description: at most 1024 characters of printable ASCII (0x20-0x7E).');
-      }
-      const snsTopic = params['SNSTopic'];
       let first = 0;
       let last = archive.size - 1;
       const rangeRaw = params['RetrievalByteRange'];
@@ -595,27 +618,19 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
       let outputTreeHash: string | null = null;
       if (first === 0 && last === archive.size - 1) outputTreeHash = archive.treeHash;
       else if (isTreeHashAligned(first, last, archive.size)) outputTreeHash = await hashArchiveRange(archive, first, last);
-      const job: JobRecord = {
-        jobId: newId(69),
-        vaultName: vault.name,
+      const job: ArchiveJobRecord = {
+        ...common,
         action: 'ArchiveRetrieval',
         archiveId,
-        creationDate: new Date().toISOString(),
         tier,
         first,
         last,
         archiveSize: archive.size,
         archiveTreeHash: archive.treeHash,
         outputTreeHash,
-        readyAt: Date.now() + jobDelayMs,
-        ...(typeof description === 'string' ? { description } : {}),
-        ...(typeof snsTopic === 'string' ? { snsTopic } : {}),
       };
       await store.saveJob(job);
-      return {
-        status: 202,
-        headers: { location: `${vaultPath(vault.name)}/jobs/${job.jobId}`, 'x-amz-job-id': job.jobId },
-      };
+      return accepted(job.jobId);
     },
 
     async DescribeJob(ctx) {
@@ -650,9 +665,11 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
       if (Date.now() < job.readyAt) {
         throw invalidParameter(`The job is not currently available for download: ${job.jobId}. Wait until DescribeJob reports Completed.`);
       }
-      const archive = vault.archives.get(job.archiveId);
-      if (!archive) throw notFound(`Archive not found for ID: ${job.archiveId} (it was deleted after job ${job.jobId} started).`);
-      const outSize = job.last - job.first + 1;
+      const archive = job.action === 'ArchiveRetrieval' ? vault.archives.get(job.archiveId) : undefined;
+      if (job.action === 'ArchiveRetrieval' && !archive) {
+        throw notFound(`Archive not found for ID: ${job.archiveId} (it was deleted after job ${job.jobId} started).`);
+      }
+      const outSize = job.action === 'ArchiveRetrieval' ? job.last - job.first + 1 : job.inventorySize;
       const rangeRaw = header(ctx.req, 'range');
       let first = 0;
       let last = outSize - 1;
@@ -665,24 +682,38 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
         }
         last = Math.min(last, outSize - 1);
       }
+      const partial = rangeRaw !== undefined;
+      if (job.action === 'InventoryRetrieval') {
+        const path = store.inventoryPath(vault.name, job.jobId);
+        return {
+          status: partial ? 206 : 200,
+          headers: {
+            'content-type': job.format === 'JSON' ? 'application/json' : 'text/csv',
+            'content-length': String(last - first + 1),
+            'accept-ranges': 'bytes',
+            ...(partial ? { 'content-range': `bytes ${first}-${last}/${outSize}` } : {}),
+          },
+          stream: () => createReadStream(path, { start: first, end: last }),
+        };
+      }
       const headers: Record<string, string> = {
         'content-type': 'application/octet-stream',
         'content-length': String(last - first + 1),
         'accept-ranges': 'bytes',
       };
-      if (archive.description !== undefined) headers['x-amz-archive-description'] = archive.description;
+      if (archive!.description !== undefined) headers['x-amz-archive-description'] = archive!.description;
       const whole = first === 0 && last === outSize - 1;
       if (job.outputTreeHash !== null) {
         if (whole) headers['x-amz-sha256-tree-hash'] = job.outputTreeHash;
         else if (isTreeHashAligned(first, last, outSize)) {
-          headers['x-amz-sha256-tree-hash'] = await hashArchiveRange(archive, job.first + first, job.first + last);
+          headers['x-amz-sha256-tree-hash'] = await hashArchiveRange(archive!, job.first + first, job.first + last);
         }
       }
-      if (rangeRaw !== undefined) headers['content-range'] = `bytes ${first}-${last}/${outSize}`;
+      if (partial) headers['content-range'] = `bytes ${first}-${last}/${outSize}`;
       return {
-        status: rangeRaw !== undefined ? 206 : 200,
+        status: partial ? 206 : 200,
         headers,
-        stream: () => Readable.from(readArchiveRange(archive, job.first + first, job.first + last)),
+        stream: () => Readable.from(readArchiveRange(archive!, job.first + first, job.first + last)),
       };
     },
   };
@@ -708,24 +739,52 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
 
   function describeJob(j: JobRecord, region: string) {
     const done = Date.now() >= j.readyAt;
-    return {
+    const common = {
       JobId: j.jobId,
       JobDescription: j.description ?? null,
       Action: j.action,
-      ArchiveId: j.archiveId,
       VaultARN: arn(region, j.vaultName),
       CreationDate: j.creationDate,
       Completed: done,
       StatusCode: done ? 'Succeeded' : 'InProgress',
       StatusMessage: done ? 'Succeeded' : null,
-      ArchiveSizeInBytes: j.archiveSize,
       SNSTopic: j.snsTopic ?? null,
       CompletionDate: done ? new Date(j.readyAt).toISOString() : null,
+    };
+    if (j.action === 'InventoryRetrieval') {
+      return { ...common, InventorySizeInBytes: j.inventorySize, InventoryRetrievalParameters: { Format: j.format } };
+    }
+    return {
+      ...common,
+      ArchiveId: j.archiveId,
+      ArchiveSizeInBytes: j.archiveSize,
       SHA256TreeHash: j.outputTreeHash,
       ArchiveSHA256TreeHash: j.archiveTreeHash,
       RetrievalByteRange: `${j.first}-${j.last}`,
       Tier: j.tier,
     };
+  }
+
+  /** The vault inventory as Amazon formats it, taken now (Amazon's is up to a day old). */
+  function inventory(vault: Vault, region: string, format: 'JSON' | 'CSV'): Buffer {
+    const archives = [...vault.archives.values()]
+      .sort((a, b) => (a.creationDate + a.archiveId < b.creationDate + b.archiveId ? -1 : 1));
+    if (format === 'JSON') {
+      return Buffer.from(JSON.stringify({
+        VaultARN: arn(region, vault.name),
+        InventoryDate: new Date().toISOString(),
+        ArchiveList: archives.map((a) => ({
+          ArchiveId: a.archiveId,
+          ArchiveDescription: a.description ?? '',
+          CreationDate: a.creationDate,
+          Size: a.size,
+          SHA256TreeHash: a.treeHash,
+        })),
+      }));
+    }
+    const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
+    const rows = archives.map((a) => [a.archiveId, quote(a.description ?? ''), a.creationDate, a.size, a.treeHash].join(','));
+    return Buffer.from(['ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash', ...rows].join('\n') + '\n');
   }
 
   /** Yields archive bytes [first, last] from its part files, streaming. */

@@ -6,12 +6,12 @@
 //   vaults/v-<name>/vault.json
 //   vaults/v-<name>/uploads/<uploadId>/upload.json, part-<index>-<nonce>
 //   vaults/v-<name>/archives/<archiveId>/archive.json, part files (a completed upload's directory)
-//   vaults/v-<name>/jobs/<jobId>.json
+//   vaults/v-<name>/jobs/<jobId>.json (+ <jobId>.out, an inventory job's output)
 // Metadata is the source of truth and is always written atomically (writeJsonAtomic); a part file
 // only counts once the metadata naming it is on disk, so a crash at any moment loses nothing that
 // was acknowledged and leaves no torn state.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { notFound } from './errors.js';
 import { KeyedMutex, syncDir, writeJsonAtomic } from './fsutil.js';
@@ -51,7 +51,7 @@ export interface ArchiveRecord {
   files: { file: string; size: number }[];
 }
 
-export interface JobRecord {
+export interface ArchiveJobRecord {
   jobId: string;
   vaultName: string;
   action: 'ArchiveRetrieval';
@@ -69,6 +69,21 @@ export interface JobRecord {
   outputTreeHash: string | null;
   readyAt: number;
 }
+
+/** An inventory job; its output (taken when the job starts) is jobs/<jobId>.out. */
+export interface InventoryJobRecord {
+  jobId: string;
+  vaultName: string;
+  action: 'InventoryRetrieval';
+  description?: string;
+  creationDate: string;
+  snsTopic?: string;
+  format: 'JSON' | 'CSV';
+  inventorySize: number;
+  readyAt: number;
+}
+
+export type JobRecord = ArchiveJobRecord | InventoryJobRecord;
 
 export interface VaultRecord {
   name: string;
@@ -152,7 +167,9 @@ export class Store {
         vault.archives.set(id, ar);
         if (ar.uploadId) vault.completed.set(ar.uploadId, id);
       }
-      for (const f of await listDir(join(this.vaultDir(name), 'jobs'))) {
+      const jobFiles = await listDir(join(this.vaultDir(name), 'jobs'));
+      for (const f of jobFiles) {
+        if (f.endsWith('.out') && jobFiles.includes(`${f.slice(0, -4)}.json`)) continue; // inventory output
         if (!f.endsWith('.json')) {
           await rm(join(this.vaultDir(name), 'jobs', f), { force: true });
           continue;
@@ -236,6 +253,25 @@ export class Store {
     v?.archives.delete(archiveId);
     if (ar?.uploadId) v?.completed.delete(ar.uploadId);
     await rm(doomed, { recursive: true, force: true });
+  }
+
+  inventoryPath(vault: string, jobId: string): string {
+    return join(this.vaultDir(vault), 'jobs', `${jobId}.out`);
+  }
+
+  /** Stores an inventory job: its output first, so a job on disk always has its output. */
+  async saveInventoryJob(job: InventoryJobRecord, output: Buffer): Promise<void> {
+    const path = this.inventoryPath(job.vaultName, job.jobId);
+    const tmp = join(this.tmpDir, `inventory-${newId(9)}`);
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(output);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+    await this.saveJob(job);
   }
 
   async saveJob(job: JobRecord): Promise<void> {

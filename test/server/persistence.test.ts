@@ -128,6 +128,7 @@ describe('persistence', () => {
     const whole = Buffer.concat([a, b]);
     const done = await g.send(new CompleteMultipartUploadCommand({ vaultName: 'keep', uploadId, archiveSize: String(whole.length), checksum: treeHash(whole) }));
     const { jobId } = await g.send(new InitiateJobCommand({ vaultName: 'keep', jobParameters: { Type: 'archive-retrieval', ArchiveId: done.archiveId } }));
+    const inventoryJob = await g.send(new InitiateJobCommand({ vaultName: 'keep', jobParameters: { Type: 'inventory-retrieval' } }));
     await server.close();
     g.destroy();
 
@@ -135,7 +136,11 @@ describe('persistence', () => {
     g = client(server);
     cleanup.push(() => server.close(), () => g.destroy());
     expect(await g.send(new DescribeVaultCommand({ vaultName: 'keep' }))).toMatchObject({ NumberOfArchives: 1, SizeInBytes: whole.length });
-    expect((await g.send(new ListJobsCommand({ vaultName: 'keep' }))).JobList?.map((j) => j.JobId)).toEqual([jobId]);
+    const jobs = (await g.send(new ListJobsCommand({ vaultName: 'keep' }))).JobList?.map((j) => j.JobId);
+    expect(jobs?.sort()).toEqual([jobId, inventoryJob.jobId].sort());
+    const inv = await g.send(new GetJobOutputCommand({ vaultName: 'keep', jobId: inventoryJob.jobId }));
+    const listed = JSON.parse(Buffer.from(await inv.body!.transformToByteArray()).toString()) as { ArchiveList: { ArchiveId: string }[] };
+    expect(listed.ArchiveList.map((x) => x.ArchiveId)).toEqual([done.archiveId]);
     const out = await g.send(new GetJobOutputCommand({ vaultName: 'keep', jobId }));
     expect(Buffer.from(await out.body!.transformToByteArray()).equals(whole)).toBe(true);
     expect(out.checksum).toBe(treeHash(whole));

@@ -117,6 +117,36 @@ describe('archive retrieval', () => {
     expect(unknownJob.message).toBe('The job ID was not found: nope');
   });
 
+  it('inventory-retrieval lists the vault\'s archives as JSON or CSV', async () => {
+    const { UploadArchiveCommand } = await import('@aws-sdk/client-glacier');
+    await glacier.send(new CreateVaultCommand({ vaultName: 'inv' }));
+    const a = bytes(100, 1);
+    const b = bytes(200, 2);
+    const ida = (await glacier.send(new UploadArchiveCommand({ vaultName: 'inv', body: a, archiveDescription: 'first "one"' }))).archiveId!;
+    const idb = (await glacier.send(new UploadArchiveCommand({ vaultName: 'inv', body: b }))).archiveId!;
+    const { jobId } = await glacier.send(new InitiateJobCommand({ vaultName: 'inv', jobParameters: { Type: 'inventory-retrieval' } }));
+    const job = await glacier.send(new DescribeJobCommand({ vaultName: 'inv', jobId }));
+    expect(job).toMatchObject({ Action: 'InventoryRetrieval', Completed: true, StatusCode: 'Succeeded' });
+    const out = await glacier.send(new GetJobOutputCommand({ vaultName: 'inv', jobId }));
+    const text = Buffer.from(await out.body!.transformToByteArray()).toString();
+    expect(out.contentType).toBe('application/json');
+    expect(job.InventorySizeInBytes).toBe(Buffer.byteLength(text));
+    const inv = JSON.parse(text) as { VaultARN: string; ArchiveList: { ArchiveId: string; ArchiveDescription: string; Size: number; SHA256TreeHash: string }[] };
+    expect(inv.VaultARN).toBe('arn:aws:glacier:us-east-1:000000000000:vaults/inv');
+    expect(inv.ArchiveList.map((x) => [x.ArchiveId, x.ArchiveDescription, x.Size, x.SHA256TreeHash]).sort()).toEqual([
+      [ida, 'first "one"', 100, treeHash(a)],
+      [idb, '', 200, treeHash(b)],
+    ].sort());
+
+    const csvJob = await glacier.send(new InitiateJobCommand({ vaultName: 'inv', jobParameters: { Type: 'inventory-retrieval', Format: 'CSV' } }));
+    const csv = await glacier.send(new GetJobOutputCommand({ vaultName: 'inv', jobId: csvJob.jobId! }));
+    const lines = Buffer.from(await csv.body!.transformToByteArray()).toString().trim().split('\n');
+    expect(lines[0]).toBe('ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash');
+    expect(lines.find((l) => l.startsWith(ida))).toMatch(new RegExp(`^${ida},"first ""one""",[^,]+,100,${treeHash(a)}$`));
+    const bad = await failure(glacier.send(new InitiateJobCommand({ vaultName: 'inv', jobParameters: { Type: 'inventory-retrieval', Format: 'XML' } })));
+    expect(bad.name).toBe('InvalidParameterValueException');
+  });
+
   it('jobs finish after jobDelayMs; until then the output is refused; ListJobs filters by status', async () => {
     const s = await startLocalGlacier({ jobDelayMs: 400 });
     const c = client(s);
