@@ -28,11 +28,15 @@ export function createGlacierClient(options: CreateGlacierClientOptions = {}): G
     throw new InvalidUploadOptionError('maxAttempts', `maxAttempts must be a whole number >= 1, got ${String(maxAttempts)}`);
   }
   if (endpoint !== undefined) {
+    let url: URL | undefined;
     try {
-      new URL(endpoint);
+      url = new URL(endpoint);
     } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       throw new InvalidUploadOptionError('endpoint',
-        `endpoint "${endpoint}" is not a URL: write it as http://127.0.0.1:3000 or https://glacier.eu-west-1.amazonaws.com.`);
+        `endpoint "${endpoint}" is not an http(s) URL: write it as http://127.0.0.1:3000 or https://glacier.eu-west-1.amazonaws.com.`);
     }
   }
   return new GlacierClient({

@@ -2,12 +2,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UploadMultipartPartCommand } from '@aws-sdk/client-glacier';
+import { DescribeVaultCommand, UploadMultipartPartCommand } from '@aws-sdk/client-glacier';
 import {
-  ChecksumNotPrecomputedError, IncompleteUploadError, InvalidDescriptionError, InvalidPartSizeError, MultipartUpload,
+  ChecksumNotPrecomputedError, IncompleteUploadError, InvalidUploadOptionError, createGlacierClient, InvalidDescriptionError, InvalidPartSizeError, MultipartUpload,
   UploadNotFoundError, VaultNotFoundError, type Callback, type CompletedArchive, type UploadedPart,
 } from 'glacier-multipart';
-import { MiB, oracleSha256, oracleTreeHash, randomData, readBack, setup, type Env } from './helpers.js';
+import { MiB, credentials, oracleSha256, oracleTreeHash, randomData, readBack, setup, type Env } from './helpers.js';
 
 let env: Env;
 beforeAll(async () => {
@@ -186,5 +186,34 @@ describe('MultipartUpload', () => {
     expect(err).toBeInstanceOf(ChecksumNotPrecomputedError);
     expect(env.server.stats.UploadMultipartPart ?? 0).toBe(0);
     await upload.abort();
+  });
+});
+
+describe('createGlacierClient', () => {
+  it('turns the SDK retries off (we retry) and checks the endpoint', async () => {
+    const client = createGlacierClient({ endpoint: env.server.endpoint, region: 'us-east-1', credentials });
+    try {
+      expect(await client.config.maxAttempts()).toBe(1);
+      expect((await client.send(new DescribeVaultCommand({ accountId: '-', vaultName: env.vaultName }))).VaultName).toBe(env.vaultName);
+    } finally {
+      client.destroy();
+    }
+    expect(() => createGlacierClient({ endpoint: 'localhost:3000' })).toThrow(InvalidUploadOptionError);
+    expect(() => createGlacierClient({ maxAttempts: 0 })).toThrow(/maxAttempts/);
+  });
+
+  it("takes the endpoint from the SDK's own AWS_ENDPOINT_URL_GLACIER", async () => {
+    const saved = process.env.AWS_ENDPOINT_URL_GLACIER;
+    process.env.AWS_ENDPOINT_URL_GLACIER = env.server.endpoint;
+    const client = createGlacierClient({ region: 'us-east-1', credentials });
+    try {
+      env.server.resetStats();
+      await client.send(new DescribeVaultCommand({ accountId: '-', vaultName: env.vaultName }));
+      expect(env.server.stats.DescribeVault).toBe(1);
+    } finally {
+      client.destroy();
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_GLACIER;
+      else process.env.AWS_ENDPOINT_URL_GLACIER = saved;
+    }
   });
 });
