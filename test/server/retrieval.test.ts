@@ -148,7 +148,7 @@ describe('archive retrieval', () => {
   });
 
   it('jobs finish after jobDelayMs; until then the output is refused; ListJobs filters by status', async () => {
-    const s = await startLocalGlacier({ jobDelayMs: 400 });
+    const s = await startLocalGlacier({ jobDelayMs: 1500 });
     const c = client(s);
     try {
       await c.send(new CreateVaultCommand({ vaultName: 'slow' }));
@@ -163,7 +163,7 @@ describe('archive retrieval', () => {
       expect(early.message).toMatch(/^The job is not currently available for download: /);
       expect((await c.send(new ListJobsCommand({ vaultName: 'slow', statuscode: 'InProgress' }))).JobList).toHaveLength(1);
       expect((await c.send(new ListJobsCommand({ vaultName: 'slow', completed: 'true' }))).JobList).toHaveLength(0);
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 1600));
       const done = await c.send(new DescribeJobCommand({ vaultName: 'slow', jobId }));
       expect(done).toMatchObject({ Completed: true, StatusCode: 'Succeeded', SHA256TreeHash: treeHash(body) });
       expect((await c.send(new ListJobsCommand({ vaultName: 'slow', statuscode: 'Succeeded' }))).JobList).toHaveLength(1);

@@ -122,14 +122,15 @@ describe('InitiateMultipartUpload', () => {
   });
 
   it('expires an upload after uploadTtlMs of inactivity (404 afterwards), while an active one lives on', async () => {
-    const s = await startLocalGlacier({ uploadTtlMs: 400 });
+    // Generous margins: the busy upload only expires if a 200 ms pause stretches past 1.5 s.
+    const s = await startLocalGlacier({ uploadTtlMs: 1500 });
     const c = client(s);
     try {
       await c.send(new CreateVaultCommand({ vaultName: 'ttl' }));
       const idle = (await c.send(new InitiateMultipartUploadCommand({ vaultName: 'ttl', partSize: String(MiB) }))).uploadId!;
       const busy = (await c.send(new InitiateMultipartUploadCommand({ vaultName: 'ttl', partSize: String(MiB) }))).uploadId!;
-      for (let i = 0; i < 5; i++) {
-        await new Promise((r) => setTimeout(r, 150));
+      for (let i = 0; i < 9; i++) {
+        await new Promise((r) => setTimeout(r, 200));
         await c.send(new ListPartsCommand({ vaultName: 'ttl', uploadId: busy })); // activity
       }
       const err = await failure(c.send(new ListPartsCommand({ vaultName: 'ttl', uploadId: idle })));
