@@ -19,6 +19,9 @@ import { isStreamReader, openSource, type PartReader, type UploadSource } from '
 export const MAX_BUFFERED_PART_SIZE = 64 * MiB;
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_MAX_ATTEMPTS = 5;
+/** Read-ahead: at most this many extra part buffers, and at most this many bytes of them. */
+const MAX_READ_AHEAD = 2;
+const READ_AHEAD_BYTES = 32 * MiB;
 const PROGRESS_INTERVAL_MS = 100;
 
 export interface UploadProgress {
@@ -63,8 +66,14 @@ export interface UploadArchiveOptions {
   partSize?: number | 'auto';
   /** For streams: roughly how many bytes will come, to size parts (an upper estimate is safest). */
   expectedSize?: number;
-  /** Parts in flight (hashing or uploading), default 4. Memory is about concurrency x partSize. */
+  /** Parts being uploaded at once, default 4. Memory is about concurrency x partSize. */
   concurrency?: number;
+  /**
+   * Extra part buffers read and hashed ahead while `concurrency` parts upload, so a slot that
+   * frees starts its next upload at once. Default: as many as fit in 32 MiB, at most 2 (none for
+   * parts of 64 MiB and more); 0 turns it off.
+   */
+  readAhead?: number;
   /** Default: createGlacierClient-like client from `clientConfig` (SDK retries off; we retry). */
   client?: GlacierClient;
   clientConfig?: GlacierClientConfig;
@@ -126,6 +135,7 @@ function checkOptions(o: UploadArchiveOptions): void {
   if (o.partSize !== undefined && o.partSize !== 'auto') validatePartSize(o.partSize);
   checkInt('expectedSize', o.expectedSize, 1, Number.MAX_SAFE_INTEGER, 'bytes');
   checkInt('concurrency', o.concurrency, 1, 1000, 'parts in flight');
+  checkInt('readAhead', o.readAhead, 0, 16, 'extra parts read and hashed ahead');
   checkInt('threads', o.threads, 1, 1024, 'hashing threads');
   checkMaxAttempts(o.maxAttempts);
   if (o.engine !== undefined && !['wasm', 'node', 'auto'].includes(o.engine)) {
@@ -480,8 +490,11 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
           .finally(() => slots.release()));
       }
     } else {
-      // 3b. Parts read into a ring of `concurrency` shared buffers; part k+n waits for a free buffer.
-      const ring = new BufferRing(concurrency, ps);
+      // 3b. Parts read into a ring of shared buffers (concurrency + read-ahead), hashed in the pool,
+      // then uploaded `concurrency` at a time; part k+n waits for a free buffer.
+      const readAhead = options.readAhead ?? Math.min(MAX_READ_AHEAD, Math.floor(READ_AHEAD_BYTES / ps));
+      const ring = new BufferRing(concurrency + readAhead, ps);
+      const uploading = new Slots(concurrency);
       for (let index = 0; failure === undefined; index++) {
         const expected = reader.size !== undefined ? Math.min(ps, reader.size - index * ps) : undefined;
         if (expected !== undefined && expected <= 0) break;
@@ -528,7 +541,13 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
             treeHashes[slot] = h.treeHash;
             progress.p.bytesHashed += n;
             progress.changed();
-            await finishPart(index, n, { treeHash: h.treeHash, sha256: h.sha256 }, h.data ?? part);
+            await uploading.acquire();
+            try {
+              if (failure !== undefined) return;
+              await finishPart(index, n, { treeHash: h.treeHash, sha256: h.sha256 }, h.data ?? part);
+            } finally {
+              uploading.release();
+            }
           } finally {
             ring.release(buffer);
           }

@@ -413,6 +413,7 @@ describe('uploadArchive: bad input is refused before any request', () => {
     ['part size above 4 GiB', () => ({ partSize: 8192 * MiB }), InvalidPartSizeError, /above 4 GiB/],
     ['concurrency 0', () => ({ concurrency: 0 }), InvalidUploadOptionError, /concurrency/],
     ['maxAttempts 0', () => ({ maxAttempts: 0 }), InvalidUploadOptionError, /maxAttempts/],
+    ['readAhead -1', () => ({ readAhead: -1 }), InvalidUploadOptionError, /readAhead/],
     ['threads 0', () => ({ threads: 0 }), InvalidUploadOptionError, /threads/],
     ['negative expectedSize', () => ({ expectedSize: -1 }), InvalidUploadOptionError, /expectedSize/],
     ['empty uploadId', () => ({ uploadId: '' }), InvalidUploadOptionError, /uploadId/],
