@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSize, formatSize } from '../../dist/src/cli/size.js';
 import { InvalidSizeError, CliUsageError } from '../../dist/src/cli/errors.js';
 import { GlacierMultipartError } from 'glacier-multipart';
-import { runCli } from './helpers.js';
+import { randomFile, runCli, tempDir } from './helpers.js';
 
 describe('size parser', () => {
   it('accepts bytes and binary units', () => {
@@ -96,5 +96,20 @@ describe('command line usage (child processes)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/No AWS region configured: pass --region .* or set AWS_REGION/);
     expect(r.stderr.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('no AWS credentials for a real AWS endpoint: one line naming the ways to configure them, no journal left', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const { path } = await randomFile(dir, 'f.bin', 1024);
+      const r = await runCli(['upload', path, '--vault', 'v', '--region', 'eu-west-1']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^glacier-multipart: Could not load credentials from any providers — configure AWS credentials \(aws configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY\)/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      const { readdir } = await import('node:fs/promises');
+      expect(await readdir(dir)).toEqual(['f.bin']);
+    } finally {
+      await cleanup();
+    }
   });
 });
