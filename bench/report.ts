@@ -163,7 +163,9 @@ function hashEngines(result: Rec): ChartData['engines'] {
 }
 
 function uploadCase(r: Rec): string {
-  return r.variant === 'baseline' ? 'baseline: SDK hashes each part itself' : `uploadArchive ${r.variant}${r.engine && r.engine !== r.variant ? ` (-> ${r.engine})` : ''}`;
+  if (r.variant === 'baseline') return 'baseline: SDK hashes each part itself';
+  if (r.variant === 'prehashed') return 'reference: parts hashed in advance';
+  return `uploadArchive ${r.variant}${r.engine && r.engine !== r.variant ? ` (-> ${r.engine})` : ''}`;
 }
 
 function uploadRows(result: Rec): ReportRow[] {
@@ -182,7 +184,10 @@ function uploadRows(result: Rec): ReportRow[] {
 function uploadBars(result: Rec): ChartData['uploads'] {
   return rowsOf(result)
     .filter((r) => num(r.mibPerSecond) !== null)
-    .map((r) => ({ variant: r.variant === 'baseline' ? 'SDK baseline' : `${r.variant}${r.engine && r.engine !== r.variant ? ` (${r.engine})` : ''}`, mibPerSecond: r.mibPerSecond }));
+    .map((r) => ({
+      variant: r.variant === 'baseline' ? 'SDK baseline' : r.variant === 'prehashed' ? 'pre-hashed (limit)' : `${r.variant}${r.engine && r.engine !== r.variant ? ` (${r.engine})` : ''}`,
+      mibPerSecond: r.mibPerSecond,
+    }));
 }
 
 /* ---- table ------------------------------------------------------------------------------ */
