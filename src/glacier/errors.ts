@@ -59,13 +59,16 @@ export class ChecksumMismatchError extends GlacierMultipartError {
   readonly expected: string;
   readonly actual: string;
   readonly partIndex: number | undefined;
-  constructor(what: string, expected: string, actual: string, partIndex?: number) {
+  /** Set when CompleteMultipartUpload created an archive whose tree hash is not ours. */
+  readonly archiveId: string | undefined;
+  constructor(what: string, expected: string, actual: string, partIndex?: number, archiveId?: string) {
     super('CHECKSUM_MISMATCH',
       `${what}: Glacier computed tree hash ${actual} but we computed ${expected}. The data was corrupted ` +
-      `in transit or changed while uploading; upload it again.`);
+      `in transit or changed while uploading; ${archiveId ? `delete archive ${archiveId} (DeleteArchive) and ` : ''}upload it again.`);
     this.expected = expected;
     this.actual = actual;
     this.partIndex = partIndex;
+    this.archiveId = archiveId;
   }
 }
 

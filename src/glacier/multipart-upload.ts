@@ -469,7 +469,8 @@ export class MultipartUpload {
     }
     const expected = treeHash!;
     if (out.checksum !== expected) {
-      throw new ChecksumMismatchError(`Archive of upload ${this.uploadId}`, expected, out.checksum ?? '(none)');
+      throw new ChecksumMismatchError(`Archive ${out.archiveId ?? '(no id)'} completed from upload ${this.uploadId}`, expected,
+        out.checksum ?? '(none)', undefined, out.archiveId ?? undefined);
     }
     if (!out.archiveId) throw new Error(`CompleteMultipartUpload of ${this.uploadId} answered without an archive id`);
     return { archiveId: out.archiveId, location: out.location ?? '', checksum: expected, archiveSize: archiveSize!, uploadId: this.uploadId };

@@ -4,7 +4,7 @@ import { HashPool } from '../pool/index.js';
 import { GlacierMultipartError } from '../errors.js';
 import { precomputedChecksumGenerator } from './checksums.js';
 import {
-  EmptyArchiveError, InvalidUploadOptionError, ResumeMismatchError, SourceChangedError, TooManyPartsError, UploadCancelledError,
+  ChecksumMismatchError, EmptyArchiveError, InvalidUploadOptionError, ResumeMismatchError, SourceChangedError, TooManyPartsError, UploadCancelledError,
   UploadFailedError, UploadNotFoundError,
 } from './errors.js';
 import { JOURNAL_FORMAT, JOURNAL_VERSION, JournalWriter, readJournal, type JournalState } from './journal.js';
@@ -613,6 +613,12 @@ async function failUpload(err: unknown, upload: MultipartUpload, journal: Journa
   if (gone) {
     await journal?.close();
     throw err;
+  }
+  if (err instanceof ChecksumMismatchError && err.archiveId) {
+    // Complete went through: there is no upload left to abort or resume, only a suspect archive.
+    await journal?.remove();
+    throw new UploadFailedError(`Upload to vault "${upload.vaultName}" failed: ${err.message}`,
+      { uploadId: upload.uploadId, aborted: false, uploadedParts, cause: err, code });
   }
   if (options.leavePartsOnError && !mustAbort) {
     await journal?.close();
