@@ -112,9 +112,18 @@ describe('uploadArchive: sizes and sources', () => {
   it('parts above 64 MiB are streamed from the file with the pool’s checksums', async () => {
     const { path, data } = writeRandomFile(env.dir, 'big.bin', 128 * MiB + 3 * MiB);
     env.server.resetStats();
-    const r = await uploadArchive({ ...base(), source: path, partSize: 128 * MiB, concurrency: 2 });
-    expect(r).toMatchObject({ partCount: 2, partSize: 128 * MiB, archiveSize: data.length });
-    expect(r.checksum).toBe(oracleTreeHash(data));
+    // The first part's connection is reset mid-body: the retry re-opens the file range.
+    env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'ConnectionReset', nth: 1 }]);
+    let retries = 0;
+    try {
+      const r = await uploadArchive({ ...base(), source: path, partSize: 128 * MiB, concurrency: 2, onProgress: (p) => { retries = p.retries; } });
+      expect(r).toMatchObject({ partCount: 2, partSize: 128 * MiB, archiveSize: data.length, uploadedParts: 2 });
+      expect(r.checksum).toBe(oracleTreeHash(data));
+    } finally {
+      env.server.setFaults([]);
+    }
+    expect(env.server.stats['UploadMultipartPart:ConnectionReset']).toBe(1);
+    expect(retries).toBe(1);
     expect(env.server.stats['UploadMultipartPart:bytes']).toBe(data.length);
   });
 });
