@@ -6,6 +6,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { run } = await import('./program.js');
 
+// `glacier-multipart hash * | head -1`: a reader that went away is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 // First Ctrl-C: abort the signal every command watches (uploads stop cleanly and stay resumable).
 // Second Ctrl-C: exit at once.
 // SIGTERM (e.g. from a service manager) gets the same clean stop.
