@@ -54,6 +54,23 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
     expect(await exists(`${path}.glacier-journal.json`)).toBe(false);
   });
 
+  it('rides out throttling, 500s and a connection reset (retries) and still produces the right archive', async () => {
+    const { path, data } = await randomFile(dir, 'faulty.bin', 6 * MiB);
+    server.setFaults([
+      { operation: 'UploadMultipartPart', kind: 'Throttling', nth: 1 },
+      { operation: 'UploadMultipartPart', kind: 'ServiceUnavailable', nth: 3 },
+      { operation: 'UploadMultipartPart', kind: 'ConnectionReset', nth: 5 },
+      { operation: 'CompleteMultipartUpload', kind: 'RequestTimeout', nth: 1 },
+    ]);
+    const r = await runCli(['upload', path, '--vault', 'cli', '--part-size', '1MiB', '--json', ...ep]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ checksum: oracleTreeHash(data), partCount: 6, uploadedParts: 6 });
+    expect(server.stats['UploadMultipartPart:Throttling']).toBe(1);
+    expect(server.stats['UploadMultipartPart:ServiceUnavailable']).toBe(1);
+    expect(server.stats['UploadMultipartPart:ConnectionReset']).toBe(1);
+    expect(server.stats.UploadMultipartPart).toBe(9);
+  });
+
   it('human output names the archive id, tree hash, parts and throughput', async () => {
     const { path, data } = await randomFile(dir, 'human.bin', 2 * MiB + 5);
     const r = await runCli(['upload', path, '--vault', 'cli', '--part-size', '1MiB', ...ep]);
