@@ -113,8 +113,8 @@ const BATCH_BYTES = 256 * MiB;
 const DEFAULT_FILE_PART = 16 * MiB;
 const MAX_PARTS = 10_000;
 
-/** Calibration: four 2 MiB parts (both hashes needed, all four lanes full), best of two
- * after a warm-up (~0.1 s in all). */
+/** Calibration: four 2 MiB parts (both hashes needed, all four lanes full), best of two rounds
+ * (~60 ms of one thread). */
 const CALIBRATION = { kind: 'calibrate', parts: 4, partBytes: 2 * MiB, rounds: 2 } as const;
 /** The CPU does not change while the process runs: calibrate once per process. */
 let processCalibration: { promise: Promise<EngineCalibration>; pool: HashPool } | undefined;
@@ -199,6 +199,9 @@ export class HashPool {
     // Errors of a task reject that task; a worker failing while idle is replaced by Piscina. Without
     // a listener such an 'error' event would crash the process.
     this.#piscina.on('error', () => {});
+    // 'auto': start the calibration now, while the threads boot and the caller prepares its first
+    // part, so first use rarely waits for it. A failure surfaces from ready() / first use.
+    if (engine === 'auto') this.ready().catch(() => {});
   }
 
   /** The engine in use: 'auto' until the calibration ran (see ready()), then the one it chose. */
@@ -212,10 +215,10 @@ export class HashPool {
   }
 
   /**
-   * Resolves to the engine in use. For 'auto', runs the calibration (once per process, ~0.1 s):
-   * both engines hash the same four parts (linear + tree, the upload's work) on a worker and the
-   * faster wins. node:crypto wins on CPUs with SHA instructions; the WebAssembly SIMD core where
-   * OpenSSL has none to use.
+   * Resolves to the engine in use. For 'auto', the calibration (once per process, ~60 ms on one
+   * thread; started by the constructor): both engines hash the same four parts (linear + tree, the
+   * upload's work) on a worker and the faster wins. node:crypto wins on CPUs with SHA
+   * instructions; the WebAssembly SIMD core where OpenSSL has none to use.
    */
   ready(): Promise<HashEngine> {
     if (this.#resolved !== null) return Promise.resolve(this.#resolved);

@@ -211,9 +211,9 @@ function hashFileTask(task: FileTask): FileResult | WorkerFailure {
 
 /**
  * Time both engines on identical parts, linear + tree (what an upload needs). SHA-256 takes the
- * same time whatever the bytes, so the parts are zeros. The WebAssembly gets one warm-up call
- * first (V8 starts it in its baseline tier); then best of `rounds`, interleaved so background load
- * hits both alike, and as many again when the two come out within 15% of each other.
+ * same time whatever the bytes, so the parts are constant. Best of `rounds`, interleaved so
+ * background load hits both alike (the best also skips the WebAssembly's first call, which V8 runs
+ * in its baseline tier, ~30% slower), and as many rounds again when the two come out within 15%.
  */
 function calibrate(task: CalibrateTask): CalibrateResult {
   const parts: Uint8Array[] = [];
@@ -231,7 +231,6 @@ function calibrate(task: CalibrateTask): CalibrateResult {
   const runNode = () => parts.forEach((p) => nodeHashPart(p, true));
   const runWasm = () => wasmHashParts(core!, parts, linear);
 
-  if (core !== null) runWasm();
   let bestNode = Infinity;
   let bestWasm = Infinity;
   const measure = (rounds: number) => {
