@@ -270,7 +270,8 @@ export class WasmHashCore implements HashCore {
       return r.ptr;
     }
     const ptr = (this.top + 63) & ~63;
-    if (!this.x.ensureMemory(ptr + size)) {
+    // wasm32 addresses end at 4 GiB; ensureMemory takes a u32, so refuse before it wraps.
+    if (ptr + size > 0xffff0000 || !this.x.ensureMemory(ptr + size)) {
       throw new RangeError(`glacier-multipart: cannot grow WebAssembly memory to ${ptr + size} bytes`);
     }
     this.top = ptr + size;
@@ -354,20 +355,78 @@ export class WasmHashCore implements HashCore {
     const linear = opts?.linear ?? true;
     const results: PartHash[] = new Array(parts.length);
     const big: number[] = [];
+    if (!Array.isArray(parts)) throw new TypeError(`hashParts expects an array of Uint8Array parts, got ${describe(parts)}`);
     parts.forEach((p, i) => {
       if (!(p instanceof Uint8Array)) throw new TypeError(`hashParts: part ${i} must be a Uint8Array, got ${describe(p)}`);
-      if (!linear) results[i] = { treeHash: this.treeHash(p), size: p.length };
-      else if (p.length <= MiB) {
-        const h = this.sha256(p);
-        results[i] = { treeHash: h, sha256: h, size: p.length };
-      } else big.push(i);
     });
+    if (!linear) return this.treeHashParts(parts);
+    // Parts of at most 1 MiB are one leaf (tree hash == linear hash): equal-length ones (e.g. a
+    // batch of 1 MiB parts) go four at a time through the lanes, the rest one by one.
+    const small = new Map<number, number[]>();
+    parts.forEach((p, i) => {
+      if (p.length > MiB) big.push(i);
+      else small.set(p.length, [...(small.get(p.length) ?? []), i]);
+    });
+    for (const [len, idx] of small) {
+      let k = 0;
+      for (; idx.length - k >= 2; k += LANES) {
+        const group = idx.slice(k, k + LANES);
+        const m = this.view();
+        group.forEach((i, j) => m.set(parts[i]!, this.stage + j * MiB));
+        const p = (j: number) => this.stage + (j < group.length ? j : 0) * MiB;
+        this.x.hashX4(p(0), p(1), p(2), p(3), len, this.out, 0);
+        group.forEach((i, j) => {
+          const h = this.hexAt(this.out + 32 * j);
+          results[i] = { treeHash: h, sha256: h, size: len };
+        });
+      }
+      for (; k < idx.length; k++) {
+        const h = this.sha256(parts[idx[k]!]!);
+        results[idx[k]!] = { treeHash: h, sha256: h, size: len };
+      }
+    }
     for (let g = 0; g < big.length; g += LANES) {
       const group = big.slice(g, g + LANES);
       const hashes = this.hashLanes(group.map((i) => parts[i]!));
       group.forEach((i, k) => (results[i] = hashes[k]!));
     }
     return results;
+  }
+
+  /**
+   * Tree hashes only: the full 1 MiB leaves of all parts, in order, four per 4-lane call whichever
+   * part they belong to (so a batch of small parts still fills the lanes); each part's short last
+   * leaf, if any, with one scalar call.
+   */
+  private treeHashParts(parts: readonly Uint8Array[]): PartHash[] {
+    const x = this.x;
+    const stacks = parts.map(() => new TreeStack(this));
+    const pending: { part: number; chunk: number }[] = [];
+    const flush = () => {
+      const m = this.view();
+      pending.forEach((l, k) => m.set(parts[l.part]!.subarray(l.chunk * MiB, (l.chunk + 1) * MiB), this.stage + k * MiB));
+      const p = (k: number) => this.stage + (k < pending.length ? k : 0) * MiB;
+      x.hashX4(p(0), p(1), p(2), p(3), MiB, this.out, 0);
+      pending.forEach((l, k) => stacks[l.part]!.push(this.digestAt(this.out + 32 * k)));
+      pending.length = 0;
+    };
+    parts.forEach((part, i) => {
+      const full = Math.floor(part.length / MiB);
+      for (let c = 0; c < full; c++) {
+        pending.push({ part: i, chunk: c });
+        if (pending.length === LANES) flush();
+      }
+    });
+    if (pending.length > 0) flush();
+    return parts.map((part, i) => {
+      const done = Math.floor(part.length / MiB) * MiB;
+      if (part.length === 0 || done < part.length) {
+        this.view().set(part.subarray(done), this.stage);
+        x.sha256(this.stage, part.length - done, this.out);
+        stacks[i]!.push(this.digestAt(this.out));
+      }
+      return { treeHash: toHex(stacks[i]!.finish()), size: part.length };
+    });
   }
 
   /**

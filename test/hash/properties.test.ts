@@ -67,6 +67,20 @@ describe.each(kinds)('%s core against node:crypto', (kind) => {
     );
   });
 
+  it('hashParts with equal-length small parts (shared lanes) and leaves packed across parts', () => {
+    const lengths = [MiB, 1000, MiB, MiB, 1000, 2 * MiB + 3, MiB, MiB, 0, 64, 3 * MiB, 1000, 0];
+    const parts = lengths.map((len, i) => bytes(len, 77 + i));
+    for (const linear of [true, false]) {
+      expect(core.hashParts(parts, { linear })).toEqual(
+        parts.map((p) =>
+          linear
+            ? { treeHash: refTreeHash(p), sha256: refSha256(p), size: p.length }
+            : { treeHash: refTreeHash(p), size: p.length },
+        ),
+      );
+    }
+  });
+
   it('hashParts of four 16 MiB parts (the pool batch) plus a short last part', () => {
     const parts = [0, 1, 2, 3].map((i) => bytes(16 * MiB, 1000 + i));
     parts.push(bytes(3 * MiB + 17, 2000));
