@@ -495,11 +495,12 @@ export class WasmHashCore implements HashCore {
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
+  const article = (word: string) => (/^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`);
   if (typeof value === 'object' || typeof value === 'function') {
     const name = (value as { constructor?: { name?: string } }).constructor?.name;
-    return name ? `a ${name}` : `an object`;
+    return name ? article(name) : 'an object';
   }
-  return `a ${typeof value} (${String(value).slice(0, 40)})`;
+  return `${article(typeof value)} (${String(value).slice(0, 40)})`;
 }
 
 const cores: Partial<Record<CoreKind, WasmHashCore>> = {};

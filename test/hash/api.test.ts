@@ -24,9 +24,9 @@ describe('wrong input types get a TypeError naming what was passed', () => {
     ['a string', 'bar', /got a string \(bar\); encode text first/],
     ['null', null, /got null/],
     ['undefined', undefined, /got undefined/],
-    ['an ArrayBuffer', new ArrayBuffer(4), /got a ArrayBuffer/],
+    ['an ArrayBuffer', new ArrayBuffer(4), /got an ArrayBuffer/],
     ['a number', 42, /got a number \(42\)/],
-    ['a plain array', [1, 2, 3], /got a Array/],
+    ['a plain array', [1, 2, 3], /got an Array/],
   ];
   it.each(cases)('sha256, treeHash and TreeHasher.update reject %s', (_name, value, message) => {
     expect(() => sha256(value as Uint8Array)).toThrow(TypeError);
