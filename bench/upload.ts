@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-glacier';
 import { combineTreeHashes } from '../src/hash/index.js';
 import { HashPool } from '../src/pool/index.js';
-import { MultipartUpload, choosePartSize, createGlacierClient, uploadArchive } from '../src/glacier/index.js';
+import { MultipartUpload, choosePartSize, createGlacierClient, defaultHashThreads, uploadArchive } from '../src/glacier/index.js';
 
 const MiB = 1024 * 1024;
 const SELF = fileURLToPath(import.meta.url);
@@ -52,7 +52,7 @@ export interface UploadBenchOptions {
   partSize?: number;
   /** Parts in flight for every variant (default 4, uploadArchive's default). */
   concurrency?: number;
-  /** Hashing threads for the pool (default: the pool's own default). */
+  /** Hashing threads for the pool (default: defaultHashThreads(), what uploadArchive uses). */
   threads?: number;
   /** Default ['baseline', 'auto', 'wasm', 'prehashed']. */
   variants?: UploadVariant[];
@@ -310,7 +310,8 @@ async function runOne(variant: UploadVariant, endpoint: string, file: string, pa
     client.destroy();
   } else {
     const client = createGlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
-    const pool = new HashPool({ engine: variant, ...(threads ? { threads } : {}) });
+    // The pool uploadArchive would create itself, with the engine under test.
+    const pool = new HashPool({ engine: variant, threads: threads || defaultHashThreads() });
     const engine = await pool.ready();
     histogram.enable();
     const c0 = process.cpuUsage();

@@ -17,7 +17,7 @@ export {
 } from './multipart-upload.js';
 export { readJournal, type JournalHeader, type JournalState, type JournalFileIdentity } from './journal.js';
 export {
-  uploadArchive, MAX_BUFFERED_PART_SIZE, DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS,
+  uploadArchive, defaultHashThreads, MAX_BUFFERED_PART_SIZE, DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS,
   type UploadArchiveOptions, type UploadArchiveResult, type UploadProgress,
 } from './upload-archive.js';
 export type { UploadSource } from './sources.js';

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier';
 import { combineTreeHashes } from '../hash/index.js';
 import { HashPool } from '../pool/index.js';
@@ -79,6 +80,7 @@ export interface UploadArchiveOptions {
   clientConfig?: GlacierClientConfig;
   /** Default: a HashPool created for this upload (and destroyed after it), with `threads` threads. */
   pool?: Pool;
+  /** Threads of the pool created for this upload; default defaultHashThreads(). Ignored with `pool`. */
   threads?: number;
   /** Engine of the pool created for this upload (ignored with `pool`). */
   engine?: 'wasm' | 'node' | 'auto';
@@ -162,6 +164,15 @@ function checkOptions(o: UploadArchiveOptions): void {
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
     throw new InvalidUploadOptionError('signal', 'signal must be an AbortSignal (e.g. from new AbortController()).');
   }
+}
+
+/**
+ * Threads for the pool uploadArchive creates: one per core but one, at least one. The main thread
+ * needs a core of its own for the requests (HTTP, and TLS encryption against real Glacier); one
+ * thread with SHA-NI hashes (linear + tree) faster than most links upload.
+ */
+export function defaultHashThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
 }
 
 /** A fixed set of reusable SharedArrayBuffer part buffers; a part waits for a free one. */
@@ -411,7 +422,7 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
 
     if (ownPool) {
       pool = new HashPool({
-        ...(options.threads !== undefined ? { threads: options.threads } : {}),
+        threads: options.threads ?? defaultHashThreads(),
         ...(options.engine !== undefined ? { engine: options.engine } : {}),
       });
     }
