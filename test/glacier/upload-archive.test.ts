@@ -240,7 +240,7 @@ describe('uploadArchive: failure, resume, cancellation', () => {
     env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'ServiceUnavailable', nth: 3 }]);
     let err: UploadFailedError;
     try {
-      err = await uploadArchive({ ...base(), source: data, partSize: MiB, concurrency: 1, maxAttempts: 1 }).catch((e: unknown) => e) as UploadFailedError;
+      err = await uploadArchive({ ...base(), source: data, partSize: MiB, concurrency: 1, readAhead: 0, maxAttempts: 1 }).catch((e: unknown) => e) as UploadFailedError;
     } finally {
       env.server.setFaults([]);
     }
@@ -257,7 +257,7 @@ describe('uploadArchive: failure, resume, cancellation', () => {
     env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'ServiceUnavailable', nth: 5 }]);
     let err: UploadFailedError;
     try {
-      err = await uploadArchive({ ...base(), source: path, partSize: MiB, concurrency: 1, maxAttempts: 1, leavePartsOnError: true })
+      err = await uploadArchive({ ...base(), source: path, partSize: MiB, concurrency: 1, readAhead: 0, maxAttempts: 1, leavePartsOnError: true })
         .catch((e: unknown) => e) as UploadFailedError;
     } finally {
       env.server.setFaults([]);
@@ -285,7 +285,7 @@ describe('uploadArchive: failure, resume, cancellation', () => {
     env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'ServiceUnavailable', nth: 4 }]);
     let err: UploadFailedError;
     try {
-      err = await uploadArchive({ ...base(), source: path, partSize: MiB, concurrency: 1, maxAttempts: 1, leavePartsOnError: true, journal })
+      err = await uploadArchive({ ...base(), source: path, partSize: MiB, concurrency: 1, readAhead: 0, maxAttempts: 1, leavePartsOnError: true, journal })
         .catch((e: unknown) => e) as UploadFailedError;
     } finally {
       env.server.setFaults([]);
@@ -313,7 +313,7 @@ describe('uploadArchive: failure, resume, cancellation', () => {
     env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'ServiceUnavailable', nth: 2 }]);
     let err: UploadFailedError;
     try {
-      err = await uploadArchive({ ...base(), source: path, partSize: MiB, concurrency: 1, maxAttempts: 1, leavePartsOnError: true, journal })
+      err = await uploadArchive({ ...base(), source: path, partSize: MiB, concurrency: 1, readAhead: 0, maxAttempts: 1, leavePartsOnError: true, journal })
         .catch((e: unknown) => e) as UploadFailedError;
     } finally {
       env.server.setFaults([]);
@@ -331,7 +331,7 @@ describe('uploadArchive: failure, resume, cancellation', () => {
     env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'ServiceUnavailable', nth: 2 }]);
     let err2: UploadFailedError;
     try {
-      err2 = await uploadArchive({ ...base(), source: path2, partSize: MiB, concurrency: 1, maxAttempts: 1, leavePartsOnError: true, journal: journal2 })
+      err2 = await uploadArchive({ ...base(), source: path2, partSize: MiB, concurrency: 1, readAhead: 0, maxAttempts: 1, leavePartsOnError: true, journal: journal2 })
         .catch((e: unknown) => e) as UploadFailedError;
     } finally {
       env.server.setFaults([]);
@@ -370,7 +370,7 @@ describe('uploadArchive: failure, resume, cancellation', () => {
     env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'Slow', nth: 1, delayMs: 400 }]);
     let err: UploadFailedError;
     try {
-      const pending = uploadArchive({ ...base(), source: path, partSize: MiB, concurrency: 1 }).catch((e: unknown) => e);
+      const pending = uploadArchive({ ...base(), source: path, partSize: MiB, concurrency: 1, readAhead: 0 }).catch((e: unknown) => e);
       while (!env.server.stats.UploadMultipartPart) await new Promise((r) => setTimeout(r, 2));
       appendFileSync(path, 'more');
       err = await pending as UploadFailedError;
