@@ -6,7 +6,7 @@
  * leave asynchronous work behind. File parts are read with readSync into one buffer per thread.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { combineDigests, leafDigests, MiB, nodeHashPart, sha256Digest, type PartDigest } from './node-hash.js';
 import {
@@ -210,9 +210,26 @@ function hashFileTask(task: FileTask): FileResult | WorkerFailure {
 }
 
 /**
+ * Milliseconds this thread has spent runnable but waiting for a CPU (Linux: the second field of
+ * /proc/thread-self/schedstat, brought up to date whenever the thread gets a CPU back, so exact
+ * when read by the running thread); null where unavailable. Subtracting it from a wall-clock
+ * interval removes the time other processes took the CPU, so the calibration holds on a busy
+ * machine.
+ */
+function runQueueDelayMs(): number | null {
+  try {
+    const fields = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ');
+    const ns = Number(fields[1]);
+    return Number.isFinite(ns) ? ns / 1e6 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Time both engines on identical parts, linear + tree (what an upload needs). SHA-256 takes the
- * same time whatever the bytes, so the parts are constant. Best of `rounds`, interleaved so
- * background load hits both alike (the best also skips the WebAssembly's first call, which V8 runs
+ * same time whatever the bytes, so the parts are constant. Time waiting for a CPU does not count
+ * (see runQueueDelayMs). Best of `rounds`, interleaved so what load remains hits both alike (the best also skips the WebAssembly's first call, which V8 runs
  * in its baseline tier, ~30% slower), and as many rounds again when the two come out within 15%.
  */
 function calibrate(task: CalibrateTask): CalibrateResult {
@@ -224,9 +241,11 @@ function calibrate(task: CalibrateTask): CalibrateResult {
   const c = loadCore();
   const core = 'failure' in c ? null : c;
   const time = (fn: () => void): number => {
+    const d0 = runQueueDelayMs();
     const t0 = performance.now();
     fn();
-    return performance.now() - t0;
+    const wall = performance.now() - t0;
+    return d0 === null ? wall : wall - (runQueueDelayMs()! - d0);
   };
   const runNode = () => parts.forEach((p) => nodeHashPart(p, true));
   const runWasm = () => wasmHashParts(core!, parts, linear);
