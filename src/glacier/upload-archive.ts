@@ -75,8 +75,13 @@ export interface UploadArchiveOptions {
    * parts of 64 MiB and more); 0 turns it off.
    */
   readAhead?: number;
-  /** Default: createGlacierClient-like client from `clientConfig` (SDK retries off; we retry). */
+  /**
+   * Default: a client built from `clientConfig` like createGlacierClient() builds it (SDK retries
+   * off: we retry). A client of your own keeps its own retries, which then run inside each of ours:
+   * up to maxAttempts x its maxAttempts tries per request (createGlacierClient() has 1).
+   */
   client?: GlacierClient;
+  /** Config of the client created when `client` is not given (maxAttempts defaults to 1 there). */
   clientConfig?: GlacierClientConfig;
   /** Default: a HashPool created for this upload (and destroyed after it), with `threads` threads. */
   pool?: Pool;
