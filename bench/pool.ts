@@ -48,7 +48,12 @@ export interface PoolBenchOptions {
 }
 
 export interface PoolBenchRow {
-  section: 'hashFile' | 'hashPart';
+  /**
+   * hashFile: the file read and hashed in the workers. hashPart: a ring of SharedArrayBuffer parts
+   * with several per thread outstanding (batched, four SIMD lanes). hashPart-1: one part at a time,
+   * so no batch forms: what the batching is worth.
+   */
+  section: 'hashFile' | 'hashPart' | 'hashPart-1';
   engine: HashEngine | 'auto';
   /** For 'auto': the engine it chose. */
   chosen: HashEngine;
@@ -146,8 +151,7 @@ function checkAbort(signal?: AbortSignal): void {
  * thread outstanding, each slot reused as soon as its part is hashed.
  */
 const rings = new WeakMap<HashPool, Uint8Array>();
-async function hashPartRing(pool: HashPool, totalBytes: number, partSize: number, signal?: AbortSignal): Promise<void> {
-  const inFlight = pool.threads * 4 + 2;
+async function hashPartRing(pool: HashPool, totalBytes: number, partSize: number, signal?: AbortSignal, inFlight = pool.threads * 4 + 2): Promise<void> {
   let ring = rings.get(pool);
   if (ring === undefined) {
     // Made once per pool, outside the timed runs.
@@ -208,6 +212,7 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
   if (!quick) {
     for (const engine of ['wasm', 'node'] as const) {
       for (const threads of [...new Set([1, top])]) add('hashPart', engine, threads, ringBytes, (p) => hashPartRing(p, ringBytes, partSize, signal));
+      add('hashPart-1', engine, 1, ringBytes / 2, (p) => hashPartRing(p, ringBytes / 2, partSize, signal, 1));
     }
   }
 
@@ -228,7 +233,7 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
       checkAbort(signal);
       log(`warm-up: ${c.section} ${c.engine} ${c.threads} thread${c.threads > 1 ? 's' : ''}`);
       // Threads started, WebAssembly tiered up to optimised code.
-      await (c.section === 'hashFile' ? c.pool.hashFile(path, { partSize, signal }) : hashPartRing(c.pool, 8 * partSize, partSize, signal));
+      await (c.section === 'hashFile' ? c.pool.hashFile(path, { partSize, signal }) : hashPartRing(c.pool, 8 * partSize, partSize, signal, c.section === 'hashPart-1' ? 1 : undefined));
     }
     for (let r = 0; r < rounds; r++) {
       for (const c of configs) {
@@ -310,12 +315,12 @@ function printTable(r: PoolBenchResult, print: (l: string) => void): void {
   print(`HashPool on ${r.cpu.model} (${r.cpu.availableParallelism} threads available, SHA-NI: ${r.cpu.shaNi ? 'yes' : 'no'}), Node ${r.node}`);
   print(`file ${r.file.size / MiB} MiB, parts ${r.file.partSize / MiB} MiB, best of ${r.rounds}; MiB/s = part data hashed (linear + tree)`);
   print('');
-  print('| section  | engine    | threads |  seconds |   MiB/s | MiB/s per thread | vs 1 thread | CPU use |');
-  print('|----------|-----------|--------:|---------:|--------:|-----------------:|------------:|--------:|');
+  print('| section    | engine    | threads |  seconds |   MiB/s | MiB/s per thread | vs 1 thread | CPU use |');
+  print('|------------|-----------|--------:|---------:|--------:|-----------------:|------------:|--------:|');
   for (const row of r.rows) {
     const engine = row.engine === 'auto' ? `auto→${row.chosen}` : row.engine;
     print(
-      `| ${row.section.padEnd(8)} | ${engine.padEnd(9)} | ${String(row.threads).padStart(7)} | ${f(row.seconds, 3).padStart(8)} | ${f(row.mibPerSecond).padStart(7)} | ${f(row.perThread).padStart(16)} | ${(row.speedup === null ? '-' : f(row.speedup, 2) + 'x').padStart(11)} | ${(f(row.utilization * 100, 0) + '%').padStart(7)} |`,
+      `| ${row.section.padEnd(10)} | ${engine.padEnd(9)} | ${String(row.threads).padStart(7)} | ${f(row.seconds, 3).padStart(8)} | ${f(row.mibPerSecond).padStart(7)} | ${f(row.perThread).padStart(16)} | ${(row.speedup === null ? '-' : f(row.speedup, 2) + 'x').padStart(11)} | ${(f(row.utilization * 100, 0) + '%').padStart(7)} |`,
     );
   }
   const c = r.calibration;
