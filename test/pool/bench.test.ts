@@ -34,7 +34,7 @@ describe('runPoolBench (tiny run)', () => {
     }
     expect(r.rows.at(-1)!.chosen).toBe(r.calibration.chosen);
     expect(typeof r.cpu.shaNi).toBe('boolean');
-    expect(lines.join('\n')).toMatch(/\| hashFile \| auto→(wasm|node) +\| +2 \|/);
+    expect(lines.join('\n')).toMatch(/\| hashFile +\| auto→(wasm|node) +\| +2 \|/);
     const { readFileSync } = await import('node:fs');
     expect(JSON.parse(readFileSync(`${tmp.dir}/pool.json`, 'utf8')).rows).toHaveLength(5);
   });
