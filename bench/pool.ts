@@ -325,7 +325,7 @@ function printTable(r: PoolBenchResult, print: (l: string) => void): void {
   }
   const c = r.calibration;
   print('');
-  print(`auto calibration: node ${f(c.node)} MiB/s, wasm ${f(c.wasm)} MiB/s per thread -> ${c.chosen} (${f(c.ms, 0)} ms, once per process)`);
+  print(`auto calibration: node ${f(c.node)} MiB/s, wasm ${f(c.wasm)} MiB/s per thread -> ${c.chosen} (measuring ${f(c.measureMs, 0)} ms; ${f(c.ms, 0)} ms from pool creation incl. thread start-up; once per process)`);
   const t = r.targets;
   print(`targets: 2 threads / 1 thread >= 1.8x: wasm ${f(t.scaling2x.wasm, 2)}x, node ${f(t.scaling2x.node, 2)}x; wasm per thread >= 300 MiB/s: ${f(t.wasmPerThread)}; auto within 5% of the better engine: ${f(t.autoVsBest === null ? null : t.autoVsBest * 100)}% (${f(t.autoVsBestWithCalibration === null ? null : t.autoVsBestWithCalibration * 100)}% counting its one-time calibration)`);
   if (r.noShaNi) {

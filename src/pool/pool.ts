@@ -98,8 +98,12 @@ export interface EngineCalibration {
   wasm: number | null;
   wasmKind: string | null;
   chosen: HashEngine;
-  /** Wall time of the calibration, milliseconds. */
+  /**
+   * Milliseconds from the start of the calibration (when the pool was created) to its result,
+   * including the first thread's start-up; `measureMs` is the measuring alone.
+   */
   ms: number;
+  measureMs: number;
   /** Why the wasm engine was not measured (it could not be loaded), else null. */
   wasmError: string | null;
 }

@@ -65,6 +65,8 @@ export interface CalibrateResult {
   wasmKind: string | null;
   /** Why wasm could not be measured. */
   wasmError: string | null;
+  /** Time the measuring took on the worker, milliseconds. */
+  measureMs: number;
 }
 
 /**

@@ -233,6 +233,7 @@ function runQueueDelayMs(): number | null {
  * in its baseline tier, ~30% slower), and as many rounds again when the two come out within 15%.
  */
 function calibrate(task: CalibrateTask): CalibrateResult {
+  const start = performance.now();
   const parts: Uint8Array[] = [];
   for (let i = 0; i < task.parts; i++) parts.push(new Uint8Array(task.partBytes).fill(0x5a));
   const linear = parts.map(() => true);
@@ -265,5 +266,6 @@ function calibrate(task: CalibrateTask): CalibrateResult {
     wasm: core === null ? null : mib / (bestWasm / 1000),
     wasmKind: core === null ? null : core.kind,
     wasmError: 'failure' in c ? c.failure.message : null,
+    measureMs: performance.now() - start,
   };
 }
