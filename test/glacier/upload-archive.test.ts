@@ -388,7 +388,7 @@ describe('uploadArchive: failure, resume, cancellation', () => {
   it('the signal cancels requests in flight and pool work, then the upload is aborted', async () => {
     const data = randomData(6 * MiB);
     const controller = new AbortController();
-    env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'Slow', delayMs: 1500 }]);
+    env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'Slow', delayMs: 3000 }]);
     let err: UploadFailedError;
     try {
       const pending = uploadArchive({
