@@ -34,7 +34,7 @@ export interface PoolBenchOptions {
   partSize?: number;
   /** Thread counts to measure (default 1..availableParallelism). */
   threads?: number[];
-  /** Timed runs per configuration; the best counts (default 2, or 1 with quick). */
+  /** Timed runs per configuration, round-robin; the best counts (default 3, or 1 with quick). */
   rounds?: number;
   /** Also measure in a child process with SHA-NI masked from OpenSSL (default true). */
   simulateNoShaNi?: boolean;
@@ -178,7 +178,7 @@ export async function runPoolBench(opts: PoolBenchOptions = {}): Promise<PoolBen
   const partSize = opts.partSize ?? 16 * MiB;
   const maxThreads = availableParallelism();
   const threadCounts = opts.threads ?? Array.from({ length: maxThreads }, (_, i) => i + 1);
-  const rounds = opts.rounds ?? (quick ? 1 : 2);
+  const rounds = opts.rounds ?? (quick ? 1 : 3);
   const signal = opts.signal;
   const top = Math.max(...threadCounts);
   const shaNi = cpuHasShaExtensions();
