@@ -374,7 +374,7 @@ async function noShaNiChild(mainFile: string, partSize: number, threads: number,
   }
   try {
     for (const c of configs) await c.pool.hashFile(path, { partSize }); // warm-up
-    for (let r = 0; r < rounds + 1; r++) {
+    for (let r = 0; r < rounds; r++) {
       for (const c of configs) {
         const t0 = performance.now();
         await c.pool.hashFile(path, { partSize });
