@@ -298,6 +298,12 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
   });
 }
 
+function streamTooLong(partSize: number): TooManyPartsError {
+  return new TooManyPartsError(partSize, undefined,
+    `The stream is longer than 10,000 parts of ${partSize} bytes (${MAX_PARTS * partSize} bytes), Glacier's limit: the upload ` +
+    `was aborted. Pass a larger partSize, or expectedSize (an upper estimate of the stream's size) with partSize 'auto'.`);
+}
+
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -542,9 +548,9 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
           break;
         }
         if (index >= MAX_PARTS) {
+          // Only a stream can get here (a file's part count was checked before the upload).
           ring.release(buffer);
-          throw new TooManyPartsError(ps, undefined,
-            `The stream is longer than 10,000 parts of ${ps} bytes (${MAX_PARTS * ps} bytes): pass a larger partSize, or expectedSize (an upper estimate of the stream's size) with partSize 'auto'.`);
+          throw streamTooLong(ps);
         }
         archiveSize += n;
         const slot = treeHashes.length;
@@ -569,9 +575,9 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
           }
         })());
         if (n < ps && reader.kind === 'stream') break;
-        if (isStreamReader(reader) && index + 1 >= MAX_PARTS && !(await reader.exhausted())) {
-          throw new TooManyPartsError(ps, undefined,
-            `The stream is longer than 10,000 parts of ${ps} bytes (${MAX_PARTS * ps} bytes): pass a larger partSize, or expectedSize (an upper estimate of the stream's size) with partSize 'auto'.`);
+        // After the 10,000th part, any further byte makes the archive impossible: stop at once.
+        if (isStreamReader(reader) && index + 1 >= MAX_PARTS && !(await raceAbort(reader.exhausted(), innerSignal))) {
+          throw streamTooLong(ps);
         }
       }
     }
