@@ -436,7 +436,10 @@ export class HashPool {
     if (partCount > 0) {
       // wasm: up to four parts per task (four SIMD lanes); node: one (no lanes to fill) unless tiny.
       const lanes = engine === 'wasm' || partSize <= 4 * MiB ? LANES : 1;
-      let perTask = Math.max(1, Math.min(lanes, Math.floor(FILE_TASK_BYTES / partSize)));
+      // Few parts: spread them over the threads first (lanes of one thread are no faster than
+      // threads), then fill lanes.
+      const spread = Math.ceil(partCount / this.threads);
+      let perTask = Math.max(1, Math.min(lanes, spread, Math.floor(FILE_TASK_BYTES / partSize)));
       const limit = concurrency ?? perTask * this.threads * 2;
       perTask = Math.min(perTask, limit);
       await this.#runFileTasks(path, st, engine, partSize, partCount, perTask, limit, digests, signal);
