@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FileChangedError,
@@ -163,13 +163,28 @@ describe('hashFile details', () => {
     expect((err as Error).message).toMatch(new RegExp(`${fifo}.*not a regular file`));
   });
 
-  it.skipIf(process.getuid?.() === 0)('refuses an unreadable file (mode 000), naming it', async () => {
+  it('refuses an unreadable file (mode 000), naming it and saying why', async () => {
     const path = tmp.path('unreadable.bin');
     writeFileSync(path, 'secret', { mode: 0o000 });
-    const err = await pool.hashFile(path).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(FileNotReadableError);
-    expect((err as Error).message).toContain(path);
-    expect((err as Error).message).toMatch(/permission denied/);
+    let err: { name: string; code: string; message: string };
+    if (process.getuid?.() === 0) {
+      // Root reads anything: ask as user 'nobody', in a child process, through the same dist build.
+      chmodSync(tmp.dir, 0o755);
+      const script = `import { HashPool } from ${JSON.stringify(new URL('../../dist/src/pool/index.js', import.meta.url).href)};
+        const pool = new HashPool({ threads: 1, engine: 'node' });
+        try { await pool.hashFile(${JSON.stringify(path)}); console.log('{}'); }
+        catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }
+        await pool.destroy();`;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+      err = JSON.parse(out);
+    } else {
+      err = (await pool.hashFile(path).catch((e: unknown) => e)) as typeof err;
+      expect(err).toBeInstanceOf(FileNotReadableError);
+    }
+    expect(err.name).toBe('FileNotReadableError');
+    expect(err.code).toBe('FILE_NOT_READABLE');
+    expect(err.message).toContain(path);
+    expect(err.message).toMatch(/permission denied \(EACCES\)/);
   });
 
   it('a worker refuses a file that is not the one the pool checked (FileChangedError)', async () => {
