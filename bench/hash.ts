@@ -55,6 +55,9 @@ export interface HashBenchRow {
   samples: number;
   /** Against hash-wasm's figure of the same kind (null where hash-wasm has no such figure). */
   ratio: number | null;
+  /** MiB per CPU second of this process (best round); robust to other work on the machine. */
+  cpuMibPerSecond: number;
+  cpuRatio: number | null;
   notes: string;
 }
 
@@ -75,6 +78,8 @@ export interface HashBenchResult {
     /** TreeHasher fed 64 KiB chunks over one-shot treeHash, default core (target >= 0.9). */
     treeHasherVsOneShot: number | null;
   };
+  /** The same ratios from CPU time (cpuMibPerSecond). */
+  cpuTargets: HashBenchResult['targets'];
 }
 
 type Digest = Uint8Array | string;
@@ -198,28 +203,46 @@ async function makeEngines(): Promise<Engine[]> {
   return engines;
 }
 
-/** Mean seconds per call of `fn` with benchmark.js (deferred when `fn` returns a promise). */
+/**
+ * Mean seconds per call of `fn` with benchmark.js (deferred when `fn` returns a promise), and the
+ * process CPU seconds per call over the same run: on a machine shared with other work, wall time
+ * includes the time the scheduler gave to others, CPU time does not.
+ */
 function measure(
   name: string,
   fn: () => unknown,
   async: boolean,
   opts: { minSamples: number; maxTime: number },
-): Promise<{ mean: number; rme: number; samples: number }> {
+): Promise<{ mean: number; rme: number; samples: number; cpuPerCall: number }> {
   return new Promise((resolve, reject) => {
+    let calls = 0;
+    const counted = () => {
+      calls++;
+      return fn();
+    };
+    const cpu0 = process.cpuUsage();
     const bench = new Benchmark(name, {
       defer: async,
       fn: async
         ? (deferred: { resolve(): void }) => {
-            (fn() as Promise<unknown>).then(() => deferred.resolve(), reject);
+            (counted() as Promise<unknown>).then(() => deferred.resolve(), reject);
           }
-        : fn,
+        : counted,
       minSamples: opts.minSamples,
       maxTime: opts.maxTime,
       initCount: 1,
       onComplete() {
         const b = this as unknown as Benchmark;
+        const cpu = process.cpuUsage(cpu0);
         if ((b as unknown as { error?: Error }).error) reject((b as unknown as { error: Error }).error);
-        else resolve({ mean: b.stats.mean, rme: b.stats.rme, samples: b.stats.sample.length });
+        else {
+          resolve({
+            mean: b.stats.mean,
+            rme: b.stats.rme,
+            samples: b.stats.sample.length,
+            cpuPerCall: (cpu.user + cpu.system) / 1e6 / Math.max(1, calls),
+          });
+        }
       },
       onError(e: { target?: { error?: Error } }) {
         reject(e?.target?.error ?? new Error(`benchmark ${name} failed`));
@@ -283,6 +306,7 @@ export async function runHashBench(opts: HashBenchOptions = {}): Promise<HashBen
     bytes: number;
     async?: boolean;
     best?: { mean: number; rme: number };
+    bestCpu?: number;
     samples: number;
   }
   const tasks: Task[] = [];
@@ -339,7 +363,11 @@ export async function runHashBench(opts: HashBenchOptions = {}): Promise<HashBen
       const r = await measure(`${t.engine.name} ${t.kind}`, () => t.fn(data), t.async!, t.engine.slow ? slow : fast);
       t.samples += r.samples;
       if (!t.best || r.mean < t.best.mean) t.best = r;
-      log(`  ${t.engine.name.padEnd(28)} ${t.kind.padEnd(34)} ${fmt(t.bytes / MiB / r.mean).padStart(6)} MiB/s ±${r.rme.toFixed(1)}% (${r.samples} samples)`);
+      t.bestCpu = Math.min(t.bestCpu ?? Infinity, r.cpuPerCall);
+      log(
+        `  ${t.engine.name.padEnd(28)} ${t.kind.padEnd(34)} ${fmt(t.bytes / MiB / r.mean).padStart(6)} MiB/s ±${r.rme.toFixed(1)}% ` +
+          `(${r.samples} samples), ${fmt(t.bytes / MiB / r.cpuPerCall)} per CPU s`,
+      );
     }
   }
 
@@ -350,6 +378,8 @@ export async function runHashBench(opts: HashBenchOptions = {}): Promise<HashBen
     rme: t.best!.rme,
     samples: t.samples,
     ratio: null,
+    cpuMibPerSecond: t.bytes / MiB / t.bestCpu!,
+    cpuRatio: null,
     notes: t.engine.notes ?? '',
   }));
 
@@ -357,8 +387,10 @@ export async function runHashBench(opts: HashBenchOptions = {}): Promise<HashBen
   for (const r of rows) {
     const base = find('hash-wasm', r.kind);
     r.ratio = base ? r.mibPerSecond / base.mibPerSecond : null;
+    r.cpuRatio = base ? r.cpuMibPerSecond / base.cpuMibPerSecond : null;
   }
   const ratio = (a: HashBenchRow | null, b: HashBenchRow | null) => (a && b ? a.mibPerSecond / b.mibPerSecond : null);
+  const cpuRatio = (a: HashBenchRow | null, b: HashBenchRow | null) => (a && b ? a.cpuMibPerSecond / b.cpuMibPerSecond : null);
   const result: HashBenchResult = {
     date: new Date().toISOString(),
     node: process.version,
@@ -371,6 +403,14 @@ export async function runHashBench(opts: HashBenchOptions = {}): Promise<HashBen
       simdTreeVsHashWasm: ratio(find('glacier-multipart simd', 'tree'), find('hash-wasm', 'tree')),
       scalarLinearVsHashWasm: ratio(find('glacier-multipart scalar', 'linear'), find('hash-wasm', 'linear')),
       treeHasherVsOneShot: ratio(
+        find(`glacier-multipart ${getCore().kind}`, 'tree (TreeHasher, 64 KiB updates)'),
+        find(`glacier-multipart ${getCore().kind}`, 'tree'),
+      ),
+    },
+    cpuTargets: {
+      simdTreeVsHashWasm: cpuRatio(find('glacier-multipart simd', 'tree'), find('hash-wasm', 'tree')),
+      scalarLinearVsHashWasm: cpuRatio(find('glacier-multipart scalar', 'linear'), find('hash-wasm', 'linear')),
+      treeHasherVsOneShot: cpuRatio(
         find(`glacier-multipart ${getCore().kind}`, 'tree (TreeHasher, 64 KiB updates)'),
         find(`glacier-multipart ${getCore().kind}`, 'tree'),
       ),
@@ -390,31 +430,35 @@ export async function runHashBench(opts: HashBenchOptions = {}): Promise<HashBen
 function printTable(result: HashBenchResult, print: (line: string) => void): void {
   const kinds: HashBenchKind[] = ['linear', 'tree'];
   const engines = [...new Set(result.rows.filter((r) => kinds.includes(r.kind)).map((r) => r.engine))];
+  const x = (v: number | null) => (v === null ? '—' : `x${v.toFixed(2)}`);
   const cell = (engine: string, kind: HashBenchKind) => {
-    const r = result.rows.find((x) => x.engine === engine && x.kind === kind);
-    return r ? [fmt(r.mibPerSecond), r.ratio === null ? '—' : `x${r.ratio.toFixed(2)}`] : ['—', '—'];
+    const r = result.rows.find((row) => row.engine === engine && row.kind === kind);
+    return r ? [fmt(r.mibPerSecond), x(r.ratio), fmt(r.cpuMibPerSecond), x(r.cpuRatio)] : ['—', '—', '—', '—'];
   };
-  const head = ['engine', 'linear MiB/s', 'vs hash-wasm', 'tree MiB/s', 'vs hash-wasm', 'notes'];
+  const head = ['engine', 'linear MiB/s', 'vs hash-wasm', 'per CPU s', 'vs hash-wasm', 'tree MiB/s', 'vs hash-wasm', 'per CPU s', 'vs hash-wasm', 'notes'];
   const body = engines.map((e) => {
     const notes = result.rows.find((r) => r.engine === e && kinds.includes(r.kind))?.notes ?? '';
     return [e, ...cell(e, 'linear'), ...cell(e, 'tree'), notes];
   });
-  for (const r of result.rows.filter((x) => !kinds.includes(x.kind))) {
-    body.push([`${r.engine}: ${r.kind}`, '', '', fmt(r.mibPerSecond), '', r.notes]);
+  for (const r of result.rows.filter((row) => !kinds.includes(row.kind))) {
+    body.push([`${r.engine}: ${r.kind}`, '', '', '', '', fmt(r.mibPerSecond), '', fmt(r.cpuMibPerSecond), '', r.notes]);
   }
+  const last = head.length - 1;
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 || i === last ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
   print('');
   print(`Hash engines, ${result.sizeMiB} MiB buffer, best of ${result.rounds} round(s), ${result.cpu}, Node ${result.node}`);
+  print('MiB/s: wall clock (benchmark.js mean); per CPU s: MiB per CPU second of this process (unaffected by other work on the machine).');
   print(line(head));
-  print('|' + widths.map((w, i) => (i === 0 || i === 5 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+  print('|' + widths.map((w, i) => (i === 0 || i === last ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|');
   for (const row of body) print(line(row));
-  const t = result.targets;
   const check = (v: number | null, min: number) => (v === null ? 'not measured' : `x${v.toFixed(2)} (target >= ${min}: ${v >= min ? 'met' : 'NOT met'})`);
+  const t = result.targets;
+  const c = result.cpuTargets;
   print('');
-  print(`SIMD tree hash vs hash-wasm tree hash:       ${check(t.simdTreeVsHashWasm, 3.0)}`);
-  print(`scalar linear vs hash-wasm linear:           ${check(t.scalarLinearVsHashWasm, 1.0)}`);
-  print(`TreeHasher (64 KiB updates) vs treeHash:     ${check(t.treeHasherVsOneShot, 0.9)}`);
+  print(`SIMD tree hash vs hash-wasm tree hash:    wall ${check(t.simdTreeVsHashWasm, 3.0)}; CPU ${check(c.simdTreeVsHashWasm, 3.0)}`);
+  print(`scalar linear vs hash-wasm linear:        wall ${check(t.scalarLinearVsHashWasm, 1.0)}; CPU ${check(c.scalarLinearVsHashWasm, 1.0)}`);
+  print(`TreeHasher (64 KiB updates) vs treeHash:  wall ${check(t.treeHasherVsOneShot, 0.9)}; CPU ${check(c.treeHasherVsOneShot, 0.9)}`);
 }
 
 // `node dist/bench/hash.js [--quick] [--size MiB] [--rounds N] [--engines a,b]` runs it directly.

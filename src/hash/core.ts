@@ -102,10 +102,6 @@ export class TreeStack {
 
   constructor(private readonly core: WasmHashCore) {}
 
-  get empty(): boolean {
-    return this.digests.length === 0;
-  }
-
   push(digest: Uint8Array): void {
     this.digests.push(digest);
     this.counts.push(1);
@@ -229,7 +225,7 @@ export class WasmHashCore implements HashCore {
   /** Shared scratch for the synchronous one-shot calls (never held across calls). */
   private readonly stage: number; // GROUP bytes: 4 x 1 MiB slots
   readonly out: number; // 4 x 32-byte digests
-  private readonly pair: number; // 64 bytes: two digests to combine
+  private readonly pair: number; // 96 bytes: two digests to combine, then their combined digest
   private readonly ctxs: number; // LANES + 1 scalar contexts
   private readonly lin4: number; // 4-lane state of the linear hashes in hashParts
 
@@ -244,7 +240,7 @@ export class WasmHashCore implements HashCore {
     this.u8 = new Uint8Array(this.x.memory.buffer);
     this.stage = this.alloc(GROUP);
     this.out = this.alloc(LANES * 32);
-    this.pair = this.alloc(64);
+    this.pair = this.alloc(96);
     this.ctxs = this.alloc((LANES + 1) * CTX_SIZE);
     this.lin4 = this.alloc(STATE4_SIZE);
   }
@@ -290,13 +286,16 @@ export class WasmHashCore implements HashCore {
     return toHex(this.view(), ptr, 32);
   }
 
-  /** SHA-256(left || right) of two 32-byte digests: one tree-hash combine step. */
+  /**
+   * SHA-256(left || right) of two 32-byte digests: one tree-hash combine step. Uses its own scratch
+   * (not `out`), so leaf digests waiting in `out` survive combines triggered while they are read.
+   */
   combinePair(left: Uint8Array, right: Uint8Array): Uint8Array {
     const m = this.view();
     m.set(left, this.pair);
     m.set(right, this.pair + 32);
-    this.x.sha256(this.pair, 64, this.out);
-    return this.digestAt(this.out);
+    this.x.sha256(this.pair, 64, this.pair + 64);
+    return this.digestAt(this.pair + 64);
   }
 
   sha256(data: Uint8Array): string {
@@ -475,8 +474,7 @@ export class WasmHashCore implements HashCore {
         x.ctxUpdate(ctx(j), slot(0), rest);
       }
       x.ctxFinal(ctx(j), this.out);
-      const linear = this.hexAt(this.out); // read before finish(): combining reuses this.out
-      results[j] = { treeHash: toHex(stacks[j]!.finish()), sha256: linear, size: part.length };
+      results[j] = { treeHash: toHex(stacks[j]!.finish()), sha256: this.hexAt(this.out), size: part.length };
     }
     if (streamLane >= 0) {
       const j = streamLane;
