@@ -1,8 +1,24 @@
-// Embeds the compiled WebAssembly (build/*.wasm) into a generated TypeScript module as base64, so
-// `glacier-multipart/hash` loads synchronously with no file system access (browser-safe, no init call).
-import { readFileSync, writeFileSync } from 'node:fs';
+// Embeds the compiled WebAssembly (build/simd.wasm, build/scalar.wasm from `asc --target simd|scalar`)
+// into a generated TypeScript module as base64, so `glacier-multipart/hash` instantiates synchronously
+// with no file system or network access (browser-safe, no init call). Output: src/hash/wasm-binaries.ts
+// (generated, not committed).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
-const read = (name) => readFileSync(new URL(`../build/${name}.wasm`, import.meta.url)).toString('base64');
+const read = (name) => {
+  const url = new URL(`../build/${name}.wasm`, import.meta.url);
+  if (!existsSync(url)) {
+    console.error(`embed-wasm: build/${name}.wasm is missing; compile it first: asc assembly/index.ts --target ${name}`);
+    process.exit(1);
+  }
+  const bytes = readFileSync(url);
+  // A truncated or foreign file would only fail at import time in every user's process; fail here.
+  if (!WebAssembly.validate(bytes)) {
+    console.error(`embed-wasm: build/${name}.wasm is not a valid WebAssembly module on this Node; rebuild it`);
+    process.exit(1);
+  }
+  return bytes.toString('base64');
+};
+
 const out = new URL('../src/hash/wasm-binaries.ts', import.meta.url);
 writeFileSync(
   out,
