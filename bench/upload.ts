@@ -11,7 +11,8 @@
  * its hashing does not share the client's event loop. Runs are interleaved (baseline, auto, wasm,
  * baseline, ...) so background load hits all variants alike; the best round of each counts.
  *
- *   npm run bench:upload          (node dist/bench/upload.js [--quick] [--size 1GiB] [--rounds N])
+ *   npm run bench:upload          (node dist/bench/upload.js [--quick] [--size 1GiB] [--rounds N]
+ *                                  [--concurrency N] [--threads N] [--variants baseline,auto,wasm,prehashed])
  *
  * Prints a table and writes bench/results/upload.json.
  */
@@ -416,7 +417,11 @@ if (process.argv[1] === SELF) {
     const size = value('--size');
     const rounds = value('--rounds');
     const concurrency = value('--concurrency');
+    const variants = value('--variants');
+    const threads = value('--threads');
     await runUploadBench({
+      ...(variants ? { variants: variants.split(',') as UploadVariant[] } : {}),
+      ...(threads ? { threads: Number(threads) } : {}),
       quick: argv.includes('--quick'),
       ...(size ? { fileSize: parseSize(size) } : {}),
       ...(rounds ? { rounds: Number(rounds) } : {}),
