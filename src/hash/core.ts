@@ -216,6 +216,9 @@ export interface CoreStream {
   release(): void;
 }
 
+// Arithmetic, not bitwise: addresses above 2 GiB would turn negative in 32-bit bitwise operations.
+const align64 = (n: number) => Math.ceil(n / 64) * 64;
+
 export class WasmHashCore implements HashCore {
   readonly kind: CoreKind;
   readonly x: CoreExports;
@@ -253,7 +256,7 @@ export class WasmHashCore implements HashCore {
 
   /** Reserves `size` bytes of linear memory (64-byte aligned), growing it when needed. */
   alloc(size: number): number {
-    size = (size + 63) & ~63;
+    size = align64(size);
     const i = this.freeList.findIndex((r) => r.size >= size);
     if (i >= 0) {
       const r = this.freeList[i]!;
@@ -265,7 +268,7 @@ export class WasmHashCore implements HashCore {
       }
       return r.ptr;
     }
-    const ptr = (this.top + 63) & ~63;
+    const ptr = align64(this.top);
     // wasm32 addresses end at 4 GiB; ensureMemory takes a u32, so refuse before it wraps.
     if (ptr + size > 0xffff0000 || !this.x.ensureMemory(ptr + size)) {
       throw new RangeError(`glacier-multipart: cannot grow WebAssembly memory to ${ptr + size} bytes`);
@@ -275,7 +278,7 @@ export class WasmHashCore implements HashCore {
   }
 
   free(ptr: number, size: number): void {
-    this.freeList.push({ ptr, size: (size + 63) & ~63 });
+    this.freeList.push({ ptr, size: align64(size) });
   }
 
   digestAt(ptr: number): Uint8Array {
