@@ -1,11 +1,14 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier';
 import { combineTreeHashes } from '../hash/index.js';
 import { HashPool } from '../pool/index.js';
 import { GlacierMultipartError } from '../errors.js';
 import { precomputedChecksumGenerator } from './checksums.js';
 import {
-  ChecksumMismatchError, EmptyArchiveError, InvalidUploadOptionError, ResumeMismatchError, SourceChangedError, TooManyPartsError, UploadCancelledError,
+  ChecksumMismatchError, EmptyArchiveError, InvalidUploadOptionError, JournalError, ResumeMismatchError, SourceChangedError, TooManyPartsError, UploadCancelledError,
   UploadFailedError, UploadNotFoundError,
 } from './errors.js';
 import { JOURNAL_FORMAT, JOURNAL_VERSION, JournalWriter, readJournal, type JournalState } from './journal.js';
@@ -330,6 +333,7 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     if (options.journal !== undefined) {
       journalState = await readJournal(options.journal);
       if (journalState) checkJournal(journalState, options, reader, accountId);
+      else await checkJournalWritable(options.journal);
     }
   } catch (err) {
     await reader.close();
@@ -664,6 +668,17 @@ async function failUpload(err: unknown, upload: MultipartUpload, journal: Journa
     `Upload to vault "${upload.vaultName}" failed: ${message(err)}. Multipart upload ${upload.uploadId} was aborted` +
     `${startedHere ? '' : ' (it had been started earlier)'} and its parts deleted; pass leavePartsOnError: true to keep them for a resume.`,
     { uploadId: upload.uploadId, aborted: true, uploadedParts, cause: err, code });
+}
+
+/** A new journal's directory must exist and be writable: found out before the upload starts. */
+async function checkJournalWritable(path: string): Promise<void> {
+  const dir = dirname(resolve(path));
+  try {
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new JournalError(path, `Cannot create the journal ${path}: its directory ${dir} ${code === 'ENOENT' ? 'does not exist' : 'is not writable'}. Choose a journal path in a writable directory.`, { cause: err });
+  }
 }
 
 function journalHeader(upload: MultipartUpload, reader: PartReader) {

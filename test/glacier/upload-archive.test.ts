@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GlacierClient, ListMultipartUploadsCommand } from '@aws-sdk/client-glacier';
 import {
-  EmptyArchiveError, HashPool, InvalidDescriptionError, InvalidPartSizeError, InvalidUploadOptionError, MultipartUpload,
+  EmptyArchiveError, HashPool, InvalidDescriptionError, JournalError, InvalidPartSizeError, InvalidUploadOptionError, MultipartUpload,
   ResumeMismatchError, SourceChangedError, TooManyPartsError, UploadFailedError, UploadNotFoundError, readJournal,
   uploadArchive, type UploadArchiveOptions, type UploadProgress,
 } from 'glacier-multipart';
@@ -427,6 +427,8 @@ describe('uploadArchive: bad input is refused before any request', () => {
     ['negative expectedSize', () => ({ expectedSize: -1 }), InvalidUploadOptionError, /expectedSize/],
     ['empty uploadId', () => ({ uploadId: '' }), InvalidUploadOptionError, /uploadId/],
     ['empty journal path', () => ({ journal: '' }), InvalidUploadOptionError, /journal/],
+    ['a journal in a missing directory', () => ({ journal: join(env.dir, 'no-dir', 'j') }), JournalError, /does not exist/],
+    ['a file that is not a journal', () => ({ journal: join(env.dir, 'empty.bin.txt') }), JournalError, /not a glacier-multipart journal/],
     ['bad account id', () => ({ accountId: 'me' }), InvalidUploadOptionError, /accountId/],
     ['client and clientConfig', () => ({ clientConfig: {} }), InvalidUploadOptionError, /either client or clientConfig/],
     ['a source of the wrong type', () => ({ source: 42 as never }), InvalidUploadOptionError, /source must be/],
@@ -443,6 +445,7 @@ describe('uploadArchive: bad input is refused before any request', () => {
   it.each(cases)('%s', async (_name, extra, type, text) => {
     mkdirSync(dirPath(), { recursive: true });
     writeFileSync(join(env.dir, 'empty.bin'), '');
+    writeFileSync(join(env.dir, 'empty.bin.txt'), 'hello\n');
     const sparse = join(env.dir, 'sparse.bin');
     if (!existsSync(sparse)) {
       const fd = openSync(sparse, 'w');
