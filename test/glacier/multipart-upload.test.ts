@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DescribeVaultCommand, UploadMultipartPartCommand } from '@aws-sdk/client-glacier';
+import { DescribeVaultCommand, GlacierClient, UploadMultipartPartCommand } from '@aws-sdk/client-glacier';
 import {
   ChecksumNotPrecomputedError, IncompleteUploadError, InvalidUploadOptionError, createGlacierClient, InvalidDescriptionError, InvalidPartSizeError, MultipartUpload,
   UploadNotFoundError, VaultNotFoundError, type Callback, type CompletedArchive, type UploadedPart,
@@ -149,6 +149,29 @@ describe('MultipartUpload', () => {
     const wrong = { treeHash: 'ab'.repeat(32), sha256: oracleSha256(data) };
     await expect(upload.uploadPart(0, data, wrong)).rejects.toThrow(/Checksum mismatch/);
     expect(env.server.stats.UploadMultipartPart).toBe(1);
+    await upload.abort();
+  });
+
+  it('retries exactly maxAttempts times with our client, and maxAttempts x the SDK’s with a client that retries itself', async () => {
+    const data = randomData(MiB);
+    const upload = await MultipartUpload.start({ ...target(), partSize: MiB, maxAttempts: 3 });
+    env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'ServiceUnavailable', every: 1 }]);
+    const retrying = new GlacierClient({
+      endpoint: env.server.endpoint, region: 'us-east-1', credentials, maxAttempts: 2,
+    });
+    try {
+      env.server.resetStats();
+      await expect(upload.uploadPart(0, data)).rejects.toMatchObject({ name: 'ServiceUnavailableException' });
+      expect(env.server.stats.UploadMultipartPart).toBe(3);
+
+      const same = await MultipartUpload.resume({ client: retrying, vaultName: env.vaultName, uploadId: upload.uploadId, maxAttempts: 3 });
+      env.server.resetStats();
+      await expect(same.uploadPart(0, data)).rejects.toMatchObject({ name: 'ServiceUnavailableException' });
+      expect(env.server.stats.UploadMultipartPart).toBe(6);
+    } finally {
+      env.server.setFaults([]);
+      retrying.destroy();
+    }
     await upload.abort();
   });
 
