@@ -117,7 +117,11 @@ function poolRows(result: Rec): ReportRow[] {
     suite: 'pool' as const,
     case: `${r.section} ${r.engine === 'auto' ? `auto (-> ${r.chosen})` : r.engine}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`,
     mibPerSecond: num(r.mibPerSecond),
-    notes: [num(r.perThread) !== null ? `${fmt(r.perThread)} MiB/s per thread` : '', num(r.speedup) !== null && r.threads > 1 ? `x${fmt(r.speedup, 2)} vs 1 thread` : ''].filter(Boolean).join(', '),
+    notes: [
+      num(r.perThread) !== null ? `${fmt(r.perThread)} MiB/s per thread` : '',
+      num(r.speedup) !== null && r.threads > 1 ? `x${fmt(r.speedup, 2)} vs 1 thread` : '',
+      num(r.utilization) !== null ? `threads ${fmt(r.utilization * 100, 0)}% busy` : '',
+    ].filter(Boolean).join(', '),
   }));
   for (const r of result.noShaNi?.rows ?? []) {
     rows.push({ suite: 'pool', case: `hashFile ${r.engine}, ${r.threads} thread${r.threads === 1 ? '' : 's'}, SHA-NI masked`, mibPerSecond: num(r.mibPerSecond), notes: 'OpenSSL without SHA extensions' });
@@ -150,6 +154,8 @@ function hashRows(result: Rec): ReportRow[] {
     notes: [
       num(r.ratio) !== null ? `x${fmt(r.ratio, 2)} vs hash-wasm` : '',
       num(r.rme) !== null ? `±${fmt(r.rme)}%` : '',
+      // CPU-time throughput is what a shared machine distorts least.
+      num(r.cpuMibPerSecond) !== null ? `${fmt(r.cpuMibPerSecond)} MiB per CPU-second` : '',
       typeof r.notes === 'string' ? r.notes : '',
     ].filter(Boolean).join(', '),
   }));
