@@ -112,10 +112,12 @@ function rowsOf(result: unknown): Rec[] {
   return [];
 }
 
+const POOL_SECTIONS: Record<string, string> = { hashFile: 'hashFile', hashPart: 'hashPart batched', 'hashPart-1': 'hashPart one at a time' };
+
 function poolRows(result: Rec): ReportRow[] {
   const rows: ReportRow[] = rowsOf(result).map((r) => ({
     suite: 'pool' as const,
-    case: `${r.section} ${r.engine === 'auto' ? `auto (-> ${r.chosen})` : r.engine}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`,
+    case: `${POOL_SECTIONS[r.section] ?? r.section} ${r.engine === 'auto' ? `auto (-> ${r.chosen})` : r.engine}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`,
     mibPerSecond: num(r.mibPerSecond),
     notes: [
       num(r.perThread) !== null ? `${fmt(r.perThread)} MiB/s per thread` : '',
