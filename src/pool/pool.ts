@@ -109,7 +109,7 @@ export interface EngineCalibration {
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
-const KiB4GiB = 4 * 1024 * MiB;
+const FOUR_GiB = 4 * 1024 * MiB;
 /** SIMD lanes of the WebAssembly core: linear hashes of up to four parts run side by side. */
 const LANES = 4;
 /** A hashPart batch stops growing at this many bytes (the core copies a batch into its memory). */
@@ -563,7 +563,7 @@ export function validatePartSize(partSize: unknown): asserts partSize is number 
     typeof partSize !== 'number' ||
     !Number.isInteger(partSize) ||
     partSize < MiB ||
-    partSize > KiB4GiB ||
+    partSize > FOUR_GiB ||
     !Number.isInteger(Math.log2(partSize / MiB))
   ) {
     throw new InvalidHashPartSizeError(partSize);
@@ -573,7 +573,7 @@ export function validatePartSize(partSize: unknown): asserts partSize is number 
 /** 16 MiB, doubled while the file would have more than 10,000 parts (Glacier's limit). */
 export function defaultFilePartSize(size: number): number {
   let p = DEFAULT_FILE_PART;
-  while (p < KiB4GiB && Math.ceil(size / p) > MAX_PARTS) p *= 2;
+  while (p < FOUR_GiB && Math.ceil(size / p) > MAX_PARTS) p *= 2;
   return p;
 }
 
@@ -632,7 +632,7 @@ function takePart(data: Uint8Array): { sent: Uint8Array; shared: boolean } {
   if (!(data instanceof Uint8Array)) {
     throw new InvalidPartDataError(`hashPart expects the part's bytes as a Uint8Array (or Buffer); got ${describe(data)}.`);
   }
-  if (data.byteLength > KiB4GiB) {
+  if (data.byteLength > FOUR_GiB) {
     throw new InvalidPartDataError(`A Glacier part is at most 4 GiB (4294967296 bytes); got ${data.byteLength} bytes.`);
   }
   const buf = data.buffer;
