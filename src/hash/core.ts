@@ -355,6 +355,7 @@ export class WasmHashCore implements HashCore {
 
   hashParts(parts: readonly Uint8Array[], opts?: { linear?: boolean }): PartHash[] {
     const linear = opts?.linear ?? true;
+    if (typeof linear !== 'boolean') throw new TypeError(`hashParts option linear must be a boolean, got ${describe(linear)}`);
     const results: PartHash[] = new Array(parts.length);
     const big: number[] = [];
     if (!Array.isArray(parts)) throw new TypeError(`hashParts expects an array of Uint8Array parts, got ${describe(parts)}`);

@@ -54,6 +54,11 @@ describe('wrong input types get a TypeError naming what was passed', () => {
     );
   });
 
+  it('hashParts rejects a non-array and a non-boolean linear option', () => {
+    expect(() => getCore().hashParts(new Uint8Array(4) as unknown as Uint8Array[])).toThrow(/hashParts expects an array of Uint8Array parts, got a Uint8Array/);
+    expect(() => getCore().hashParts([new Uint8Array(1)], { linear: 'no' as unknown as boolean })).toThrow(/linear must be a boolean, got a string/);
+  });
+
   it('getCore rejects an unknown kind', () => {
     expect(() => getCore('gpu' as 'simd')).toThrow(/kind must be 'simd' or 'scalar', got a string \(gpu\)/);
   });
