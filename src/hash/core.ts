@@ -497,7 +497,7 @@ export class WasmHashCore implements HashCore {
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
-  const article = (word: string) => (/^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`);
+  const article = (word: string) => (/^[aeio]/i.test(word) ? `an ${word}` : `a ${word}`);
   if (typeof value === 'object' || typeof value === 'function') {
     const name = (value as { constructor?: { name?: string } }).constructor?.name;
     return name ? article(name) : 'an object';
