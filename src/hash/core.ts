@@ -497,6 +497,7 @@ export class WasmHashCore implements HashCore {
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
+  // 'u' is left out on purpose: a Uint8Array ("you"), but an Int8Array, an ArrayBuffer, an object.
   const article = (word: string) => (/^[aeio]/i.test(word) ? `an ${word}` : `a ${word}`);
   if (typeof value === 'object' || typeof value === 'function') {
     const name = (value as { constructor?: { name?: string } }).constructor?.name;
