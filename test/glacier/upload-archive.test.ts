@@ -411,6 +411,40 @@ describe('uploadArchive: failure, resume, cancellation', () => {
   });
 });
 
+describe('uploadArchive: interrupted and resumed (what the CLI does on Ctrl-C)', () => {
+  it('cancelled with leavePartsOnError keeps the upload and its journal; resuming from the journal finishes it', async () => {
+    const { path, data } = writeRandomFile(env.dir, 'interrupted.bin', 6 * MiB);
+    const journal = join(env.dir, 'interrupted.journal');
+    const controller = new AbortController();
+    // Parts 1.. are held back by the server; the upload is interrupted once part 0 is done.
+    env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'Slow', nth: [2, 3, 4, 5, 6], delayMs: 3000 }]);
+    let err: UploadFailedError;
+    try {
+      err = await uploadArchive({
+        ...base(), source: path, partSize: MiB, concurrency: 2, journal, leavePartsOnError: true, signal: controller.signal,
+        onProgress: (p) => { if (p.partsDone >= 1) controller.abort(); },
+      }).catch((e: unknown) => e) as UploadFailedError;
+    } finally {
+      env.server.setFaults([]);
+    }
+    expect(err).toBeInstanceOf(UploadFailedError);
+    expect(err.code).toBe('CANCELLED');
+    expect(err.aborted).toBe(false);
+    expect(err.journal).toBe(journal);
+    expect(await openUploads()).toContain(err.uploadId);
+    const state = await readJournal(journal);
+    expect(state!.parts.size).toBe(1); // the one part whose answer was not held back
+
+    env.server.resetStats();
+    const r = await uploadArchive({ ...base(), source: path, journal });
+    expect(r.uploadId).toBe(err.uploadId);
+    expect(r.skippedParts).toBeGreaterThanOrEqual(1);
+    expect(r.uploadedParts + r.skippedParts).toBe(6);
+    expect(env.server.stats.UploadMultipartPart).toBe(r.uploadedParts);
+    expect(r.checksum).toBe(oracleTreeHash(data));
+  });
+});
+
 describe('uploadArchive: bad input is refused before any request', () => {
   const dirPath = () => join(env.dir, 'a-directory');
   const cases: [string, () => Partial<UploadArchiveOptions>, unknown, RegExp][] = [
