@@ -2,6 +2,7 @@
 // real files. Archives are checked against a node:crypto tree-hash oracle and, for some, read
 // back through a retrieval job.
 import { createHash, createHmac } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { appendFileSync, existsSync, mkdirSync, openSync, closeSync, ftruncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -106,6 +107,42 @@ describe('uploadArchive: sizes and sources', () => {
     const data = randomData(4 * MiB);
     const r = await uploadArchive({ ...base(), source: chunked(data), partSize: MiB, concurrency: 2 });
     expect(r).toMatchObject({ archiveSize: 4 * MiB, partCount: 4 });
+    expect(r.checksum).toBe(oracleTreeHash(data));
+  });
+
+  it('an old-style stream (data/end events only) is wrapped', async () => {
+    const data = randomData(2 * MiB + 17);
+    const old = new EventEmitter() as EventEmitter & { read(): null; pause(): unknown; resume(): unknown; readable: boolean };
+    old.readable = true;
+    old.read = () => null;
+    old.pause = () => old;
+    old.resume = () => old;
+    setImmediate(() => {
+      for (let i = 0; i < data.length; i += 300_000) old.emit('data', data.subarray(i, Math.min(data.length, i + 300_000)));
+      old.emit('end');
+    });
+    const r = await uploadArchive({ ...base(), source: old as unknown as NodeJS.ReadableStream, partSize: MiB });
+    expect(r).toMatchObject({ archiveSize: data.length, partCount: 3 });
+    expect(r.checksum).toBe(oracleTreeHash(data));
+  });
+
+  it('a stream upload with a journal resumes by re-reading and re-hashing the stream', async () => {
+    const data = randomData(4 * MiB + 5);
+    const journal = join(env.dir, 'stream.journal');
+    env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'ServiceUnavailable', nth: 3 }]);
+    let err: UploadFailedError;
+    try {
+      err = await uploadArchive({ ...base(), source: chunked(data), partSize: MiB, concurrency: 1, readAhead: 0, maxAttempts: 1, leavePartsOnError: true, journal })
+        .catch((e: unknown) => e) as UploadFailedError;
+    } finally {
+      env.server.setFaults([]);
+    }
+    expect(err.aborted).toBe(false);
+    expect((await readJournal(journal))!.header.file).toBeNull();
+    env.server.resetStats();
+    const r = await uploadArchive({ ...base(), source: Readable.from([data]), journal });
+    expect(r).toMatchObject({ uploadId: err.uploadId, skippedParts: 2, uploadedParts: 3 });
+    expect(env.server.stats.UploadMultipartPart).toBe(3);
     expect(r.checksum).toBe(oracleTreeHash(data));
   });
 
