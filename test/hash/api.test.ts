@@ -125,6 +125,35 @@ describe('TreeHasher after digest()', () => {
   });
 });
 
+describe('memory stays bounded', () => {
+  const memoryBytes = (kind: 'simd' | 'scalar') => getCore(kind).x.memory.buffer.byteLength;
+
+  it.each(['simd', 'scalar'] as const)('%s: one-shot calls and hashParts do not grow memory with input size', (kind) => {
+    const core = getCore(kind);
+    core.hashParts([bytes(3 * MiB, 1), bytes(2 * MiB, 2)]);
+    const before = memoryBytes(kind);
+    const big = bytes(24 * MiB + 5, 3);
+    expect(core.treeHash(big)).toBe(refTreeHash(big));
+    core.sha256(big);
+    core.hashParts([big, big.subarray(MiB), big.subarray(0, 9 * MiB), big.subarray(5)]);
+    core.hashParts([big, big], { linear: false });
+    expect(memoryBytes(kind)).toBe(before);
+  });
+
+  it('digested TreeHashers give their staging memory back for the next ones', () => {
+    const data = bytes(5 * MiB, 9);
+    new TreeHasher().update(data).digest();
+    const before = memoryBytes('simd');
+    for (let i = 0; i < 20; i++) {
+      const a = new TreeHasher({ linear: true }).update(data);
+      const b = new TreeHasher().update(data);
+      a.digest();
+      b.digest();
+    }
+    expect(memoryBytes('simd')).toBeLessThanOrEqual(before + 2 * (4 * MiB + 256));
+  });
+});
+
 describe('core contract', () => {
   it('getCore() is the SIMD core on this Node and each kind is a single lazily made instance', () => {
     expect(simdSupported).toBe(true); // Node 20 on x64 runs WASM SIMD; the suite needs it to test that path
