@@ -13,3 +13,16 @@ export class GlacierMultipartError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** A part size Glacier would refuse: it must be 1 MiB x 2^n, from 1 MiB to 4 GiB. */
+export class InvalidPartSizeError extends GlacierMultipartError {
+  readonly partSize: unknown;
+  constructor(partSize: unknown, detail: string) {
+    super(
+      'INVALID_PART_SIZE',
+      `Invalid part size ${typeof partSize === 'string' ? JSON.stringify(partSize) : String(partSize)} (${detail}): Glacier accepts 1 MiB x 2^n ` +
+        `between 1048576 (1 MiB) and 4294967296 (4 GiB) bytes, e.g. 8388608 (8 MiB).`,
+    );
+    this.partSize = partSize;
+  }
+}

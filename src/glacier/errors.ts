@@ -5,16 +5,8 @@ import { GlacierMultipartError } from '../errors.js';
  * Errors the service or the network raised are kept as `cause`.
  */
 
-/** A part size that Glacier would refuse (it must be 1 MiB x 2^n, at most 4 GiB). */
-export class InvalidPartSizeError extends GlacierMultipartError {
-  readonly partSize: unknown;
-  constructor(partSize: unknown, detail?: string) {
-    super('INVALID_PART_SIZE',
-      `Invalid part size ${JSON.stringify(partSize)}${detail ? ` (${detail})` : ''}: Glacier accepts 1 MiB x 2^n ` +
-      `between 1048576 (1 MiB) and 4294967296 (4 GiB) bytes, e.g. 8388608 (8 MiB); or pass 'auto'.`);
-    this.partSize = partSize;
-  }
-}
+// InvalidPartSizeError lives beside the base class (src/errors.ts): the pool raises it too.
+export { InvalidPartSizeError } from '../errors.js';
 
 /** An archive description Glacier would refuse (at most 1,024 characters, ASCII 0x20-0x7E). */
 export class InvalidDescriptionError extends GlacierMultipartError {

@@ -1,12 +1,9 @@
-import { InvalidDescriptionError, InvalidPartSizeError, TooManyPartsError } from './errors.js';
+import { InvalidDescriptionError, TooManyPartsError } from './errors.js';
 
-/** Glacier's limits (glacier-rules.md). */
-export const MiB = 1024 * 1024;
-export const GiB = 1024 * MiB;
-export const MIN_PART_SIZE = MiB;
-export const MAX_PART_SIZE = 4 * GiB;
-export const MAX_PARTS = 10_000;
-export const MAX_ARCHIVE_SIZE = MAX_PARTS * MAX_PART_SIZE;
+import { MAX_ARCHIVE_SIZE, MAX_PART_SIZE, MAX_PARTS, MiB } from '../limits.js';
+
+// Glacier's part-size rule and limits are shared with the pool (src/limits.ts).
+export { MiB, GiB, MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_ARCHIVE_SIZE, isValidPartSize, validatePartSize } from '../limits.js';
 export const MAX_DESCRIPTION_LENGTH = 1024;
 
 /**
@@ -24,25 +21,6 @@ export const AUTO_MIN_PART_SIZE = 8 * MiB;
  * explicit partSize) to go beyond 625 GiB or to use less memory.
  */
 export const DEFAULT_STREAM_PART_SIZE = 64 * MiB;
-
-/** True when Glacier accepts `n` as a part size: 1 MiB x 2^k, from 1 MiB to 4 GiB. */
-export function isValidPartSize(n: unknown): n is number {
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < MIN_PART_SIZE || n > MAX_PART_SIZE) return false;
-  const mib = n / MiB;
-  return Number.isInteger(mib) && (mib & (mib - 1)) === 0;
-}
-
-/** Throws InvalidPartSizeError unless Glacier would accept the part size. */
-export function validatePartSize(n: unknown): number {
-  if (isValidPartSize(n)) return n;
-  let detail: string | undefined;
-  if (typeof n !== 'number') detail = `a ${typeof n}, not a number of bytes`;
-  else if (!Number.isSafeInteger(n)) detail = 'not a whole number of bytes';
-  else if (n < MIN_PART_SIZE) detail = 'below 1 MiB';
-  else if (n > MAX_PART_SIZE) detail = 'above 4 GiB';
-  else detail = 'not a power-of-two number of MiB';
-  throw new InvalidPartSizeError(n, detail);
-}
 
 function validateArchiveSize(archiveSize: unknown, name = 'archiveSize'): number {
   if (typeof archiveSize !== 'number' || !Number.isSafeInteger(archiveSize) || archiveSize < 0) {

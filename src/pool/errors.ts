@@ -14,23 +14,6 @@ export class InvalidPoolOptionError extends GlacierMultipartError {
   }
 }
 
-/**
- * `partSize` for hashFile is not a Glacier part size: it must be 1 MiB x 2^n, from 1 MiB
- * (1,048,576) to 4 GiB (4,294,967,296) bytes, the same rule as InitiateMultipartUpload's
- * `x-amz-part-size`.
- */
-export class InvalidHashPartSizeError extends GlacierMultipartError {
-  readonly partSize: unknown;
-  constructor(partSize: unknown) {
-    super(
-      'INVALID_PART_SIZE',
-      `Invalid part size: ${String(partSize)}. Part size must be a power of two and be between ` +
-        `1048576 and 4294967296 bytes (1 MiB x 2^n, up to 4 GiB); for example 16777216 (16 MiB).`,
-    );
-    this.partSize = partSize;
-  }
-}
-
 /** hashPart was given something that is not part bytes (or a view whose buffer is detached). */
 export class InvalidPartDataError extends GlacierMultipartError {
   constructor(message: string) {

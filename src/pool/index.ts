@@ -10,9 +10,10 @@ export type {
   FileHashResult,
   EngineCalibration,
 } from './pool.js';
+// The part-size rule is Glacier's, shared with the uploader (src/limits.ts).
+export { InvalidPartSizeError } from '../errors.js';
 export {
   InvalidPoolOptionError,
-  InvalidHashPartSizeError,
   InvalidPartDataError,
   FileNotFoundError,
   FileIsDirectoryError,

@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
  * hashes into the archive tree hash.
  */
 
-export const MiB = 1 << 20;
+import { MiB } from '../limits.js';
+
+export { MiB };
 
 /** What one part hashes to. `sha256` (linear) only when asked for; equal to treeHash up to 1 MiB. */
 export interface PartDigest {

@@ -10,7 +10,6 @@ import {
   FileNotReadableError,
   HashAbortedError,
   HashWorkerError,
-  InvalidHashPartSizeError,
   InvalidPartDataError,
   InvalidPoolOptionError,
   PoolDestroyedError,
@@ -18,7 +17,8 @@ import {
   WasmEngineUnavailableError,
   WorkerCrashedError,
 } from './errors.js';
-import { combineTreeHashHex, MiB, sha256Digest, type PartDigest } from './node-hash.js';
+import { MAX_PART_SIZE, MAX_PARTS, MiB, validatePartSize } from '../limits.js';
+import { combineTreeHashHex, sha256Digest, type PartDigest } from './node-hash.js';
 import {
   FILE_TASK_BYTES,
   isWorkerFailure,
@@ -109,13 +109,11 @@ export interface EngineCalibration {
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
-const FOUR_GiB = 4 * 1024 * MiB;
 /** SIMD lanes of the WebAssembly core: linear hashes of up to four parts run side by side. */
 const LANES = 4;
 /** A hashPart batch stops growing at this many bytes (the core copies a batch into its memory). */
 const BATCH_BYTES = 256 * MiB;
 const DEFAULT_FILE_PART = 16 * MiB;
-const MAX_PARTS = 10_000;
 
 /** Calibration: four 2 MiB parts (both hashes needed, all four lanes full), best of two rounds
  * (~60 ms of one thread). */
@@ -557,23 +555,10 @@ export class HashPool {
   }
 }
 
-/** Validates a Glacier part size: 1 MiB x 2^n, from 1 MiB to 4 GiB. */
-export function validatePartSize(partSize: unknown): asserts partSize is number {
-  if (
-    typeof partSize !== 'number' ||
-    !Number.isInteger(partSize) ||
-    partSize < MiB ||
-    partSize > FOUR_GiB ||
-    !Number.isInteger(Math.log2(partSize / MiB))
-  ) {
-    throw new InvalidHashPartSizeError(partSize);
-  }
-}
-
 /** 16 MiB, doubled while the file would have more than 10,000 parts (Glacier's limit). */
 export function defaultFilePartSize(size: number): number {
   let p = DEFAULT_FILE_PART;
-  while (p < FOUR_GiB && Math.ceil(size / p) > MAX_PARTS) p *= 2;
+  while (p < MAX_PART_SIZE && Math.ceil(size / p) > MAX_PARTS) p *= 2;
   return p;
 }
 
@@ -632,7 +617,7 @@ function takePart(data: Uint8Array): { sent: Uint8Array; shared: boolean } {
   if (!(data instanceof Uint8Array)) {
     throw new InvalidPartDataError(`hashPart expects the part's bytes as a Uint8Array (or Buffer); got ${describe(data)}.`);
   }
-  if (data.byteLength > FOUR_GiB) {
+  if (data.byteLength > MAX_PART_SIZE) {
     throw new InvalidPartDataError(`A Glacier part is at most 4 GiB (4294967296 bytes); got ${data.byteLength} bytes.`);
   }
   const buf = data.buffer;

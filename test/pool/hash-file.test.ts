@@ -8,7 +8,7 @@ import {
   FileNotFoundError,
   FileNotReadableError,
   HashPool,
-  InvalidHashPartSizeError,
+  InvalidPartSizeError,
   InvalidPoolOptionError,
   type FileHashResult,
   type HashEngine,
@@ -125,8 +125,8 @@ describe('hashFile details', () => {
     const { path } = files.get(1)!;
     for (const bad of [0, 1000, MiB + 1, 3 * MiB, 8 * 1024 * MiB, -MiB, 1.5, '1MiB', NaN]) {
       const err = await pool.hashFile(path, { partSize: bad as never }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(InvalidHashPartSizeError);
-      expect((err as Error).message).toContain(`Invalid part size: ${String(bad)}.`);
+      expect(err).toBeInstanceOf(InvalidPartSizeError);
+      expect((err as Error).message).toContain(`Invalid part size ${typeof bad === 'string' ? JSON.stringify(bad) : String(bad)} (`);
     }
     await expect(pool.hashFile(path, { partSize: 4 * 1024 * MiB })).resolves.toMatchObject({ partSize: 4 * 1024 * MiB, size: 1 });
   });
