@@ -1,7 +1,7 @@
 // Shared by the uploader tests: the local server with a vault, a client wired like the CLI's, an
 // independent node:crypto tree-hash oracle, random files, and reading an archive back through a
 // retrieval job.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,9 @@ import {
 import { createGlacierClient } from '../../dist/src/glacier/index.js';
 import { startLocalGlacier, type LocalGlacier } from '../../dist/src/server/index.js';
 
-export const MiB = 1024 * 1024;
+import { MiB } from '../oracle.js';
+
+export { MiB, oracleSha256, oracleTreeHash } from '../oracle.js';
 export const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 export interface Env {
@@ -36,27 +38,6 @@ export async function setup(opts: Parameters<typeof startLocalGlacier>[0] = {}, 
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Tree hash computed independently with node:crypto (1 MiB leaves, pairwise up). */
-export function oracleTreeHash(data: Uint8Array): string {
-  let level: Buffer[] = [];
-  for (let i = 0; i < data.length || i === 0; i += MiB) {
-    level.push(createHash('sha256').update(data.subarray(i, Math.min(data.length, i + MiB))).digest());
-    if (data.length === 0) break;
-  }
-  while (level.length > 1) {
-    const next: Buffer[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      next.push(i + 1 < level.length ? createHash('sha256').update(Buffer.concat([level[i]!, level[i + 1]!])).digest() : level[i]!);
-    }
-    level = next;
-  }
-  return level[0]!.toString('hex');
-}
-
-export function oracleSha256(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /** Deterministic-size random bytes. */

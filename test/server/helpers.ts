@@ -1,29 +1,12 @@
 // Shared helpers for the local server tests. Expected hashes are computed here with node:crypto,
 // independently of both the server and the WebAssembly core.
-import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { GlacierClient } from '@aws-sdk/client-glacier';
 import type { LocalGlacier } from '../../dist/src/server/index.js';
 
-export const MiB = 1024 * 1024;
+import { MiB } from '../oracle.js';
 
-export const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
-
-export function treeHash(data: Uint8Array): string {
-  let level: Buffer[] = [];
-  for (let off = 0; off < data.length || level.length === 0; off += MiB) {
-    level.push(createHash('sha256').update(data.subarray(off, off + MiB)).digest());
-    if (data.length === 0) break;
-  }
-  while (level.length > 1) {
-    const next: Buffer[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      next.push(i + 1 < level.length ? createHash('sha256').update(level[i]!).update(level[i + 1]!).digest() : level[i]!);
-    }
-    level = next;
-  }
-  return level[0]!.toString('hex');
-}
+export { MiB, oracleSha256 as sha256, oracleTreeHash as treeHash } from '../oracle.js';
 
 /** Deterministic pseudo-random bytes (so a test's data differs by seed and never by chance). */
 export function bytes(size: number, seed = 1): Buffer {
