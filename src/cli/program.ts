@@ -44,7 +44,9 @@ const engineOption = () =>
   new Option('--engine <engine>', 'hash engine: wasm (WebAssembly SIMD), node (node:crypto) or auto (measure and pick)')
     .choices(['auto', 'wasm', 'node'])
     .default('auto');
-const threadsOption = () => new Option('--threads <n>', 'hash worker threads (default: all cores)').argParser(positiveIntArg('--threads'));
+const threadsOption = (fallback = 'all cores') => new Option('--threads <n>', `hash worker threads (default: ${fallback})`).argParser(positiveIntArg('--threads'));
+// Uploads leave one core to the main thread, which sends the requests (and encrypts TLS).
+const UPLOAD_THREADS = 'one per core but one, at least one';
 const progressOption = () =>
   new Option('--progress <mode>', 'progress on stderr: a bar on a terminal, plain lines elsewhere')
     .choices(PROGRESS_MODES as string[])
@@ -108,7 +110,7 @@ Try it with no AWS account: glacier-multipart demo`);
       .option('--description <text>', 'archive description (printable ASCII, at most 1,024 characters)')
       .addOption(new Option('--part-size <size>', "part size (1 MiB x 2^n) or 'auto' (smallest that fits in 10,000 parts)").argParser(partSizeArg).default('auto'))
       .addOption(new Option('--concurrency <n>', 'parts in flight at once').argParser(positiveIntArg('--concurrency')))
-      .addOption(threadsOption())
+      .addOption(threadsOption(UPLOAD_THREADS))
       .addOption(engineOption())
       .option('--journal <file>', 'where to record progress for resume (default: <file>.glacier-journal.json)')
       .option('--no-journal', 'do not write a journal (an interrupted upload can still be resumed with --upload-id)')
@@ -127,7 +129,7 @@ Try it with no AWS account: glacier-multipart demo`);
       .option('--vault <name>', 'the vault (with --upload-id)')
       .option('--upload-id <id>', 'the multipart upload id to continue')
       .addOption(new Option('--concurrency <n>', 'parts in flight at once').argParser(positiveIntArg('--concurrency')))
-      .addOption(threadsOption())
+      .addOption(threadsOption(UPLOAD_THREADS))
       .addOption(engineOption())
       .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
       .option('--abort-on-error', 'on failure abort the multipart upload instead of leaving it resumable')
@@ -182,7 +184,7 @@ Try it with no AWS account: glacier-multipart demo`);
     .option('--file <file>', 'upload this file instead of random bytes')
     .addOption(new Option('--part-size <size>', "part size or 'auto'").argParser(partSizeArg).default('auto'))
     .addOption(new Option('--concurrency <n>', 'parts in flight at once').argParser(positiveIntArg('--concurrency')))
-    .addOption(threadsOption())
+    .addOption(threadsOption(UPLOAD_THREADS))
     .addOption(engineOption())
     .addOption(progressOption())
     .option('--json', 'print the summary as one JSON object')

@@ -52,7 +52,7 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
     throw new CliUsageError('--size must be at least 1 byte: a Glacier archive cannot be empty (e.g. --size 64MiB).');
   }
   const { startLocalGlacier } = await import('../../server/index.js');
-  const { uploadArchive, createGlacierClient, validatePartSize } = await import('../../glacier/index.js');
+  const { uploadArchive, createGlacierClient, validatePartSize, defaultHashThreads } = await import('../../glacier/index.js');
   const { HashPool } = await import('../../pool/index.js');
   const { TreeHasher } = await import('../../hash/index.js');
   if (opts.partSize !== 'auto') {
@@ -87,7 +87,7 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
     }
     const size = (await stat(source)).size;
 
-    pool = new HashPool({ engine: opts.engine, ...(opts.threads ? { threads: opts.threads } : {}) });
+    pool = new HashPool({ engine: opts.engine, threads: opts.threads ?? defaultHashThreads() });
     const mode: ProgressMode = opts.json ? 'none' : opts.progress;
     const progress = createProgress(ctx.io, mode, 'upload');
     const t0 = performance.now();

@@ -111,10 +111,10 @@ export function sampleOf(p: UploadProgress): ProgressSample {
 
 async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Promise<number> {
   const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region }, ctx.log);
-  const { uploadArchive, MultipartUpload } = await import('../../glacier/index.js');
+  const { uploadArchive, MultipartUpload, defaultHashThreads } = await import('../../glacier/index.js');
   const { HashPool } = await import('../../pool/index.js');
   const stdin = job.source === '-';
-  const pool = new HashPool({ engine: opts.engine, ...(opts.threads ? { threads: opts.threads } : {}) });
+  const pool = new HashPool({ engine: opts.engine, threads: opts.threads ?? defaultHashThreads() });
   const mode: ProgressMode = opts.json ? 'none' : opts.progress;
   const progress = createProgress(ctx.io, mode, stdin ? 'stdin' : basename(job.source));
   const started = performance.now();
