@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,23 +65,5 @@ export async function randomFile(dir: string, name: string, size: number): Promi
   return { path, data };
 }
 
-/** node:crypto oracle of the Glacier tree hash (glacier-rules.md), independent of src/hash. */
-export function oracleTreeHash(data: Uint8Array): string {
-  const MiB = 1024 * 1024;
-  let level: Buffer[] = [];
-  for (let i = 0; i < Math.max(data.length, 1); i += MiB) {
-    level.push(createHash('sha256').update(data.subarray(i, Math.min(i + MiB, data.length))).digest());
-  }
-  while (level.length > 1) {
-    const next: Buffer[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      next.push(i + 1 < level.length ? createHash('sha256').update(level[i]!).update(level[i + 1]!).digest() : level[i]!);
-    }
-    level = next;
-  }
-  return level[0]!.toString('hex');
-}
-
-export function oracleSha256(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+// The shared node:crypto oracle (independent of src/).
+export { oracleSha256, oracleTreeHash } from '../oracle.js';
