@@ -39,7 +39,7 @@ export function chartSpec(data: ChartData): vl.TopLevelSpec {
       data: { values: data.engines },
       mark: { type: 'bar', tooltip: true },
       encoding: {
-        y: { field: 'engine', type: 'nominal', title: null, sort: '-x' },
+        y: { field: 'engine', type: 'nominal', title: null, sort: '-x', axis: { labelLimit: 320 } },
         yOffset: { field: 'kind' },
         x: { field: 'mibPerSecond', type: 'quantitative', title: 'MiB/s' },
         color: { field: 'kind', type: 'nominal', title: null, legend: { orient: 'bottom' } },
@@ -81,6 +81,7 @@ export function chartSpec(data: ChartData): vl.TopLevelSpec {
     hconcat: panels,
     // Each panel colours a different field (hash kind, engine, upload variant): own scales, own legends.
     resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
+    padding: 12,
     config: { font: 'sans-serif', view: { stroke: null }, title: { offset: 10 } },
   } as vl.TopLevelSpec;
 }

@@ -198,6 +198,18 @@ function uploadBars(result: Rec): ChartData['uploads'] {
     }));
 }
 
+/** The chart's data from a report (also from a saved latest.json: `node dist/bench/report.js --chart-only`). */
+export function chartData(report: Pick<BenchReport, 'machine' | 'suites'>): ChartData {
+  const m = report.machine;
+  const suites = report.suites as Partial<Record<SuiteName, Rec>>;
+  return {
+    title: `glacier-multipart on ${m.cpuModel} (${m.cores} cores, ${m.shaNi ? 'SHA-NI' : 'no SHA-NI'}), Node ${m.node}, ${m.date.slice(0, 10)}`,
+    engines: suites.hash ? hashEngines(suites.hash) : [],
+    scaling: suites.pool ? poolScaling(suites.pool) : [],
+    uploads: suites.upload ? uploadBars(suites.upload) : [],
+  };
+}
+
 /* ---- table ------------------------------------------------------------------------------ */
 
 export function formatTable(rows: ReportRow[]): string[] {
@@ -260,12 +272,7 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
   log(`machine: ${machine.cpuModel}, ${machine.cores} cores, SHA extensions ${machine.shaNi ? 'yes' : 'no'}, Node ${machine.node}`);
 
   const report: BenchReport = { machine, quick, rows: [], suites: {}, errors: {} };
-  const chart: ChartData = {
-    title: `glacier-multipart on ${machine.cpuModel} (${machine.cores} cores, ${machine.shaNi ? 'SHA-NI' : 'no SHA-NI'}), Node ${machine.node}`,
-    engines: [],
-    scaling: [],
-    uploads: [],
-  };
+
   // Each suite prints its own detailed table; those go to the log so stdout holds the combined one.
   const common = { quick, signal: opts.signal, log, print: log, outDir };
   const sized = opts.size !== undefined ? { sizeMiB: Math.max(4, Math.floor(opts.size / 2 ** 20)), fileSize: opts.size } : {};
@@ -278,19 +285,16 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
         const result = (await runHashBench({ ...common, ...(sized.sizeMiB ? { sizeMiB: sized.sizeMiB } : {}) })) as Rec;
         report.suites.hash = result;
         report.rows.push(...hashRows(result));
-        chart.engines = hashEngines(result);
       } else if (suite === 'pool') {
         const { runPoolBench } = await import('./pool.js');
         const result = (await runPoolBench({ ...common, ...(sized.fileSize ? { fileSize: sized.fileSize } : {}) })) as unknown as Rec;
         report.suites.pool = result;
         report.rows.push(...poolRows(result));
-        chart.scaling = poolScaling(result);
       } else {
         const { runUploadBench } = await import('./upload.js');
         const result = (await runUploadBench({ ...common, ...(sized.fileSize ? { fileSize: sized.fileSize } : {}) })) as Rec;
         report.suites.upload = result;
         report.rows.push(...uploadRows(result));
-        chart.uploads = uploadBars(result);
       }
     } catch (err) {
       if (opts.signal?.aborted) throw err;
@@ -309,7 +313,7 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
   const jsonPath = join(outDir, 'latest.json');
   await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   const svgPath = join(outDir, 'chart.svg');
-  await writeFile(svgPath, await renderChartSvg(chart));
+  await writeFile(svgPath, await renderChartSvg(chartData(report)));
   log(`\nwrote ${jsonPath} and ${svgPath}`);
   if (opts.readme) {
     const chartRel = relative(dirname(resolve(opts.readme)), svgPath).split(sep).join('/');
@@ -323,9 +327,16 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
   return report;
 }
 
-// `node dist/bench/report.js [--quick] [--only hash,pool]` works too.
+// `node dist/bench/report.js [--quick] [--only hash,pool]` works too; `--chart-only` redraws
+// chart.svg from the saved latest.json without measuring again.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
+  if (args.includes('--chart-only')) {
+    const saved = JSON.parse(await readFile(join(RESULTS_DIR, 'latest.json'), 'utf8')) as BenchReport;
+    await writeFile(join(RESULTS_DIR, 'chart.svg'), await renderChartSvg(chartData(saved)));
+    console.error(`redrew ${join(RESULTS_DIR, 'chart.svg')}`);
+    process.exit(0);
+  }
   const onlyAt = args.indexOf('--only');
   runBenchReport({ quick: args.includes('--quick'), only: onlyAt >= 0 ? args[onlyAt + 1] : undefined }).catch((err) => {
     console.error(err instanceof Error ? err.message : err);
