@@ -242,6 +242,24 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
 
   // ---- operations ----------------------------------------------------------------------------
 
+  /**
+   * Streams a body of archive data to a temp file while hashing it with node:crypto, then checks the
+   * two hashes the client sent. On success the caller owns `tmp` (and removes it); on a mismatch it
+   * is removed here.
+   */
+  async function receiveArchiveData(req: IncomingMessage, contentLength: number) {
+    const sentTree = requireTreeHashHeader(req);
+    const sentSha = requireContentSha256(req);
+    const tmp = store.tmpPath();
+    const got = await receiveBody(req, tmp, contentLength);
+    if (got.sha256 !== sentSha || got.treeHash !== sentTree) {
+      await rm(tmp, { force: true });
+      if (got.sha256 !== sentSha) throw contentSha256Mismatch(got.sha256, sentSha);
+      throw invalidParameter(`Checksum mismatch: expected ${sentTree}, computed ${got.treeHash}`);
+    }
+    return { tmp, got };
+  }
+
   const handlers: Record<GlacierOperation, (ctx: Ctx) => Promise<Reply>> = {
     async CreateVault(ctx) {
       const name = checkVaultName(ctx.route.vaultName);
@@ -329,14 +347,8 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
       }
       const contentLength = requireContentLength(req);
       if (contentLength !== length) throw invalidParameter(`Content-Range: ${rangeHeader} is incompatible with Content-Length: ${contentLength}`);
-      const sentTree = requireTreeHashHeader(req);
-      const sentSha = requireContentSha256(req);
-
-      const tmp = store.tmpPath();
-      const got = await receiveBody(req, tmp, contentLength);
+      const { tmp, got } = await receiveArchiveData(req, contentLength);
       try {
-        if (got.sha256 !== sentSha) throw contentSha256Mismatch(got.sha256, sentSha);
-        if (got.treeHash !== sentTree) throw invalidParameter(`Checksum mismatch: expected ${sentTree}, computed ${got.treeHash}`);
         await store.mutex.run(`upload:${up.uploadId}`, async () => {
           // The upload may have been completed, aborted, expired or its vault deleted meanwhile.
           const current = store.vaults.get(vault.name)?.uploads.get(up.uploadId);
@@ -506,13 +518,8 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
       const description = checkDescription(req);
       const contentLength = requireContentLength(req);
       if (contentLength === 0) throw invalidParameter('Invalid Content-Length: 0. An archive must hold at least 1 byte.');
-      const sentTree = requireTreeHashHeader(req);
-      const sentSha = requireContentSha256(req);
-      const tmp = store.tmpPath();
-      const got = await receiveBody(req, tmp, contentLength);
+      const { tmp, got } = await receiveArchiveData(req, contentLength);
       try {
-        if (got.sha256 !== sentSha) throw contentSha256Mismatch(got.sha256, sentSha);
-        if (got.treeHash !== sentTree) throw invalidParameter(`Checksum mismatch: expected ${sentTree}, computed ${got.treeHash}`);
         const archive: ArchiveRecord = {
           archiveId: newId(103),
           vaultName: vault.name,
