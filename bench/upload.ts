@@ -143,6 +143,21 @@ function writeRandomFile(path: string, size: number): void {
   }
 }
 
+/**
+ * This process's own peak RSS. On Linux getrusage's maxRSS survives fork and exec, so a child spawned
+ * by a big parent (the combined `bench` run, after the hash suite) would report the parent's peak;
+ * VmHWM in /proc/self/status belongs to the address space exec created. Elsewhere, maxRSS.
+ */
+function peakRssBytes(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 function readLine(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
@@ -326,7 +341,7 @@ async function runOne(variant: UploadVariant, endpoint: string, file: string, pa
     client.destroy();
   }
   const out = {
-    variant, ...result, peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    variant, ...result, peakRssBytes: peakRssBytes(),
     p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6,
     cpuSeconds: cpu ? (cpu.user + cpu.system) / 1e6 : 0,
   };

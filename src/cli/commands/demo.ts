@@ -130,7 +130,7 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
       ctx.out('demo: uploaded, read back and verified');
       ctx.out(`  size        ${formatSize(summary.size)} (${summary.size} bytes)`);
       ctx.out(`  parts       ${summary.parts} of ${formatSize(summary.partSize)} (part size)`);
-      ctx.out(`  hashing     engine ${summary.engine}, ${summary.threads} threads`);
+      ctx.out(`  hashing     engine ${summary.engine}, ${summary.threads} thread${summary.threads === 1 ? '' : 's'}`);
       ctx.out(`  upload      ${summary.uploadMiBPerSecond} MiB/s (${summary.uploadSeconds} s)`);
       ctx.out(`  tree hash   ${summary.treeHash}`);
       ctx.out(`  archive id  ${summary.archiveId}`);

@@ -50,7 +50,7 @@ export async function hashCommand(ctx: Context, files: string[], opts: Record<st
         ctx.note(formatError(err, ctx.debug));
       }
     }
-    ctx.log(`engine ${pool.engine}, ${pool.threads} threads`);
+    ctx.log(`engine ${pool.engine}, ${pool.threads} thread${pool.threads === 1 ? '' : 's'}`);
   } finally {
     await pool.destroy();
   }
