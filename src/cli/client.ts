@@ -87,18 +87,24 @@ export async function resolveConnection(opts: ConnectionOptions, debug: (line: s
   }
 }
 
+/** The SDK's own default attempts, for commands whose requests nobody else retries. */
+const SDK_DEFAULT_ATTEMPTS = 3;
+
 /**
  * A GlacierClient wired by the uploader layer (its checksum generator takes the pool's hashes, so
  * the SDK hashes nothing on the main thread), pointed where the options say.
+ * `retries`: 'ours' (default) when the command goes through MultipartUpload/uploadArchive, which
+ * retry every call themselves with --max-attempts, so the SDK makes one attempt (retries would
+ * otherwise multiply); 'sdk' when the command sends SDK commands directly, so the SDK retries them.
  */
-export async function connect(opts: ConnectionOptions, debug: (line: string) => void) {
+export async function connect(opts: ConnectionOptions, debug: (line: string) => void, retries: 'ours' | 'sdk' = 'ours') {
   const conn = await resolveConnection(opts, debug);
   const { createGlacierClient } = await import('../glacier/index.js');
   const client = createGlacierClient({
     ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
     region: conn.region,
     ...(conn.credentials ? { credentials: conn.credentials } : {}),
-    ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+    maxAttempts: retries === 'sdk' ? opts.maxAttempts ?? SDK_DEFAULT_ATTEMPTS : 1,
   });
   return { client, conn };
 }

@@ -92,3 +92,35 @@ describe('serve', () => {
     }
   });
 });
+
+describe('retries: --max-attempts is the number of attempts, never multiplied with the SDK’s', () => {
+  it('parts --max-attempts 2 against a throttling server sends exactly 2 ListParts, then fails', async () => {
+    const server = await startLocalGlacier({});
+    try {
+      const { GlacierClient, CreateVaultCommand, InitiateMultipartUploadCommand } = await import('@aws-sdk/client-glacier');
+      const client = new GlacierClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      await client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'v' }));
+      const { uploadId } = await client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: 'v', partSize: String(1024 * 1024) }));
+      client.destroy();
+      server.setFaults([{ operation: 'ListParts', kind: 'Throttling', every: 1 }]);
+      server.resetStats();
+      const r = await runCli(['parts', '--vault', 'v', '--upload-id', uploadId!, '--max-attempts', '2', '--endpoint', server.endpoint]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/Throttling/);
+      expect(server.stats.ListParts).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('vault create (sent straight through the SDK) is retried by the SDK after a throttled first try', async () => {
+    const server = await startLocalGlacier({ faults: [{ operation: 'CreateVault', kind: 'Throttling', nth: 1 }] });
+    try {
+      const r = await runCli(['vault', 'create', 'v', '--endpoint', server.endpoint]);
+      expect(r.code).toBe(0);
+      expect(server.stats.CreateVault).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+});

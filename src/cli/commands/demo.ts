@@ -75,7 +75,7 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
   try {
     server = await startLocalGlacier({ dataDir: join(work, 'glacier') });
     say(`local Glacier at ${server.endpoint} (data in ${work})`);
-    client = createGlacierClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { ...LOCAL_DUMMY_CREDENTIALS }, maxAttempts: 3 });
+    client = createGlacierClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { ...LOCAL_DUMMY_CREDENTIALS } });
     const vaultName = 'demo';
     await client.send(new CreateVaultCommand({ accountId: '-', vaultName }));
 

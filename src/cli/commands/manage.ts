@@ -14,7 +14,7 @@ export function checkVaultName(name: string): string {
 
 export async function vaultCreateCommand(ctx: Context, name: string, opts: Record<string, any>): Promise<void> {
   const vaultName = checkVaultName(name);
-  const { client } = await connect(opts, ctx.log);
+  const { client } = await connect(opts, ctx.log, 'sdk');
   try {
     const out = await client.send(new CreateVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal });
     if (opts.json) ctx.json({ vaultName, location: out.location });
@@ -26,7 +26,7 @@ export async function vaultCreateCommand(ctx: Context, name: string, opts: Recor
 
 export async function vaultDescribeCommand(ctx: Context, name: string, opts: Record<string, any>): Promise<void> {
   const vaultName = checkVaultName(name);
-  const { client } = await connect(opts, ctx.log);
+  const { client } = await connect(opts, ctx.log, 'sdk');
   try {
     const out = await client.send(new DescribeVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal });
     const { $metadata: _m, ...vault } = out;
@@ -51,7 +51,7 @@ export async function uploadsCommand(ctx: Context, opts: Record<string, any>): P
   const { MultipartUpload } = await import('../../glacier/index.js');
   try {
     const uploads: Record<string, unknown>[] = [];
-    for await (const u of MultipartUpload.list({ client, vaultName, accountId: opts.accountId })) {
+    for await (const u of MultipartUpload.list({ client, vaultName, accountId: opts.accountId, maxAttempts: opts.maxAttempts })) {
       uploads.push({ ...u });
     }
     if (opts.json) {
@@ -82,7 +82,7 @@ export async function partsCommand(ctx: Context, opts: Record<string, any>): Pro
   const { client } = await connect(opts, ctx.log);
   const { MultipartUpload } = await import('../../glacier/index.js');
   try {
-    const upload = await MultipartUpload.resume({ client, vaultName, accountId: opts.accountId, uploadId: opts.uploadId });
+    const upload = await MultipartUpload.resume({ client, vaultName, accountId: opts.accountId, uploadId: opts.uploadId, maxAttempts: opts.maxAttempts });
     const parts: { index: number; first: number; last: number; treeHash: string }[] = [];
     for await (const p of upload.listParts()) parts.push({ index: p.index, first: p.first, last: p.last, treeHash: p.treeHash });
     const bytes = parts.reduce((n, p) => n + (p.last - p.first + 1), 0);
@@ -102,7 +102,7 @@ export async function abortCommand(ctx: Context, opts: Record<string, any>): Pro
   const { client } = await connect(opts, ctx.log);
   const { MultipartUpload } = await import('../../glacier/index.js');
   try {
-    const upload = await MultipartUpload.resume({ client, vaultName, accountId: opts.accountId, uploadId: opts.uploadId });
+    const upload = await MultipartUpload.resume({ client, vaultName, accountId: opts.accountId, uploadId: opts.uploadId, maxAttempts: opts.maxAttempts });
     await upload.abort();
     ctx.out(`aborted upload ${opts.uploadId} in vault ${vaultName}`);
   } finally {
