@@ -360,7 +360,7 @@ export class HashPool {
     while (this.#pending.length > 0 && this.#runningBatches < this.threads) {
       const free = this.threads - this.#runningBatches;
       // Spread over idle threads first; fill lanes when parts outnumber threads.
-      const want = Math.min(LANES, Math.ceil(this.#pending.length / free));
+      const want = Math.min(partsPerTask(engine, this.#pending[0]!.data.byteLength), Math.ceil(this.#pending.length / free));
       const parts: PendingPart[] = [];
       let bytes = 0;
       while (parts.length < want && this.#pending.length > 0) {
@@ -433,7 +433,7 @@ export class HashPool {
     const digests: PartDigest[] = new Array(partCount);
     if (partCount > 0) {
       // wasm: up to four parts per task (four SIMD lanes); node: one (no lanes to fill) unless tiny.
-      const lanes = engine === 'wasm' || partSize <= 4 * MiB ? LANES : 1;
+      const lanes = partsPerTask(engine, partSize);
       // Few parts: spread them over the threads first (lanes of one thread are no faster than
       // threads), then fill lanes.
       const spread = Math.ceil(partCount / this.threads);
@@ -553,6 +553,15 @@ export class HashPool {
   _runTaskForTest<T>(task: unknown, opts: { filename?: string; name?: string; signal?: AbortSignal } = {}): Promise<T> {
     return this.#run<T>(task as WorkerTask, opts, 'a test task');
   }
+}
+
+/**
+ * How many parts one worker task takes. wasm: four, so their linear hashes share the SIMD lanes.
+ * node: one (node:crypto has no lanes to fill, and a batch would make each part wait for the others)
+ * unless parts are small enough that the per-task overhead dominates.
+ */
+function partsPerTask(engine: HashEngine, partBytes: number): number {
+  return engine === 'wasm' || partBytes <= 4 * MiB ? LANES : 1;
 }
 
 /** 16 MiB, doubled while the file would have more than 10,000 parts (Glacier's limit). */
