@@ -99,7 +99,11 @@ export interface UploadArchiveOptions {
   uploadId?: string;
   /** Journal file: resumed when it exists, created otherwise; deleted after success (or after an abort). */
   journal?: string;
-  /** Default false: on failure the upload is aborted. True: it is left open for a resume. */
+  /**
+   * On failure, true leaves the multipart upload open for a resume (the error carries its upload id
+   * and journal); false aborts it. Default: false for an upload this call started; true for one it
+   * continues (uploadId, or a journal of an earlier run), whose parts earlier runs paid for.
+   */
   leavePartsOnError?: boolean;
   /** Attempts per request, first included (default 5). */
   maxAttempts?: number;
@@ -646,12 +650,12 @@ async function failUpload(err: unknown, upload: MultipartUpload, journal: Journa
     throw new UploadFailedError(`Upload to vault "${upload.vaultName}" failed: ${err.message}`,
       { uploadId: upload.uploadId, aborted: false, uploadedParts, cause: err, code });
   }
-  if (options.leavePartsOnError && !mustAbort) {
+  if ((options.leavePartsOnError ?? !startedHere) && !mustAbort) {
     await journal?.close();
     const how = options.journal ? `journal '${options.journal}' or uploadId '${upload.uploadId}'` : `uploadId '${upload.uploadId}'`;
     throw new UploadFailedError(
       `Upload to vault "${upload.vaultName}" failed: ${message(err)}. Multipart upload ${upload.uploadId} was left open ` +
-      `(leavePartsOnError): resume it with ${how} within 24 hours, or abort it.`,
+      `${options.leavePartsOnError ? '(leavePartsOnError)' : '(it was started by an earlier run)'}: resume it with ${how} within 24 hours, or abort it.`,
       { uploadId: upload.uploadId, journal: options.journal, aborted: false, uploadedParts, cause: err, code });
   }
   try {

@@ -316,6 +316,28 @@ describe('uploadArchive: failure, resume, cancellation', () => {
     expect((await readBack(env.client, env.vaultName, r.archiveId)).equals(data)).toBe(true);
   });
 
+  it('a failure while continuing an earlier upload keeps it by default (its parts are not thrown away)', async () => {
+    const { path, data } = writeRandomFile(env.dir, 'resume-keep.bin', 6 * MiB);
+    env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'ServiceUnavailable', nth: 3 }]);
+    let first: UploadFailedError;
+    try {
+      first = await uploadArchive({ ...base(), source: path, partSize: MiB, concurrency: 1, readAhead: 0, maxAttempts: 1, leavePartsOnError: true })
+        .catch((e: unknown) => e) as UploadFailedError;
+      // The continuation fails too (no leavePartsOnError given): the upload must survive.
+      env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'ServiceUnavailable', nth: 2 }]);
+      const second = await uploadArchive({ ...base(), source: path, uploadId: first.uploadId, concurrency: 1, readAhead: 0, maxAttempts: 1 })
+        .catch((e: unknown) => e) as UploadFailedError;
+      expect(second).toBeInstanceOf(UploadFailedError);
+      expect(second.aborted).toBe(false);
+      expect(second.message).toMatch(/started by an earlier run/);
+      expect(await openUploads()).toContain(first.uploadId);
+    } finally {
+      env.server.setFaults([]);
+    }
+    const r = await uploadArchive({ ...base(), source: path, uploadId: first.uploadId });
+    expect(r.checksum).toBe(oracleTreeHash(data));
+  });
+
   it('a journal resumes without re-reading or re-sending finished parts, and is deleted after success', async () => {
     const { path, data } = writeRandomFile(env.dir, 'resume-journal.bin', 6 * MiB + 10);
     const journal = join(env.dir, 'resume.journal');
