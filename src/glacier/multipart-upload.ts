@@ -464,7 +464,8 @@ export class MultipartUpload {
       // one-byte-too-long quirk. Glacier refuses a wrong size and keeps the upload open, so the
       // only other candidate is tried; Glacier itself decides which one is the archive's size.
       if (!lastUncertain || errorName(err) !== 'InvalidParameterValueException' || archiveSize < 2) throw err;
-      out = await send(archiveSize - 1);
+      // If the other size is refused too, the first refusal (a wrong hash, a missing part) is the real one.
+      out = await send(archiveSize - 1).catch(() => { throw err; });
       archiveSize -= 1;
     }
     const expected = treeHash!;

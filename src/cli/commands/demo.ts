@@ -91,6 +91,7 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
     const mode: ProgressMode = opts.json ? 'none' : opts.progress;
     const progress = createProgress(ctx.io, mode, 'upload');
     const t0 = performance.now();
+    // The bar hides the cursor and keeps a timer: stop it on failure and Ctrl-C too.
     const result = await uploadArchive({
       vaultName,
       source,
@@ -101,8 +102,7 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
       pool,
       signal: ctx.signal,
       onProgress: (p) => progress.update(sampleOf(p)),
-    });
-    progress.stop();
+    }).finally(() => progress.stop());
     const uploadSeconds = (performance.now() - t0) / 1000;
 
     say('reading the archive back with an archive-retrieval job');

@@ -171,11 +171,18 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
     const uploadId = e.uploadId ?? announced ?? job.uploadId;
     const interrupted = ctx.signal.aborted;
     const abortIt = interrupted ? Boolean(opts.abortOnInterrupt) : Boolean(opts.abortOnError);
-    if (uploadId && abortIt) {
-      const upload = await MultipartUpload.resume({ client, vaultName: job.vaultName, accountId: opts.accountId, uploadId });
-      await upload.abort();
-      if (job.journal) await rm(job.journal, { force: true });
-      ctx.note(`aborted multipart upload ${uploadId}`);
+    // Complete went through (the archive exists, its checksum is suspect): nothing left to abort.
+    const completed = Boolean((e as { cause?: { archiveId?: string } }).cause?.archiveId);
+    if (uploadId && abortIt && !completed) {
+      try {
+        const upload = await MultipartUpload.resume({ client, vaultName: job.vaultName, accountId: opts.accountId, uploadId });
+        await upload.abort();
+        if (job.journal) await rm(job.journal, { force: true });
+        ctx.note(`aborted multipart upload ${uploadId}`);
+      } catch (abortErr) {
+        // The original failure is what the user must see; the abort's own failure is a note.
+        ctx.note(`could not abort multipart upload ${uploadId} (${(abortErr as Error).message}); abort it later or let it expire`);
+      }
     }
     if (interrupted) {
       if (!abortIt && uploadId) {
