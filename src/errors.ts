@@ -26,3 +26,16 @@ export class InvalidPartSizeError extends GlacierMultipartError {
     this.partSize = partSize;
   }
 }
+
+/** The archive cannot fit in Glacier's 10,000 parts at this part size. */
+export class TooManyPartsError extends GlacierMultipartError {
+  readonly partSize: number;
+  readonly archiveSize: number | undefined;
+  constructor(partSize: number, archiveSize: number | undefined, message?: string) {
+    super('TOO_MANY_PARTS', message ??
+      `An archive of ${archiveSize} bytes needs more than 10,000 parts of ${partSize} bytes: pass a larger ` +
+      `partSize (or 'auto'); an archive can be at most 10,000 x 4 GiB.`);
+    this.partSize = partSize;
+    this.archiveSize = archiveSize;
+  }
+}

@@ -5,8 +5,9 @@ import { GlacierMultipartError } from '../errors.js';
  * Errors the service or the network raised are kept as `cause`.
  */
 
-// InvalidPartSizeError lives beside the base class (src/errors.ts): the pool raises it too.
-export { InvalidPartSizeError } from '../errors.js';
+// InvalidPartSizeError and TooManyPartsError live beside the base class (src/errors.ts): the pool
+// raises them too.
+export { InvalidPartSizeError, TooManyPartsError } from '../errors.js';
 
 /** An archive description Glacier would refuse (at most 1,024 characters, ASCII 0x20-0x7E). */
 export class InvalidDescriptionError extends GlacierMultipartError {
@@ -23,19 +24,6 @@ export class InvalidUploadOptionError extends GlacierMultipartError {
   constructor(option: string, message: string) {
     super('INVALID_OPTION', message);
     this.option = option;
-  }
-}
-
-/** The archive cannot fit in Glacier's 10,000 parts at this part size. */
-export class TooManyPartsError extends GlacierMultipartError {
-  readonly partSize: number;
-  readonly archiveSize: number | undefined;
-  constructor(partSize: number, archiveSize: number | undefined, message?: string) {
-    super('TOO_MANY_PARTS', message ??
-      `An archive of ${archiveSize} bytes needs more than 10,000 parts of ${partSize} bytes: pass a larger ` +
-      `partSize (or 'auto'); an archive can be at most 10,000 x 4 GiB.`);
-    this.partSize = partSize;
-    this.archiveSize = archiveSize;
   }
 }
 

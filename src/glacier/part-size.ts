@@ -1,18 +1,12 @@
 import { InvalidDescriptionError, TooManyPartsError } from './errors.js';
 
-import { MAX_ARCHIVE_SIZE, MAX_PART_SIZE, MAX_PARTS, MiB } from '../limits.js';
+import { MAX_PARTS, MiB } from '../limits.js';
 
-// Glacier's part-size rule and limits are shared with the pool (src/limits.ts).
-export { MiB, GiB, MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_ARCHIVE_SIZE, isValidPartSize, validatePartSize } from '../limits.js';
+// Glacier's part-size rule, limits and the 'auto' part size are shared with the pool (src/limits.ts).
+export {
+  MiB, GiB, MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_ARCHIVE_SIZE, AUTO_MIN_PART_SIZE, isValidPartSize, validatePartSize, choosePartSize,
+} from '../limits.js';
 export const MAX_DESCRIPTION_LENGTH = 1024;
-
-/**
- * The smallest part size 'auto' picks. Each UploadMultipartPart costs a signed request and a round
- * trip (tens of ms to a real region), so parts below 8 MiB spend a growing share of the time on
- * request overhead; 8 MiB also keeps the part count of everything up to 78 GiB within 10,000 while
- * holding only concurrency x 8 MiB in memory. Archives below 8 MiB go up in a single part.
- */
-export const AUTO_MIN_PART_SIZE = 8 * MiB;
 
 /**
  * Part size for a stream of unknown size with partSize 'auto' and no `expectedSize` hint: 64 MiB
@@ -21,30 +15,6 @@ export const AUTO_MIN_PART_SIZE = 8 * MiB;
  * explicit partSize) to go beyond 625 GiB or to use less memory.
  */
 export const DEFAULT_STREAM_PART_SIZE = 64 * MiB;
-
-function validateArchiveSize(archiveSize: unknown, name = 'archiveSize'): number {
-  if (typeof archiveSize !== 'number' || !Number.isSafeInteger(archiveSize) || archiveSize < 0) {
-    throw new RangeError(`${name} must be a whole number of bytes >= 0, got ${String(archiveSize)}`);
-  }
-  return archiveSize;
-}
-
-/**
- * The part size for an archive of `archiveSize` bytes: the smallest power of two (in MiB) that keeps
- * the archive within 10,000 parts, but at least AUTO_MIN_PART_SIZE (8 MiB) to bound the request
- * count. Throws TooManyPartsError above 10,000 x 4 GiB.
- */
-export function choosePartSize(archiveSize: number): number {
-  validateArchiveSize(archiveSize);
-  if (archiveSize > MAX_ARCHIVE_SIZE) {
-    throw new TooManyPartsError(MAX_PART_SIZE, archiveSize,
-      `An archive of ${archiveSize} bytes is larger than Glacier's maximum of 10,000 parts x 4 GiB ` +
-      `(${MAX_ARCHIVE_SIZE} bytes): split it into several archives.`);
-  }
-  let size = AUTO_MIN_PART_SIZE;
-  while (size * MAX_PARTS < archiveSize) size *= 2;
-  return size;
-}
 
 /** How many parts an archive of `archiveSize` bytes has (an empty archive has none). */
 export function partCountFor(archiveSize: number, partSize: number): number {

@@ -17,7 +17,7 @@ import {
   WasmEngineUnavailableError,
   WorkerCrashedError,
 } from './errors.js';
-import { MAX_PART_SIZE, MAX_PARTS, MiB, validatePartSize } from '../limits.js';
+import { MAX_PART_SIZE, MiB, choosePartSize, validatePartSize } from '../limits.js';
 import { combineTreeHashHex, sha256Digest, type PartDigest } from './node-hash.js';
 import {
   FILE_TASK_BYTES,
@@ -67,7 +67,7 @@ export interface PartHashResult {
 }
 
 export interface HashFileOptions {
-  /** 1 MiB x 2^n, up to 4 GiB. Default: 16 MiB, doubled until the file has at most 10,000 parts. */
+  /** 1 MiB x 2^n, up to 4 GiB. Default: choosePartSize(size), the part size uploadArchive picks with 'auto'. */
   partSize?: number;
   signal?: AbortSignal;
   /** Most parts of this file queued or hashing at once. Default: 2 tasks' worth per thread. */
@@ -113,7 +113,6 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
 const LANES = 4;
 /** A hashPart batch stops growing at this many bytes (the core copies a batch into its memory). */
 const BATCH_BYTES = 256 * MiB;
-const DEFAULT_FILE_PART = 16 * MiB;
 
 /** Calibration: four 2 MiB parts (both hashes needed, all four lanes full), best of two rounds
  * (~60 ms of one thread). */
@@ -428,7 +427,8 @@ export class HashPool {
     if (signal?.aborted) throw new HashAbortedError(what, signal.reason);
 
     const size = st.size;
-    const partSize = opts.partSize ?? defaultFilePartSize(size);
+    // The same part size uploadArchive picks with 'auto', so hashes match what an upload sends.
+    const partSize = opts.partSize ?? choosePartSize(size);
     const partCount = Math.ceil(size / partSize);
     const digests: PartDigest[] = new Array(partCount);
     if (partCount > 0) {
@@ -562,13 +562,6 @@ export class HashPool {
  */
 function partsPerTask(engine: HashEngine, partBytes: number): number {
   return engine === 'wasm' || partBytes <= 4 * MiB ? LANES : 1;
-}
-
-/** 16 MiB, doubled while the file would have more than 10,000 parts (Glacier's limit). */
-export function defaultFilePartSize(size: number): number {
-  let p = DEFAULT_FILE_PART;
-  while (p < MAX_PART_SIZE && Math.ceil(size / p) > MAX_PARTS) p *= 2;
-  return p;
 }
 
 async function statSource(path: string): Promise<Stats> {

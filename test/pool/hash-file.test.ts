@@ -98,11 +98,11 @@ describe('hashFile details', () => {
     await expect(pool.ready()).resolves.toBe(pool.engine);
   });
 
-  it('defaults the part size to 16 MiB (doubling only past 10,000 parts)', async () => {
+  it("defaults the part size to uploadArchive's 'auto' choice (8 MiB, doubling only past 10,000 parts)", async () => {
     const { path, bytes } = files.get(9 * MiB + 3)!;
     const r = await pool.hashFile(path);
-    expect(r.partSize).toBe(16 * MiB);
-    expect(r).toEqual(expected(bytes, 16 * MiB));
+    expect(r.partSize).toBe(8 * MiB);
+    expect(r).toEqual(expected(bytes, 8 * MiB));
   });
 
   it('streams a part larger than 128 MiB through the worker in chunks (both engines)', async () => {
