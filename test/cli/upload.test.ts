@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readFile, stat } from 'node:fs/promises';
+import { chmod, chown, readFile, stat } from 'node:fs/promises';
 import { startLocalGlacier } from 'glacier-multipart';
 import { oracleTreeHash, randomFile, runCli, startCli, tempDir, waitFor } from './helpers.js';
 
@@ -41,6 +41,36 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
 
   /** Holds each part for a while so a test can interrupt an upload part-way. */
   const slowParts = (delayMs = 150) => server.setFaults([{ operation: 'UploadMultipartPart', kind: 'Slow', every: 1, delayMs }]);
+
+  it('keeps the default journal in the user state directory when the file sits in a read-only directory', async () => {
+    const ro = await tempDir();
+    const home = await tempDir();
+    try {
+      const { path, data } = await randomFile(ro.dir, 'snapshot.bin', 2 * MiB + 3);
+      await chmod(path, 0o644);
+      // Root writes anywhere, so as root the upload runs as user 'nobody' (who cannot write in ro.dir).
+      const asRoot = process.getuid?.() === 0;
+      let uid: number | undefined;
+      if (asRoot) {
+        uid = 65534;
+        await chmod(ro.dir, 0o755);
+        await chown(home.dir, uid, uid);
+      } else {
+        await chmod(ro.dir, 0o555);
+      }
+      const r = await runCli(['upload', path, '--vault', 'cli', '--part-size', '1MiB', ...ep],
+        { env: { HOME: home.dir, XDG_STATE_HOME: '' }, uid });
+      expect(r.stderr).not.toMatch(/JournalError|not writable/);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(`resume --journal ${home.dir}/.local/state/glacier-multipart/journals/snapshot.bin-`);
+      expect(r.stdout).toContain(oracleTreeHash(data));
+      expect(await exists(`${path}.glacier-journal.json`)).toBe(false);
+    } finally {
+      await chmod(ro.dir, 0o700);
+      await ro.cleanup();
+      await home.cleanup();
+    }
+  });
 
   it('uploads a file: the archive tree hash equals the oracle, the journal is removed', async () => {
     const { path, data } = await randomFile(dir, 'happy.bin', 3.5 * MiB);

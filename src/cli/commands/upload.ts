@@ -1,5 +1,8 @@
-import { rm, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, mkdir, rm, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
 import { EXIT_INTERRUPTED, shellQuote, type Context } from '../output.js';
@@ -37,6 +40,27 @@ async function checkSourceFile(path: string): Promise<number> {
   return info.size;
 }
 
+/**
+ * Where `upload <file>` keeps its journal unless told: beside the file, or, when that directory is
+ * not writable (a snapshot, a read-only mount), in the user's state directory
+ * ($XDG_STATE_HOME or ~/.local/state)/glacier-multipart/journals, named after the file's absolute
+ * path so that running the same upload again finds it. A journal already beside the file wins.
+ */
+async function defaultJournalPath(file: string): Promise<string> {
+  const beside = `${file}.glacier-journal.json`;
+  if (await exists(beside)) return beside;
+  try {
+    await access(dirname(resolve(beside)), constants.W_OK);
+    return beside;
+  } catch {
+    const state = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+    const dir = join(state, 'glacier-multipart', 'journals');
+    await mkdir(dir, { recursive: true });
+    const id = createHash('sha256').update(resolve(file)).digest('hex').slice(0, 16);
+    return join(dir, `${basename(file)}-${id}.glacier-journal.json`);
+  }
+}
+
 interface Job {
   source: string;
   vaultName: string;
@@ -54,8 +78,8 @@ export async function uploadCommand(ctx: Context, file: string, opts: Record<str
     throw new CliUsageError("upload - reads the archive from stdin, which is a terminal here: pipe the data in (e.g. tar c dir | glacier-multipart upload - --vault V) or name a file.");
   }
   // A journal needs a file to read the parts from again; stdin gets one only when asked for.
-  const journal = opts.journal === false ? undefined : typeof opts.journal === 'string' ? opts.journal : stdin ? undefined : `${file}.glacier-journal.json`;
   if (!stdin) await checkSourceFile(file);
+  const journal = opts.journal === false ? undefined : typeof opts.journal === 'string' ? opts.journal : stdin ? undefined : await defaultJournalPath(file);
   const resuming = journal !== undefined && (await exists(journal));
   if (resuming) ctx.note(`found journal ${journal}: resuming that upload (delete the journal to start over)`);
   return runUpload(ctx, { source: file, vaultName, journal, description: opts.description, resuming }, opts);
