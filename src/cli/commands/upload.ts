@@ -176,8 +176,6 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
     progress.stop();
     const seconds = (performance.now() - started) / 1000;
     const mibps = result.archiveSize / MiB / seconds;
-    // The journal only serves a resume; a completed archive needs none.
-    if (job.journal) await rm(job.journal, { force: true });
     if (opts.json) {
       ctx.json({ vaultName: job.vaultName, ...result, seconds: round(seconds), mibPerSecond: round(mibps), engine: pool.engine, threads: pool.threads });
     } else {
