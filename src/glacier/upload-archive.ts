@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier';
 import { combineTreeHashes } from '../hash/index.js';
-import { HashPool } from '../pool/index.js';
+import { HashPool, type FilePartHash } from '../pool/index.js';
 import { GlacierMultipartError } from '../errors.js';
 import { precomputedChecksumGenerator } from './checksums.js';
 import {
@@ -487,44 +487,68 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
       tasks.add(t);
     };
 
-    if (reader.kind === 'file' && ps > MAX_BUFFERED_PART_SIZE) {
-      // 3a. Large parts: hashed by the pool straight from the file, then streamed from disk.
-      const size = reader.size!;
-      const count = Math.ceil(size / ps);
-      const needHash = [...Array(count).keys()].some((i) => !trusted(i, Math.min(ps, size - i * ps)));
-      const hashed = needHash ? await raceAbort(hashPool.hashFile(reader.file!.path, { partSize: ps, signal: innerSignal, concurrency }), innerSignal) : undefined;
-      if (hashed) {
-        progress.p.bytesHashed += size;
-        progress.changed();
+    // A part the journal and Glacier both vouch for: counted as done, not read again.
+    const skipTrusted = (known: ListedPart) => {
+      skippedParts++;
+      progress.p.partsSkipped++;
+      progress.p.partsDone++;
+      progress.p.bytesSkipped += known.size;
+      progress.changed();
+    };
+    // At most `concurrency` parts uploading (or being checked against Glacier's) at once.
+    const uploading = new Slots(concurrency);
+    // Slots are granted in call order, so parts go out in the order their hashes arrived.
+    const sendWhenFree = async (index: number, size: number, hashes: PartHashes, body: Parameters<typeof finishPart>[3], check?: () => Promise<void>) => {
+      await uploading.acquire();
+      try {
+        if (failure !== undefined) return;
+        await check?.();
+        await finishPart(index, size, hashes, body);
+      } finally {
+        uploading.release();
       }
-      await reader.checkUnchanged();
-      const slots = new Slots(concurrency);
-      for (let index = 0; index < count && failure === undefined; index++) {
-        const partBytes = Math.min(ps, size - index * ps);
-        archiveSize += partBytes;
-        const known = trusted(index, partBytes);
+    };
+
+    if (reader.kind === 'file' && ps > MAX_BUFFERED_PART_SIZE) {
+      // 3a. Large parts: hashed by the pool straight from the file (only those not vouched for),
+      // each streamed from disk as soon as its hashes arrive, while later parts are still hashing.
+      const size = reader.size!;
+      const path = reader.file!.path;
+      const count = Math.ceil(size / ps);
+      const bytesOf = (index: number) => Math.min(ps, size - index * ps);
+      archiveSize = size;
+      treeHashes.length = count;
+      const needed: number[] = [];
+      for (let index = 0; index < count; index++) {
+        const known = trusted(index, bytesOf(index));
         if (known) {
-          treeHashes.push(known.treeHash);
-          skippedParts++;
-          progress.p.partsSkipped++;
-          progress.p.partsDone++;
-          progress.p.bytesSkipped += partBytes;
-          progress.changed();
-          continue;
-        }
-        const h = hashed!.parts[index]!;
-        treeHashes.push(h.treeHash);
-        await slots.acquire();
-        if (failure !== undefined) break;
-        track(finishPart(index, partBytes, { treeHash: h.treeHash, sha256: h.sha256 }, { path: reader.file!.path, start: index * ps, size: partBytes })
-          .finally(() => slots.release()));
+          treeHashes[index] = known.treeHash;
+          skipTrusted(known);
+        } else needed.push(index);
+      }
+      const wanted = new Set(needed);
+      const hashedPart = (h: FilePartHash) => {
+        if (!wanted.delete(h.index)) return;
+        const partBytes = bytesOf(h.index);
+        treeHashes[h.index] = h.treeHash;
+        progress.p.bytesHashed += partBytes;
+        progress.changed();
+        if (failure !== undefined) return;
+        // The worker checked the file as it read it; check again right before sending its bytes.
+        track(sendWhenFree(h.index, partBytes, { treeHash: h.treeHash, sha256: h.sha256 }, { path, start: h.index * ps, size: partBytes },
+          () => reader.checkUnchanged()));
+      };
+      if (needed.length > 0) {
+        const hashed = await raceAbort(hashPool.hashFile(path, { partSize: ps, parts: needed, signal: innerSignal, concurrency, onPart: hashedPart }), innerSignal);
+        // A pool of another make that ignores onPart (or parts): its parts are sent now.
+        for (const h of hashed.parts) hashedPart(h);
+        if (wanted.size > 0) throw new Error(`internal: the HashPool returned no hashes for part ${[...wanted][0]}`);
       }
     } else {
       // 3b. Parts read into a ring of shared buffers (concurrency + read-ahead), hashed in the pool,
       // then uploaded `concurrency` at a time; part k+n waits for a free buffer.
       const readAhead = options.readAhead ?? Math.min(MAX_READ_AHEAD, Math.floor(READ_AHEAD_BYTES / ps));
       const ring = new BufferRing(concurrency + readAhead, ps);
-      const uploading = new Slots(concurrency);
       for (let index = 0; failure === undefined; index++) {
         const expected = reader.size !== undefined ? Math.min(ps, reader.size - index * ps) : undefined;
         if (expected !== undefined && expected <= 0) break;
@@ -532,11 +556,7 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
         if (known) {
           treeHashes.push(known.treeHash);
           archiveSize += known.size;
-          skippedParts++;
-          progress.p.partsSkipped++;
-          progress.p.partsDone++;
-          progress.p.bytesSkipped += known.size;
-          progress.changed();
+          skipTrusted(known);
           continue;
         }
         const buffer = await ring.acquire();
@@ -571,13 +591,7 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
             treeHashes[slot] = h.treeHash;
             progress.p.bytesHashed += n;
             progress.changed();
-            await uploading.acquire();
-            try {
-              if (failure !== undefined) return;
-              await finishPart(index, n, { treeHash: h.treeHash, sha256: h.sha256 }, h.data ?? part);
-            } finally {
-              uploading.release();
-            }
+            await sendWhenFree(index, n, { treeHash: h.treeHash, sha256: h.sha256 }, h.data ?? part);
           } finally {
             ring.release(buffer);
           }

@@ -72,6 +72,19 @@ export interface HashFileOptions {
   signal?: AbortSignal;
   /** Most parts of this file queued or hashing at once. Default: 2 tasks' worth per thread. */
   concurrency?: number;
+  /**
+   * Hash only these part indexes (0-based, each a whole number below the file's part count, no
+   * repeats; any order). The result's `parts` then holds just those, in index order, and its
+   * `treeHash` is '' unless every part of the file is listed (an archive's tree hash needs them
+   * all). Default: every part. A resumed upload uses this to hash only the parts Glacier lacks.
+   */
+  parts?: readonly number[];
+  /**
+   * Called with each part's hashes as soon as they are ready (in completion order, not index order),
+   * before hashFile resolves: a caller can start uploading that part at once. An exception it throws
+   * fails the hashFile call (the rest of the file's work stops).
+   */
+  onPart?: (part: FilePartHash) => void;
 }
 
 export interface FilePartHash {
@@ -85,10 +98,13 @@ export interface FilePartHash {
 
 export interface FileHashResult {
   size: number;
-  /** Tree hash of the whole file, combined from the parts' tree hashes. */
+  /**
+   * Tree hash of the whole file, combined from the parts' tree hashes; '' when `parts` selected
+   * only some of the file's parts.
+   */
   treeHash: string;
   partSize: number;
-  /** One per part, in order; empty for an empty file. */
+  /** One per part hashed (every part, or those `parts` selected), in index order; empty for an empty file. */
   parts: FilePartHash[];
 }
 
@@ -407,6 +423,11 @@ export class HashPool {
    * buffer per thread: memory stays bounded by the parts in flight (at most 128 MiB per thread;
    * parts above 128 MiB stream through 64 MiB), never by the file size. An empty file has no parts
    * and the tree hash of empty input.
+   *
+   * `parts` hashes only the listed part indexes (the result's `treeHash` is then '' unless all are
+   * listed); `onPart` hands over each part's hashes as they complete, so a caller (uploadArchive)
+   * can send a part while later ones are still being hashed. Workers read from disk, so parts hashed
+   * ahead of their upload hold no part bytes, only their hashes.
    */
   async hashFile(path: string, opts: HashFileOptions = {}): Promise<FileHashResult> {
     if (typeof path !== 'string' || path.length === 0) {
@@ -416,6 +437,14 @@ export class HashPool {
     const concurrency = opts.concurrency;
     if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
       throw new InvalidPoolOptionError('concurrency', `Invalid concurrency: ${describe(concurrency)}. Use a whole number of parts >= 1.`);
+    }
+    const selected = opts.parts;
+    if (selected !== undefined && !Array.isArray(selected)) {
+      throw new InvalidPoolOptionError('parts', `Invalid parts: ${describe(selected)}. Pass an array of part indexes (0-based whole numbers), or leave it out to hash every part.`);
+    }
+    const onPart = opts.onPart;
+    if (onPart !== undefined && typeof onPart !== 'function') {
+      throw new InvalidPoolOptionError('onPart', `Invalid onPart: ${describe(onPart)}. Pass a function (part) => void.`);
     }
     const signal = opts.signal;
     const what = `hashFile ${path}`;
@@ -430,26 +459,33 @@ export class HashPool {
     // The same part size uploadArchive picks with 'auto', so hashes match what an upload sends.
     const partSize = opts.partSize ?? choosePartSize(size);
     const partCount = Math.ceil(size / partSize);
-    const digests: PartDigest[] = new Array(partCount);
-    if (partCount > 0) {
+    const indexes = selected === undefined ? [...Array(partCount).keys()] : checkPartIndexes(selected, partCount, path, size, partSize);
+    const parts: FilePartHash[] = [];
+    if (indexes.length > 0) {
       // wasm: up to four parts per task (four SIMD lanes); node: one (no lanes to fill) unless tiny.
       const lanes = partsPerTask(engine, partSize);
       // Few parts: spread them over the threads first (lanes of one thread are no faster than
       // threads), then fill lanes.
-      const spread = Math.ceil(partCount / this.threads);
+      const spread = Math.ceil(indexes.length / this.threads);
       let perTask = Math.max(1, Math.min(lanes, spread, Math.floor(FILE_TASK_BYTES / partSize)));
       const limit = concurrency ?? perTask * this.threads * 2;
       perTask = Math.min(perTask, limit);
-      await this.#runFileTasks(path, st, engine, partSize, partCount, perTask, limit, digests, signal);
+      const emit = (index: number, d: PartDigest) => {
+        const part: FilePartHash = {
+          index,
+          first: index * partSize,
+          last: Math.min((index + 1) * partSize, size) - 1,
+          treeHash: d.treeHash,
+          sha256: d.sha256!,
+        };
+        parts.push(part);
+        onPart?.(part);
+      };
+      await this.#runFileTasks(path, st, engine, partSize, indexes, perTask, limit, emit, signal);
+      parts.sort((a, b) => a.index - b.index);
     }
-    const parts: FilePartHash[] = digests.map((d, index) => ({
-      index,
-      first: index * partSize,
-      last: Math.min((index + 1) * partSize, size) - 1,
-      treeHash: d.treeHash,
-      sha256: d.sha256!,
-    }));
-    const treeHash = partCount === 0 ? sha256Digest(new Uint8Array(0)).toString('hex') : combineTreeHashHex(parts.map((p) => p.treeHash));
+    const whole = parts.length === partCount;
+    const treeHash = partCount === 0 ? sha256Digest(new Uint8Array(0)).toString('hex') : whole ? combineTreeHashHex(parts.map((p) => p.treeHash)) : '';
     return { size, treeHash, partSize, parts };
   }
 
@@ -458,43 +494,54 @@ export class HashPool {
     st: Stats,
     engine: HashEngine,
     partSize: number,
-    partCount: number,
+    indexes: readonly number[],
     perTask: number,
     limit: number,
-    digests: PartDigest[],
+    emit: (index: number, d: PartDigest) => void,
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal!.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     return new Promise<void>((resolve, reject) => {
+      // `indexes` is sorted: a task takes a run of consecutive indexes (a worker reads a contiguous
+      // range), up to perTask of them.
       let next = 0;
       let inFlight = 0;
       let done = 0;
       let failed = false;
+      const failWith = (e: unknown) => {
+        if (failed) return;
+        failed = true;
+        // Stop the rest of this file's work: queued tasks leave the queue, running ones end.
+        controller.abort(e);
+        reject(e);
+      };
       const pump = () => {
-        while (!failed && next < partCount && (inFlight === 0 || inFlight + perTask <= limit)) {
-          const firstIndex = next;
-          const count = Math.min(perTask, partCount - next);
+        while (!failed && next < indexes.length && (inFlight === 0 || inFlight + perTask <= limit)) {
+          const firstIndex = indexes[next]!;
+          let count = 1;
+          while (count < perTask && next + count < indexes.length && indexes[next + count] === firstIndex + count) count++;
           next += count;
           inFlight += count;
           const task: FileTask = { kind: 'file', engine, path, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, partSize, firstIndex, count };
           const what = `hashFile ${path} (part${count > 1 ? 's' : ''} ${firstIndex}${count > 1 ? `-${firstIndex + count - 1}` : ''})`;
           this.#run<FileResult>(task, { signal: controller.signal }, what).then(
             (r) => {
-              r.digests.forEach((d, k) => (digests[firstIndex + k] = d));
+              if (failed) return;
+              try {
+                r.digests.forEach((d, k) => emit(firstIndex + k, d));
+              } catch (e) {
+                // The caller's onPart threw.
+                failWith(e);
+                return;
+              }
               inFlight -= count;
               done += count;
-              if (done === partCount) resolve();
+              if (done === indexes.length) resolve();
               else pump();
             },
-            (e: unknown) => {
-              if (failed) return;
-              failed = true;
-              // Stop the rest of this file's work: queued tasks leave the queue, running ones end.
-              controller.abort(e);
-              reject(e);
-            },
+            failWith,
           );
         }
       };
@@ -553,6 +600,20 @@ export class HashPool {
   _runTaskForTest<T>(task: unknown, opts: { filename?: string; name?: string; signal?: AbortSignal } = {}): Promise<T> {
     return this.#run<T>(task as WorkerTask, opts, 'a test task');
   }
+}
+
+/** hashFile's `parts`: whole numbers below partCount, no repeats; returned sorted. */
+function checkPartIndexes(parts: readonly number[], partCount: number, path: string, size: number, partSize: number): number[] {
+  const seen = new Set<number>();
+  for (const i of parts) {
+    if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= partCount) {
+      const valid = partCount === 0 ? 'it is empty and has no parts, so pass parts: []' : `its ${size} bytes make ${partCount} part${partCount === 1 ? '' : 's'} of ${partSize} bytes, so use whole numbers from 0 to ${partCount - 1}`;
+      throw new InvalidPoolOptionError('parts', `Invalid part index ${describe(i)} for ${path}: ${valid}.`);
+    }
+    if (seen.has(i)) throw new InvalidPoolOptionError('parts', `Part index ${i} is listed twice in parts: list each part once.`);
+    seen.add(i);
+  }
+  return [...seen].sort((a, b) => a - b);
 }
 
 /**

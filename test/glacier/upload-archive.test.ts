@@ -11,7 +11,7 @@ import { GlacierClient, ListMultipartUploadsCommand } from '@aws-sdk/client-glac
 import {
   EmptyArchiveError, HashPool, InvalidDescriptionError, JournalError, InvalidPartSizeError, InvalidUploadOptionError, MultipartUpload,
   ResumeMismatchError, SourceChangedError, TooManyPartsError, UploadFailedError, UploadNotFoundError, readJournal,
-  uploadArchive, type UploadArchiveOptions, type UploadProgress,
+  uploadArchive, type FilePartHash, type UploadArchiveOptions, type UploadProgress,
 } from 'glacier-multipart';
 import {
   MiB, chunked, credentials, listedPartCount, oracleTreeHash, randomData, readBack, setup, writeRandomFile, type Env,
@@ -162,6 +162,91 @@ describe('uploadArchive: sizes and sources', () => {
     expect(env.server.stats['UploadMultipartPart:ConnectionReset']).toBe(1);
     expect(retries).toBe(1);
     expect(env.server.stats['UploadMultipartPart:bytes']).toBe(data.length);
+  });
+});
+
+describe('uploadArchive: parts above 64 MiB overlap hashing and uploading', () => {
+  // Two parts of 128 MiB parts: a full one and a 2 MiB tail.
+  let big: { path: string; data: Buffer };
+  beforeAll(() => {
+    big = writeRandomFile(env.dir, 'big-overlap.bin', 130 * MiB);
+  });
+
+  /**
+   * The real pool, asked for one part at a time; before each later part it waits until Glacier has
+   * received an upload for every part handed over so far. So the upload completes only if each
+   * part is sent while later parts are still unhashed; an uploader that waited for the whole
+   * file's hashes would never get them (the wait gives up with an error instead of hanging).
+   */
+  function gatedPool(log: { parts?: readonly number[]; uploadsBeforeHash: number[] }): NonNullable<UploadArchiveOptions['pool']> {
+    return {
+      hashPart: (d, o) => pool.hashPart(d, o),
+      destroy: async () => undefined,
+      hashFile: async (path, opts = {}) => {
+        log.parts = opts.parts;
+        const indexes = [...(opts.parts ?? [])].sort((a, b) => a - b);
+        const parts: FilePartHash[] = [];
+        let size = 0;
+        let partSize = 0;
+        for (const [k, index] of indexes.entries()) {
+          for (let waited = 0; (env.server.stats.UploadMultipartPart ?? 0) < k; waited += 5) {
+            if (waited > 20_000) throw new Error(`part ${index} would be hashed before any of the ${k} hashed part(s) was sent`);
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          log.uploadsBeforeHash.push(env.server.stats.UploadMultipartPart ?? 0);
+          const r = await pool.hashFile(path, { ...opts, parts: [index] });
+          parts.push(...r.parts);
+          ({ size, partSize } = r);
+        }
+        return { size, partSize, treeHash: '', parts };
+      },
+    };
+  }
+
+  it('each part is sent as soon as its hashes arrive, while later parts are still being hashed', async () => {
+    env.server.resetStats();
+    const log: { parts?: readonly number[]; uploadsBeforeHash: number[] } = { uploadsBeforeHash: [] };
+    const seen: UploadProgress[] = [];
+    const r = await uploadArchive({
+      ...base(), pool: gatedPool(log), source: big.path, partSize: 128 * MiB, concurrency: 2, onProgress: (p) => seen.push(p),
+    });
+    expect(r).toMatchObject({ partCount: 2, partSize: 128 * MiB, archiveSize: big.data.length, uploadedParts: 2, skippedParts: 0 });
+    expect(r.checksum).toBe(oracleTreeHash(big.data));
+    expect(log.parts).toEqual([0, 1]);
+    // Part 0's upload had reached Glacier before part 1 was hashed.
+    expect(log.uploadsBeforeHash).toEqual([0, 1]);
+    expect(env.server.stats.UploadMultipartPart).toBe(2);
+    expect(env.server.stats['UploadMultipartPart:bytes']).toBe(big.data.length);
+    expect(seen.at(-1)).toMatchObject({ done: true, bytesHashed: big.data.length, bytesUploaded: big.data.length, partsDone: 2 });
+  });
+
+  it('a resume hashes only the part Glacier lacks (journal + ListParts vouch for the rest)', async () => {
+    const journal = join(env.dir, 'big-overlap.journal');
+    env.server.resetStats();
+    // concurrency 1: part 0 (128 MiB) is hashed and sent first; part 1, the second request, fails.
+    env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'ServiceUnavailable', nth: 2 }]);
+    let err: UploadFailedError;
+    try {
+      err = await uploadArchive({
+        ...base(), source: big.path, partSize: 128 * MiB, concurrency: 1, maxAttempts: 1, leavePartsOnError: true, journal,
+      }).catch((e: unknown) => e) as UploadFailedError;
+    } finally {
+      env.server.setFaults([]);
+    }
+    expect(err).toBeInstanceOf(UploadFailedError);
+    expect(err.aborted).toBe(false);
+    expect([...(await readJournal(journal))!.parts.keys()]).toEqual([0]);
+
+    env.server.resetStats();
+    const log: { parts?: readonly number[]; uploadsBeforeHash: number[] } = { uploadsBeforeHash: [] };
+    let last: UploadProgress | undefined;
+    const r = await uploadArchive({ ...base(), pool: gatedPool(log), source: big.path, journal, onProgress: (p) => { last = p; } });
+    expect(r).toMatchObject({ uploadId: err.uploadId, partCount: 2, uploadedParts: 1, skippedParts: 1 });
+    expect(r.checksum).toBe(oracleTreeHash(big.data));
+    expect(log.parts).toEqual([1]); // the pool was asked for the missing part only
+    expect(last).toMatchObject({ done: true, bytesHashed: 2 * MiB, bytesUploaded: 2 * MiB, bytesSkipped: 128 * MiB });
+    expect(env.server.stats['UploadMultipartPart:bytes']).toBe(2 * MiB);
+    expect(existsSync(journal)).toBe(false);
   });
 });
 

@@ -61,6 +61,34 @@ describe.each(['wasm', 'node'] as HashEngine[])('hashFile with the %s engine', (
     expect(await pool.hashFile(path, { partSize: MiB, concurrency: 1 })).toEqual(expected(bytes, MiB));
   });
 
+  it('hashes only the parts listed, handing each to onPart before it resolves (oracle equal)', async () => {
+    const { path, bytes } = files.get(9 * MiB + 3)!;
+    const all = expected(bytes, MiB).parts;
+    // Unsorted, with a gap and the short last part; runs (3-4, 6-7) share a task, 0 and 9 stand alone.
+    const wanted = [9, 3, 0, 7, 4, 6];
+    const seen: number[] = [];
+    let resolved = false;
+    const r = await pool.hashFile(path, {
+      partSize: MiB,
+      parts: wanted,
+      concurrency: 2,
+      onPart: (p) => {
+        expect(resolved).toBe(false);
+        expect(p).toEqual(all[p.index]);
+        seen.push(p.index);
+      },
+    });
+    resolved = true;
+    expect(r).toEqual({ size: bytes.length, treeHash: '', partSize: MiB, parts: [0, 3, 4, 6, 7, 9].map((i) => all[i]) });
+    expect([...seen].sort((a, b) => a - b)).toEqual([0, 3, 4, 6, 7, 9]);
+    // Listing every part (in any order) is the whole file again, archive tree hash included.
+    const every = [...Array(10).keys()].reverse();
+    expect(await pool.hashFile(path, { partSize: MiB, parts: every })).toEqual(expected(bytes, MiB));
+    // No parts: nothing hashed, onPart never called.
+    const none = await pool.hashFile(path, { partSize: MiB, parts: [], onPart: () => { throw new Error('no part was asked for'); } });
+    expect(none).toEqual({ size: bytes.length, treeHash: '', partSize: MiB, parts: [] });
+  });
+
   it('serves several concurrent callers on one pool (hashFile and hashPart mixed)', async () => {
     const a = files.get(9 * MiB + 3)!;
     const b = files.get(3 * MiB + 17)!;
@@ -136,6 +164,28 @@ describe('hashFile details', () => {
     await expect(pool.hashFile(path, { concurrency: 0 })).rejects.toBeInstanceOf(InvalidPoolOptionError);
     await expect(pool.hashFile('' as string)).rejects.toThrow(/file path/);
     await expect(pool.hashFile(42 as never)).rejects.toBeInstanceOf(InvalidPoolOptionError);
+  });
+
+  it('validates parts (whole numbers below the part count, once each) and onPart with typed errors', async () => {
+    const { path } = files.get(3 * MiB + 17)!; // 4 parts of 1 MiB
+    for (const bad of [[4], [-1], [1.5], [NaN], ['1'], [0, 2, 0]]) {
+      const err = await pool.hashFile(path, { partSize: MiB, parts: bad as number[] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidPoolOptionError);
+      expect((err as InvalidPoolOptionError).option).toBe('parts');
+    }
+    await expect(pool.hashFile(path, { partSize: MiB, parts: [4] })).rejects.toThrow(/4 parts of 1048576 bytes, so use whole numbers from 0 to 3/);
+    await expect(pool.hashFile(path, { partSize: MiB, parts: [2, 2] })).rejects.toThrow(/listed twice/);
+    await expect(pool.hashFile(path, { parts: 3 as never })).rejects.toMatchObject({ option: 'parts' });
+    await expect(pool.hashFile(files.get(0)!.path, { parts: [0] })).rejects.toThrow(/empty and has no parts/);
+    await expect(pool.hashFile(path, { onPart: 'log' as never })).rejects.toMatchObject({ option: 'onPart' });
+  });
+
+  it('an onPart that throws fails hashFile with its error', async () => {
+    const { path } = files.get(9 * MiB + 3)!;
+    const boom = new Error('onPart failed');
+    await expect(pool.hashFile(path, { partSize: MiB, onPart: () => { throw boom; } })).rejects.toBe(boom);
+    // The pool is fine afterwards.
+    await expect(pool.hashFile(path, { partSize: MiB, parts: [1] })).resolves.toMatchObject({ parts: [{ index: 1 }] });
   });
 
   it('names the path of a missing file', async () => {
