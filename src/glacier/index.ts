@@ -3,7 +3,8 @@ export * from './errors.js';
 export {
   MiB, GiB, MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_ARCHIVE_SIZE, MAX_DESCRIPTION_LENGTH,
   AUTO_MIN_PART_SIZE, DEFAULT_STREAM_PART_SIZE,
-  choosePartSize, isValidPartSize, validatePartSize, validateDescription, partRange, contentRange, parseListedRange,
+  choosePartSize, isValidPartSize, validatePartSize, validateDescription, isValidVaultName, checkVaultName, checkAccountId,
+  partRange, contentRange, parseListedRange,
   type PartRange,
 } from './part-size.js';
 export { isRetryableError, backoffDelay, type RetryOptions } from './retry.js';

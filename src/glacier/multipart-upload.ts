@@ -10,9 +10,10 @@ import {
   ChecksumMismatchError, IncompleteUploadError, InvalidUploadOptionError, UploadNotFoundError, VaultNotFoundError,
 } from './errors.js';
 import {
-  MAX_PARTS, contentRange, parseListedRange, partRange, validateDescription, validatePartSize, type PartRange,
+  MAX_PARTS, checkAccountId, checkVaultName, contentRange, parseListedRange, partRange, validateDescription, validatePartSize,
+  type PartRange,
 } from './part-size.js';
-import { withRetries } from './retry.js';
+import { DEFAULT_MAX_ATTEMPTS, withRetries } from './retry.js';
 
 /** Node-style callback, as the classic Glacier components take. */
 export type Callback<T> = (err: Error | null, data?: T) => void;
@@ -100,19 +101,14 @@ export interface CompletedArchive {
   uploadId: string;
 }
 
-const DEFAULT_MAX_ATTEMPTS = 5;
 
 function checkTarget(opts: MultipartUploadTarget | undefined): void {
   if (!opts || typeof opts !== 'object') throw new InvalidUploadOptionError('options', 'Pass an options object: { client, vaultName, ... }.');
   if (!opts.client || typeof (opts.client as { send?: unknown }).send !== 'function') {
     throw new InvalidUploadOptionError('client', 'client must be a GlacierClient, e.g. createGlacierClient({ region }).');
   }
-  if (typeof opts.vaultName !== 'string' || opts.vaultName.length === 0) {
-    throw new InvalidUploadOptionError('vaultName', `vaultName must be a non-empty string (the vault to upload to), got ${JSON.stringify(opts.vaultName)}.`);
-  }
-  if (opts.accountId !== undefined && (typeof opts.accountId !== 'string' || !/^(-|\d{12})$/.test(opts.accountId))) {
-    throw new InvalidUploadOptionError('accountId', `accountId must be '-' (the credentials' account) or a 12-digit AWS account id, got ${JSON.stringify(opts.accountId)}.`);
-  }
+  checkVaultName(opts.vaultName);
+  checkAccountId(opts.accountId);
   checkMaxAttempts(opts.maxAttempts);
 }
 

@@ -1,5 +1,8 @@
 import { UploadCancelledError } from './errors.js';
 
+/** Attempts per request, the first included, when the caller names none (MultipartUpload and uploadArchive). */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
 /** Error names (SDK exception names and Glacier codes) worth another attempt. */
 const RETRYABLE_NAMES = new Set([
   'ThrottlingException', 'Throttling', 'ThrottledException', 'TooManyRequestsException', 'SlowDown',

@@ -14,15 +14,16 @@ import {
 import { JOURNAL_FORMAT, JOURNAL_VERSION, JournalWriter, readJournal, type JournalState } from './journal.js';
 import { MultipartUpload, checkMaxAttempts, type ListedPart, type PartHashes } from './multipart-upload.js';
 import {
-  DEFAULT_STREAM_PART_SIZE, MAX_PARTS, MiB, checkPartCount, choosePartSize, validateDescription, validatePartSize,
+  DEFAULT_STREAM_PART_SIZE, MAX_PARTS, MiB, checkAccountId, checkPartCount, checkVaultName, choosePartSize, validateDescription,
+  validatePartSize,
 } from './part-size.js';
-import { cancelledError } from './retry.js';
+import { DEFAULT_MAX_ATTEMPTS, cancelledError } from './retry.js';
 import { isStreamReader, openSource, type PartReader, type UploadSource } from './sources.js';
 
 /** Parts above this size are streamed from the file (hashed by HashPool.hashFile) instead of held in memory. */
 export const MAX_BUFFERED_PART_SIZE = 64 * MiB;
 export const DEFAULT_CONCURRENCY = 4;
-export const DEFAULT_MAX_ATTEMPTS = 5;
+export { DEFAULT_MAX_ATTEMPTS };
 /** Read-ahead: at most this many extra part buffers, and at most this many bytes of them. */
 const MAX_READ_AHEAD = 2;
 const READ_AHEAD_BYTES = 32 * MiB;
@@ -124,8 +125,6 @@ export interface UploadArchiveResult {
   skippedParts: number;
 }
 
-const VAULT_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
-
 function checkInt(option: string, value: unknown, min: number, max: number, what: string): void {
   if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)) {
     throw new InvalidUploadOptionError(option, `${option} must be a whole number from ${min} to ${max} (${what}), got ${String(value)}.`);
@@ -135,13 +134,8 @@ function checkInt(option: string, value: unknown, min: number, max: number, what
 /** Everything that can be checked without touching the source or the network. */
 function checkOptions(o: UploadArchiveOptions): void {
   if (!o || typeof o !== 'object') throw new InvalidUploadOptionError('options', 'uploadArchive needs an options object: { vaultName, source, ... }.');
-  if (typeof o.vaultName !== 'string' || !VAULT_NAME.test(o.vaultName)) {
-    throw new InvalidUploadOptionError('vaultName',
-      `vaultName must be 1-255 characters of a-z, A-Z, 0-9, '_', '-' and '.', got ${JSON.stringify(o.vaultName)}.`);
-  }
-  if (o.accountId !== undefined && (typeof o.accountId !== 'string' || !/^(-|\d{12})$/.test(o.accountId))) {
-    throw new InvalidUploadOptionError('accountId', `accountId must be '-' (the credentials' account) or a 12-digit AWS account id, got ${JSON.stringify(o.accountId)}.`);
-  }
+  checkVaultName(o.vaultName);
+  checkAccountId(o.accountId);
   if (o.source === undefined || o.source === null) {
     throw new InvalidUploadOptionError('source', 'source is missing: pass a file path, a Uint8Array, a Readable (e.g. process.stdin) or an AsyncIterable of bytes.');
   }

@@ -3,10 +3,12 @@ import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
 import type { Context } from '../output.js';
 import { formatSize } from '../size.js';
+// part-size.js alone (not the glacier index) so that checking arguments does not load the SDK.
+import { isValidVaultName } from '../../glacier/part-size.js';
 
 /** Glacier's vault-name rule, checked before any request so a typo is a usage error, not a 400. */
 export function checkVaultName(name: string): string {
-  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name)) {
+  if (!isValidVaultName(name)) {
     throw new CliUsageError(`Invalid vault name "${name}": use 1 to 255 characters from a-z, A-Z, 0-9, '_', '-' and '.'.`, 'INVALID_VAULT_NAME');
   }
   return name;
