@@ -7,7 +7,7 @@ import {
 import { combineTreeHashes, sha256 as linearSha256, treeHash as computeTreeHash } from '../hash/index.js';
 import { forgetChecksums, installChecksumGenerator, registerChecksums } from './checksums.js';
 import {
-  ChecksumMismatchError, IncompleteUploadError, InvalidUploadOptionError, UploadNotFoundError, VaultNotFoundError,
+  ChecksumMismatchError, IncompleteUploadError, InvalidUploadOptionError, RequestTimeoutError, UploadNotFoundError, VaultNotFoundError,
 } from './errors.js';
 import {
   MAX_PARTS, checkAccountId, checkVaultName, contentRange, parseListedRange, partRange, validateDescription, validatePartSize,
@@ -132,8 +132,9 @@ function isVaultNotFound(err: unknown): boolean {
   return isNotFound(err) && typeof message === 'string' && /vault/i.test(message) && !/upload/i.test(message);
 }
 
-/** Turns 404s into typed errors that say what to do. */
-function translate(err: unknown, vaultName: string, uploadId?: string): unknown {
+/** Turns 404s and timeouts into typed errors that say what to do. */
+function translate(err: unknown, vaultName: string, uploadId?: string, operation = 'A Glacier request'): unknown {
+  if (errorName(err) === 'TimeoutError') return new RequestTimeoutError(operation, { cause: err });
   if (isVaultNotFound(err)) return new VaultNotFoundError(vaultName, { cause: err });
   if (uploadId !== undefined && isNotFound(err)) return new UploadNotFoundError(vaultName, uploadId, { cause: err });
   return err;
@@ -204,7 +205,7 @@ export class MultipartUpload {
           accountId, vaultName: opts.vaultName, partSize: String(partSize), archiveDescription: description,
         }), { abortSignal: opts.signal }),
         { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, signal: opts.signal },
-      ).catch((err: unknown) => { throw translate(err, opts.vaultName); });
+      ).catch((err: unknown) => { throw translate(err, opts.vaultName, undefined, 'InitiateMultipartUpload'); });
       if (!out.uploadId) throw new Error('InitiateMultipartUpload answered without an upload id (x-amz-multipart-upload-id)');
       return new MultipartUpload({ target: opts, uploadId: out.uploadId, partSize, description, location: out.location });
     };
@@ -229,7 +230,7 @@ export class MultipartUpload {
         () => opts.client.send(new ListPartsCommand({ accountId, vaultName: opts.vaultName, uploadId: opts.uploadId, limit: 1 }),
           { abortSignal: opts.signal }),
         { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, signal: opts.signal },
-      ).catch((err: unknown) => { throw translate(err, opts.vaultName, opts.uploadId); });
+      ).catch((err: unknown) => { throw translate(err, opts.vaultName, opts.uploadId, 'ListParts'); });
       const partSize = validatePartSize(out.PartSizeInBytes);
       return new MultipartUpload({
         target: opts, uploadId: opts.uploadId, partSize, description: out.ArchiveDescription ?? undefined,
@@ -248,7 +249,7 @@ export class MultipartUpload {
       const out = await withRetries(
         () => opts.client.send(new ListMultipartUploadsCommand({ accountId, vaultName: opts.vaultName, marker }), { abortSignal: opts.signal }),
         { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, signal: opts.signal },
-      ).catch((err: unknown) => { throw translate(err, opts.vaultName); });
+      ).catch((err: unknown) => { throw translate(err, opts.vaultName, undefined, 'ListMultipartUploads'); });
       for (const u of out.UploadsList ?? []) {
         if (!u.MultipartUploadId) continue;
         yield {
@@ -330,7 +331,7 @@ export class MultipartUpload {
         if (!isBytes) (body as ReadStream).destroy();
       }
     }, { maxAttempts: options.maxAttempts ?? this.maxAttempts, signal, onRetry: options.onRetry })
-      .catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId); });
+      .catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId, `UploadMultipartPart (part ${index})`); });
     if (out.checksum !== undefined && out.checksum !== known.treeHash) {
       throw new ChecksumMismatchError(`Part ${index} (${contentRange(range)})`, known.treeHash, out.checksum, index);
     }
@@ -357,7 +358,7 @@ export class MultipartUpload {
         () => this.client.send(new ListPartsCommand({ accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId, marker }),
           { abortSignal: signal }),
         { maxAttempts: this.maxAttempts, signal },
-      ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId); });
+      ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId, 'ListParts'); });
       const parts: ListedPart[] = [];
       const corrected = new Set<ListedPart>();
       let quirk = false;
@@ -451,7 +452,7 @@ export class MultipartUpload {
         archiveSize: String(size), checksum: treeHash,
       }), { abortSignal: signal }),
       { maxAttempts: this.maxAttempts, signal },
-    ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId); });
+    ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId, 'CompleteMultipartUpload'); });
     let out;
     try {
       out = await send(archiveSize);
@@ -503,7 +504,7 @@ export class MultipartUpload {
         // Not tied to this.signal: aborting is what one does after cancelling.
         () => this.client.send(new AbortMultipartUploadCommand({ accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId })),
         { maxAttempts: this.maxAttempts },
-      ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId); });
+      ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId, 'AbortMultipartUpload'); });
     };
     return settle(run(), cb);
   }
