@@ -39,6 +39,9 @@ export interface CreateGlacierClientOptions {
   clientConfig?: GlacierClientConfig;
 }
 
+const ignore = () => undefined;
+const QUIET_LOGGER = { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
+
 function checkTimeout(option: string, value: unknown): void {
   if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > 3_600_000)) {
     throw new InvalidUploadOptionError(option, `${option} must be a whole number of milliseconds from 1 to 3600000 (1 hour), got ${String(value)}.`);
@@ -83,6 +86,10 @@ export function createGlacierClient(options: CreateGlacierClientOptions = {}): G
       connectionTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
       socketTimeout: options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
     },
+    // The SDK's default (no-op) logger makes its retry middleware print "An error was encountered
+    // in a non-retryable streaming request." on the console for every failed file-stream part:
+    // we report failures ourselves, once, with what to do.
+    logger: QUIET_LOGGER,
     ...clientConfig,
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(region !== undefined ? { region } : {}),

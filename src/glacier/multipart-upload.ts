@@ -1,4 +1,4 @@
-import { createReadStream, type ReadStream } from 'node:fs';
+import { openFileRange, type FilePartBody, type FileRangeStream } from './file-range-body.js';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, InitiateMultipartUploadCommand,
   ListMultipartUploadsCommand, ListPartsCommand, UploadMultipartPartCommand,
@@ -57,14 +57,7 @@ export interface PartHashes {
   sha256: string;
 }
 
-/** A byte range of a file, sent as a file stream (re-opened for each attempt) instead of held in memory. */
-export interface FilePartBody {
-  path: string;
-  /** Offset of the part in the file. */
-  start: number;
-  /** Bytes in the part. */
-  size: number;
-}
+export type { FilePartBody } from './file-range-body.js';
 
 export interface UploadPartOptions {
   signal?: AbortSignal;
@@ -313,22 +306,32 @@ export class MultipartUpload {
       attempts++;
       // A fresh body object per attempt: a stream can be read only once, and the checksum
       // registry is keyed by the body object the SDK hands to its generator.
-      let body: Uint8Array | ReadStream;
+      let body: Uint8Array | FileRangeStream['stream'];
+      let file: FileRangeStream | undefined;
       if (isBytes) {
         body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       } else {
-        const file = data as FilePartBody;
-        body = createReadStream(file.path, { start: file.start, end: file.start + file.size - 1, highWaterMark: 1024 * 1024 });
+        file = openFileRange(data as FilePartBody);
+        body = file.stream;
       }
       registerChecksums(body, known.sha256, known.treeHash);
+      // A file that ends early fails the attempt at once (and ends its request) instead of
+      // leaving a body shorter than its Content-Length.
+      const attempt = file ? new AbortController() : undefined;
+      const abortSignal = attempt ? (signal ? AbortSignal.any([signal, attempt.signal]) : attempt.signal) : signal;
       try {
-        return await this.client.send(new UploadMultipartPartCommand({
+        const sent = this.client.send(new UploadMultipartPartCommand({
           accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId,
           range: contentRange(range), checksum: known.treeHash, body,
-        }), { abortSignal: signal });
+        }), { abortSignal });
+        if (!file) return await sent;
+        return await Promise.race([sent, file.failed.catch((err: unknown) => {
+          attempt!.abort(err);
+          throw err;
+        })]);
       } finally {
         forgetChecksums(body);
-        if (!isBytes) (body as ReadStream).destroy();
+        file?.stream.destroy();
       }
     }, { maxAttempts: options.maxAttempts ?? this.maxAttempts, signal, onRetry: options.onRetry })
       .catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId, `UploadMultipartPart (part ${index})`); });
