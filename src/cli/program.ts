@@ -42,6 +42,23 @@ function durationArg(value: string): number {
   return ms;
 }
 
+/** --job-delay: "5000" for every tier, or "expedited=1000,standard=5000" (a tier left out: 0). */
+function jobDelayArg(value: string): number | Record<string, number> {
+  const ms = (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--job-delay must be whole milliseconds, 0 or more, e.g. 5000 or expedited=1000,standard=5000; got "${value}".`);
+    return n;
+  };
+  if (!value.includes('=')) return ms(value);
+  const out: Record<string, number> = {};
+  for (const item of value.split(',')) {
+    const [tier = '', v = ''] = item.split('=');
+    if (!['expedited', 'standard', 'bulk'].includes(tier)) throw new InvalidArgumentError(`--job-delay: "${tier}" is not a tier; use expedited, standard or bulk, e.g. expedited=1000,standard=5000.`);
+    out[tier] = ms(v);
+  }
+  return out;
+}
+
 function portArg(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n > 65535) {
@@ -185,7 +202,7 @@ Try it with no AWS account: glacier-multipart demo`);
     .option('--data-dir <dir>', 'where vaults and archives are stored (default: a new temporary directory)')
     .option('--access-key-id <id>', 'verify SigV4 signatures with these credentials (with --secret-access-key)')
     .option('--secret-access-key <key>', 'the secret key for --access-key-id')
-    .addOption(new Option('--job-delay <ms>', 'milliseconds before a retrieval job completes').argParser((v) => { const n = Number(v); if (!(n >= 0)) throw new InvalidArgumentError('--job-delay must be milliseconds, 0 or more.'); return n; }))
+    .addOption(new Option('--job-delay <ms>', 'milliseconds before a job completes: one number, or per tier as expedited=MS,standard=MS,bulk=MS').argParser(jobDelayArg))
     .action(act('serve'));
 
   program
