@@ -16,6 +16,12 @@ export interface JournalFileIdentity {
   path: string;
   size: number;
   mtimeMs: number;
+  /** Device and inode, as decimal strings (journals of older versions lack them: never trusted). */
+  dev?: string;
+  ino?: string;
+  /** Modification and status-change times in nanoseconds since the epoch, as decimal strings. */
+  mtimeNs?: string;
+  ctimeNs?: string;
 }
 
 export interface JournalHeader {
