@@ -18,6 +18,7 @@ import {
   validatePartSize,
 } from './part-size.js';
 import { DEFAULT_MAX_ATTEMPTS, cancelledError } from './retry.js';
+import { lostAnswer, repeatSentComplete } from './lost-complete.js';
 import { identityDifference, isStreamReader, openSource, type PartReader, type UploadSource } from './sources.js';
 
 /** Parts above this size are streamed from the file (hashed by HashPool.hashFile) instead of held in memory. */
@@ -422,15 +423,44 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     totalBytes: reader.size, partSize: partSize ?? 0, retries: 0, uploadId, done: false,
   });
 
+  const getPool = (): Pool => {
+    pool ??= new HashPool({
+      threads: options.threads ?? defaultHashThreads(),
+      ...(options.engine !== undefined ? { engine: options.engine } : {}),
+    });
+    return pool;
+  };
+
   try {
-    // 2. Start or attach to the upload.
+    // 2. A Complete an earlier run sent (its answer lost) is asked again before anything else.
+    let fileChangedSinceComplete: string | undefined;
+    if (journalState?.complete) {
+      const repeated = await repeatSentComplete({
+        client, vaultName, accountId, maxAttempts, signal: innerSignal, state: journalState, reader, pool: getPool,
+      });
+      if (repeated.done) {
+        const d = repeated.done;
+        Object.assign(progress.p, { partsDone: d.partCount, partsSkipped: d.partCount, bytesSkipped: d.archiveSize, partsTotal: d.partCount });
+        progress.final(true);
+        return {
+          archiveId: d.archiveId, location: d.location, checksum: d.checksum, archiveSize: d.archiveSize, uploadId: journalState.header.uploadId,
+          partSize: journalState.header.partSize, partCount: d.partCount, uploadedParts: 0, skippedParts: d.partCount,
+        };
+      }
+      fileChangedSinceComplete = repeated.fileChanged;
+    }
+
+    // 3. Start or attach to the upload.
     let remote = new Map<number, ListedPart>();
     const target = { client, vaultName, accountId, maxAttempts, signal: innerSignal };
     if (uploadId !== undefined) {
       try {
         upload = await MultipartUpload.resume({ ...target, uploadId });
       } catch (err) {
-        if (err instanceof UploadNotFoundError) throw new UploadNotFoundError(vaultName, uploadId, { cause: err.cause, journal: options.journal });
+        if (err instanceof UploadNotFoundError) {
+          if (journalState?.complete) throw lostAnswer(journalState, vaultName, fileChangedSinceComplete, err);
+          throw new UploadNotFoundError(vaultName, uploadId, { cause: err.cause, journal: options.journal });
+        }
         throw err;
       }
       const wanted = partSize ?? requestedPartSize;
@@ -462,13 +492,7 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     progress.p.partsTotal = reader.size !== undefined ? Math.ceil(reader.size / ps) : undefined;
     progress.changed();
 
-    if (ownPool) {
-      pool = new HashPool({
-        threads: options.threads ?? defaultHashThreads(),
-        ...(options.engine !== undefined ? { engine: options.engine } : {}),
-      });
-    }
-    const hashPool = pool!;
+    const hashPool = getPool();
     // Held parts whose bytes on disk were hashed now (not trusted from a record).
     const vouched = (index: number) => trustJournal && journalState?.parts.get(index)?.treeHash === remote.get(index)?.treeHash;
     const onDisk = await hashHeldParts(hashPool, reader, remote, ps, vouched, options, upload.uploadId, innerSignal, progress.p);
@@ -539,7 +563,7 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     };
 
     if (reader.kind === 'file' && ps > MAX_BUFFERED_PART_SIZE) {
-      // 3a. Large parts: hashed by the pool straight from the file (only those not vouched for),
+      // 4a. Large parts: hashed by the pool straight from the file (only those not vouched for),
       // each streamed from disk as soon as its hashes arrive, while later parts are still hashing.
       const size = reader.size!;
       const path = reader.file!.path;
@@ -574,7 +598,7 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
         if (wanted.size > 0) throw new Error(`internal: the HashPool returned no hashes for part ${[...wanted][0]}`);
       }
     } else {
-      // 3b. Parts read into a ring of shared buffers (concurrency + read-ahead), hashed in the pool,
+      // 4b. Parts read into a ring of shared buffers (concurrency + read-ahead), hashed in the pool,
       // then uploaded `concurrency` at a time; part k+n waits for a free buffer.
       const readAhead = options.readAhead ?? Math.min(MAX_READ_AHEAD, Math.floor(READ_AHEAD_BYTES / ps));
       const ring = new BufferRing(concurrency + readAhead, ps);
@@ -646,8 +670,10 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     }
     await reader.checkUnchanged();
 
-    // 4. Complete with the archive's tree hash, combined from the parts'.
+    // 5. Complete with the archive's tree hash, combined from the parts'.
     const treeHash = combineTreeHashes(treeHashes);
+    // Recorded first: if the answer is lost, a resume asks again instead of uploading a duplicate.
+    await journal?.recordComplete(archiveSize, treeHash);
     const done = await upload.complete({ archiveSize, treeHash, signal: innerSignal });
     await journal?.remove();
     journal = undefined;
