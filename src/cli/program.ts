@@ -144,6 +144,8 @@ Try it with no AWS account: glacier-multipart demo`);
       .option('--no-journal', 'do not write a journal (an interrupted upload can still be resumed with --upload-id)')
       .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
       .option('--abort-on-error', 'on failure abort the multipart upload instead of leaving it resumable')
+      .option('--verify', 'when resuming, re-hash every part Glacier holds from the file, even if the file looks unchanged')
+      .option('--force', "when resuming, replace the parts of an upload that match none of this file's bytes (another file's upload)")
       .addOption(progressOption())
       .option('--json', 'print the result as one JSON object'),
   ).action(act('upload'));
@@ -161,6 +163,8 @@ Try it with no AWS account: glacier-multipart demo`);
       .addOption(engineOption())
       .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
       .option('--abort-on-error', 'on failure abort the multipart upload instead of leaving it resumable')
+      .option('--verify', 'when resuming, re-hash every part Glacier holds from the file, even if the file looks unchanged')
+      .option('--force', "when resuming, replace the parts of an upload that match none of this file's bytes (another file's upload)")
       .addOption(progressOption())
       .option('--json', 'print the result as one JSON object'),
   ).action(act('resume'));
