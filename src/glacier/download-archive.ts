@@ -96,6 +96,8 @@ export interface DownloadArchiveResult {
   chunks: number;
   chunksFetched: number;
   chunksResumed: number;
+  /** Bytes fetched in this run (the rest was verified by an earlier run). */
+  bytesFetched: number;
   /** Chunks Glacier sent a tree hash for that matched (all of them when the output is aligned). */
   chunksVerifiedByGlacier: number;
   retries: number;
@@ -680,7 +682,7 @@ function verifyWhole(s: Session, destination: string | undefined): DownloadArchi
             `(one node of the archive's hash tree, e.g. a multiple of 1 MiB x 2^k long at a multiple of that size) to have them checked`);
   return {
     jobId: job.jobId, archiveId: job.archiveId ?? '', size: job.outputSize!, treeHash, range, chunkSize: s.chunkSize,
-    chunks: s.chunks.length, chunksFetched: fetched, chunksResumed: s.progress.p.chunksResumed, chunksVerifiedByGlacier: s.byGlacier,
+    chunks: s.chunks.length, chunksFetched: fetched, chunksResumed: s.progress.p.chunksResumed, bytesFetched: s.progress.p.bytesFetched, chunksVerifiedByGlacier: s.byGlacier,
     retries: s.retries, verification, verificationNote: note, destination,
   };
 }
