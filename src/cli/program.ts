@@ -212,7 +212,6 @@ Try it with no AWS account: glacier-multipart demo`);
       .option('--wait', 'wait for the job to complete (the default)')
       .option('--no-wait', 'fail at once if the job has not completed yet')
       .addOption(new Option('--poll-interval <ms>', 'milliseconds between job status checks (default: from 1 s, growing to minutes)').argParser(positiveIntArg('--poll-interval')))
-      .addOption(new Option('--request-timeout <ms>', 'abort and retry a request idle this long (default 60000)').argParser(positiveIntArg('--request-timeout')))
       .option('--journal <file>', 'where to record verified chunks for a resume (default: <file>.glacier-download.json)')
       .option('--overwrite', 'replace --out if it exists')
       .addOption(threadsOption(UPLOAD_THREADS))

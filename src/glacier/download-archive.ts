@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
 import { access, open, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier';
-import { precomputedChecksumGenerator } from './checksums.js';
+import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier';
+import { DEFAULT_REQUEST_TIMEOUT_MS, checkTimeouts, createGlacierClient } from './client.js';
 import { HashPool } from '../pool/index.js';
 import { GlacierMultipartError } from '../errors.js';
 import { DEFAULT_CHUNK_SIZE, checkChunkSize, combineChunkTreeHashes, planChunks, type OutputChunk } from './chunk-plan.js';
@@ -22,8 +22,6 @@ import { DEFAULT_MAX_ATTEMPTS, backoffDelay, isRetryableError, sleep } from './r
 import { checkMaxAttempts } from './multipart-upload.js';
 
 export const DEFAULT_DOWNLOAD_CONCURRENCY = 4;
-/** Default idle limit of a request: no answer or no body byte for this long aborts it (then it is retried). */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const PROGRESS_INTERVAL_MS = 100;
 
 export interface DownloadProgress {
@@ -76,7 +74,11 @@ export interface DownloadArchiveOptions {
   /** How to wait for the job; false: fail with JobNotCompleteError if it has not completed. */
   wait?: WaitOptions | boolean;
   maxAttempts?: number;
-  /** Idle limit of each request in ms (default 60 s): headers, and every stretch of the body. */
+  /**
+   * Idle limit of each request in ms (default 120 s, DEFAULT_REQUEST_TIMEOUT_MS): for the answer's
+   * headers (the client's socket timeout, on a client downloadArchive creates) and for every stretch
+   * of a chunk's body (its own stall timer, whatever the client).
+   */
   requestTimeout?: number;
   /** Replace an existing destination file. */
   overwrite?: boolean;
@@ -144,7 +146,7 @@ function checkOptions(o: DownloadArchiveOptions): void {
   if (o.chunkSize !== undefined) checkChunkSize(o.chunkSize);
   checkInt('concurrency', o.concurrency, 1, 256, 'ranged requests in flight');
   checkInt('threads', o.threads, 1, 1024, 'hashing threads');
-  checkInt('requestTimeout', o.requestTimeout, 1, 3600_000, 'milliseconds');
+  checkTimeouts({ requestTimeout: o.requestTimeout });
   checkMaxAttempts(o.maxAttempts);
   if (o.wait !== false) checkWait(o.wait);
   if (o.journal !== undefined && o.journal !== false && (typeof o.journal !== 'string' || o.journal === '')) {
@@ -267,17 +269,9 @@ export async function downloadArchive(options: DownloadArchiveOptions): Promise<
   }
 }
 
-/**
- * The client downloadArchive creates: SDK retries off (we retry per chunk), our checksum generator
- * (InitiateJob's small JSON body is the only one), and an idle limit on every request.
- */
+/** The client downloadArchive creates: SDK retries off (we retry per chunk), connect and idle timeouts. */
 function createClient(config: GlacierClientConfig | undefined, requestTimeout: number): GlacierClient {
-  return new GlacierClient({
-    requestHandler: { requestTimeout, connectionTimeout: Math.min(requestTimeout, 30_000) },
-    ...config,
-    maxAttempts: config?.maxAttempts ?? 1,
-    bodyChecksumGenerator: config?.bodyChecksumGenerator ?? (precomputedChecksumGenerator as GlacierClientConfig['bodyChecksumGenerator']),
-  });
+  return createGlacierClient({ clientConfig: config ?? {}, requestTimeout });
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -32,6 +32,6 @@ export { fetchJobOutputRange, type FetchRangeOptions, type FetchedRange } from '
 export { planChunks, combineChunkTreeHashes, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, type OutputChunk, type HashedRange } from './chunk-plan.js';
 export { readDownloadJournal, type DownloadJournalHeader, type DownloadJournalState, type VerifiedChunk } from './download-journal.js';
 export {
-  downloadArchive, DEFAULT_DOWNLOAD_CONCURRENCY, DEFAULT_REQUEST_TIMEOUT_MS,
+  downloadArchive, DEFAULT_DOWNLOAD_CONCURRENCY,
   type DownloadArchiveOptions, type DownloadArchiveResult, type DownloadProgress,
 } from './download-archive.js';
