@@ -70,7 +70,8 @@ export function createDownloadView(io: Io, mode: ProgressMode, label: string) {
       downloadStarted ??= Date.now();
       if (resolved === 'plain') {
         const percent = p.totalBytes ? (p.bytesDone / p.totalBytes) * 100 : 100;
-        if (percent < nextPercent && !p.done) return;
+        // Every ~10%, and 100% once.
+        if (percent < nextPercent) return;
         nextPercent = Math.floor(percent / 10) * 10 + 10;
         io.stderr.write(`${label}: ${formatSize(p.bytesDone)} of ${formatSize(p.totalBytes ?? 0)} (${Math.floor(percent)}%), ` +
           `${p.chunksVerified}/${p.chunksTotal} chunks verified, ${rate(p).toFixed(1)} MiB/s\n`);
