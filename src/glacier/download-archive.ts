@@ -159,7 +159,11 @@ function checkOptions(o: DownloadArchiveOptions): void {
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new InvalidDownloadOptionError('signal', 'signal must be an AbortSignal.');
 }
 
-/** A fixed set of SharedArrayBuffer chunk buffers (the pool's workers hash them in place). */
+/**
+ * A fixed set of chunk buffers. Plain ArrayBuffers, not shared ones: copying socket data into a
+ * SharedArrayBuffer is several times slower in V8, and a full chunk's buffer moves to the hashing
+ * thread and back (transferred, not copied), so the one who holds it swaps in the returned view.
+ */
 class BufferRing {
   private readonly free: Uint8Array[] = [];
   private waiters: ((b: Uint8Array | undefined) => void)[] = [];
@@ -173,11 +177,13 @@ class BufferRing {
     if (b) return Promise.resolve(b);
     if (this.allocated < this.count) {
       this.allocated++;
-      return Promise.resolve(new Uint8Array(new SharedArrayBuffer(this.size)));
+      return Promise.resolve(new Uint8Array(this.size));
     }
     return new Promise((r) => this.waiters.push(r));
   }
   release(b: Uint8Array): void {
+    // A buffer lost with a failed hashing call is replaced.
+    if (b.byteLength !== this.size) b = new Uint8Array(this.size);
     const w = this.waiters.shift();
     if (w) w(b);
     else this.free.push(b);
@@ -393,15 +399,31 @@ class ChunkHashMismatch extends Error {
 
 const chunkSizeOf = (c: OutputChunk) => c.last - c.first + 1;
 
-/** Fetches one chunk into `buf` and checks it against Glacier's tree hash, re-fetching on failure. */
-async function fetchVerified(s: Session, chunk: OutputChunk, buf: Uint8Array, signal: AbortSignal): Promise<{ treeHash: string; byGlacier: boolean }> {
+/** A chunk buffer whose owner may change it: the pool hands a transferred buffer back as a new view. */
+interface Held {
+  buf: Uint8Array;
+}
+
+/** Tree hash of `held.buf[0, size)` in the pool; afterwards held.buf is the (same or moved-back) buffer. */
+async function hashHeld(pool: Pool, held: Held, size: number, signal?: AbortSignal): Promise<string> {
+  const full = held.buf.byteLength;
+  const r = await pool.hashPart(held.buf.subarray(0, size), { linear: false, ...(signal ? { signal } : {}) });
+  if (held.buf.byteLength === 0) held.buf = new Uint8Array(r.data.buffer, r.data.byteOffset, full);
+  return r.treeHash;
+}
+
+/** Fetches one chunk into `held.buf` and checks it against Glacier's tree hash, re-fetching on failure. */
+async function fetchVerified(s: Session, chunk: OutputChunk, held: Held, signal: AbortSignal): Promise<{ treeHash: string; byGlacier: boolean }> {
+  const full = held.buf.byteLength;
   for (let attempt = 1; ; attempt++) {
     try {
+      // A hashing call that failed took its (transferred) buffer with it.
+      if (held.buf.byteLength === 0) held.buf = new Uint8Array(full);
       const got = await fetchJobOutputRange({
         client: s.client, vaultName: s.o.vaultName, accountId: s.accountId, jobId: s.job.jobId, archiveId: s.job.archiveId,
-        first: chunk.first, last: chunk.last, into: buf, stallTimeout: s.requestTimeout, signal,
+        first: chunk.first, last: chunk.last, into: held.buf, stallTimeout: s.requestTimeout, signal,
       });
-      const { treeHash } = await s.pool.hashPart(buf.subarray(0, got.size), { linear: false, signal });
+      const treeHash = await hashHeld(s.pool, held, got.size, signal);
       if (got.treeHash !== undefined && got.treeHash !== treeHash) throw new ChunkHashMismatch(got.treeHash, treeHash);
       return { treeHash, byGlacier: got.treeHash !== undefined };
     } catch (err) {
@@ -495,7 +517,7 @@ function streamSink(out: NodeJS.WritableStream): Sink {
 
 /** Runs `concurrency` workers over `items`, each with a buffer from the ring; the first failure stops all. */
 async function forEachWithBuffer<T>(items: readonly T[], concurrency: number, ring: BufferRing, signal: AbortSignal,
-  fn: (item: T, buf: Uint8Array, stop: AbortSignal) => Promise<'keep' | 'release'>): Promise<void> {
+  fn: (item: T, held: Held, stop: AbortSignal) => Promise<'keep' | 'release'>): Promise<void> {
   const stop = new AbortController();
   const onAbort = () => stop.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
@@ -510,8 +532,9 @@ async function forEachWithBuffer<T>(items: readonly T[], concurrency: number, ri
         return;
       }
       const item = items[next++]!;
+      const held = { buf };
       try {
-        if ((await fn(item, buf, stop.signal)) === 'release') ring.release(buf);
+        if ((await fn(item, held, stop.signal)) === 'release') ring.release(held.buf);
       } catch (err) {
         failure ??= { err };
         stop.abort(err);
@@ -535,10 +558,10 @@ async function forEachWithBuffer<T>(items: readonly T[], concurrency: number, ri
 async function recheckPartial(s: Session, fh: FileHandle, concurrency: number): Promise<void> {
   const records = [...s.verified.values()];
   const ring = new BufferRing(concurrency, Math.max(...records.map((c) => c.last - c.first + 1)));
-  await forEachWithBuffer(records, concurrency, ring, s.signal, async (c, buf) => {
+  await forEachWithBuffer(records, concurrency, ring, s.signal, async (c, held) => {
     const size = c.last - c.first + 1;
-    const { bytesRead } = await fh.read(buf, 0, size, c.first);
-    const ok = bytesRead === size && (await s.pool.hashPart(buf.subarray(0, size), { linear: false })).treeHash === c.treeHash;
+    const { bytesRead } = await fh.read(held.buf, 0, size, c.first);
+    const ok = bytesRead === size && (await hashHeld(s.pool, held, size)) === c.treeHash;
     if (!ok) s.verified.delete(c.index);
     return 'release';
   });
@@ -591,9 +614,10 @@ async function runSession(s: Session, destination: string | undefined): Promise<
     const biggest = Math.max(0, ...pending.map(chunkSizeOf));
     // A stream holds chunks until the ones before them are written: one spare buffer keeps requests flowing.
     const ring = new BufferRing(fh ? concurrency : concurrency + 1, biggest);
-    await forEachWithBuffer(pending, concurrency, ring, s.signal, async (chunk, buf, stop) => {
-      const { treeHash, byGlacier } = await fetchVerified(s, chunk, buf, stop);
+    await forEachWithBuffer(pending, concurrency, ring, s.signal, async (chunk, held, stop) => {
+      const { treeHash, byGlacier } = await fetchVerified(s, chunk, held, stop);
       if (byGlacier) s.byGlacier++;
+      const buf = held.buf;
       await sink.deliver(chunk, buf.subarray(0, chunkSizeOf(chunk)), () => ring.release(buf));
       const record = { index: chunk.index, first: chunk.first, last: chunk.last, treeHash };
       s.verified.set(chunk.index, record);
