@@ -70,6 +70,11 @@ export class Catalog {
     this.path = path;
   }
 
+  /** A catalog with no records that is never written (e.g. for a dry run before the first sync). */
+  static empty(path: string): Catalog {
+    return new Catalog(path);
+  }
+
   /** Reads a catalog (creating an empty one unless `create: false`). */
   static async open(path: string, options: OpenCatalogOptions = {}): Promise<Catalog> {
     const catalog = new Catalog(path);

@@ -13,3 +13,7 @@ export {
 export { parseShard, shardOf, inShard, type Shard } from './shards.js';
 export { globToRegExp, pathFilter } from './globs.js';
 export { mergeCatalogs, type MergeCatalogsResult } from './merge.js';
+export { scanDirectory, type LocalFile, type ScanOptions } from './scan.js';
+export { planSync, type SyncPlan, type PlannedUpload, type PlannedDeletion, type ChangeDetection } from './sync-plan.js';
+export { syncDirectory, journalPathFor, type SyncOptions, type SyncProgress, type SyncResult, type SyncedFile } from './sync.js';
+export { deleteArchive, type DeleteArchiveOptions } from './delete-archive.js';
