@@ -17,3 +17,6 @@ export { scanDirectory, type LocalFile, type ScanOptions } from './scan.js';
 export { planSync, type SyncPlan, type PlannedUpload, type PlannedDeletion, type ChangeDetection } from './sync-plan.js';
 export { syncDirectory, journalPathFor, type SyncOptions, type SyncProgress, type SyncResult, type SyncedFile } from './sync.js';
 export { deleteArchive, type DeleteArchiveOptions } from './delete-archive.js';
+export { retrieveInventory, InventoryNotReadyError, InventoryJobError, type InventoryJobOptions } from './inventory-job.js';
+export { purgeArchives, type PurgeOptions, type PurgeResult, type PurgeTarget } from './purge.js';
+export { checkLocalFiles, type CheckOptions, type CheckResult } from './check.js';

@@ -1,4 +1,5 @@
 import type { Context } from './output.js';
+import { catalogCommands } from './commands/catalog-registry.js';
 
 export type CommandImpl = (ctx: Context, args: unknown[], opts: Record<string, any>) => Promise<number | void>;
 
@@ -15,4 +16,5 @@ export const commands: Record<string, CommandImpl> = {
   serve: async (ctx, _args, opts) => (await import('./commands/serve.js')).serveCommand(ctx, opts),
   demo: async (ctx, _args, opts) => (await import('./commands/demo.js')).demoCommand(ctx, opts),
   bench: async (ctx, _args, opts) => (await import('./commands/bench.js')).benchCommand(ctx, opts),
+  ...catalogCommands,
 };

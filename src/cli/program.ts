@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CliUsageError } from './errors.js';
 import { parseSize } from './size.js';
 import { PROGRESS_MODES } from './progress.js';
+import { addCatalogCommands } from './commands/catalog-program.js';
 import {
   createContext, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, formatError,
   type Context, type Io,
@@ -200,6 +201,8 @@ Try it with no AWS account: glacier-multipart demo`);
     .option('--readme <file>', "replace the benchmark section of this README (e.g. README.md) with the results")
     .action(act('bench'));
 
+  addCatalogCommands(program, { act, withConnection, progressOption, threadsOption, sizeArg, positiveIntArg });
+
   // A usage error names the command's own usage and where to read more, not just the top level's.
   const hint = (cmd: Command, path: string) => {
     cmd.showHelpAfterError(`usage: ${path} ${cmd.usage()}\n(run '${path} --help' for all options)`);
@@ -248,7 +251,7 @@ export async function run(argv: string[], io: Io, runOptions: RunOptions = {}): 
 /** The subcommand words of argv (e.g. 'vault create'), for pointing at the right --help. */
 function commandPath(argv: string[]): string {
   const words = argv.filter((a) => !a.startsWith('-'));
-  return words[0] === 'vault' && words[1] ? `vault ${words[1]}` : (words[0] ?? '');
+  return (words[0] === 'vault' || words[0] === 'catalog') && words[1] ? `${words[0]} ${words[1]}` : (words[0] ?? '');
 }
 
 function isAbort(err: unknown): boolean {
