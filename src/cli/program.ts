@@ -33,6 +33,16 @@ function positiveIntArg(what: string) {
   };
 }
 
+/** A duration: seconds (30, 2.5), or with a unit: 500ms, 30s, 2m. Returns milliseconds. */
+function durationArg(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(value);
+  const ms = m ? Math.round(Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[(m[2] ?? 's').toLowerCase()]!) : NaN;
+  if (!(ms >= 1 && ms <= 3_600_000)) {
+    throw new InvalidArgumentError('give seconds (e.g. 120) or a duration with a unit (500ms, 30s, 2m), from 1 ms to 1 hour.');
+  }
+  return ms;
+}
+
 function portArg(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n > 65535) {
@@ -59,7 +69,8 @@ function withConnection(cmd: Command): Command {
     .option('--endpoint <url>', 'Glacier endpoint, e.g. a local server http://127.0.0.1:3000 (default: AWS_ENDPOINT_URL_GLACIER, else real AWS)')
     .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, ~/.aws/config)')
     .option('--account-id <id>', "AWS account id owning the vault ('-' means the credentials' account)", '-')
-    .addOption(new Option('--max-attempts <n>', 'attempts per request before giving up').argParser(positiveIntArg('--max-attempts')));
+    .addOption(new Option('--max-attempts <n>', 'attempts per request before giving up').argParser(positiveIntArg('--max-attempts')))
+    .addOption(new Option('--request-timeout <duration>', 'retry a request after this long with no byte moving: seconds, or 500ms, 30s, 2m (default 120s)').argParser(durationArg));
 }
 
 export type Action = (ctx: Context, ...args: any[]) => Promise<number | void>;

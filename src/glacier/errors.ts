@@ -67,6 +67,19 @@ export class UploadNotFoundError extends GlacierMultipartError {
   }
 }
 
+/** No byte moved for the client's requestTimeout (or no connection within connectTimeout), on every attempt. */
+export class RequestTimeoutError extends GlacierMultipartError {
+  readonly operation: string;
+  constructor(operation: string, options?: { cause?: unknown }) {
+    const detail = (options?.cause as { message?: unknown } | undefined)?.message;
+    super('REQUEST_TIMEOUT',
+      `${operation}: Glacier did not answer in time${typeof detail === 'string' ? ` (${detail.replace(/^@smithy\/node-http-handler - /, '')})` : ''}, ` +
+      `on every attempt. Check the endpoint and the network; if the link is that slow, raise requestTimeout (CLI: --request-timeout).`,
+      options);
+    this.operation = operation;
+  }
+}
+
 /** The vault does not exist in this account and region. */
 export class VaultNotFoundError extends GlacierMultipartError {
   readonly vaultName: string;

@@ -8,7 +8,7 @@ export {
   type PartRange,
 } from './part-size.js';
 export { isRetryableError, backoffDelay, type RetryOptions } from './retry.js';
-export { createGlacierClient, type CreateGlacierClientOptions } from './client.js';
+export { createGlacierClient, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, type CreateGlacierClientOptions } from './client.js';
 export { precomputedChecksumGenerator, installChecksumGenerator } from './checksums.js';
 export {
   MultipartUpload,

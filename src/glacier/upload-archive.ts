@@ -2,11 +2,11 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier';
+import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier';
 import { combineTreeHashes } from '../hash/index.js';
 import { HashPool, type FilePartHash } from '../pool/index.js';
 import { GlacierMultipartError } from '../errors.js';
-import { precomputedChecksumGenerator } from './checksums.js';
+import { checkTimeouts, createGlacierClient } from './client.js';
 import {
   ChecksumMismatchError, EmptyArchiveError, InvalidUploadOptionError, JournalError, ResumeMismatchError, SourceChangedError, TooManyPartsError, UploadCancelledError,
   UploadFailedError, UploadNotFoundError,
@@ -87,6 +87,14 @@ export interface UploadArchiveOptions {
   client?: GlacierClient;
   /** Config of the client created when `client` is not given (maxAttempts defaults to 1 there). */
   clientConfig?: GlacierClientConfig;
+  /**
+   * For the client created when `client` is not given: ms a request may go without a byte moving
+   * before it fails and is retried (default 120 s; see createGlacierClient). With your own client,
+   * set it there: createGlacierClient({ requestTimeout }).
+   */
+  requestTimeout?: number;
+  /** For the client created when `client` is not given: ms to connect (default 10 s). */
+  connectTimeout?: number;
   /** Default: a HashPool created for this upload (and destroyed after it), with `threads` threads. */
   pool?: Pool;
   /** Threads of the pool created for this upload; default defaultHashThreads(). Ignored with `pool`. */
@@ -163,6 +171,11 @@ function checkOptions(o: UploadArchiveOptions): void {
   }
   if (o.client !== undefined && o.clientConfig !== undefined) {
     throw new InvalidUploadOptionError('clientConfig', 'Pass either client or clientConfig, not both (clientConfig only configures the client uploadArchive creates).');
+  }
+  checkTimeouts(o);
+  if (o.client !== undefined && (o.requestTimeout !== undefined || o.connectTimeout !== undefined)) {
+    throw new InvalidUploadOptionError('requestTimeout',
+      'requestTimeout and connectTimeout configure the client uploadArchive creates: with your own client, set them there (createGlacierClient({ requestTimeout, connectTimeout })).');
   }
   if (o.pool !== undefined && (!o.pool || typeof o.pool.hashPart !== 'function')) {
     throw new InvalidUploadOptionError('pool', 'pool must be a HashPool.');
@@ -270,14 +283,6 @@ class ProgressReporter {
   }
 }
 
-function createClient(config: GlacierClientConfig | undefined): GlacierClient {
-  return new GlacierClient({
-    ...config,
-    // We retry every call ourselves (per part, with backoff and jitter): SDK retries would multiply.
-    maxAttempts: config?.maxAttempts ?? 1,
-    bodyChecksumGenerator: config?.bodyChecksumGenerator ?? (precomputedChecksumGenerator as GlacierClientConfig['bodyChecksumGenerator']),
-  });
-}
 
 /** Rejects with UploadCancelledError as soon as the signal fires (for reads that cannot be cancelled). */
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -366,7 +371,11 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
   }
 
   const ownClient = options.client === undefined;
-  const client = options.client ?? createClient(options.clientConfig);
+  const client = options.client ?? createGlacierClient({
+    ...(options.clientConfig ? { clientConfig: options.clientConfig } : {}),
+    ...(options.requestTimeout !== undefined ? { requestTimeout: options.requestTimeout } : {}),
+    ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}),
+  });
   const ownPool = options.pool === undefined;
   let pool: Pool | undefined = options.pool;
   let upload: MultipartUpload | undefined;
