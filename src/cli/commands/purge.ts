@@ -46,7 +46,7 @@ export async function purgeCommand(ctx: Context, opts: Record<string, any>): Pro
     const bytes = targets.reduce((n, t) => n + t.size, 0);
     if (opts.dryRun) {
       for (const t of targets) ctx.out(`would delete\t${t.archiveId}\t${t.path}\t${t.size}`);
-      ctx.note(`dry run: ${targets.length} archives (${formatSize(bytes)}) would be deleted from vault ${vaultName}; nothing was deleted`);
+      ctx.note(`dry run: ${targets.length} archives, ${bytes} bytes (${formatSize(bytes)}), would be deleted from vault ${vaultName}; nothing was deleted`);
       return 0;
     }
     if (targets.length === 0) {
