@@ -207,7 +207,7 @@ Try it with no AWS account: glacier-multipart demo`);
     .description('run the hash, pool and upload benchmarks; write bench/results/latest.json and chart.svg')
     .option('--quick', 'smaller sizes (minutes become seconds; figures are noisier)')
     .addOption(new Option('--size <size>', 'data size for every suite instead of the defaults (at least 4MiB)').argParser(sizeArg))
-    .option('--only <list>', 'comma-separated subset of: hash,pool,upload')
+    .option('--only <list>', 'comma-separated subset of: hash,pool,upload,sync')
     .option('--out <dir>', 'results folder (default: bench/results in the package)')
     .option('--readme <file>', "replace the benchmark section of this README (e.g. README.md) with the results")
     .action(act('bench'));
