@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CliUsageError } from './errors.js';
 import { parseSize } from './size.js';
 import { PROGRESS_MODES } from './progress.js';
+import { addCatalogCommands } from './commands/catalog-program.js';
 import {
   createContext, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, formatError,
   type Context, type Io,
@@ -270,10 +271,12 @@ Try it with no AWS account: glacier-multipart demo`);
     .description('run the hash, pool and upload benchmarks; write bench/results/latest.json and chart.svg')
     .option('--quick', 'smaller sizes (minutes become seconds; figures are noisier)')
     .addOption(new Option('--size <size>', 'data size for every suite instead of the defaults (at least 4MiB)').argParser(sizeArg))
-    .option('--only <list>', 'comma-separated subset of: hash,pool,upload,download')
+    .option('--only <list>', 'comma-separated subset of: hash,pool,upload,download,sync')
     .option('--out <dir>', 'results folder (default: bench/results in the package)')
     .option('--readme <file>', "replace the benchmark section of this README (e.g. README.md) with the results")
     .action(act('bench'));
+
+  addCatalogCommands(program, { act, withConnection, progressOption, threadsOption, sizeArg, positiveIntArg });
 
   // A usage error names the command's own usage and where to read more, not just the top level's.
   const hint = (cmd: Command, path: string) => {
@@ -323,7 +326,7 @@ export async function run(argv: string[], io: Io, runOptions: RunOptions = {}): 
 /** The subcommand words of argv (e.g. 'vault create'), for pointing at the right --help. */
 function commandPath(argv: string[]): string {
   const words = argv.filter((a) => !a.startsWith('-'));
-  return words[0] === 'vault' && words[1] ? `vault ${words[1]}` : (words[0] ?? '');
+  return (words[0] === 'vault' || words[0] === 'catalog') && words[1] ? `${words[0]} ${words[1]}` : (words[0] ?? '');
 }
 
 function isAbort(err: unknown): boolean {
