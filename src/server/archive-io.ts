@@ -14,11 +14,11 @@ import type { ArchiveRecord, Store } from './store.js';
  * two hashes the client sent. On success the caller owns `tmp` (and removes it); on a mismatch it
  * is removed here.
  */
-export async function receiveArchiveData(store: Store, req: IncomingMessage, contentLength: number) {
+export async function receiveArchiveData(store: Store, req: IncomingMessage, contentLength: number, idleMs: number) {
   const sentTree = treeHashHeader(req);
   const sentSha = contentSha256Header(req);
   const tmp = store.tmpPath();
-  const got = await receiveBody(req, tmp, contentLength);
+  const got = await receiveBody(req, tmp, contentLength, idleMs);
   if (got.sha256 !== sentSha || got.treeHash !== sentTree) {
     await rm(tmp, { force: true });
     if (got.sha256 !== sentSha) throw contentSha256Mismatch(got.sha256, sentSha);

@@ -16,6 +16,10 @@ export interface ServerConfig {
   jobOutputTtlMs: number;
   expeditedCapacity: number;
   maxVaults: number;
+  headersTimeoutMs: number;
+  bodyIdleTimeoutMs: number;
+  maxConnections: number;
+  allowAnyHost: boolean;
   credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
 }
 

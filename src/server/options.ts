@@ -41,6 +41,12 @@ export function checkOptions(opts: LocalGlacierOptions): void {
   checkInt(opts.jobOutputTtlMs, 'jobOutputTtlMs', 1);
   checkInt(opts.expeditedCapacity, 'expeditedCapacity', 0);
   checkInt(opts.maxVaults, 'maxVaults', 1);
+  checkInt(opts.headersTimeoutMs, 'headersTimeoutMs', 1);
+  checkInt(opts.bodyIdleTimeoutMs, 'bodyIdleTimeoutMs', 1);
+  checkInt(opts.maxConnections, 'maxConnections', 1);
+  if (opts.allowAnyHost !== undefined && typeof opts.allowAnyHost !== 'boolean') {
+    throw new LocalGlacierOptionsError('allowAnyHost must be true or false.');
+  }
   if (opts.host !== undefined && (typeof opts.host !== 'string' || opts.host === '')) {
     throw new LocalGlacierOptionsError('host must be a non-empty string such as "127.0.0.1".');
   }
@@ -65,6 +71,10 @@ export function serverConfig(opts: LocalGlacierOptions): ServerConfig {
     jobOutputTtlMs: opts.jobOutputTtlMs ?? DAY,
     expeditedCapacity: opts.expeditedCapacity ?? Number.POSITIVE_INFINITY,
     maxVaults: opts.maxVaults ?? 1000,
+    headersTimeoutMs: opts.headersTimeoutMs ?? 10_000,
+    bodyIdleTimeoutMs: opts.bodyIdleTimeoutMs ?? 30_000,
+    maxConnections: opts.maxConnections ?? 512,
+    allowAnyHost: opts.allowAnyHost ?? false,
     credentials: opts.credentials,
   };
 }

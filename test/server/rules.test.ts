@@ -496,7 +496,7 @@ describe('vaults', () => {
     }
     // '.' and '..' are legal names; they must not become the vaults directory or its parent.
     expect(existsSync(join(server.dataDir, 'vaults', 'v-..', 'vault.json'))).toBe(true);
-    expect(readdirSync(server.dataDir).sort()).toEqual(['tmp', 'vaults']);
+    expect(readdirSync(server.dataDir).sort()).toEqual(['server.lock', 'tmp', 'vaults']);
   });
 
   it('refuse other names', async () => {

@@ -14,7 +14,7 @@ export const uploadArchive: Handler = async (ctx) => {
   const description = archiveDescription(req);
   const length = contentLength(req);
   if (length === 0) throw invalidParameter('Invalid Content-Length: 0. An archive must hold at least 1 byte.');
-  const { tmp, got } = await receiveArchiveData(store, req, length);
+  const { tmp, got } = await receiveArchiveData(store, req, length, ctx.config.bodyIdleTimeoutMs);
   try {
     const archive: ArchiveRecord = {
       archiveId: newId(103),

@@ -63,7 +63,7 @@ export const uploadMultipartPart: Handler = async (ctx) => {
   const index = partIndex(up, first, last, raw);
   const length = contentLength(req);
   if (length !== last - first + 1) throw invalidParameter(`Content-Range: ${raw} is incompatible with Content-Length: ${length}`);
-  const { tmp, got } = await receiveArchiveData(store, req, length);
+  const { tmp, got } = await receiveArchiveData(store, req, length, ctx.config.bodyIdleTimeoutMs);
   try {
     // The upload may have been completed, aborted, expired or its vault deleted meanwhile.
     await store.putPart(vault.name, up.uploadId, index, { first, last, treeHash: got.treeHash }, tmp, (current) => {
