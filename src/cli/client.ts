@@ -6,6 +6,8 @@ export interface ConnectionOptions {
   region?: string;
   accountId?: string;
   maxAttempts?: number;
+  /** Milliseconds without a byte moving before a request fails (and is retried). */
+  requestTimeout?: number;
 }
 
 export interface ResolvedConnection {
@@ -105,6 +107,7 @@ export async function connect(opts: ConnectionOptions, debug: (line: string) => 
     region: conn.region,
     ...(conn.credentials ? { credentials: conn.credentials } : {}),
     maxAttempts: retries === 'sdk' ? opts.maxAttempts ?? SDK_DEFAULT_ATTEMPTS : 1,
+    ...(opts.requestTimeout !== undefined ? { requestTimeout: opts.requestTimeout } : {}),
   });
   return { client, conn };
 }

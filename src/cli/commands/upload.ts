@@ -134,7 +134,7 @@ export function sampleOf(p: UploadProgress): ProgressSample {
 }
 
 async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Promise<number> {
-  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region }, ctx.log);
+  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region, requestTimeout: opts.requestTimeout }, ctx.log);
   const { uploadArchive, MultipartUpload, defaultHashThreads } = await import('../../glacier/index.js');
   const { HashPool } = await import('../../pool/index.js');
   const stdin = job.source === '-';
@@ -154,6 +154,8 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
       ...(opts.partSize !== undefined ? { partSize: opts.partSize } : {}),
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
       ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+      ...(opts.verify ? { verify: true } : {}),
+      ...(opts.force ? { force: true } : {}),
       ...(job.uploadId ? { uploadId: job.uploadId } : {}),
       ...(job.journal ? { journal: job.journal } : {}),
       client,
