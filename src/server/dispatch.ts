@@ -11,6 +11,7 @@ import { readSmallBody } from './http-util.js';
 import { checkHost } from './host-check.js';
 import { resetConnection, sendError, sendReply } from './respond.js';
 import { matchRoute } from './router.js';
+import { REGION_RE } from './store.js';
 import { parseAuthorization, verifySignature } from './sigv4.js';
 
 const MAX_JSON_BODY = 64 * 1024;
@@ -44,9 +45,15 @@ async function injectEarlyFault(server: ServerContext, req: IncomingMessage, res
 async function admit(ctx: RequestContext, rawPath: string, closeAfterError: () => void): Promise<void> {
   const { req, route } = ctx;
   ctx.region = parseAuthorization(header(req, 'authorization')).region;
+  // The region names a directory (vaults are kept per account and region): only region-shaped names.
+  if (!REGION_RE.test(ctx.region)) {
+    throw new GlacierHttpError(403, 'InvalidSignatureException',
+      `Credential should be scoped to a valid region, not "${ctx.region}": use a region name such as us-east-1.`);
+  }
   if (route.accountId !== '-' && !/^\d{12}$/.test(route.accountId)) {
     throw invalidParameter(`Invalid account id: ${route.accountId}. Use '-' (the signer's account) or a 12-digit account id.`);
   }
+  ctx.accountId = route.accountId === '-' ? ctx.config.accountId : route.accountId;
   glacierVersion(req);
   const streaming = route.operation === 'UploadMultipartPart' || route.operation === 'UploadArchive';
   if (streaming) {
@@ -131,7 +138,7 @@ export async function handleRequest(server: ServerContext, req: IncomingMessage,
   const fault = server.faults.next(op);
   if (fault && await injectEarlyFault(server, req, res, op, fault)) return;
 
-  const ctx: RequestContext = { ...server, req, res, route, url: new URL(rawUrl, 'http://localhost'), region: '', fault };
+  const ctx: RequestContext = { ...server, req, res, route, url: new URL(rawUrl, 'http://localhost'), region: '', accountId: '', fault };
   const outcome = await run(ctx, rawPath);
   if (!outcome.reply && !outcome.error) return;
   if (fault?.kind === 'Slow') {

@@ -78,8 +78,21 @@ export interface LocalGlacierOptions {
    * InitiateJob answers 503 InsufficientCapacityException. 0 refuses every Expedited retrieval.
    */
   expeditedCapacity?: number;
-  /** Hard quota on vaults per account (Amazon's is 1,000); LimitExceededException beyond it. */
+  /** Hard quota on vaults per account and region (Amazon's is 1,000); LimitExceededException beyond it. */
   maxVaults?: number;
+  /**
+   * The account '-' in a path stands for (the credentials' account); default LOCAL_ACCOUNT_ID.
+   * Vaults belong to an (account, region): the account from the path, the region from the SigV4
+   * credential scope, so a vault created in eu-west-1 is not found from us-east-1.
+   */
+  accountId?: string;
+  /**
+   * DescribeVault and ListVaults report NumberOfArchives, SizeInBytes and LastInventoryDate as of the
+   * vault's last inventory, like Glacier. One is taken when an inventory-retrieval job starts, and
+   * when the last is this old at a DescribeVault or ListVaults (default 24 h, Glacier's daily
+   * inventory; 0 = every time, i.e. live figures).
+   */
+  inventoryIntervalMs?: number;
   /**
    * A connection must send complete request headers within this time after it opens or after the
    * previous answer (so it also bounds idle keep-alive connections); default 10,000 ms.
