@@ -81,7 +81,15 @@ export function inventoryOutput(vault: Vault, date: string, format: 'JSON' | 'CS
       })),
     }));
   }
-  const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
-  const rows = archives.map((a) => [a.archiveId, quote(a.description ?? ''), a.creationDate, a.size, a.treeHash].join(','));
+  const rows = archives.map((a) => [a.archiveId, csvDescription(a.description ?? ''), a.creationDate, a.size, a.treeHash].join(','));
   return Buffer.from(['ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash', ...rows].join('\n') + '\n');
+}
+
+/**
+ * The description field as Glacier writes its CSV inventory: in double quotes, a quote inside escaped
+ * with a BACKSLASH (\"), backslashes left as they are. Not RFC 4180 (which doubles quotes), so
+ * readers must parse it as Glacier writes it.
+ */
+export function csvDescription(description: string): string {
+  return `"${description.replace(/"/g, '\\"')}"`;
 }
