@@ -196,7 +196,13 @@ async function archiveReply(ctx: RequestContext, vault: Vault, job: ArchiveJobRe
   const to = job.first + last;
   if (job.outputTreeHash !== null) {
     if (first === 0 && last === outSize - 1) headers['x-amz-sha256-tree-hash'] = job.outputTreeHash;
-    else if (isTreeHashAligned(from, to, archive.size)) headers['x-amz-sha256-tree-hash'] = await hashArchiveRange(ctx.store, vault, archive, from, to);
+    else if (isTreeHashAligned(from, to, archive.size)) {
+      headers['x-amz-sha256-tree-hash'] = await hashArchiveRange(ctx.store, vault, archive, from, to).catch((err: NodeJS.ErrnoException) => {
+        // Deleted while this request ran: the same answer as a deleted archive, not an internal error.
+        if (err.code === 'ENOENT') throw notFound(`Archive not found for ID: ${job.archiveId} (it was deleted after job ${job.jobId} started).`);
+        throw err;
+      });
+    }
   }
   if (partial) headers['content-range'] = `bytes ${first}-${last}/${outSize}`;
   return {
