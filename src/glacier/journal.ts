@@ -36,6 +36,11 @@ export interface JournalHeader {
   file: JournalFileIdentity | null;
   archiveSize?: number;
   createdAt: string;
+  /**
+   * Set in the header written before InitiateMultipartUpload is sent (then uploadId is ''): a run
+   * killed before it recorded the id left this, so a resume looks for the upload it created.
+   */
+  initiatedAt?: string;
 }
 
 export interface JournalPart {
