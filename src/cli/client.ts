@@ -97,8 +97,9 @@ const SDK_DEFAULT_ATTEMPTS = 3;
  * retry every call themselves with --max-attempts, so the SDK makes one attempt (retries would
  * otherwise multiply); 'sdk' when the command sends SDK commands directly, so the SDK retries them.
  */
-export async function connect(opts: ConnectionOptions, debug: (line: string) => void, retries: 'ours' | 'sdk' = 'ours') {
-  const conn = await resolveConnection(opts, debug);
+export async function connect(opts: ConnectionOptions, ctx: { log: (line: string) => void; endpoint?: string }, retries: 'ours' | 'sdk' = 'ours') {
+  const conn = await resolveConnection(opts, ctx.log);
+  ctx.endpoint = conn.endpoint;
   const { createGlacierClient } = await import('../glacier/index.js');
   const client = createGlacierClient({
     ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),

@@ -67,7 +67,7 @@ export type Action = (ctx: Context, ...args: any[]) => Promise<number | void>;
  * Builds the command tree. `handler` runs each command's implementation (lazy-loaded, so `--help`
  * and usage errors never load the AWS SDK or start workers).
  */
-export function buildProgram(io: Io, handler: (name: string, args: unknown[], opts: Record<string, unknown>) => Promise<void>): Command {
+export function buildProgram(io: Io, self: string, handler: (name: string, args: unknown[], opts: Record<string, unknown>) => Promise<void>): Command {
   const program = new Command('glacier-multipart');
   program
     .description('Fast, resumable multipart uploads to Amazon S3 Glacier vaults, with a local Glacier-compatible server.')
@@ -114,6 +114,7 @@ Try it with no AWS account: glacier-multipart demo`);
       .addOption(engineOption())
       .option('--journal <file>', 'where to record progress for resume (default: <file>.glacier-journal.json)')
       .option('--no-journal', 'do not write a journal (an interrupted upload can still be resumed with --upload-id)')
+      .option('--restart', "with an existing journal: abort the upload it records (if still open), delete it, start over")
       .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
       .option('--abort-on-error', 'on failure abort the multipart upload instead of leaving it resumable')
       .addOption(progressOption())
@@ -124,7 +125,7 @@ Try it with no AWS account: glacier-multipart demo`);
     program
       .command('resume')
       .description('finish an interrupted upload: from its journal, or from a file, vault and upload id')
-      .argument('[file]', 'the file being uploaded (not needed with --journal)')
+      .argument('[file]', "the file being uploaded (not needed with --journal), or '-' to read the same bytes again from stdin")
       .option('--journal <file>', 'the journal an earlier upload wrote')
       .option('--vault <name>', 'the vault (with --upload-id)')
       .option('--upload-id <id>', 'the multipart upload id to continue')
@@ -202,7 +203,7 @@ Try it with no AWS account: glacier-multipart demo`);
 
   // A usage error names the command's own usage and where to read more, not just the top level's.
   const hint = (cmd: Command, path: string) => {
-    cmd.showHelpAfterError(`usage: ${path} ${cmd.usage()}\n(run '${path} --help' for all options)`);
+    cmd.showHelpAfterError(`usage: ${path} ${cmd.usage()}\n(run '${path.replace(/^glacier-multipart/, self)} --help' for all options)`);
     for (const sub of cmd.commands) hint(sub, `${path} ${sub.name()}`);
   };
   hint(program, 'glacier-multipart');
@@ -212,15 +213,18 @@ Try it with no AWS account: glacier-multipart demo`);
 export interface RunOptions {
   /** Aborted by the first Ctrl-C (main.ts wires SIGINT to it). */
   signal?: AbortSignal;
+  /** How to run this CLI again in printed next steps (main.ts passes invocation()). */
+  self?: string;
 }
 
 /** Parses argv and runs one command; resolves to the process exit status. */
 export async function run(argv: string[], io: Io, runOptions: RunOptions = {}): Promise<number> {
   const signal = runOptions.signal ?? new AbortController().signal;
+  const self = runOptions.self ?? 'glacier-multipart';
   let ctx: Context | undefined;
   let status = EXIT_OK;
-  const program = buildProgram(io, async (name, args, opts) => {
-    ctx = createContext(io, Boolean(opts.debug), signal);
+  const program = buildProgram(io, self, async (name, args, opts) => {
+    ctx = createContext(io, Boolean(opts.debug), signal, self);
     const { commands } = await import('./commands.js');
     const result = await commands[name]!(ctx, args, opts);
     status = typeof result === 'number' ? result : EXIT_OK;
@@ -235,12 +239,15 @@ export async function run(argv: string[], io: Io, runOptions: RunOptions = {}): 
       return EXIT_USAGE;
     }
     const debug = ctx?.debug ?? argv.includes('--debug');
+    const where = { self, endpoint: ctx?.endpoint };
     if (signal.aborted && isAbort(err)) {
-      io.stderr.write(`${formatError(err, debug)}\n`);
+      // stdout was closed under us (`… | head -1`): stopping is all that was asked for.
+      if ((signal.reason as { code?: string } | undefined)?.code === 'EPIPE') return EXIT_OK;
+      io.stderr.write(`${formatError(err, debug, where)}\n`);
       return EXIT_INTERRUPTED;
     }
-    io.stderr.write(`${formatError(err, debug)}\n`);
-    if (err instanceof CliUsageError) io.stderr.write(`(run 'glacier-multipart ${commandPath(argv)} --help' for usage)\n`);
+    io.stderr.write(`${formatError(err, debug, where)}\n`);
+    if (err instanceof CliUsageError) io.stderr.write(`(run '${self} ${commandPath(argv)} --help' for usage)\n`);
     return exitCodeFor(err) === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE;
   }
 }

@@ -15,7 +15,15 @@ export interface CreateGlacierClientOptions {
    * retries would multiply with ours.
    */
   maxAttempts?: number;
+  /**
+   * Default: a silent logger. The SDK's retry middleware otherwise warns on the console ("An error
+   * was encountered in a non-retryable streaming request.") each time a streamed part is aborted or
+   * fails, over the caller's output; the error itself reaches the caller anyway.
+   */
+  logger?: GlacierClientConfig['logger'];
 }
+
+const SILENT_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * A GlacierClient wired for glacier-multipart: the SDK's retries off (we retry per part) and a
@@ -23,7 +31,7 @@ export interface CreateGlacierClientOptions {
  * archive body nobody hashed in advance instead of hashing it on the main thread).
  */
 export function createGlacierClient(options: CreateGlacierClientOptions = {}): GlacierClient {
-  const { endpoint, region, credentials, maxAttempts = 1 } = options;
+  const { endpoint, region, credentials, maxAttempts = 1, logger = SILENT_LOGGER } = options;
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
     throw new InvalidUploadOptionError('maxAttempts', `maxAttempts must be a whole number >= 1, got ${String(maxAttempts)}`);
   }
@@ -44,6 +52,7 @@ export function createGlacierClient(options: CreateGlacierClientOptions = {}): G
     ...(region !== undefined ? { region } : {}),
     ...(credentials !== undefined ? { credentials } : {}),
     maxAttempts,
+    logger,
     bodyChecksumGenerator: precomputedChecksumGenerator as GlacierClientConfig['bodyChecksumGenerator'],
   });
 }

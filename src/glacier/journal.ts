@@ -29,7 +29,15 @@ export interface JournalHeader {
   /** The file for path sources; null for bytes and streams (re-read and re-hashed to resume). */
   file: JournalFileIdentity | null;
   archiveSize?: number;
+  /** How the upload reached Glacier, so a resume from this journal alone reconnects the same way. */
+  connection?: JournalConnection;
   createdAt: string;
+}
+
+export interface JournalConnection {
+  /** The endpoint URL, when one was configured (a local server, a VPC endpoint). */
+  endpoint?: string;
+  region?: string;
 }
 
 export interface JournalPart {

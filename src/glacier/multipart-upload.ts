@@ -72,6 +72,12 @@ export interface UploadPartOptions {
   maxAttempts?: number;
   /** Called before each retry (e.g. to count them). */
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  /**
+   * For a part sent from a file range: called as its bytes are read into the request (at most
+   * ~1 MiB ahead of the socket), with the bytes of this attempt so far (a retry starts again at 0).
+   * Lets a progress display move during a large part instead of only when Glacier confirms it.
+   */
+  onBodyProgress?: (bytesSoFar: number) => void;
 }
 
 export interface UploadedPart extends PartRange {
@@ -318,6 +324,19 @@ export class MultipartUpload {
       } else {
         const file = data as FilePartBody;
         body = createReadStream(file.path, { start: file.start, end: file.start + file.size - 1, highWaterMark: 1024 * 1024 });
+        const onBody = options.onBodyProgress;
+        if (onBody) {
+          // Counted where the file stream hands chunks to the request: a 'data' listener would set
+          // the stream flowing before the SDK pipes it, and a wrapper stream would lose its length.
+          const stream = body;
+          const push = stream.push.bind(stream);
+          let sent = 0;
+          onBody(0);
+          stream.push = (chunk: unknown, encoding?: BufferEncoding) => {
+            if (chunk && typeof (chunk as Uint8Array).byteLength === 'number') onBody((sent += (chunk as Uint8Array).byteLength));
+            return push(chunk, encoding);
+          };
+        }
       }
       registerChecksums(body, known.sha256, known.treeHash);
       try {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalGlacier } from 'glacier-multipart';
-import { runCli, startCli, waitFor } from './helpers.js';
+import { SELF, lit, runCli, startCli, waitFor } from './helpers.js';
 
 const NODE_WARNING = /NodeVersionSupportWarning|require node >=22/;
 
@@ -40,7 +40,7 @@ describe('vault create | describe against the local server', () => {
     const r = await runCli(['vault', 'describe', 'nothere', '--endpoint', server.endpoint]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/ResourceNotFoundException: Vault not found .*create it with: glacier-multipart vault create nothere/);
+    expect(r.stderr).toMatch(new RegExp(`ResourceNotFoundException: Vault not found .*create it with: ${lit(SELF)} vault create nothere`));
     const d = await runCli(['vault', 'describe', 'nothere', '--endpoint', server.endpoint, '--debug']);
     expect(d.code).toBe(1);
     expect(d.stderr).toMatch(/\n\s+at /);
@@ -52,7 +52,7 @@ describe('vault create | describe against the local server', () => {
     await closed.close();
     const r = await runCli(['vault', 'create', 'x', '--endpoint', endpoint]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/ECONNREFUSED.*glacier-multipart serve starts a local one/);
+    expect(r.stderr).toMatch(new RegExp(`ECONNREFUSED.*${lit(SELF)} serve starts a local one`));
   });
 });
 

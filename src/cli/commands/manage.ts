@@ -16,7 +16,7 @@ export function checkVaultName(name: string): string {
 
 export async function vaultCreateCommand(ctx: Context, name: string, opts: Record<string, any>): Promise<void> {
   const vaultName = checkVaultName(name);
-  const { client } = await connect(opts, ctx.log, 'sdk');
+  const { client } = await connect(opts, ctx, 'sdk');
   try {
     const out = await client.send(new CreateVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal });
     if (opts.json) ctx.json({ vaultName, location: out.location });
@@ -28,7 +28,7 @@ export async function vaultCreateCommand(ctx: Context, name: string, opts: Recor
 
 export async function vaultDescribeCommand(ctx: Context, name: string, opts: Record<string, any>): Promise<void> {
   const vaultName = checkVaultName(name);
-  const { client } = await connect(opts, ctx.log, 'sdk');
+  const { client } = await connect(opts, ctx, 'sdk');
   try {
     const out = await client.send(new DescribeVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal });
     const { $metadata: _m, ...vault } = out;
@@ -49,7 +49,7 @@ export async function vaultDescribeCommand(ctx: Context, name: string, opts: Rec
 
 export async function uploadsCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
-  const { client } = await connect(opts, ctx.log);
+  const { client } = await connect(opts, ctx);
   const { MultipartUpload } = await import('../../glacier/index.js');
   try {
     const uploads: Record<string, unknown>[] = [];
@@ -81,7 +81,7 @@ function field(o: Record<string, unknown>, name: string, glacierName: string): s
 
 export async function partsCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
-  const { client } = await connect(opts, ctx.log);
+  const { client } = await connect(opts, ctx);
   const { MultipartUpload } = await import('../../glacier/index.js');
   try {
     const upload = await MultipartUpload.resume({ client, vaultName, accountId: opts.accountId, uploadId: opts.uploadId, maxAttempts: opts.maxAttempts });
@@ -101,7 +101,7 @@ export async function partsCommand(ctx: Context, opts: Record<string, any>): Pro
 
 export async function abortCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
-  const { client } = await connect(opts, ctx.log);
+  const { client } = await connect(opts, ctx);
   const { MultipartUpload } = await import('../../glacier/index.js');
   try {
     const upload = await MultipartUpload.resume({ client, vaultName, accountId: opts.accountId, uploadId: opts.uploadId, maxAttempts: opts.maxAttempts });
