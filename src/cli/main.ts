@@ -15,8 +15,9 @@ let interrupts = 0;
 const onSignal = (signal: NodeJS.Signals) => {
   interrupts++;
   if (interrupts === 1) {
-    process.stderr.write(`\nglacier-multipart: stopping (${signal === 'SIGINT' ? 'press Ctrl-C again' : 'signal again'} to force)...\n`);
+    // Abort first: a progress bar listening on the signal goes away before this line is written.
     interrupt.abort(Object.assign(new Error(`Interrupted by ${signal === 'SIGINT' ? 'Ctrl-C' : signal}`), { name: 'AbortError' }));
+    process.stderr.write(`\nglacier-multipart: stopping (${signal === 'SIGINT' ? 'press Ctrl-C again' : 'signal again'} to force)...\n`);
   } else {
     process.stderr.write('glacier-multipart: forced exit\n');
     process.exit(130);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CliUsageError } from './errors.js';
 import { parseSize } from './size.js';
@@ -32,6 +33,28 @@ function positiveIntArg(what: string) {
   };
 }
 
+function boundedIntArg(what: string, max: number, why: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+      throw new InvalidArgumentError(`${what} must be a whole number from 1 to ${max} (${why}), e.g. 4.`);
+    }
+    return n;
+  };
+}
+
+/** Hashing threads beyond the cores only add memory (each holds its buffers): twice the cores at most. */
+const MAX_THREADS = Math.max(4, 2 * availableParallelism());
+/** uploadArchive's own bound on parts in flight. */
+const MAX_CONCURRENCY = 1000;
+
+function accountIdArg(value: string): string {
+  if (!/^(-|\d{12})$/.test(value.trim())) {
+    throw new InvalidArgumentError("--account-id must be '-' (the credentials' account) or a 12-digit AWS account id, e.g. 123456789012.");
+  }
+  return value.trim();
+}
+
 function portArg(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n > 65535) {
@@ -44,7 +67,10 @@ const engineOption = () =>
   new Option('--engine <engine>', 'hash engine: wasm (WebAssembly SIMD), node (node:crypto) or auto (measure and pick)')
     .choices(['auto', 'wasm', 'node'])
     .default('auto');
-const threadsOption = (fallback = 'all cores') => new Option('--threads <n>', `hash worker threads (default: ${fallback})`).argParser(positiveIntArg('--threads'));
+const threadsOption = (fallback = 'all cores') => new Option('--threads <n>', `hash worker threads, at most ${MAX_THREADS} (default: ${fallback})`)
+  .argParser(boundedIntArg('--threads', MAX_THREADS, `twice this machine's ${availableParallelism()} cores: more threads only add memory`));
+const concurrencyOption = () => new Option('--concurrency <n>', `parts in flight at once, at most ${MAX_CONCURRENCY}`)
+  .argParser(boundedIntArg('--concurrency', MAX_CONCURRENCY, 'parts in flight'));
 // Uploads leave one core to the main thread, which sends the requests (and encrypts TLS).
 const UPLOAD_THREADS = 'one per core but one, at least one';
 const progressOption = () =>
@@ -57,7 +83,7 @@ function withConnection(cmd: Command): Command {
   return cmd
     .option('--endpoint <url>', 'Glacier endpoint, e.g. a local server http://127.0.0.1:3000 (default: AWS_ENDPOINT_URL_GLACIER, else real AWS)')
     .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, ~/.aws/config)')
-    .option('--account-id <id>', "AWS account id owning the vault ('-' means the credentials' account)", '-')
+    .addOption(new Option('--account-id <id>', "AWS account id owning the vault ('-' means the credentials' account)").argParser(accountIdArg).default('-'))
     .addOption(new Option('--max-attempts <n>', 'attempts per request before giving up').argParser(positiveIntArg('--max-attempts')));
 }
 
@@ -109,7 +135,7 @@ Try it with no AWS account: glacier-multipart demo`);
       .requiredOption('--vault <name>', 'the vault to upload to')
       .option('--description <text>', 'archive description (printable ASCII, at most 1,024 characters)')
       .addOption(new Option('--part-size <size>', "part size (1 MiB x 2^n) or 'auto' (smallest that fits in 10,000 parts)").argParser(partSizeArg).default('auto'))
-      .addOption(new Option('--concurrency <n>', 'parts in flight at once').argParser(positiveIntArg('--concurrency')))
+      .addOption(concurrencyOption())
       .addOption(threadsOption(UPLOAD_THREADS))
       .addOption(engineOption())
       .option('--journal <file>', 'where to record progress for resume (default: <file>.glacier-journal.json)')
@@ -129,7 +155,7 @@ Try it with no AWS account: glacier-multipart demo`);
       .option('--journal <file>', 'the journal an earlier upload wrote')
       .option('--vault <name>', 'the vault (with --upload-id)')
       .option('--upload-id <id>', 'the multipart upload id to continue')
-      .addOption(new Option('--concurrency <n>', 'parts in flight at once').argParser(positiveIntArg('--concurrency')))
+      .addOption(concurrencyOption())
       .addOption(threadsOption(UPLOAD_THREADS))
       .addOption(engineOption())
       .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
@@ -184,7 +210,7 @@ Try it with no AWS account: glacier-multipart demo`);
     .addOption(new Option('--size <size>', 'random bytes to generate').argParser(sizeArg).default(256 * 1024 * 1024, '256MiB'))
     .option('--file <file>', 'upload this file instead of random bytes')
     .addOption(new Option('--part-size <size>', "part size or 'auto'").argParser(partSizeArg).default('auto'))
-    .addOption(new Option('--concurrency <n>', 'parts in flight at once').argParser(positiveIntArg('--concurrency')))
+    .addOption(concurrencyOption())
     .addOption(threadsOption(UPLOAD_THREADS))
     .addOption(engineOption())
     .addOption(progressOption())

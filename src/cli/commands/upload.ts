@@ -283,6 +283,9 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
   const started = performance.now();
   let announced: string | undefined;
   let last: UploadProgress | undefined;
+  // Ctrl-C: the bar goes at once, so nothing redraws it over "stopping…" or the outcome below it.
+  const endProgress = () => progress.end();
+  ctx.signal.addEventListener('abort', endProgress, { once: true });
   if (job.journal) ctx.log(`journal ${job.journal}`);
   ctx.log(`endpoint ${conn.endpoint ?? '(AWS default)'}, region ${conn.region}`);
   try {
@@ -340,6 +343,7 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
     progress.end();
     return await reportFailure(ctx, job, err, { uploadId: announced, next, client, MultipartUpload, opts });
   } finally {
+    ctx.signal.removeEventListener('abort', endProgress);
     await pool.destroy();
     client.destroy();
   }
