@@ -2,7 +2,7 @@ import { CreateVaultCommand, DescribeVaultCommand } from '@aws-sdk/client-glacie
 import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
 import type { Context } from '../output.js';
-import { formatSize } from '../size.js';
+import { formatSize, plural } from '../size.js';
 // part-size.js alone (not the glacier index) so that checking arguments does not load the SDK.
 import { isValidVaultName } from '../../glacier/part-size.js';
 
@@ -92,7 +92,7 @@ export async function partsCommand(ctx: Context, opts: Record<string, any>): Pro
       ctx.json({ vaultName, uploadId: upload.uploadId, partSize: upload.partSize, partCount: parts.length, bytes, parts });
       return;
     }
-    ctx.note(`upload ${upload.uploadId}: part size ${formatSize(upload.partSize)}, ${parts.length} parts held (${formatSize(bytes)})`);
+    ctx.note(`upload ${upload.uploadId}: part size ${formatSize(upload.partSize)}, ${plural(parts.length, 'part')} held (${formatSize(bytes)})`);
     for (const p of parts) ctx.out(`${p.index}\t${p.first}-${p.last}\t${p.treeHash}`);
   } finally {
     client.destroy();
@@ -102,11 +102,16 @@ export async function partsCommand(ctx: Context, opts: Record<string, any>): Pro
 export async function abortCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
   const { client } = await connect(opts, ctx);
-  const { MultipartUpload } = await import('../../glacier/index.js');
+  const { MultipartUpload, UploadNotFoundError } = await import('../../glacier/index.js');
   try {
     const upload = await MultipartUpload.resume({ client, vaultName, accountId: opts.accountId, uploadId: opts.uploadId, maxAttempts: opts.maxAttempts });
     await upload.abort();
     ctx.out(`aborted upload ${opts.uploadId} in vault ${vaultName}`);
+  } catch (err) {
+    // Like `aws glacier abort-multipart-upload`: an upload that is already gone is what was asked for.
+    if (!(err instanceof UploadNotFoundError)) throw err;
+    ctx.out(`upload ${opts.uploadId} is not open in vault ${vaultName} (already aborted, completed or expired): nothing to abort`);
+    ctx.note(`(if it should be open, check --endpoint, --region and --account-id: ${ctx.endpoint ?? 'the AWS endpoint'}, account ${opts.accountId})`);
   } finally {
     client.destroy();
   }

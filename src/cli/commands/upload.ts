@@ -72,6 +72,8 @@ interface Job {
   uploadId?: string;
   description?: string;
   resuming: boolean;
+  /** The header of the journal this run continues, if any. */
+  header?: JournalHeader;
 }
 
 /** The journal's header, or undefined when there is none yet. */
@@ -169,6 +171,7 @@ export async function uploadCommand(ctx: Context, file: string, opts: Record<str
       await checkJournalFor(ctx, job, found.header, opts);
       reconnectFrom(found.header, opts, ctx);
       job.resuming = true;
+      job.header = found.header;
       ctx.note(`found journal ${journal}: resuming upload ${found.header.uploadId} (${plural(found.parts, 'part')} recorded; --restart starts over)`);
     }
   }
@@ -189,7 +192,7 @@ export async function resumeCommand(ctx: Context, file: string | undefined, opts
       throw new CliUsageError(`journal ${opts.journal} records an upload from stdin: pipe the same bytes in again, e.g. … | ${commandLine(ctx, ['resume', '-', '--journal', opts.journal], connectionArgs(opts))}`);
     }
     checkVaultName(vaultName);
-    const job: Job = { source, vaultName, journal: opts.journal, resuming: true };
+    const job: Job = { source, vaultName, journal: opts.journal, resuming: true, header };
     if (source !== '-') await checkSourceFile(source);
     await checkJournalFor(ctx, job, header, opts);
     reconnectFrom(header, opts, ctx);
@@ -395,7 +398,7 @@ async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureCon
     step = notFoundStep(ctx, job, uploadId, f);
   } else if (outcome === 'abort') {
     step = `upload ${uploadId} cannot be resumed with this ${job.source === '-' ? 'data' : 'file'}: abort it with: ${abortLine(ctx, job, uploadId, f.next)}` +
-      (job.journal && job.source !== '-' ? ` (or start over with --restart, which aborts it: ${restartCommand(ctx, job, undefined, f.next)})` : '');
+      (job.journal && job.source !== '-' ? ` (or start over with --restart, which aborts it: ${restartCommand(ctx, job, job.header, f.next)})` : '');
   } else if (outcome === 'resume') {
     step = `upload ${uploadId} is left open${interrupted ? ' and resumable' : ''}; ${job.source === '-' ? '' : 'resume with: '}${resumeLine(ctx, job, uploadId, f.next)}`;
   } else {
@@ -415,7 +418,7 @@ function notFoundStep(ctx: Context, job: Job, uploadId: string, f: FailureContex
   const where = `${ctx.endpoint ?? 'the AWS endpoint'}${f.next.region ? `, region ${f.next.region}` : ''}, account ${f.opts.accountId ?? '-'}`;
   const again = job.source === '-'
     ? `start over with: … | ${commandLine(ctx, ['upload', '-', '--vault', job.vaultName], connectionArgs(f.next))}`
-    : job.journal ? `start over with: ${restartCommand(ctx, job, undefined, f.next)}` : `start over with: ${commandLine(ctx, ['upload', job.source, '--vault', job.vaultName], connectionArgs(f.next))}`;
+    : job.journal ? `start over with: ${restartCommand(ctx, job, job.header, f.next)}` : `start over with: ${commandLine(ctx, ['upload', job.source, '--vault', job.vaultName], connectionArgs(f.next))}`;
   return `multipart upload ${uploadId} was not found in vault ${job.vaultName} (${where}). If that is the wrong endpoint, region or account, ` +
     `run again with the right --endpoint, --region or --account-id; otherwise it was aborted, expired (24 h without activity) or completed, and cannot be resumed: ${again}`;
 }
