@@ -223,7 +223,7 @@ Try it with no AWS account: glacier-multipart demo`);
     .option('--quick', 'smaller sizes (minutes become seconds; figures are noisier)')
     .addOption(new Option('--size <size>', 'data size for every suite instead of the defaults (at least 4MiB)').argParser(sizeArg))
     .option('--only <list>', 'comma-separated subset of: hash,pool,upload')
-    .option('--out <dir>', 'results folder (default: bench/results in the package)')
+    .option('--out <dir>', 'results folder (default: bench/results in the package; with --quick, a new temporary folder)')
     .option('--readme <file>', "replace the benchmark section of this README (e.g. README.md) with the results")
     .action(act('bench'));
 
