@@ -7,6 +7,8 @@ export interface ConnectionOptions {
   region?: string;
   accountId?: string;
   maxAttempts?: number;
+  /** Milliseconds without a byte moving before a request fails (and is retried). */
+  requestTimeout?: number;
 }
 
 export interface ResolvedConnection {
@@ -98,7 +100,9 @@ const SDK_DEFAULT_ATTEMPTS = 3;
  * retry every call themselves with --max-attempts, so the SDK makes one attempt (retries would
  * otherwise multiply); 'sdk' when the command sends SDK commands directly, so the SDK retries them.
  */
-export async function connect(opts: ConnectionOptions, ctx: { log: (line: string) => void; endpoint?: string }, retries: 'ours' | 'sdk' = 'ours') {
+export async function connect(opts: ConnectionOptions, ctxOrLog: { log: (line: string) => void; endpoint?: string } | ((line: string) => void), retries: 'ours' | 'sdk' = 'ours') {
+  // Given the command's context (not just its debug log), errors can name the endpoint used.
+  const ctx = typeof ctxOrLog === 'function' ? { log: ctxOrLog } : ctxOrLog;
   const conn = await resolveConnection(opts, ctx.log);
   ctx.endpoint = conn.endpoint;
   const { createGlacierClient } = await import('../glacier/index.js');
@@ -107,6 +111,7 @@ export async function connect(opts: ConnectionOptions, ctx: { log: (line: string
     region: conn.region,
     ...(conn.credentials ? { credentials: conn.credentials } : {}),
     maxAttempts: retries === 'sdk' ? opts.maxAttempts ?? SDK_DEFAULT_ATTEMPTS : 1,
+    ...(opts.requestTimeout !== undefined ? { requestTimeout: opts.requestTimeout } : {}),
   });
   requireGlacierAnswers(client, conn.endpoint);
   return { client, conn };

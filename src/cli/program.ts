@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CliUsageError } from './errors.js';
 import { parseSize } from './size.js';
 import { PROGRESS_MODES } from './progress.js';
+import { addCatalogCommands } from './commands/catalog-program.js';
 import {
   createContext, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, formatError,
   type Context, type Io,
@@ -55,6 +56,33 @@ function accountIdArg(value: string): string {
   return value.trim();
 }
 
+/** A duration: seconds (30, 2.5), or with a unit: 500ms, 30s, 2m. Returns milliseconds. */
+function durationArg(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(value);
+  const ms = m ? Math.round(Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[(m[2] ?? 's').toLowerCase()]!) : NaN;
+  if (!(ms >= 1 && ms <= 3_600_000)) {
+    throw new InvalidArgumentError('give seconds (e.g. 120) or a duration with a unit (500ms, 30s, 2m), from 1 ms to 1 hour.');
+  }
+  return ms;
+}
+
+/** --job-delay: "5000" for every tier, or "expedited=1000,standard=5000" (a tier left out: 0). */
+function jobDelayArg(value: string): number | Record<string, number> {
+  const ms = (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--job-delay must be whole milliseconds, 0 or more, e.g. 5000 or expedited=1000,standard=5000; got "${value}".`);
+    return n;
+  };
+  if (!value.includes('=')) return ms(value);
+  const out: Record<string, number> = {};
+  for (const item of value.split(',')) {
+    const [tier = '', v = ''] = item.split('=');
+    if (!['expedited', 'standard', 'bulk'].includes(tier)) throw new InvalidArgumentError(`--job-delay: "${tier}" is not a tier; use expedited, standard or bulk, e.g. expedited=1000,standard=5000.`);
+    out[tier] = ms(v);
+  }
+  return out;
+}
+
 function portArg(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n > 65535) {
@@ -84,7 +112,8 @@ function withConnection(cmd: Command): Command {
     .option('--endpoint <url>', 'Glacier endpoint, e.g. a local server http://127.0.0.1:3000 (default: AWS_ENDPOINT_URL_GLACIER, else real AWS)')
     .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, ~/.aws/config)')
     .addOption(new Option('--account-id <id>', "AWS account id owning the vault ('-' means the credentials' account)").argParser(accountIdArg).default('-'))
-    .addOption(new Option('--max-attempts <n>', 'attempts per request before giving up').argParser(positiveIntArg('--max-attempts')));
+    .addOption(new Option('--max-attempts <n>', 'attempts per request before giving up').argParser(positiveIntArg('--max-attempts')))
+    .addOption(new Option('--request-timeout <duration>', 'retry a request after this long with no byte moving: seconds, or 500ms, 30s, 2m (default 120s)').argParser(durationArg));
 }
 
 export type Action = (ctx: Context, ...args: any[]) => Promise<number | void>;
@@ -143,6 +172,8 @@ Try it with no AWS account: glacier-multipart demo`);
       .option('--restart', "with an existing journal: abort the upload it records (if still open), delete it, start over")
       .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
       .option('--abort-on-error', 'on failure abort the multipart upload instead of leaving it resumable')
+      .option('--verify', 'when resuming, re-hash every part Glacier holds from the file, even if the file looks unchanged')
+      .option('--force', "when resuming, replace the parts of an upload that match none of this file's bytes (another file's upload)")
       .addOption(progressOption())
       .option('--json', 'print the result as one JSON object'),
   ).action(act('upload'));
@@ -160,6 +191,8 @@ Try it with no AWS account: glacier-multipart demo`);
       .addOption(engineOption())
       .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
       .option('--abort-on-error', 'on failure abort the multipart upload instead of leaving it resumable')
+      .option('--verify', 'when resuming, re-hash every part Glacier holds from the file, even if the file looks unchanged')
+      .option('--force', "when resuming, replace the parts of an upload that match none of this file's bytes (another file's upload)")
       .addOption(progressOption())
       .option('--json', 'print the result as one JSON object'),
   ).action(act('resume'));
@@ -193,6 +226,49 @@ Try it with no AWS account: glacier-multipart demo`);
   withConnection(vault.command('create').description('create a vault (succeeds if it exists)').argument('<name>', 'vault name: 1-255 of a-z A-Z 0-9 _ . -').option('--json', 'print a JSON object')).action(act('vault create'));
   withConnection(vault.command('describe').description("show a vault's ARN, archive count and size").argument('<name>', 'vault name').option('--json', 'print a JSON object')).action(act('vault describe'));
 
+  withConnection(
+    program
+      .command('retrieve')
+      .description('start an archive-retrieval job; prints its id and the download command that finishes it')
+      .requiredOption('--vault <name>', 'the vault')
+      .requiredOption('--archive-id <id>', 'the archive to retrieve')
+      .option('--tier <tier>', 'Expedited (minutes), Standard (hours, the default) or Bulk (5-12 h)')
+      .option('--range <first-last>', 'only these archive bytes (inclusive; FIRST a multiple of 1 MiB, LAST+1 too or the archive end)')
+      .option('--json', 'print the job as one JSON object'),
+  ).action(act('retrieve'));
+
+  withConnection(
+    program
+      .command('jobs')
+      .description("list a vault's jobs and their state")
+      .requiredOption('--vault <name>', 'the vault')
+      .option('--completed', 'only jobs that have completed')
+      .option('--json', 'print a JSON array'),
+  ).action(act('jobs'));
+
+  withConnection(
+    program
+      .command('download')
+      .description("download a retrieval job's output (or start one for an archive), verified chunk by chunk; resumable")
+      .requiredOption('--vault <name>', 'the vault')
+      .option('--job-id <id>', 'a retrieval job started earlier (glacier-multipart retrieve)')
+      .option('--archive-id <id>', 'start a retrieval job for this archive (or continue the one its journal names)')
+      .option('--tier <tier>', 'with --archive-id: Expedited, Standard (default) or Bulk')
+      .option('--range <first-last>', 'with --archive-id: only these archive bytes (inclusive, megabyte aligned)')
+      .requiredOption('--out <file>', "where to write the archive, or '-' for stdout")
+      .addOption(new Option('--chunk-size <size>', 'bytes per ranged request, 1 MiB x 2^k (default 16MiB)').argParser(sizeArg))
+      .addOption(new Option('--concurrency <n>', 'ranged requests in flight at once (default 4)').argParser(positiveIntArg('--concurrency')))
+      .option('--wait', 'wait for the job to complete (the default)')
+      .option('--no-wait', 'fail at once if the job has not completed yet')
+      .addOption(new Option('--poll-interval <ms>', 'milliseconds between job status checks (default: from 1 s, growing to minutes)').argParser(positiveIntArg('--poll-interval')))
+      .option('--journal <file>', 'where to record verified chunks for a resume (default: <file>.glacier-download.json)')
+      .option('--overwrite', 'replace --out if it exists')
+      .addOption(threadsOption(UPLOAD_THREADS))
+      .addOption(engineOption())
+      .addOption(progressOption())
+      .option('--json', 'print the result as one JSON object'),
+  ).action(act('download'));
+
   program
     .command('serve')
     .description('run the local Glacier-compatible server in the foreground (Ctrl-C stops it)')
@@ -201,7 +277,7 @@ Try it with no AWS account: glacier-multipart demo`);
     .option('--data-dir <dir>', 'where vaults and archives are stored (default: a new temporary directory)')
     .option('--access-key-id <id>', 'verify SigV4 signatures with these credentials (with --secret-access-key)')
     .option('--secret-access-key <key>', 'the secret key for --access-key-id')
-    .addOption(new Option('--job-delay <ms>', 'milliseconds before a retrieval job completes').argParser((v) => { const n = Number(v); if (!(n >= 0)) throw new InvalidArgumentError('--job-delay must be milliseconds, 0 or more.'); return n; }))
+    .addOption(new Option('--job-delay <ms>', 'milliseconds before a job completes: one number, or per tier as expedited=MS,standard=MS,bulk=MS').argParser(jobDelayArg))
     .action(act('serve'));
 
   program
@@ -222,10 +298,12 @@ Try it with no AWS account: glacier-multipart demo`);
     .description('run the hash, pool and upload benchmarks; write bench/results/latest.json and chart.svg')
     .option('--quick', 'smaller sizes (minutes become seconds; figures are noisier)')
     .addOption(new Option('--size <size>', 'data size for every suite instead of the defaults (at least 4MiB)').argParser(sizeArg))
-    .option('--only <list>', 'comma-separated subset of: hash,pool,upload')
+    .option('--only <list>', 'comma-separated subset of: hash,pool,upload,download,sync')
     .option('--out <dir>', 'results folder (default: bench/results in the package; with --quick, a new temporary folder)')
     .option('--readme <file>', "replace the benchmark section of this README (e.g. README.md) with the results")
     .action(act('bench'));
+
+  addCatalogCommands(program, { act, withConnection, progressOption, threadsOption, sizeArg, positiveIntArg });
 
   // A usage error names the command's own usage and where to read more, not just the top level's.
   const hint = (cmd: Command, path: string) => {
@@ -281,7 +359,7 @@ export async function run(argv: string[], io: Io, runOptions: RunOptions = {}): 
 /** The subcommand words of argv (e.g. 'vault create'), for pointing at the right --help. */
 function commandPath(argv: string[]): string {
   const words = argv.filter((a) => !a.startsWith('-'));
-  return words[0] === 'vault' && words[1] ? `vault ${words[1]}` : (words[0] ?? '');
+  return (words[0] === 'vault' || words[0] === 'catalog') && words[1] ? `${words[0]} ${words[1]}` : (words[0] ?? '');
 }
 
 function isAbort(err: unknown): boolean {

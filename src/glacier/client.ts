@@ -2,6 +2,15 @@ import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier
 import { precomputedChecksumGenerator } from './checksums.js';
 import { InvalidUploadOptionError } from './errors.js';
 
+/**
+ * Milliseconds a request may sit with no byte moving (nothing sent, nothing received) before it
+ * fails with a retryable TimeoutError. Two minutes: a healthy connection to Glacier moves a byte
+ * far more often than that, while a held answer or a frozen server never ends on its own.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+/** Milliseconds to establish a TCP (and TLS) connection. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
 export interface CreateGlacierClientOptions {
   /** e.g. http://127.0.0.1:3000 for the local server; default: the SDK's own (AWS_ENDPOINT_URL_GLACIER, or the region's). */
   endpoint?: string;
@@ -16,25 +25,48 @@ export interface CreateGlacierClientOptions {
    */
   maxAttempts?: number;
   /**
-   * Default: a silent logger. The SDK's retry middleware otherwise warns on the console ("An error
-   * was encountered in a non-retryable streaming request.") each time a streamed part is aborted or
-   * fails, over the caller's output; the error itself reaches the caller anyway.
+   * Idle timeout in ms: a request with no byte sent or received for this long fails with a
+   * (retryable) TimeoutError. Default DEFAULT_REQUEST_TIMEOUT_MS (120 s). It is not a cap on the
+   * whole request, so a large part on a slow link is never cut off while its bytes flow.
    */
-  logger?: GlacierClientConfig['logger'];
+  requestTimeout?: number;
+  /** Timeout in ms to connect to the endpoint; default DEFAULT_CONNECT_TIMEOUT_MS (10 s). */
+  connectTimeout?: number;
+  /**
+   * Any other GlacierClient settings. The options above win over the same settings here; a
+   * `requestHandler` given here replaces the timeouts (configure them on it yourself).
+   */
+  clientConfig?: GlacierClientConfig;
 }
 
-const SILENT_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+const ignore = () => undefined;
+const QUIET_LOGGER = { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
+
+function checkTimeout(option: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > 3_600_000)) {
+    throw new InvalidUploadOptionError(option, `${option} must be a whole number of milliseconds from 1 to 3600000 (1 hour), got ${String(value)}.`);
+  }
+}
+
+/** Checks requestTimeout / connectTimeout options (also used by uploadArchive before any request). */
+export function checkTimeouts(o: { requestTimeout?: unknown; connectTimeout?: unknown }): void {
+  checkTimeout('requestTimeout', o.requestTimeout);
+  checkTimeout('connectTimeout', o.connectTimeout);
+}
 
 /**
- * A GlacierClient wired for glacier-multipart: the SDK's retries off (we retry per part) and a
+ * The one function that creates SDK clients in glacier-multipart: a GlacierClient with the SDK's
+ * retries off (we retry per part), connect and idle timeouts (nothing waits forever), and a
  * bodyChecksumGenerator that only hands back the checksums our HashPool computed (it throws for an
  * archive body nobody hashed in advance instead of hashing it on the main thread).
  */
 export function createGlacierClient(options: CreateGlacierClientOptions = {}): GlacierClient {
-  const { endpoint, region, credentials, maxAttempts = 1, logger = SILENT_LOGGER } = options;
-  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
+  const { endpoint, region, credentials, clientConfig = {} } = options;
+  const maxAttempts = options.maxAttempts ?? clientConfig.maxAttempts ?? 1;
+  if (typeof maxAttempts !== 'number' || !Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
     throw new InvalidUploadOptionError('maxAttempts', `maxAttempts must be a whole number >= 1, got ${String(maxAttempts)}`);
   }
+  checkTimeouts(options);
   if (endpoint !== undefined) {
     let url: URL | undefined;
     try {
@@ -48,11 +80,21 @@ export function createGlacierClient(options: CreateGlacierClientOptions = {}): G
     }
   }
   return new GlacierClient({
+    // The SDK turns these NodeHttpHandler options into its handler: socketTimeout is the idle
+    // timer (socket.setTimeout: reset by every byte either way), connectionTimeout the connect one.
+    requestHandler: {
+      connectionTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      socketTimeout: options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    },
+    // The SDK's default (no-op) logger makes its retry middleware print "An error was encountered
+    // in a non-retryable streaming request." on the console for every failed file-stream part:
+    // we report failures ourselves, once, with what to do.
+    logger: QUIET_LOGGER,
+    ...clientConfig,
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(region !== undefined ? { region } : {}),
     ...(credentials !== undefined ? { credentials } : {}),
     maxAttempts,
-    logger,
-    bodyChecksumGenerator: precomputedChecksumGenerator as GlacierClientConfig['bodyChecksumGenerator'],
+    bodyChecksumGenerator: clientConfig.bodyChecksumGenerator ?? (precomputedChecksumGenerator as GlacierClientConfig['bodyChecksumGenerator']),
   });
 }

@@ -67,6 +67,19 @@ export class UploadNotFoundError extends GlacierMultipartError {
   }
 }
 
+/** No byte moved for the client's requestTimeout (or no connection within connectTimeout), on every attempt. */
+export class RequestTimeoutError extends GlacierMultipartError {
+  readonly operation: string;
+  constructor(operation: string, options?: { cause?: unknown }) {
+    const detail = (options?.cause as { message?: unknown } | undefined)?.message;
+    super('REQUEST_TIMEOUT',
+      `${operation}: Glacier did not answer in time${typeof detail === 'string' ? ` (${detail.replace(/^@smithy\/node-http-handler - /, '')})` : ''}, ` +
+      `on every attempt. Check the endpoint and the network; if the link is that slow, raise requestTimeout (CLI: --request-timeout).`,
+      options);
+    this.operation = operation;
+  }
+}
+
 /** The vault does not exist in this account and region. */
 export class VaultNotFoundError extends GlacierMultipartError {
   readonly vaultName: string;
@@ -102,6 +115,33 @@ export class SourceChangedError extends GlacierMultipartError {
       `${path} changed while it was being uploaded (${detail}): the archive would not match any version ` +
       `of the file. Upload a file that nobody writes to (e.g. a copy or a snapshot).`);
     this.path = path;
+  }
+}
+
+/**
+ * CompleteMultipartUpload was sent (the journal says so) but its answer was lost, and Glacier no
+ * longer recognises the upload: the archive was very likely created. Never a cue to upload again.
+ */
+export class CompleteAnswerLostError extends GlacierMultipartError {
+  readonly uploadId: string;
+  readonly vaultName: string;
+  readonly archiveSize: number;
+  readonly treeHash: string;
+  readonly journal: string | undefined;
+  constructor(d: { vaultName: string; uploadId: string; archiveSize: number; treeHash: string; sentAt?: string; journal?: string; fileChanged?: string; cause?: unknown }) {
+    super('COMPLETE_ANSWER_LOST',
+      `CompleteMultipartUpload of upload ${d.uploadId} was sent${d.sentAt ? ` at ${d.sentAt}` : ''} but its answer was lost, and Glacier no longer ` +
+      `knows the upload (it answers a repeated Complete only for a while). The archive was very likely created in vault "${d.vaultName}": ` +
+      `${d.archiveSize} bytes with tree hash ${d.treeHash}. Do not upload it again: find its archive id in an inventory of vault ` +
+      `"${d.vaultName}" (an inventory-retrieval job; new archives appear in it within about a day) by that size and tree hash` +
+      `${d.journal ? `, then delete the journal ${d.journal}` : ''}.` +
+      `${d.fileChanged ? ` The file has changed since (${d.fileChanged}): to store its new bytes, upload it as a new archive.` : ''}`,
+      { cause: d.cause });
+    this.uploadId = d.uploadId;
+    this.vaultName = d.vaultName;
+    this.archiveSize = d.archiveSize;
+    this.treeHash = d.treeHash;
+    this.journal = d.journal;
   }
 }
 

@@ -1,4 +1,4 @@
-import { createReadStream, type ReadStream } from 'node:fs';
+import { openFileRange, type FilePartBody, type FileRangeStream } from './file-range-body.js';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, InitiateMultipartUploadCommand,
   ListMultipartUploadsCommand, ListPartsCommand, UploadMultipartPartCommand,
@@ -7,7 +7,7 @@ import {
 import { combineTreeHashes, sha256 as linearSha256, treeHash as computeTreeHash } from '../hash/index.js';
 import { forgetChecksums, installChecksumGenerator, registerChecksums } from './checksums.js';
 import {
-  ChecksumMismatchError, IncompleteUploadError, InvalidUploadOptionError, UploadNotFoundError, VaultNotFoundError,
+  ChecksumMismatchError, IncompleteUploadError, InvalidUploadOptionError, RequestTimeoutError, UploadNotFoundError, VaultNotFoundError,
 } from './errors.js';
 import {
   MAX_PARTS, checkAccountId, checkVaultName, contentRange, parseListedRange, partRange, validateDescription, validatePartSize,
@@ -57,14 +57,7 @@ export interface PartHashes {
   sha256: string;
 }
 
-/** A byte range of a file, sent as a file stream (re-opened for each attempt) instead of held in memory. */
-export interface FilePartBody {
-  path: string;
-  /** Offset of the part in the file. */
-  start: number;
-  /** Bytes in the part. */
-  size: number;
-}
+export type { FilePartBody } from './file-range-body.js';
 
 export interface UploadPartOptions {
   signal?: AbortSignal;
@@ -138,8 +131,9 @@ function isVaultNotFound(err: unknown): boolean {
   return isNotFound(err) && typeof message === 'string' && /vault/i.test(message) && !/upload/i.test(message);
 }
 
-/** Turns 404s into typed errors that say what to do. */
-function translate(err: unknown, vaultName: string, uploadId?: string): unknown {
+/** Turns 404s and timeouts into typed errors that say what to do. */
+function translate(err: unknown, vaultName: string, uploadId?: string, operation = 'A Glacier request'): unknown {
+  if (errorName(err) === 'TimeoutError') return new RequestTimeoutError(operation, { cause: err });
   if (isVaultNotFound(err)) return new VaultNotFoundError(vaultName, { cause: err });
   if (uploadId !== undefined && isNotFound(err)) return new UploadNotFoundError(vaultName, uploadId, { cause: err });
   return err;
@@ -210,7 +204,7 @@ export class MultipartUpload {
           accountId, vaultName: opts.vaultName, partSize: String(partSize), archiveDescription: description,
         }), { abortSignal: opts.signal }),
         { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, signal: opts.signal },
-      ).catch((err: unknown) => { throw translate(err, opts.vaultName); });
+      ).catch((err: unknown) => { throw translate(err, opts.vaultName, undefined, 'InitiateMultipartUpload'); });
       if (!out.uploadId) throw new Error('InitiateMultipartUpload answered without an upload id (x-amz-multipart-upload-id)');
       return new MultipartUpload({ target: opts, uploadId: out.uploadId, partSize, description, location: out.location });
     };
@@ -235,7 +229,7 @@ export class MultipartUpload {
         () => opts.client.send(new ListPartsCommand({ accountId, vaultName: opts.vaultName, uploadId: opts.uploadId, limit: 1 }),
           { abortSignal: opts.signal }),
         { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, signal: opts.signal },
-      ).catch((err: unknown) => { throw translate(err, opts.vaultName, opts.uploadId); });
+      ).catch((err: unknown) => { throw translate(err, opts.vaultName, opts.uploadId, 'ListParts'); });
       const partSize = validatePartSize(out.PartSizeInBytes);
       return new MultipartUpload({
         target: opts, uploadId: opts.uploadId, partSize, description: out.ArchiveDescription ?? undefined,
@@ -243,6 +237,15 @@ export class MultipartUpload {
       });
     };
     return settle(run(), cb);
+  }
+
+  /**
+   * @internal An upload known by id and part size, made without a request: uploadArchive uses it
+   * to repeat a CompleteMultipartUpload whose answer was lost (the upload may be gone already).
+   */
+  static attach(opts: ResumeMultipartUploadOptions & { partSize: number }): MultipartUpload {
+    checkTarget(opts);
+    return new MultipartUpload({ target: opts, uploadId: opts.uploadId, partSize: validatePartSize(opts.partSize) });
   }
 
   /** ListMultipartUploads of a vault, following Marker until it is null. */
@@ -254,7 +257,7 @@ export class MultipartUpload {
       const out = await withRetries(
         () => opts.client.send(new ListMultipartUploadsCommand({ accountId, vaultName: opts.vaultName, marker }), { abortSignal: opts.signal }),
         { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, signal: opts.signal },
-      ).catch((err: unknown) => { throw translate(err, opts.vaultName); });
+      ).catch((err: unknown) => { throw translate(err, opts.vaultName, undefined, 'ListMultipartUploads'); });
       for (const u of out.UploadsList ?? []) {
         if (!u.MultipartUploadId) continue;
         yield {
@@ -318,38 +321,35 @@ export class MultipartUpload {
       attempts++;
       // A fresh body object per attempt: a stream can be read only once, and the checksum
       // registry is keyed by the body object the SDK hands to its generator.
-      let body: Uint8Array | ReadStream;
+      let body: Uint8Array | FileRangeStream['stream'];
+      let file: FileRangeStream | undefined;
       if (isBytes) {
         body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       } else {
-        const file = data as FilePartBody;
-        body = createReadStream(file.path, { start: file.start, end: file.start + file.size - 1, highWaterMark: 1024 * 1024 });
-        const onBody = options.onBodyProgress;
-        if (onBody) {
-          // Counted where the file stream hands chunks to the request: a 'data' listener would set
-          // the stream flowing before the SDK pipes it, and a wrapper stream would lose its length.
-          const stream = body;
-          const push = stream.push.bind(stream);
-          let sent = 0;
-          onBody(0);
-          stream.push = (chunk: unknown, encoding?: BufferEncoding) => {
-            if (chunk && typeof (chunk as Uint8Array).byteLength === 'number') onBody((sent += (chunk as Uint8Array).byteLength));
-            return push(chunk, encoding);
-          };
-        }
+        file = openFileRange(data as FilePartBody, options.onBodyProgress);
+        body = file.stream;
       }
       registerChecksums(body, known.sha256, known.treeHash);
+      // A file that ends early fails the attempt at once (and ends its request) instead of
+      // leaving a body shorter than its Content-Length.
+      const attempt = file ? new AbortController() : undefined;
+      const abortSignal = attempt ? (signal ? AbortSignal.any([signal, attempt.signal]) : attempt.signal) : signal;
       try {
-        return await this.client.send(new UploadMultipartPartCommand({
+        const sent = this.client.send(new UploadMultipartPartCommand({
           accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId,
           range: contentRange(range), checksum: known.treeHash, body,
-        }), { abortSignal: signal });
+        }), { abortSignal });
+        if (!file) return await sent;
+        return await Promise.race([sent, file.failed.catch((err: unknown) => {
+          attempt!.abort(err);
+          throw err;
+        })]);
       } finally {
         forgetChecksums(body);
-        if (!isBytes) (body as ReadStream).destroy();
+        file?.stream.destroy();
       }
     }, { maxAttempts: options.maxAttempts ?? this.maxAttempts, signal, onRetry: options.onRetry })
-      .catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId); });
+      .catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId, `UploadMultipartPart (part ${index})`); });
     if (out.checksum !== undefined && out.checksum !== known.treeHash) {
       throw new ChecksumMismatchError(`Part ${index} (${contentRange(range)})`, known.treeHash, out.checksum, index);
     }
@@ -376,7 +376,7 @@ export class MultipartUpload {
         () => this.client.send(new ListPartsCommand({ accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId, marker }),
           { abortSignal: signal }),
         { maxAttempts: this.maxAttempts, signal },
-      ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId); });
+      ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId, 'ListParts'); });
       const parts: ListedPart[] = [];
       const corrected = new Set<ListedPart>();
       let quirk = false;
@@ -470,7 +470,7 @@ export class MultipartUpload {
         archiveSize: String(size), checksum: treeHash,
       }), { abortSignal: signal }),
       { maxAttempts: this.maxAttempts, signal },
-    ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId); });
+    ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId, 'CompleteMultipartUpload'); });
     let out;
     try {
       out = await send(archiveSize);
@@ -522,7 +522,7 @@ export class MultipartUpload {
         // Not tied to this.signal: aborting is what one does after cancelling.
         () => this.client.send(new AbortMultipartUploadCommand({ accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId })),
         { maxAttempts: this.maxAttempts },
-      ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId); });
+      ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId, 'AbortMultipartUpload'); });
     };
     return settle(run(), cb);
   }

@@ -219,6 +219,58 @@ export class Store {
     await rm(this.uploadDir(vault, uploadId), { recursive: true, force: true });
   }
 
+  /** Counts a request on an upload as activity (expiry counts from the last one). */
+  touchUpload(up: UploadRecord): void {
+    up.lastActivity = Date.now();
+  }
+
+  /** Forgets an expired upload at once and removes its files in the background. */
+  expireUpload(vaultName: string, up: UploadRecord): void {
+    const vault = this.vaults.get(vaultName);
+    if (vault?.uploads.get(up.uploadId) !== up) return;
+    vault.uploads.delete(up.uploadId);
+    void this.mutex.run(`upload:${up.uploadId}`, () => this.removeUploadFiles(vaultName, up.uploadId)).catch(() => {});
+  }
+
+  /**
+   * Moves a received part body (tmp) into its upload and records it, replacing an earlier upload of
+   * the same range. `check` runs under the upload's lock first and throws when the upload is gone.
+   */
+  async putPart(
+    vaultName: string, uploadId: string, index: number, part: Omit<PartRecord, 'file'>, tmp: string,
+    check: (current: UploadRecord | undefined) => UploadRecord,
+  ): Promise<void> {
+    await this.mutex.run(`upload:${uploadId}`, async () => {
+      const current = check(this.vaults.get(vaultName)?.uploads.get(uploadId));
+      const file = `part-${index}-${newId(6)}`;
+      const dir = this.uploadDir(vaultName, uploadId);
+      await rename(tmp, join(dir, file));
+      const replaced = current.parts[index];
+      const next: UploadRecord = {
+        ...current,
+        lastActivity: Date.now(),
+        parts: { ...current.parts, [index]: { ...part, file } },
+      };
+      try {
+        await this.saveUpload(next);
+      } catch (err) {
+        await rm(join(dir, file), { force: true });
+        throw err;
+      }
+      this.vaults.get(vaultName)?.uploads.set(uploadId, next);
+      if (replaced) await rm(join(dir, replaced.file), { force: true });
+    });
+  }
+
+  /** Marks an upload aborted (kept as a record, so a repeat abort answers 204) and drops its parts. */
+  async abortUpload(vaultName: string, up: UploadRecord): Promise<void> {
+    const aborted: UploadRecord = { ...up, state: 'aborted', parts: {}, lastActivity: Date.now() };
+    await this.saveUpload(aborted);
+    this.vaults.get(vaultName)?.uploads.set(up.uploadId, aborted);
+    const dir = this.uploadDir(vaultName, up.uploadId);
+    for (const p of Object.values(up.parts)) await rm(join(dir, p.file), { force: true });
+  }
+
   /** Turns an upload's directory into an archive's: metadata first, then one atomic rename. */
   async completeUpload(up: UploadRecord, archive: ArchiveRecord): Promise<void> {
     const from = this.uploadDir(up.vaultName, up.uploadId);

@@ -29,7 +29,7 @@ async function checkUploadOptions(opts: Record<string, any>): Promise<void> {
 }
 
 /** A missing or unreadable file is reported before any request starts an upload. */
-export async function checkSourceFile(path: string): Promise<{ size: number; mtimeMs: number }> {
+export async function checkSourceFile(path: string): Promise<{ size: number }> {
   let info;
   try {
     info = await stat(path);
@@ -38,7 +38,7 @@ export async function checkSourceFile(path: string): Promise<{ size: number; mti
     throw new CliUsageError(code === 'ENOENT' ? `${path}: no such file; check the path.` : `${path}: cannot read it (${code}).`, 'SOURCE_NOT_FOUND');
   }
   if (!info.isFile()) throw new CliUsageError(`${path} is not a regular file: upload a file, or pipe data to '-'.`, 'SOURCE_NOT_FILE');
-  return { size: info.size, mtimeMs: info.mtimeMs };
+  return { size: info.size };
 }
 
 /**
@@ -103,10 +103,12 @@ async function checkJournalFor(ctx: Context, job: Job, header: JournalHeader, op
       throw new CliUsageError(`the journal ${job.journal} belongs to another file, ${header.file.path} (upload ${header.uploadId}), not ${job.source}: ` +
         `pass that file, or another --journal for this one.`, 'JOURNAL_OF_ANOTHER_FILE');
     }
-    if (now.size !== header.file.size || now.mtimeMs !== header.file.mtimeMs) {
+    // Another size cannot be the same archive; a file only touched since is re-hashed by the
+    // uploader, which then sends just the parts that differ.
+    if (now.size !== header.file.size) {
       throw Object.assign(new Error(`${job.source} changed since upload ${header.uploadId} started (the journal ${job.journal} recorded ` +
-        `${header.file.size} bytes modified ${new Date(header.file.mtimeMs).toISOString()}; now ${now.size} bytes modified ${new Date(now.mtimeMs).toISOString()}): ` +
-        `its parts are stale. Start over (this aborts that upload and deletes the journal) with: ${restartCommand(ctx, job, header, opts)}`), { code: 'SOURCE_CHANGED' });
+        `${header.file.size} bytes, now it has ${now.size}): its parts are stale. Start over (this aborts that upload and deletes the journal) with: ` +
+        `${restartCommand(ctx, job, header, opts)}`), { code: 'SOURCE_CHANGED' });
     }
   } else if (header.file && job.source === '-') {
     throw new CliUsageError(`the journal ${job.journal} belongs to the file ${header.file.path}, not to stdin: resume with: ${commandLine(ctx, ['resume', '--journal', job.journal!], connectionArgs(opts))}`);
@@ -273,7 +275,7 @@ function rootOf(err: unknown): Error {
 }
 
 async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Promise<number> {
-  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region }, ctx);
+  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region, requestTimeout: opts.requestTimeout }, ctx);
   const { uploadArchive, MultipartUpload, defaultHashThreads } = await import('../../glacier/index.js');
   const { HashPool } = await import('../../pool/index.js');
   const stdin = job.source === '-';
@@ -300,6 +302,8 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
       ...(opts.partSize !== undefined && !job.resuming ? { partSize: opts.partSize } : {}),
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
       ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+      ...(opts.verify ? { verify: true } : {}),
+      ...(opts.force ? { force: true } : {}),
       ...(job.uploadId ? { uploadId: job.uploadId } : {}),
       ...(job.journal ? { journal: job.journal } : {}),
       connection: { ...(conn.endpoint ? { endpoint: conn.endpoint } : {}), region: conn.region },
