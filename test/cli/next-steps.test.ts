@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { appendFile, readFile, stat } from 'node:fs/promises';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startLocalGlacier } from 'glacier-multipart';
@@ -167,6 +167,40 @@ describe('every printed next step works when pasted (child processes against the
     expect(partSize.stderr).toMatch(/records --part-size 1MiB for upload \S+, not 2MiB: drop --part-size to resume it/);
     expect(`${description.stderr}${partSize.stderr}`).not.toMatch(/partSize|uploadId|leavePartsOnError/);
     expect(server.stats.UploadMultipartPart ?? 0).toBe(0);
+  });
+
+  it('an unreadable journal: one exact command that starts over (never "delete the journal" with "resume with")', async () => {
+    const { path, data } = await randomFile(dir, 'damaged.bin', 2 * MiB);
+    const journal = `${path}.glacier-journal.json`;
+    await writeFile(journal, 'not a journal\n');
+    const r = await runCli(['upload', path, '--vault', 'next', ...ep]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`${journal} is not a glacier-multipart journal (its first line is not JSON): it cannot be used.`);
+    expect(r.stderr).not.toMatch(/resume with|delete/i);
+    const line = printed(r.stderr, 'Start over with:');
+    expect(line).toBe(`${SELF} upload ${path} --vault next --restart --endpoint ${server.endpoint}`);
+    const again = await runPasted(`${line} --json`);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`--restart: deleted the unreadable journal ${journal}`);
+    expect(JSON.parse(again.stdout).checksum).toBe(oracleTreeHash(data));
+  });
+
+  it('a file whose size changed since the interrupted run: says so, one command starts over (it aborts the stale upload)', async () => {
+    const { path } = await randomFile(dir, 'grown.bin', 3 * MiB);
+    const journal = `${path}.glacier-journal.json`;
+    const r0 = await interrupted(['upload', path, '--vault', 'next', '--part-size', '1MiB', '--concurrency', '1', ...ep], { journal, parts: 1 });
+    const uploadId = /upload (\S+) is left open/.exec(r0.stderr)![1]!;
+    await appendFile(path, 'grown');
+    const r = await runCli(['upload', path, '--vault', 'next', ...ep]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`${lit(path)} changed since upload ${lit(uploadId)} started .*its parts are stale`));
+    expect(r.stderr).not.toMatch(/resume with|delete the journal/);
+    const line = printed(r.stderr, 'deletes the journal) with:');
+    const again = await runPasted(`${line} --json`);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`--restart: aborted multipart upload ${uploadId}`);
+    expect(JSON.parse(again.stdout).archiveSize).toBe(3 * MiB + 5);
   });
 
   it('a journal of another file says so', async () => {

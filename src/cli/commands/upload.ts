@@ -4,7 +4,7 @@ import { access, mkdir, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { connect } from '../client.js';
-import { CliUsageError } from '../errors.js';
+import { CliFailure, CliUsageError } from '../errors.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, formatError, shellQuote, type Context } from '../output.js';
 import { createProgress, type ProgressMode, type ProgressSample } from '../progress.js';
 import type { JournalHeader, UploadProgress } from '../../glacier/index.js';
@@ -106,9 +106,9 @@ async function checkJournalFor(ctx: Context, job: Job, header: JournalHeader, op
     // Another size cannot be the same archive; a file only touched since is re-hashed by the
     // uploader, which then sends just the parts that differ.
     if (now.size !== header.file.size) {
-      throw Object.assign(new Error(`${job.source} changed since upload ${header.uploadId} started (the journal ${job.journal} recorded ` +
+      throw new CliFailure((`${job.source} changed since upload ${header.uploadId} started (the journal ${job.journal} recorded ` +
         `${header.file.size} bytes, now it has ${now.size}): its parts are stale. Start over (this aborts that upload and deletes the journal) with: ` +
-        `${restartCommand(ctx, job, header, opts)}`), { code: 'SOURCE_CHANGED' });
+        `${restartCommand(ctx, job, header, opts)}`), 'SOURCE_CHANGED');
     }
   } else if (header.file && job.source === '-') {
     throw new CliUsageError(`the journal ${job.journal} belongs to the file ${header.file.path}, not to stdin: resume with: ${commandLine(ctx, ['resume', '--journal', job.journal!], connectionArgs(opts))}`);
@@ -151,6 +151,26 @@ async function restart(ctx: Context, job: Job, header: JournalHeader, opts: Reco
   ctx.note(`--restart: deleted the journal ${job.journal}; starting over`);
 }
 
+/**
+ * The journal of `upload`, when it exists. One that cannot be read (damaged, of another version)
+ * is refused with the one command that starts over; with --restart it is deleted (the upload it
+ * may have started, unknown, is left to expire).
+ */
+async function readableJournal(ctx: Context, job: Job, opts: Record<string, any>): Promise<{ header: JournalHeader; parts: number } | undefined> {
+  try {
+    return await journalHeaderOf(job.journal!);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'INVALID_JOURNAL' || !(await exists(job.journal!))) throw err;
+    const why = (err as Error).message.replace(/\. (Resume|Delete|Pass) .*$/s, '');
+    if (!opts.restart) {
+      throw new CliFailure(`${why}: it cannot be used. Start over with: ${restartCommand(ctx, job, undefined, opts)}`, 'INVALID_JOURNAL');
+    }
+    await rm(job.journal!, { force: true });
+    ctx.note(`--restart: deleted the unreadable journal ${job.journal}; an upload it may have started is left to expire (list them with: ${commandLine(ctx, ['uploads', '--vault', job.vaultName], connectionArgs(opts))})`);
+    return undefined;
+  }
+}
+
 export async function uploadCommand(ctx: Context, file: string, opts: Record<string, any>): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
   await checkUploadOptions(opts);
@@ -164,7 +184,7 @@ export async function uploadCommand(ctx: Context, file: string, opts: Record<str
   const explicit = typeof opts.journal === 'string';
   const journal = opts.journal === false ? undefined : explicit ? opts.journal : stdin ? undefined : await defaultJournalPath(file);
   const job: Job = { source: file, vaultName, journal, defaultJournal: !explicit, description: opts.description, resuming: false };
-  const found = journal !== undefined ? await journalHeaderOf(journal) : undefined;
+  const found = journal !== undefined ? await readableJournal(ctx, job, opts) : undefined;
   if (found) {
     if (opts.restart) {
       reconnectFrom(found.header, opts, ctx);
