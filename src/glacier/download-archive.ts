@@ -309,8 +309,9 @@ interface SessionDeps {
 
 function sameBytes(state: DownloadJournalState, job: RetrievalJob): boolean {
   const h = state.header;
+  // A hash recorded while a job ran may be missing; where both are known they must agree.
   return h.archiveId === job.archiveId && h.rangeFirst === job.range?.first && h.rangeLast === job.range?.last
-    && (h.archiveTreeHash ?? null) === (job.archiveTreeHash ?? null);
+    && (!h.archiveTreeHash || !job.archiveTreeHash || h.archiveTreeHash === job.archiveTreeHash);
 }
 
 /** The journal (if any) and the job: started, or taken from the caller or the journal, and waited for. */
@@ -376,7 +377,8 @@ async function openSession(o: DownloadArchiveOptions, d: SessionDeps): Promise<S
         },
       });
     }
-    journal ??= await writeJournal(job);
+    // Again, now with everything DescribeJob tells of a completed job.
+    journal = (await writeJournal(job)) ?? journal;
   }
   if (!job.range || job.outputSize === undefined || job.archiveSize === undefined) {
     throw new GlacierMultipartError('BAD_JOB', `DescribeJob of job ${jobId} names no archive size or range: cannot plan a download.`);

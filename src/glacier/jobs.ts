@@ -153,14 +153,16 @@ export async function initiateRetrievalJob(o: InitiateRetrievalOptions): Promise
       },
     }), { abortSignal: o.signal }).catch((err: unknown) => {
       // A 503 that is not a blip: no Expedited capacity. Retrying only delays the advice.
-      if (errName(err) === 'InsufficientCapacityException') throw new InsufficientCapacityError(o.vaultName, o.archiveId, { cause: err });
+      // (isRetryableError looks into causes too, so the 503 travels wrapped in a plain marker.)
+      if (errName(err) === 'InsufficientCapacityException') throw { noCapacity: err };
       throw err;
     }), retries(o));
     if (!out.jobId) throw new Error('InitiateJob answered without an x-amz-job-id header');
     return { jobId: out.jobId, location: out.location };
   } catch (err) {
     const name = errName(err);
-    if (err instanceof InsufficientCapacityError) throw err;
+    const noCapacity = (err as { noCapacity?: unknown } | null)?.noCapacity;
+    if (noCapacity) throw new InsufficientCapacityError(o.vaultName, o.archiveId, { cause: noCapacity });
     if (name === 'PolicyEnforcedException') throw new RetrievalPolicyError(errMessage(err), { cause: err });
     if (name === 'InvalidParameterValueException' && /RetrievalByteRange/i.test(errMessage(err)) && range) {
       throw new RangeNotAlignedError(`${range.first}-${range.last}`, errMessage(err), { cause: err });
