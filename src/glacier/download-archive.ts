@@ -160,9 +160,9 @@ function checkOptions(o: DownloadArchiveOptions): void {
 }
 
 /**
- * A fixed set of chunk buffers. Plain ArrayBuffers, not shared ones: copying socket data into a
- * SharedArrayBuffer is several times slower in V8, and a full chunk's buffer moves to the hashing
- * thread and back (transferred, not copied), so the one who holds it swaps in the returned view.
+ * A fixed set of chunk buffers on SharedArrayBuffers: the pool's workers hash them in place (no
+ * copy, no transfer). Transferring plain ArrayBuffers back and forth instead registers each one as
+ * new external memory on every return, which makes V8 run full collections over and over.
  */
 class BufferRing {
   private readonly free: Uint8Array[] = [];
@@ -177,7 +177,7 @@ class BufferRing {
     if (b) return Promise.resolve(b);
     if (this.allocated < this.count) {
       this.allocated++;
-      return Promise.resolve(new Uint8Array(this.size));
+      return Promise.resolve(new Uint8Array(new SharedArrayBuffer(this.size)));
     }
     return new Promise((r) => this.waiters.push(r));
   }
@@ -401,7 +401,7 @@ class ChunkHashMismatch extends Error {
 
 const chunkSizeOf = (c: OutputChunk) => c.last - c.first + 1;
 
-/** A chunk buffer whose owner may change it: the pool hands a transferred buffer back as a new view. */
+/** A chunk buffer whose owner may change it (were it ever transferred, the pool hands it back as a new view). */
 interface Held {
   buf: Uint8Array;
 }
