@@ -7,13 +7,13 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderChartSvg, type ChartData } from './chart.js';
 
-export type SuiteName = 'hash' | 'pool' | 'upload' | 'download';
-export const SUITES: readonly SuiteName[] = ['hash', 'pool', 'upload', 'download'];
+export type SuiteName = 'hash' | 'pool' | 'upload' | 'download' | 'sync';
+export const SUITES: readonly SuiteName[] = ['hash', 'pool', 'upload', 'download', 'sync'];
 
 export interface BenchReportOptions {
   /** Smaller sizes for every suite (a quick look; the figures are noisier). */
   quick?: boolean;
-  /** Comma-separated subset of hash,pool,upload,download (default all). */
+  /** Comma-separated subset of hash,pool,upload,download,sync (default all). */
   only?: string;
   /** Default: bench/results of this package. */
   outDir?: string;
@@ -203,6 +203,15 @@ function downloadRows(result: Rec): ReportRow[] {
   }));
 }
 
+function syncRows(result: Rec): ReportRow[] {
+  return rowsOf(result).map((r) => ({
+    suite: 'sync' as const,
+    case: `${r.variant === 'sync' ? 'syncDirectory' : 'uploadArchive per file, in sequence'}: ${r.scope}`,
+    mibPerSecond: num(r.mibPerSecond),
+    notes: [`${fmt(num(r.filesPerSecond))} files/s`, `${fmt(num(r.seconds))} s`, `peak RSS ${fmt(num(r.peakRssMiB), 0)} MiB`].join(', '),
+  }));
+}
+
 function uploadBars(result: Rec): ChartData['uploads'] {
   return rowsOf(result)
     .filter((r) => num(r.mibPerSecond) !== null)
@@ -309,6 +318,11 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
         const result = (await runDownloadBench({ ...common, ...(sized.fileSize ? { fileSize: sized.fileSize } : {}) })) as unknown as Rec;
         report.suites.download = result;
         report.rows.push(...downloadRows(result));
+      } else if (suite === 'sync') {
+        const { runSyncBench } = await import('./sync.js');
+        const result = (await runSyncBench({ quick, signal: opts.signal, log, print: log, outDir })) as unknown as Rec;
+        report.suites.sync = result;
+        report.rows.push(...syncRows(result));
       } else {
         const { runUploadBench } = await import('./upload.js');
         const result = (await runUploadBench({ ...common, ...(sized.fileSize ? { fileSize: sized.fileSize } : {}) })) as Rec;

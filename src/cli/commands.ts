@@ -1,4 +1,5 @@
 import type { Context } from './output.js';
+import { catalogCommands } from './commands/catalog-registry.js';
 
 export type CommandImpl = (ctx: Context, args: unknown[], opts: Record<string, any>) => Promise<number | void>;
 
@@ -18,4 +19,5 @@ export const commands: Record<string, CommandImpl> = {
   jobs: async (ctx, _args, opts) => (await import('./commands/jobs.js')).jobsCommand(ctx, opts),
   download: async (ctx, _args, opts) => (await import('./commands/download.js')).downloadCommand(ctx, opts),
   bench: async (ctx, _args, opts) => (await import('./commands/bench.js')).benchCommand(ctx, opts),
+  ...catalogCommands,
 };

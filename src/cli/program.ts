@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CliUsageError } from './errors.js';
 import { parseSize } from './size.js';
 import { PROGRESS_MODES } from './progress.js';
+import { addCatalogCommands } from './commands/catalog-program.js';
 import {
   createContext, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, formatError,
   type Context, type Io,
@@ -40,6 +41,23 @@ function durationArg(value: string): number {
     throw new InvalidArgumentError('give seconds (e.g. 120) or a duration with a unit (500ms, 30s, 2m), from 1 ms to 1 hour.');
   }
   return ms;
+}
+
+/** --job-delay: "5000" for every tier, or "expedited=1000,standard=5000" (a tier left out: 0). */
+function jobDelayArg(value: string): number | Record<string, number> {
+  const ms = (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--job-delay must be whole milliseconds, 0 or more, e.g. 5000 or expedited=1000,standard=5000; got "${value}".`);
+    return n;
+  };
+  if (!value.includes('=')) return ms(value);
+  const out: Record<string, number> = {};
+  for (const item of value.split(',')) {
+    const [tier = '', v = ''] = item.split('=');
+    if (!['expedited', 'standard', 'bulk'].includes(tier)) throw new InvalidArgumentError(`--job-delay: "${tier}" is not a tier; use expedited, standard or bulk, e.g. expedited=1000,standard=5000.`);
+    out[tier] = ms(v);
+  }
+  return out;
 }
 
 function portArg(value: string): number {
@@ -127,6 +145,8 @@ Try it with no AWS account: glacier-multipart demo`);
       .option('--no-journal', 'do not write a journal (an interrupted upload can still be resumed with --upload-id)')
       .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
       .option('--abort-on-error', 'on failure abort the multipart upload instead of leaving it resumable')
+      .option('--verify', 'when resuming, re-hash every part Glacier holds from the file, even if the file looks unchanged')
+      .option('--force', "when resuming, replace the parts of an upload that match none of this file's bytes (another file's upload)")
       .addOption(progressOption())
       .option('--json', 'print the result as one JSON object'),
   ).action(act('upload'));
@@ -144,6 +164,8 @@ Try it with no AWS account: glacier-multipart demo`);
       .addOption(engineOption())
       .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
       .option('--abort-on-error', 'on failure abort the multipart upload instead of leaving it resumable')
+      .option('--verify', 'when resuming, re-hash every part Glacier holds from the file, even if the file looks unchanged')
+      .option('--force', "when resuming, replace the parts of an upload that match none of this file's bytes (another file's upload)")
       .addOption(progressOption())
       .option('--json', 'print the result as one JSON object'),
   ).action(act('resume'));
@@ -228,7 +250,7 @@ Try it with no AWS account: glacier-multipart demo`);
     .option('--data-dir <dir>', 'where vaults and archives are stored (default: a new temporary directory)')
     .option('--access-key-id <id>', 'verify SigV4 signatures with these credentials (with --secret-access-key)')
     .option('--secret-access-key <key>', 'the secret key for --access-key-id')
-    .addOption(new Option('--job-delay <ms>', 'milliseconds before a retrieval job completes').argParser((v) => { const n = Number(v); if (!(n >= 0)) throw new InvalidArgumentError('--job-delay must be milliseconds, 0 or more.'); return n; }))
+    .addOption(new Option('--job-delay <ms>', 'milliseconds before a job completes: one number, or per tier as expedited=MS,standard=MS,bulk=MS').argParser(jobDelayArg))
     .action(act('serve'));
 
   program
@@ -249,10 +271,12 @@ Try it with no AWS account: glacier-multipart demo`);
     .description('run the hash, pool and upload benchmarks; write bench/results/latest.json and chart.svg')
     .option('--quick', 'smaller sizes (minutes become seconds; figures are noisier)')
     .addOption(new Option('--size <size>', 'data size for every suite instead of the defaults (at least 4MiB)').argParser(sizeArg))
-    .option('--only <list>', 'comma-separated subset of: hash,pool,upload,download')
+    .option('--only <list>', 'comma-separated subset of: hash,pool,upload,download,sync')
     .option('--out <dir>', 'results folder (default: bench/results in the package)')
     .option('--readme <file>', "replace the benchmark section of this README (e.g. README.md) with the results")
     .action(act('bench'));
+
+  addCatalogCommands(program, { act, withConnection, progressOption, threadsOption, sizeArg, positiveIntArg });
 
   // A usage error names the command's own usage and where to read more, not just the top level's.
   const hint = (cmd: Command, path: string) => {
@@ -302,7 +326,7 @@ export async function run(argv: string[], io: Io, runOptions: RunOptions = {}): 
 /** The subcommand words of argv (e.g. 'vault create'), for pointing at the right --help. */
 function commandPath(argv: string[]): string {
   const words = argv.filter((a) => !a.startsWith('-'));
-  return words[0] === 'vault' && words[1] ? `vault ${words[1]}` : (words[0] ?? '');
+  return (words[0] === 'vault' || words[0] === 'catalog') && words[1] ? `${words[0]} ${words[1]}` : (words[0] ?? '');
 }
 
 function isAbort(err: unknown): boolean {

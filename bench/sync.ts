@@ -1,0 +1,263 @@
+/**
+ * Sync benchmark: a library import of many files to the local Glacier server (its own process,
+ * data in /dev/shm when there is one).
+ *
+ *   - files: 2,000 files of 64 KiB - 1 MiB (random sizes, fixed seed) plus four files of 64 MiB
+ *   - 'sync': syncDirectory (small files in one UploadArchive request each, 8 at once, one HashPool;
+ *     the 64 MiB files as multipart uploads alongside)
+ *   - 'sequential': what a library user writes first: `for (const f of files) await uploadArchive({
+ *     vaultName, source: f, client })` (one shared client; each call makes its own pool and multipart upload)
+ *
+ * Each run happens in a fresh child process whose peak RSS (VmHWM) is its own. Small-file rate:
+ * sync on the small files alone vs the sequential loop's time on them; whole run: everything.
+ *
+ *   npm run bench:sync     (node dist/bench/sync.js [--quick] [--files N] [--large N])
+ *
+ * Prints a table and writes bench/results/sync.json.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateVaultCommand, DeleteArchiveCommand, GlacierClient } from '@aws-sdk/client-glacier';
+import { createGlacierClient, uploadArchive } from '../src/glacier/index.js';
+import { syncDirectory } from '../src/catalog/index.js';
+
+const MiB = 1024 * 1024;
+const KiB = 1024;
+const SELF = fileURLToPath(import.meta.url);
+const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+const VAULT = 'bench-sync';
+
+export interface SyncBenchOptions {
+  quick?: boolean;
+  /** Small files (default 2,000; 300 with quick). */
+  files?: number;
+  /** 64 MiB files (default 4; 1 with quick). */
+  large?: number;
+  outDir?: string | null;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  print?: (line: string) => void;
+}
+
+export interface SyncBenchRow {
+  variant: 'sync' | 'sequential';
+  scope: 'small files' | 'whole run';
+  files: number;
+  bytes: number;
+  seconds: number;
+  filesPerSecond: number;
+  mibPerSecond: number;
+  peakRssMiB: number;
+  requests: number | null;
+}
+
+export interface SyncBenchResult {
+  date: string;
+  node: string;
+  smallFiles: number;
+  largeFiles: number;
+  rows: SyncBenchRow[];
+  rssBoundMiB: number;
+  targets: { smallFilesSpeedup: number; wholeRunSpeedup: number; smallOk: boolean; wholeOk: boolean; rssOk: boolean };
+}
+
+/** A small deterministic PRNG for the file sizes. */
+function sizes(count: number): number[] {
+  let a = 12345;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return Array.from({ length: count }, () => 64 * KiB + Math.floor(next() * (MiB - 64 * KiB)));
+}
+
+function writeFiles(root: string, smallCount: number, largeCount: number): { small: number; large: number } {
+  const chunk = Buffer.alloc(8 * MiB);
+  let small = 0;
+  let large = 0;
+  sizes(smallCount).forEach((size, i) => {
+    const dir = join(root, 'small', `d${i % 40}`);
+    mkdirSync(dir, { recursive: true });
+    randomFillSync(chunk, 0, size);
+    writeFileSync(join(dir, `f${i}.bin`), chunk.subarray(0, size));
+    small += size;
+  });
+  mkdirSync(join(root, 'large'), { recursive: true });
+  for (let i = 0; i < largeCount; i++) {
+    const parts: Buffer[] = [];
+    for (let done = 0; done < 64 * MiB; done += chunk.length) parts.push(Buffer.from(randomFillSync(chunk)));
+    writeFileSync(join(root, 'large', `video${i}.bin`), Buffer.concat(parts));
+    large += 64 * MiB;
+  }
+  return { small, large };
+}
+
+function peakRssBytes(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+function readLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr?.on('data', (d) => { err += d; });
+    const onData = (d: Buffer) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        child.stdout?.off('data', onData);
+        resolve(out.slice(0, nl));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`bench child exited (${code}) before answering: ${err.trim()}`)));
+  });
+}
+
+const childEnv = () => ({ ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+
+interface ChildResult {
+  archives: string[];
+  /** Seconds for the small files and for everything (sequential: both from one pass). */
+  smallSeconds: number;
+  totalSeconds: number;
+  peakRssBytes: number;
+}
+
+export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBenchResult> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const smallCount = opts.files ?? (opts.quick ? 300 : 2000);
+  const largeCount = opts.large ?? (opts.quick ? 1 : 4);
+  const dir = mkdtempSync(join(tmpdir(), 'glacier-bench-sync-'));
+  const serverParent = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const serverDir = mkdtempSync(join(serverParent, 'glacier-bench-sync-server-'));
+  let server: ChildProcess | undefined;
+  try {
+    log(`writing ${smallCount} files of 64 KiB - 1 MiB and ${largeCount} of 64 MiB under ${dir}`);
+    const bytes = writeFiles(join(dir, 'tree'), smallCount, largeCount);
+    server = spawn(process.execPath, [SELF, '--serve', serverDir], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+    const endpoint = JSON.parse(await readLine(server)).endpoint as string;
+    const admin = new GlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    await admin.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
+    const run = async (variant: string, scope: string): Promise<ChildResult> => {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      log(`${variant} (${scope})`);
+      const child = spawn(process.execPath, [SELF, '--run', variant, scope, endpoint, join(dir, 'tree'), join(dir, `${variant}-${scope}.catalog`)], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+      const r = JSON.parse(await readLine(child)) as ChildResult;
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+      log(`  ${r.totalSeconds.toFixed(1)} s (small files ${r.smallSeconds.toFixed(1)} s), peak RSS ${(r.peakRssBytes / MiB).toFixed(0)} MiB`);
+      // Keep the server's memory to one run's archives.
+      for (let i = 0; i < r.archives.length; i += 16) {
+        await Promise.all(r.archives.slice(i, i + 16).map((archiveId) => admin.send(new DeleteArchiveCommand({ accountId: '-', vaultName: VAULT, archiveId }))));
+      }
+      return r;
+    };
+    const syncSmall = await run('sync', 'small');
+    const syncAll = await run('sync', 'all');
+    const sequential = await run('sequential', 'all');
+    admin.destroy();
+
+    const row = (variant: SyncBenchRow['variant'], scope: SyncBenchRow['scope'], files: number, b: number, seconds: number, rss: number, requests: number | null): SyncBenchRow => ({
+      variant, scope, files, bytes: b, seconds, filesPerSecond: files / seconds, mibPerSecond: b / MiB / seconds, peakRssMiB: rss / MiB, requests,
+    });
+    const all = smallCount + largeCount;
+    const rows = [
+      row('sync', 'small files', smallCount, bytes.small, syncSmall.smallSeconds, syncSmall.peakRssBytes, smallCount),
+      row('sequential', 'small files', smallCount, bytes.small, sequential.smallSeconds, sequential.peakRssBytes, 3 * smallCount),
+      row('sync', 'whole run', all, bytes.small + bytes.large, syncAll.totalSeconds, syncAll.peakRssBytes, null),
+      row('sequential', 'whole run', all, bytes.small + bytes.large, sequential.totalSeconds, sequential.peakRssBytes, null),
+    ];
+    // As for uploads: what is in flight plus 200 MiB: 8 small files of up to 1 MiB, and a 64 MiB
+    // file's 4 parts of 8 MiB in flight plus 2 read ahead.
+    const rssBoundMiB = 8 * 1 + 6 * 8 + 200;
+    const smallFilesSpeedup = sequential.smallSeconds / syncSmall.smallSeconds;
+    const wholeRunSpeedup = sequential.totalSeconds / syncAll.totalSeconds;
+    const result: SyncBenchResult = {
+      date: new Date().toISOString(), node: process.version, smallFiles: smallCount, largeFiles: largeCount, rows, rssBoundMiB,
+      targets: {
+        smallFilesSpeedup, wholeRunSpeedup, smallOk: smallFilesSpeedup >= 5, wholeOk: wholeRunSpeedup >= 3,
+        rssOk: [syncSmall, syncAll].every((r) => r.peakRssBytes / MiB <= rssBoundMiB),
+      },
+    };
+    print(`sync of ${smallCount} files of 64 KiB - 1 MiB (${(bytes.small / MiB).toFixed(0)} MiB) + ${largeCount} x 64 MiB, loopback local server (own process, data in ${serverParent})`);
+    print('variant     scope        files   seconds   files/s    MiB/s   peak RSS');
+    for (const r of rows) {
+      print(`${r.variant.padEnd(11)} ${r.scope.padEnd(12)} ${String(r.files).padStart(5)} ${r.seconds.toFixed(1).padStart(9)} ${r.filesPerSecond.toFixed(1).padStart(9)} ${r.mibPerSecond.toFixed(1).padStart(8)}   ${r.peakRssMiB.toFixed(0)} MiB`);
+    }
+    const yes = (ok: boolean) => (ok ? 'yes' : 'NO');
+    print(`targets: small files >= 5x files/s: ${yes(result.targets.smallOk)} (${smallFilesSpeedup.toFixed(1)}x); whole run >= 3x faster: ${yes(result.targets.wholeOk)} (${wholeRunSpeedup.toFixed(1)}x); ` +
+      `sync peak RSS <= ${rssBoundMiB} MiB: ${yes(result.targets.rssOk)}`);
+    if (opts.outDir !== null) {
+      const outDir = opts.outDir ?? fileURLToPath(new URL('../../bench/results/', import.meta.url));
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(join(outDir, 'sync.json'), `${JSON.stringify(result, null, 2)}\n`);
+      log(`wrote ${join(outDir, 'sync.json')}`);
+    }
+    return result;
+  } finally {
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server!.once('exit', resolve));
+    }
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(serverDir, { recursive: true, force: true });
+  }
+}
+
+async function serve(dataDir: string): Promise<void> {
+  const { startLocalGlacier } = await import('../src/server/index.js');
+  const server = await startLocalGlacier({ dataDir, credentials: CREDENTIALS });
+  process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint })}\n`);
+  process.on('SIGTERM', () => {
+    void server.close().finally(() => process.exit(0));
+  });
+}
+
+/** Child: one measured run. */
+async function runOne(variant: string, scope: string, endpoint: string, root: string, catalog: string): Promise<void> {
+  const client = createGlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  const archives: string[] = [];
+  let smallSeconds = 0;
+  const t0 = performance.now();
+  if (variant === 'sync') {
+    const r = await syncDirectory({ dir: root, vaultName: VAULT, catalog, client, ...(scope === 'small' ? { include: ['small/**'] } : {}) });
+    for (const f of r.uploaded) archives.push(f.archiveId);
+    smallSeconds = (performance.now() - t0) / 1000;
+  } else {
+    const { readdirSync } = await import('node:fs');
+    const list = (sub: string) => readdirSync(join(root, sub), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+    for (const source of list('small')) archives.push((await uploadArchive({ vaultName: VAULT, source, client })).archiveId);
+    smallSeconds = (performance.now() - t0) / 1000;
+    if (scope === 'all') for (const source of list('large')) archives.push((await uploadArchive({ vaultName: VAULT, source, client })).archiveId);
+  }
+  const totalSeconds = (performance.now() - t0) / 1000;
+  client.destroy();
+  process.stdout.write(`${JSON.stringify({ archives, smallSeconds, totalSeconds, peakRssBytes: peakRssBytes() })}\n`);
+}
+
+if (process.argv[1] === SELF) {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--serve') await serve(argv[1]!);
+  else if (argv[0] === '--run') await runOne(argv[1]!, argv[2]!, argv[3]!, argv[4]!, argv[5]!);
+  else {
+    const value = (flag: string) => {
+      const i = argv.indexOf(flag);
+      return i >= 0 ? Number(argv[i + 1]) : undefined;
+    };
+    await runSyncBench({ quick: argv.includes('--quick'), files: value('--files'), large: value('--large') });
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * A file of at most one part as ONE UploadArchive request (instead of Initiate, part, Complete):
+ * read into a reused shared buffer, hashed in the HashPool (tree hash + SHA-256), both checksums
+ * handed to the SDK (it hashes nothing), Glacier's tree hash compared with ours.
+ */
+import { open, stat } from 'node:fs/promises';
+import { UploadArchiveCommand, type GlacierClient } from '@aws-sdk/client-glacier';
+import type { HashPool } from '../pool/index.js';
+import { forgetChecksums, registerChecksums } from '../glacier/checksums.js';
+import { ChecksumMismatchError, SourceChangedError, VaultNotFoundError } from '../glacier/errors.js';
+import { withRetries } from '../glacier/retry.js';
+import type { LocalFile } from './scan.js';
+
+export interface SmallUploadOptions {
+  client: GlacierClient;
+  pool: Pick<HashPool, 'hashPart'>;
+  vaultName: string;
+  accountId: string;
+  file: LocalFile;
+  description: string;
+  /** A shared buffer of at least file.size bytes, reused file after file. */
+  buffer: Uint8Array;
+  signal: AbortSignal;
+  maxAttempts: number;
+  /** Milliseconds one request may take before it is abandoned (and retried). */
+  requestTimeout: number;
+  onRetry?: () => void;
+}
+
+/** Reads the whole file; throws SourceChangedError when it differs from what the scan saw. */
+async function readWhole(file: LocalFile, into: Uint8Array): Promise<Uint8Array> {
+  const handle = await open(file.absolute, 'r');
+  try {
+    const view = into.subarray(0, file.size);
+    let got = 0;
+    while (got < file.size) {
+      const { bytesRead } = await handle.read(view, got, file.size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    const extra = await handle.read(Buffer.alloc(1), 0, 1, file.size);
+    if (got !== file.size || extra.bytesRead !== 0) {
+      throw new SourceChangedError(file.absolute, `it had ${file.size} bytes when the directory was scanned, and ${got + extra.bytesRead > file.size ? 'more' : got} now`);
+    }
+    return view;
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function uploadSmallFile(o: SmallUploadOptions): Promise<{ archiveId: string; treeHash: string }> {
+  const { file } = o;
+  const data = await readWhole(file, o.buffer);
+  const after = await stat(file.absolute);
+  if (after.size !== file.size || after.mtimeMs !== file.mtimeMs) {
+    throw new SourceChangedError(file.absolute, `its size or modification time changed while it was read (${file.size} -> ${after.size} bytes)`);
+  }
+  const h = await o.pool.hashPart(data, { signal: o.signal });
+  const body = h.data;
+  registerChecksums(body, h.sha256!, h.treeHash);
+  let out;
+  try {
+    out = await withRetries(async () => {
+      const timeout = AbortSignal.timeout(o.requestTimeout);
+      try {
+        return await o.client.send(new UploadArchiveCommand({
+          accountId: o.accountId, vaultName: o.vaultName, archiveDescription: o.description, body, checksum: h.treeHash,
+        }), { abortSignal: AbortSignal.any([o.signal, timeout]) });
+      } catch (err) {
+        // Our own request timeout is worth another attempt (an abort by the caller is not).
+        if (timeout.aborted && !o.signal.aborted) throw Object.assign(new Error(`UploadArchive of ${file.path} took over ${o.requestTimeout} ms`, { cause: err }), { name: 'TimeoutError' });
+        throw err;
+      }
+    }, {
+      maxAttempts: o.maxAttempts, signal: o.signal, onRetry: () => o.onRetry?.(),
+    });
+  } catch (err) {
+    const e = err as { name?: string; message?: string };
+    if (e.name === 'ResourceNotFoundException' && /vault/i.test(e.message ?? '')) throw new VaultNotFoundError(o.vaultName, { cause: err });
+    throw err;
+  } finally {
+    forgetChecksums(body);
+  }
+  if (!out.archiveId) throw new Error(`UploadArchive of ${file.path} returned no archive id`);
+  if (out.checksum !== h.treeHash) {
+    throw new ChecksumMismatchError(`Archive of ${file.path}`, h.treeHash, String(out.checksum), undefined, out.archiveId);
+  }
+  return { archiveId: out.archiveId, treeHash: h.treeHash };
+}

@@ -1,0 +1,339 @@
+/**
+ * syncDirectory: uploads a directory's new (and changed) files to a vault, recording each archive
+ * in the catalog as soon as Glacier confirms it. Files of at most one part go up in ONE
+ * UploadArchive request each, many at once; larger ones are multipart uploads with journals of
+ * their own (resumable). All hashing happens in ONE HashPool. Stopping (the signal) leaves every
+ * recorded file recorded and every multipart upload resumable: running again continues.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
+import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier';
+import { HashPool } from '../pool/index.js';
+import { GlacierMultipartError } from '../errors.js';
+import { installChecksumGenerator, precomputedChecksumGenerator } from '../glacier/checksums.js';
+import { SourceChangedError } from '../glacier/errors.js';
+import { readJournal } from '../glacier/journal.js';
+import { MultipartUpload } from '../glacier/multipart-upload.js';
+import { choosePartSize, checkVaultName, validatePartSize } from '../glacier/part-size.js';
+import { cancelledError } from '../glacier/retry.js';
+import { defaultHashThreads, uploadArchive, type UploadProgress } from '../glacier/upload-archive.js';
+import { Catalog } from './catalog.js';
+import { deleteArchive } from './delete-archive.js';
+import { encodeDescription } from './descriptions.js';
+import { InvalidCatalogOptionError } from './errors.js';
+import { pathFilter } from './globs.js';
+import { forEachLimit } from './limit.js';
+import { parseShard, type Shard } from './shards.js';
+import { uploadSmallFile } from './small-upload.js';
+import { planSync, type ChangeDetection, type PlannedUpload, type SyncPlan } from './sync-plan.js';
+
+export interface SyncOptions {
+  dir: string;
+  vaultName: string;
+  accountId?: string;
+  /** The catalog file (created when missing), or an open Catalog. */
+  catalog: string | Catalog;
+  /** Upload files the catalog does not know. Default: true unless replaceModified or deleteRemoved is set (as mt-aws-glacier). */
+  new?: boolean;
+  /** Upload files whose size or mtime (or tree hash, with detect 'treehash') changed; then delete their old archives. */
+  replaceModified?: boolean;
+  /** Delete the archives of catalog files no longer in the directory. */
+  deleteRemoved?: boolean;
+  include?: string[];
+  exclude?: string[];
+  detect?: ChangeDetection;
+  /** Plan only: nothing is uploaded, deleted or recorded, and no request is made. */
+  dryRun?: boolean;
+  /** This host's share of the files: { index, count } or 'I/N'. */
+  shard?: Shard | string;
+  /** Part size of multipart uploads (default choosePartSize of each file); files of at most one part go in one request. */
+  partSize?: number;
+  /** Files of at most one part uploading at once (default 8). */
+  concurrency?: number;
+  /** Parts in flight for the multipart file being uploaded (default 4). */
+  partConcurrency?: number;
+  /** Where multipart journals go (default `<catalog>.journals`). */
+  journalDir?: string;
+  client?: GlacierClient;
+  clientConfig?: GlacierClientConfig;
+  pool?: HashPool;
+  threads?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: SyncProgress) => void;
+  /** Notes worth showing a person: skipped files, replaced archives, files that changed. */
+  onNote?: (message: string) => void;
+  maxAttempts?: number;
+  /** Per UploadArchive request, default 10 minutes. */
+  requestTimeout?: number;
+}
+
+export interface SyncProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  filesFailed: number;
+  retries: number;
+  done: boolean;
+}
+
+export interface SyncedFile {
+  path: string;
+  archiveId: string;
+  size: number;
+  treeHash: string;
+  /** Sent as a multipart upload (else one UploadArchive request). */
+  multipart: boolean;
+}
+
+export interface SyncResult {
+  dryRun: boolean;
+  plan: SyncPlan;
+  uploaded: SyncedFile[];
+  /** Archives deleted: of removed files, and old versions of replaced ones. */
+  deleted: { path: string; archiveId: string }[];
+  failed: { path: string; error: Error }[];
+  bytesUploaded: number;
+}
+
+const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_REQUEST_TIMEOUT = 10 * 60_000;
+/** Errors that concern one file only: it is reported and the sync goes on with the others. */
+const FILE_ERRORS = new Set(['SOURCE_CHANGED', 'DESCRIPTION_TOO_LONG', 'INVALID_CATALOG_PATH', 'EMPTY_ARCHIVE', 'CHECKSUM_MISMATCH', 'ENOENT', 'EACCES', 'EISDIR', 'ELOOP']);
+
+function checkSyncOptions(o: SyncOptions): void {
+  if (!o || typeof o !== 'object') throw new InvalidCatalogOptionError('options', 'syncDirectory needs { dir, vaultName, catalog, ... }.');
+  if (typeof o.dir !== 'string' || o.dir === '') throw new InvalidCatalogOptionError('dir', 'dir must be the directory to sync.');
+  checkVaultName(o.vaultName);
+  if (o.catalog === undefined) throw new InvalidCatalogOptionError('catalog', 'catalog is missing: pass the catalog file of this vault (created when missing).');
+  if (o.partSize !== undefined) validatePartSize(o.partSize);
+  for (const [k, v] of [['concurrency', o.concurrency], ['partConcurrency', o.partConcurrency], ['threads', o.threads]] as const) {
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 1 || v > 1000)) throw new InvalidCatalogOptionError(k, `${k} must be a whole number from 1 to 1000, got ${String(v)}.`);
+  }
+  if (o.detect !== undefined && o.detect !== 'mtime' && o.detect !== 'treehash') {
+    throw new InvalidCatalogOptionError('detect', `detect must be 'mtime' (size or mtime changed) or 'treehash', got ${JSON.stringify(o.detect)}.`);
+  }
+}
+
+function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  return typeof e?.code === 'string' ? e.code : '';
+}
+
+/** Where the multipart journal of a catalog path lives. */
+export function journalPathFor(journalDir: string, path: string): string {
+  return `${journalDir}${sep}${createHash('sha256').update(path, 'utf8').digest('hex').slice(0, 24)}.json`;
+}
+
+export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
+  checkSyncOptions(o);
+  const signal = o.signal;
+  if (signal?.aborted) throw cancelledError(signal);
+  const note = o.onNote ?? (() => undefined);
+  const shard = typeof o.shard === 'string' ? parseShard(o.shard) : o.shard;
+  const catalog = typeof o.catalog === 'string' ? await Catalog.open(o.catalog, { create: !o.dryRun, onWarning: note }).catch((err) => {
+    if (o.dryRun && (err as { code?: string }).code === 'CATALOG_ACCESS') return undefined;
+    throw err;
+  }) : o.catalog;
+  const catalogPath = resolve(typeof o.catalog === 'string' ? o.catalog : o.catalog.path);
+  const journalDir = resolve(o.journalDir ?? `${catalogPath}.journals`);
+  const noneSet = !o.new && !o.replaceModified && !o.deleteRemoved;
+  const modes = { new: o.new ?? noneSet, replaceModified: Boolean(o.replaceModified), deleteRemoved: Boolean(o.deleteRemoved) };
+  let pool = o.pool;
+  const ownPool = pool === undefined;
+  const getPool = () => (pool ??= new HashPool({ threads: o.threads ?? defaultHashThreads() }));
+  try {
+    const plan = await planSync({
+      dir: o.dir, catalog: catalog ?? Catalog.empty(catalogPath), modes, detect: o.detect ?? 'mtime', filter: pathFilter(o.include, o.exclude), shard,
+      skip: (abs) => abs === catalogPath || abs === journalDir || abs.startsWith(catalogPath + '.'), pool: getPool, signal, onNote: note,
+    });
+    if (signal?.aborted) throw cancelledError(signal);
+    const result: SyncResult = { dryRun: Boolean(o.dryRun), plan, uploaded: [], deleted: [], failed: [], bytesUploaded: 0 };
+    if (o.dryRun || (plan.uploads.length === 0 && plan.deletions.length === 0)) return result;
+    const ownClient = o.client === undefined;
+    const client = o.client ?? new GlacierClient({
+      ...o.clientConfig,
+      // We retry every request ourselves; SDK retries would multiply.
+      maxAttempts: o.clientConfig?.maxAttempts ?? 1,
+      bodyChecksumGenerator: o.clientConfig?.bodyChecksumGenerator ?? (precomputedChecksumGenerator as GlacierClientConfig['bodyChecksumGenerator']),
+    });
+    if (!ownClient) installChecksumGenerator(client);
+    try {
+      await runSync({ o, plan, catalog: catalog!, client, pool: getPool(), journalDir, result, note });
+    } finally {
+      if (ownClient) client.destroy();
+    }
+    return result;
+  } finally {
+    if (ownPool && pool) await pool.destroy().catch(() => undefined);
+    if (typeof o.catalog === 'string') await catalog?.close();
+  }
+}
+
+interface RunContext {
+  o: SyncOptions;
+  plan: SyncPlan;
+  catalog: Catalog;
+  client: GlacierClient;
+  pool: HashPool;
+  journalDir: string;
+  result: SyncResult;
+  note: (message: string) => void;
+}
+
+async function runSync(ctx: RunContext): Promise<void> {
+  const { o, plan, result, note } = ctx;
+  const inner = new AbortController();
+  const signal = o.signal ? AbortSignal.any([o.signal, inner.signal]) : inner.signal;
+  let fatal: unknown;
+  const progress: SyncProgress = {
+    filesDone: 0, filesTotal: plan.uploads.length, bytesDone: 0, bytesTotal: plan.uploads.reduce((n, u) => n + u.file.size, 0),
+    filesFailed: 0, retries: 0, done: false,
+  };
+  let last = 0;
+  const report = (force = false) => {
+    if (!o.onProgress || (!force && Date.now() - last < 100)) return;
+    last = Date.now();
+    o.onProgress({ ...progress });
+  };
+  const singleLimit = (size: number) => o.partSize ?? choosePartSize(size);
+  const small = plan.uploads.filter((u) => u.file.size <= singleLimit(u.file.size));
+  const large = plan.uploads.filter((u) => u.file.size > singleLimit(u.file.size));
+  const stopped = () => fatal !== undefined || signal.aborted;
+
+  const guard = async (u: PlannedUpload, work: () => Promise<SyncedFile>) => {
+    try {
+      const done = await work();
+      result.uploaded.push(done);
+      result.bytesUploaded += done.size;
+      progress.filesDone++;
+      report();
+      await replaceOld(ctx, u, done, signal);
+    } catch (err) {
+      if (signal.aborted || stopped()) {
+        fatal ??= err;
+        return;
+      }
+      if (FILE_ERRORS.has(errorCode(err))) {
+        progress.filesFailed++;
+        result.failed.push({ path: u.file.path, error: err as Error });
+        note(`${u.file.path}: not uploaded: ${(err as Error).message}`);
+        report();
+        return;
+      }
+      fatal = err;
+      inner.abort(err);
+    }
+  };
+
+  const maxSmall = small.reduce((m, u) => Math.max(m, u.file.size), 0);
+  const smallLane = forEachLimit(small, o.concurrency ?? DEFAULT_CONCURRENCY, (() => {
+    const buffers: Uint8Array[] = [];
+    return async (u: PlannedUpload) => {
+      // One shared buffer per lane worker, reused file after file; the pool reads it in place.
+      const buffer = buffers.pop() ?? new Uint8Array(new SharedArrayBuffer(maxSmall));
+      try {
+        await guard(u, async () => {
+          const description = encodeDescription(u.file.path, Math.floor(u.file.mtimeMs / 1000));
+          const r = await uploadSmallFile({
+            client: ctx.client, pool: ctx.pool, vaultName: o.vaultName, accountId: o.accountId ?? '-', file: u.file, description, buffer, signal,
+            maxAttempts: o.maxAttempts ?? 5, requestTimeout: o.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT, onRetry: () => progress.retries++,
+          });
+          await ctx.catalog.recordCreated({ archiveId: r.archiveId, path: u.file.path, size: u.file.size, mtime: Math.floor(u.file.mtimeMs / 1000), treeHash: r.treeHash });
+          progress.bytesDone += u.file.size;
+          return { path: u.file.path, archiveId: r.archiveId, size: u.file.size, treeHash: r.treeHash, multipart: false };
+        });
+      } finally {
+        buffers.push(buffer);
+      }
+    };
+  })(), stopped);
+  const largeLane = forEachLimit(large, 1, (u) => guard(u, () => uploadLarge(ctx, u, signal, progress, report)), stopped);
+  await Promise.all([smallLane, largeLane]);
+  if (!stopped()) {
+    await forEachLimit(plan.deletions, 4, async (d) => {
+      for (const a of d.archives) {
+        try {
+          await deleteArchive({ client: ctx.client, vaultName: o.vaultName, accountId: o.accountId, archiveId: a.archiveId, catalog: ctx.catalog, path: d.path, signal, maxAttempts: o.maxAttempts });
+          result.deleted.push({ path: d.path, archiveId: a.archiveId });
+          note(`deleted archive of removed file ${d.path}`);
+        } catch (err) {
+          fatal ??= err;
+          inner.abort(err);
+          return;
+        }
+      }
+    }, stopped);
+  }
+  progress.done = fatal === undefined && !signal.aborted;
+  report(true);
+  if (o.signal?.aborted) throw cancelledError(o.signal, fatal);
+  if (fatal !== undefined) throw fatal;
+}
+
+/** After a modified file's new archive is recorded, its old archives go. */
+async function replaceOld(ctx: RunContext, u: PlannedUpload, done: SyncedFile, signal: AbortSignal): Promise<void> {
+  for (const old of u.replaces) {
+    if (old.archiveId === done.archiveId) continue;
+    await deleteArchive({ client: ctx.client, vaultName: ctx.o.vaultName, accountId: ctx.o.accountId, archiveId: old.archiveId, catalog: ctx.catalog, path: u.file.path, signal, maxAttempts: ctx.o.maxAttempts });
+    ctx.result.deleted.push({ path: u.file.path, archiveId: old.archiveId });
+  }
+}
+
+/**
+ * A file of several parts: uploadArchive with a journal of its own, so a stopped or killed run
+ * resumes it. A journal left by an earlier run for an older version of the file is dropped (its
+ * upload aborted) and the file starts over.
+ */
+async function uploadLarge(ctx: RunContext, u: PlannedUpload, signal: AbortSignal, progress: SyncProgress, report: () => void): Promise<SyncedFile> {
+  const { o } = ctx;
+  const journal = journalPathFor(ctx.journalDir, u.file.path);
+  const now = await stat(u.file.absolute);
+  if (now.size !== u.file.size || now.mtimeMs !== u.file.mtimeMs) throw new SourceChangedError(u.file.absolute, 'it changed after the directory was scanned');
+  const mtime = Math.floor(u.file.mtimeMs / 1000);
+  const description = encodeDescription(u.file.path, mtime);
+  let counted = 0;
+  const attempt = () => uploadArchive({
+    vaultName: o.vaultName, accountId: o.accountId, source: u.file.absolute, description, client: ctx.client, pool: ctx.pool,
+    partSize: o.partSize ?? 'auto', concurrency: o.partConcurrency ?? 4, journal, signal, maxAttempts: o.maxAttempts, leavePartsOnError: true,
+    onProgress: (p: UploadProgress) => {
+      const now = p.bytesUploaded + p.bytesSkipped;
+      progress.bytesDone += now - counted;
+      counted = now;
+      report();
+    },
+  });
+  await mkdir(ctx.journalDir, { recursive: true });
+  let r;
+  try {
+    r = await attempt();
+  } catch (err) {
+    if (err instanceof SourceChangedError) {
+      // Checked before any request: the journal is of an earlier version of this file.
+      ctx.note(`${u.file.path} changed since an earlier run began uploading it: starting it over`);
+      await dropUpload(ctx, journal, undefined, signal);
+      r = await attempt();
+    } else {
+      if (errorCode(err) === 'SOURCE_CHANGED') await dropUpload(ctx, journal, (err as { uploadId?: string }).uploadId, signal);
+      throw err;
+    }
+  }
+  await ctx.catalog.recordCreated({ archiveId: r.archiveId, path: u.file.path, size: r.archiveSize, mtime, treeHash: r.checksum });
+  progress.bytesDone += u.file.size - counted;
+  return { path: u.file.path, archiveId: r.archiveId, size: r.archiveSize, treeHash: r.checksum, multipart: true };
+}
+
+/** Aborts a multipart upload nobody will finish (best effort) and removes its journal. */
+async function dropUpload(ctx: RunContext, journal: string, uploadId: string | undefined, signal: AbortSignal): Promise<void> {
+  const id = uploadId ?? (await readJournal(journal).catch(() => undefined))?.header.uploadId;
+  if (id) {
+    try {
+      const up = await MultipartUpload.resume({ client: ctx.client, vaultName: ctx.o.vaultName, accountId: ctx.o.accountId, uploadId: id, signal });
+      await up.abort();
+    } catch (err) {
+      if (!(err instanceof GlacierMultipartError)) ctx.note(`could not abort upload ${id}: ${(err as Error).message} (it expires after 24 hours)`);
+    }
+  }
+  await rm(journal, { force: true });
+}

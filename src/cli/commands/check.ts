@@ -1,0 +1,22 @@
+import { EXIT_FAILURE, type Context } from '../output.js';
+import { checkDir, usage } from './sync.js';
+
+export async function checkCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+  await checkDir(opts.dir);
+  const { Catalog, checkLocalFiles, parseShard, pathFilter } = await import('../../catalog/index.js');
+  const shard = opts.shard !== undefined ? await usage('--shard', () => parseShard(opts.shard)) : undefined;
+  const filter = await usage('--include/--exclude', () => pathFilter(opts.include, opts.exclude));
+  const catalog = await Catalog.open(opts.catalog, { create: false, onWarning: (w) => ctx.note(w) });
+  try {
+    const r = await checkLocalFiles({ dir: opts.dir, catalog, filter, shard, threads: opts.threads, signal: ctx.signal });
+    if (opts.json) ctx.json(r);
+    else {
+      for (const m of r.mismatched) ctx.out(`MISMATCH\t${m.path}\t${m.reason === 'size' ? `size ${m.actual}, catalog ${m.expected}` : `tree hash ${m.actual}, catalog ${m.expected}`}`);
+      for (const p of r.missing) ctx.out(`MISSING\t${p}`);
+      ctx.note(`${r.ok} files match the catalog, ${r.mismatched.length} differ, ${r.missing.length} missing`);
+    }
+    return r.mismatched.length || r.missing.length ? EXIT_FAILURE : 0;
+  } finally {
+    await catalog.close();
+  }
+}
