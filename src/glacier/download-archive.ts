@@ -325,6 +325,11 @@ async function openSession(o: DownloadArchiveOptions, d: SessionDeps): Promise<S
       `The journal ${d.journalPath} belongs to archive ${state.header.archiveId} in vault "${state.header.vaultName}", not to this download: ` +
       `delete it, or download to another destination.`);
   }
+  if (state && !o.jobId && (o.range ? o.range.first !== state.header.rangeFirst || o.range.last !== state.header.rangeLast : state.header.rangeFirst !== 0)) {
+    throw new DownloadJournalError(d.journalPath!,
+      `The journal ${d.journalPath} continues a download of archive bytes ${state.header.rangeFirst}-${state.header.rangeLast}, not ` +
+      `${o.range ? `${o.range.first}-${o.range.last}` : 'the whole archive'}: pass the same range, delete the journal, or download to another destination.`);
+  }
   const p = d.progress.p;
   let jobId = o.jobId ?? state?.header.jobId;
   if (!jobId) {

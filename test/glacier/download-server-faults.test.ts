@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  HashPool, InsufficientCapacityError, JobNotFoundError, downloadArchive, initiateRetrievalJob, readDownloadJournal,
+  DownloadChecksumError, HashPool, InsufficientCapacityError, JobNotFoundError, downloadArchive, initiateRetrievalJob, readDownloadJournal,
 } from 'glacier-multipart';
 import { MiB, randomData, setup, uploadPlain, type Env } from './download-helpers.js';
 
@@ -54,6 +54,26 @@ describe('GetJobOutput faults: exactly the bad chunk is fetched again', () => {
       }
     });
   }
+
+  it('a chunk whose bytes never match its tree hash: DownloadChecksumError naming the chunk and its byte range', async () => {
+    const data = randomData(3 * MiB);
+    const archiveId = await uploadPlain(env, data);
+    const { jobId } = await initiateRetrievalJob({ ...base(), archiveId });
+    env.server.resetStats();
+    // Every answer from the 2nd on has a flipped byte: chunk 1 fails all three attempts.
+    env.server.setFaults([{ operation: 'GetJobOutput', kind: 'FlippedByte', nth: [2, 3, 4] } as never]);
+    const dest = out();
+    try {
+      const err = await downloadArchive({ ...base(), jobId, destination: dest, chunkSize: MiB, concurrency: 1, maxAttempts: 3 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DownloadChecksumError);
+      expect(err).toMatchObject({ chunkIndex: 1, first: MiB, last: 2 * MiB - 1 });
+      expect((err as Error).message).toMatch(/chunk 1, output bytes 1048576-2097151, after 3 attempts/);
+      expect(env.server.stats.GetJobOutput).toBe(4);
+      expect(existsSync(dest)).toBe(false);
+    } finally {
+      env.server.setFaults([]);
+    }
+  });
 
   it('an output that expires mid-download: JobNotFoundError naming the retrieve command, verified chunks kept for a new job', async () => {
     const data = randomData(5 * MiB);
