@@ -7,13 +7,13 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderChartSvg, type ChartData } from './chart.js';
 
-export type SuiteName = 'hash' | 'pool' | 'upload' | 'sync';
-export const SUITES: readonly SuiteName[] = ['hash', 'pool', 'upload', 'sync'];
+export type SuiteName = 'hash' | 'pool' | 'upload' | 'download' | 'sync';
+export const SUITES: readonly SuiteName[] = ['hash', 'pool', 'upload', 'download', 'sync'];
 
 export interface BenchReportOptions {
   /** Smaller sizes for every suite (a quick look; the figures are noisier). */
   quick?: boolean;
-  /** Comma-separated subset of hash,pool,upload,sync (default all). */
+  /** Comma-separated subset of hash,pool,upload,download,sync (default all). */
   only?: string;
   /** Default: bench/results of this package. */
   outDir?: string;
@@ -189,6 +189,20 @@ function uploadRows(result: Rec): ReportRow[] {
   }));
 }
 
+function downloadRows(result: Rec): ReportRow[] {
+  return rowsOf(result).map((r) => ({
+    suite: 'download' as const,
+    case: r.variant === 'baseline' ? 'baseline: one GetJobOutput, main-thread tree hash' : 'downloadArchive (verified chunks)',
+    mibPerSecond: num(r.mibPerSecond),
+    notes: [
+      num(r.speedup) !== null ? `x${fmt(r.speedup, 2)} vs baseline` : '',
+      num(r.cpuSecondsPerGiB) !== null ? `CPU ${fmt(r.cpuSecondsPerGiB, 2)} s/GiB${num(r.cpuVsBaseline) !== null ? ` (x${fmt(r.cpuVsBaseline, 2)})` : ''}` : '',
+      num(r.peakRssMiB) !== null ? `peak RSS ${fmt(r.peakRssMiB, 0)} MiB${num(r.rssBoundMiB) !== null ? ` (bound ${fmt(r.rssBoundMiB, 0)})` : ''}` : '',
+      num(r.eventLoopP99Ms) !== null ? `event loop p99 ${fmt(r.eventLoopP99Ms)} ms` : '',
+    ].filter(Boolean).join(', '),
+  }));
+}
+
 function syncRows(result: Rec): ReportRow[] {
   return rowsOf(result).map((r) => ({
     suite: 'sync' as const,
@@ -299,6 +313,11 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
         const result = (await runPoolBench({ ...common, ...(sized.fileSize ? { fileSize: sized.fileSize } : {}) })) as unknown as Rec;
         report.suites.pool = result;
         report.rows.push(...poolRows(result));
+      } else if (suite === 'download') {
+        const { runDownloadBench } = await import('./download.js');
+        const result = (await runDownloadBench({ ...common, ...(sized.fileSize ? { fileSize: sized.fileSize } : {}) })) as unknown as Rec;
+        report.suites.download = result;
+        report.rows.push(...downloadRows(result));
       } else if (suite === 'sync') {
         const { runSyncBench } = await import('./sync.js');
         const result = (await runSyncBench({ quick, signal: opts.signal, log, print: log, outDir })) as unknown as Rec;

@@ -15,6 +15,9 @@ export const commands: Record<string, CommandImpl> = {
   'vault describe': async (ctx, args, opts) => (await import('./commands/manage.js')).vaultDescribeCommand(ctx, args[0] as string, opts),
   serve: async (ctx, _args, opts) => (await import('./commands/serve.js')).serveCommand(ctx, opts),
   demo: async (ctx, _args, opts) => (await import('./commands/demo.js')).demoCommand(ctx, opts),
+  retrieve: async (ctx, _args, opts) => (await import('./commands/retrieve.js')).retrieveCommand(ctx, opts),
+  jobs: async (ctx, _args, opts) => (await import('./commands/jobs.js')).jobsCommand(ctx, opts),
+  download: async (ctx, _args, opts) => (await import('./commands/download.js')).downloadCommand(ctx, opts),
   bench: async (ctx, _args, opts) => (await import('./commands/bench.js')).benchCommand(ctx, opts),
   ...catalogCommands,
 };

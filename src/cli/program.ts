@@ -43,6 +43,23 @@ function durationArg(value: string): number {
   return ms;
 }
 
+/** --job-delay: "5000" for every tier, or "expedited=1000,standard=5000" (a tier left out: 0). */
+function jobDelayArg(value: string): number | Record<string, number> {
+  const ms = (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--job-delay must be whole milliseconds, 0 or more, e.g. 5000 or expedited=1000,standard=5000; got "${value}".`);
+    return n;
+  };
+  if (!value.includes('=')) return ms(value);
+  const out: Record<string, number> = {};
+  for (const item of value.split(',')) {
+    const [tier = '', v = ''] = item.split('=');
+    if (!['expedited', 'standard', 'bulk'].includes(tier)) throw new InvalidArgumentError(`--job-delay: "${tier}" is not a tier; use expedited, standard or bulk, e.g. expedited=1000,standard=5000.`);
+    out[tier] = ms(v);
+  }
+  return out;
+}
+
 function portArg(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n > 65535) {
@@ -128,6 +145,8 @@ Try it with no AWS account: glacier-multipart demo`);
       .option('--no-journal', 'do not write a journal (an interrupted upload can still be resumed with --upload-id)')
       .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
       .option('--abort-on-error', 'on failure abort the multipart upload instead of leaving it resumable')
+      .option('--verify', 'when resuming, re-hash every part Glacier holds from the file, even if the file looks unchanged')
+      .option('--force', "when resuming, replace the parts of an upload that match none of this file's bytes (another file's upload)")
       .addOption(progressOption())
       .option('--json', 'print the result as one JSON object'),
   ).action(act('upload'));
@@ -145,6 +164,8 @@ Try it with no AWS account: glacier-multipart demo`);
       .addOption(engineOption())
       .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
       .option('--abort-on-error', 'on failure abort the multipart upload instead of leaving it resumable')
+      .option('--verify', 'when resuming, re-hash every part Glacier holds from the file, even if the file looks unchanged')
+      .option('--force', "when resuming, replace the parts of an upload that match none of this file's bytes (another file's upload)")
       .addOption(progressOption())
       .option('--json', 'print the result as one JSON object'),
   ).action(act('resume'));
@@ -178,6 +199,49 @@ Try it with no AWS account: glacier-multipart demo`);
   withConnection(vault.command('create').description('create a vault (succeeds if it exists)').argument('<name>', 'vault name: 1-255 of a-z A-Z 0-9 _ . -').option('--json', 'print a JSON object')).action(act('vault create'));
   withConnection(vault.command('describe').description("show a vault's ARN, archive count and size").argument('<name>', 'vault name').option('--json', 'print a JSON object')).action(act('vault describe'));
 
+  withConnection(
+    program
+      .command('retrieve')
+      .description('start an archive-retrieval job; prints its id and the download command that finishes it')
+      .requiredOption('--vault <name>', 'the vault')
+      .requiredOption('--archive-id <id>', 'the archive to retrieve')
+      .option('--tier <tier>', 'Expedited (minutes), Standard (hours, the default) or Bulk (5-12 h)')
+      .option('--range <first-last>', 'only these archive bytes (inclusive; FIRST a multiple of 1 MiB, LAST+1 too or the archive end)')
+      .option('--json', 'print the job as one JSON object'),
+  ).action(act('retrieve'));
+
+  withConnection(
+    program
+      .command('jobs')
+      .description("list a vault's jobs and their state")
+      .requiredOption('--vault <name>', 'the vault')
+      .option('--completed', 'only jobs that have completed')
+      .option('--json', 'print a JSON array'),
+  ).action(act('jobs'));
+
+  withConnection(
+    program
+      .command('download')
+      .description("download a retrieval job's output (or start one for an archive), verified chunk by chunk; resumable")
+      .requiredOption('--vault <name>', 'the vault')
+      .option('--job-id <id>', 'a retrieval job started earlier (glacier-multipart retrieve)')
+      .option('--archive-id <id>', 'start a retrieval job for this archive (or continue the one its journal names)')
+      .option('--tier <tier>', 'with --archive-id: Expedited, Standard (default) or Bulk')
+      .option('--range <first-last>', 'with --archive-id: only these archive bytes (inclusive, megabyte aligned)')
+      .requiredOption('--out <file>', "where to write the archive, or '-' for stdout")
+      .addOption(new Option('--chunk-size <size>', 'bytes per ranged request, 1 MiB x 2^k (default 16MiB)').argParser(sizeArg))
+      .addOption(new Option('--concurrency <n>', 'ranged requests in flight at once (default 4)').argParser(positiveIntArg('--concurrency')))
+      .option('--wait', 'wait for the job to complete (the default)')
+      .option('--no-wait', 'fail at once if the job has not completed yet')
+      .addOption(new Option('--poll-interval <ms>', 'milliseconds between job status checks (default: from 1 s, growing to minutes)').argParser(positiveIntArg('--poll-interval')))
+      .option('--journal <file>', 'where to record verified chunks for a resume (default: <file>.glacier-download.json)')
+      .option('--overwrite', 'replace --out if it exists')
+      .addOption(threadsOption(UPLOAD_THREADS))
+      .addOption(engineOption())
+      .addOption(progressOption())
+      .option('--json', 'print the result as one JSON object'),
+  ).action(act('download'));
+
   program
     .command('serve')
     .description('run the local Glacier-compatible server in the foreground (Ctrl-C stops it)')
@@ -186,7 +250,7 @@ Try it with no AWS account: glacier-multipart demo`);
     .option('--data-dir <dir>', 'where vaults and archives are stored (default: a new temporary directory)')
     .option('--access-key-id <id>', 'verify SigV4 signatures with these credentials (with --secret-access-key)')
     .option('--secret-access-key <key>', 'the secret key for --access-key-id')
-    .addOption(new Option('--job-delay <ms>', 'milliseconds before a retrieval job completes').argParser((v) => { const n = Number(v); if (!(n >= 0)) throw new InvalidArgumentError('--job-delay must be milliseconds, 0 or more.'); return n; }))
+    .addOption(new Option('--job-delay <ms>', 'milliseconds before a job completes: one number, or per tier as expedited=MS,standard=MS,bulk=MS').argParser(jobDelayArg))
     .action(act('serve'));
 
   program
@@ -207,7 +271,7 @@ Try it with no AWS account: glacier-multipart demo`);
     .description('run the hash, pool and upload benchmarks; write bench/results/latest.json and chart.svg')
     .option('--quick', 'smaller sizes (minutes become seconds; figures are noisier)')
     .addOption(new Option('--size <size>', 'data size for every suite instead of the defaults (at least 4MiB)').argParser(sizeArg))
-    .option('--only <list>', 'comma-separated subset of: hash,pool,upload,sync')
+    .option('--only <list>', 'comma-separated subset of: hash,pool,upload,download,sync')
     .option('--out <dir>', 'results folder (default: bench/results in the package)')
     .option('--readme <file>', "replace the benchmark section of this README (e.g. README.md) with the results")
     .action(act('bench'));

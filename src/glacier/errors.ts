@@ -118,6 +118,33 @@ export class SourceChangedError extends GlacierMultipartError {
   }
 }
 
+/**
+ * CompleteMultipartUpload was sent (the journal says so) but its answer was lost, and Glacier no
+ * longer recognises the upload: the archive was very likely created. Never a cue to upload again.
+ */
+export class CompleteAnswerLostError extends GlacierMultipartError {
+  readonly uploadId: string;
+  readonly vaultName: string;
+  readonly archiveSize: number;
+  readonly treeHash: string;
+  readonly journal: string | undefined;
+  constructor(d: { vaultName: string; uploadId: string; archiveSize: number; treeHash: string; sentAt?: string; journal?: string; fileChanged?: string; cause?: unknown }) {
+    super('COMPLETE_ANSWER_LOST',
+      `CompleteMultipartUpload of upload ${d.uploadId} was sent${d.sentAt ? ` at ${d.sentAt}` : ''} but its answer was lost, and Glacier no longer ` +
+      `knows the upload (it answers a repeated Complete only for a while). The archive was very likely created in vault "${d.vaultName}": ` +
+      `${d.archiveSize} bytes with tree hash ${d.treeHash}. Do not upload it again: find its archive id in an inventory of vault ` +
+      `"${d.vaultName}" (an inventory-retrieval job; new archives appear in it within about a day) by that size and tree hash` +
+      `${d.journal ? `, then delete the journal ${d.journal}` : ''}.` +
+      `${d.fileChanged ? ` The file has changed since (${d.fileChanged}): to store its new bytes, upload it as a new archive.` : ''}`,
+      { cause: d.cause });
+    this.uploadId = d.uploadId;
+    this.vaultName = d.vaultName;
+    this.archiveSize = d.archiveSize;
+    this.treeHash = d.treeHash;
+    this.journal = d.journal;
+  }
+}
+
 /** complete() found gaps or malformed parts in the upload. */
 export class IncompleteUploadError extends GlacierMultipartError {
   readonly missingParts: number[];

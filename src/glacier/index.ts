@@ -22,3 +22,16 @@ export {
   type UploadArchiveOptions, type UploadArchiveResult, type UploadProgress,
 } from './upload-archive.js';
 export type { UploadSource } from './sources.js';
+// The retrieval side: jobs and the verified, parallel, resumable downloadArchive().
+export * from './download-errors.js';
+export {
+  initiateRetrievalJob, describeJob, listJobs, waitForJob, requireCompletedJob, parseJob, RETRIEVAL_TIERS, DEFAULT_WAIT_TIMEOUT_MS,
+  type RetrievalTier, type JobTarget, type ByteRange, type RetrievalJob, type InitiateRetrievalOptions, type ListJobsOptions, type WaitOptions,
+} from './jobs.js';
+export { fetchJobOutputRange, type FetchRangeOptions, type FetchedRange } from './job-output.js';
+export { planChunks, combineChunkTreeHashes, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, type OutputChunk, type HashedRange } from './chunk-plan.js';
+export { readDownloadJournal, type DownloadJournalHeader, type DownloadJournalState, type VerifiedChunk } from './download-journal.js';
+export {
+  downloadArchive, DEFAULT_DOWNLOAD_CONCURRENCY,
+  type DownloadArchiveOptions, type DownloadArchiveResult, type DownloadProgress,
+} from './download-archive.js';

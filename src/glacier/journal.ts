@@ -16,6 +16,12 @@ export interface JournalFileIdentity {
   path: string;
   size: number;
   mtimeMs: number;
+  /** Device and inode, as decimal strings (journals of older versions lack them: never trusted). */
+  dev?: string;
+  ino?: string;
+  /** Modification and status-change times in nanoseconds since the epoch, as decimal strings. */
+  mtimeNs?: string;
+  ctimeNs?: string;
 }
 
 export interface JournalHeader {
@@ -37,10 +43,19 @@ export interface JournalPart {
   size: number;
 }
 
+/** Written just before CompleteMultipartUpload is sent: what the archive will be if it arrives. */
+export interface JournalComplete {
+  archiveSize: number;
+  treeHash: string;
+  sentAt: string;
+}
+
 export interface JournalState {
   path: string;
   header: JournalHeader;
   parts: Map<number, JournalPart>;
+  /** Set once CompleteMultipartUpload was sent (its answer may have been lost). */
+  complete?: JournalComplete;
 }
 
 function isHex64(v: unknown): v is string {
@@ -84,19 +99,28 @@ export async function readJournal(path: string): Promise<JournalState | undefine
     throw new JournalError(path, `${path} is not a glacier-multipart journal (its first line is not JSON). Pass another path, or delete it to start over.`, { cause: err });
   }
   const parts = new Map<number, JournalPart>();
+  let sent: JournalComplete | undefined;
   for (let i = 1; i < complete.length; i++) {
-    let entry: { part?: unknown; treeHash?: unknown; size?: unknown };
+    let entry: { part?: unknown; treeHash?: unknown; size?: unknown; complete?: Partial<JournalComplete> };
     try {
       entry = JSON.parse(complete[i]!);
     } catch (err) {
       throw new JournalError(path, `${path} line ${i + 1} is damaged. Resume with the upload id ${header.uploadId} instead (parts are re-checked against Glacier), or delete the journal to start over.`, { cause: err });
+    }
+    if (entry.complete !== undefined) {
+      const c = entry.complete;
+      if (!c || !Number.isSafeInteger(c.archiveSize) || !isHex64(c.treeHash)) {
+        throw new JournalError(path, `${path} line ${i + 1} is a damaged Complete record. Resume with the upload id ${header.uploadId} instead, or delete the journal to start over.`);
+      }
+      sent = { archiveSize: c.archiveSize!, treeHash: c.treeHash, sentAt: String(c.sentAt ?? '') };
+      continue;
     }
     if (!Number.isSafeInteger(entry.part) || (entry.part as number) < 0 || !isHex64(entry.treeHash) || !Number.isSafeInteger(entry.size)) {
       throw new JournalError(path, `${path} line ${i + 1} is not a part record. Resume with the upload id ${header.uploadId} instead, or delete the journal to start over.`);
     }
     parts.set(entry.part as number, { treeHash: entry.treeHash, size: entry.size as number });
   }
-  return { path, header, parts };
+  return { path, header, parts, ...(sent ? { complete: sent } : {}) };
 }
 
 async function fsyncDir(path: string): Promise<void> {
@@ -153,7 +177,18 @@ export class JournalWriter {
 
   /** Records a part Glacier confirmed; resolves once the record is on disk. */
   recordPart(index: number, treeHash: string, size: number): Promise<void> {
-    const line = `${JSON.stringify({ part: index, treeHash, size })}\n`;
+    return this.append(`${JSON.stringify({ part: index, treeHash, size })}\n`);
+  }
+
+  /**
+   * Records, durably, that CompleteMultipartUpload is about to be sent for this size and tree
+   * hash: if its answer is lost, a resume can ask again (or say what was very likely created).
+   */
+  recordComplete(archiveSize: number, treeHash: string): Promise<void> {
+    return this.append(`${JSON.stringify({ complete: { archiveSize, treeHash, sentAt: new Date().toISOString() } })}\n`);
+  }
+
+  private append(line: string): Promise<void> {
     const next = this.queue.then(async () => {
       if (this.failed) throw this.failed;
       try {

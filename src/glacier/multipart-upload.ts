@@ -233,6 +233,15 @@ export class MultipartUpload {
     return settle(run(), cb);
   }
 
+  /**
+   * @internal An upload known by id and part size, made without a request: uploadArchive uses it
+   * to repeat a CompleteMultipartUpload whose answer was lost (the upload may be gone already).
+   */
+  static attach(opts: ResumeMultipartUploadOptions & { partSize: number }): MultipartUpload {
+    checkTarget(opts);
+    return new MultipartUpload({ target: opts, uploadId: opts.uploadId, partSize: validatePartSize(opts.partSize) });
+  }
+
   /** ListMultipartUploads of a vault, following Marker until it is null. */
   static async *list(opts: MultipartUploadTarget): AsyncIterable<UploadSummary> {
     checkTarget(opts);

@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,12 +16,47 @@ export interface PartReader {
   readonly kind: 'file' | 'bytes' | 'stream';
   /** Known up front for files and byte arrays; undefined for streams. */
   readonly size: number | undefined;
-  /** For files: absolute path, size and mtime at open. */
-  readonly file?: { path: string; size: number; mtimeMs: number };
+  /** For files: absolute path, device, inode, size, mtime and ctime at open. */
+  readonly file?: FileIdentity;
   read(index: number, into: Uint8Array): Promise<number>;
-  /** Throws SourceChangedError when a file's size or mtime differs from when it was opened. */
+  /** Throws SourceChangedError when a file's identity (sameFile) differs from when it was opened. */
   checkUnchanged(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What identifies a file's bytes without reading them: path, device, inode, size, mtime and ctime (ns). */
+export interface FileIdentity {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  dev: string;
+  ino: string;
+  mtimeNs: string;
+  ctimeNs: string;
+}
+
+/** The identity of an open file (bigint stat: nanoseconds where the platform has them). */
+export function identityOf(path: string, st: BigIntStats): FileIdentity {
+  return {
+    path, size: Number(st.size), mtimeMs: Number(st.mtimeMs), dev: String(st.dev), ino: String(st.ino),
+    mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs),
+  };
+}
+
+/**
+ * The first field in which two identities differ, or undefined when all match. A field missing
+ * from `recorded` (a journal of an older version) counts as a difference: nothing is trusted on
+ * less than the full identity. The ctime catches bytes rewritten in place with the mtime restored.
+ */
+export function identityDifference(recorded: Partial<FileIdentity>, now: FileIdentity): string | undefined {
+  if (recorded.path !== now.path) return `its path is ${now.path}, the record is for ${String(recorded.path)}`;
+  if (recorded.size !== now.size) return `its size went from ${String(recorded.size)} to ${now.size} bytes`;
+  if (recorded.dev !== now.dev || recorded.ino !== now.ino) return 'it is another file now (device or inode changed: replaced or moved)';
+  if (recorded.mtimeNs !== now.mtimeNs) {
+    return `its modification time went from ${new Date(Number(recorded.mtimeMs)).toISOString()} to ${new Date(now.mtimeMs).toISOString()}`;
+  }
+  if (recorded.ctimeNs !== now.ctimeNs) return 'its status-change time (ctime) changed: it was written to, or its times were set back';
+  return undefined;
 }
 
 function describe(value: unknown): string {
@@ -52,8 +88,8 @@ export async function openSource(source: unknown): Promise<PartReader> {
 class FileReader implements PartReader {
   readonly kind = 'file' as const;
   readonly size: number;
-  readonly file: { path: string; size: number; mtimeMs: number };
-  private constructor(private readonly handle: FileHandle, file: { path: string; size: number; mtimeMs: number }) {
+  readonly file: FileIdentity;
+  private constructor(private readonly handle: FileHandle, file: FileIdentity) {
     this.file = file;
     this.size = file.size;
   }
@@ -70,12 +106,12 @@ class FileReader implements PartReader {
       throw new InvalidUploadOptionError('source', `The file ${path} ${why}: pass the path of a readable regular file.`);
     }
     try {
-      const st = await handle.stat();
+      const st = await handle.stat({ bigint: true });
       if (!st.isFile()) {
         throw new InvalidUploadOptionError('source', `${path} is not a regular file${st.isDirectory() ? ' but a directory' : ''}: pass a file (to upload a pipe or device, pass it as a stream).`);
       }
-      if (st.size === 0) throw new EmptyArchiveError(`The file ${path}`);
-      return new FileReader(handle, { path: absolute, size: st.size, mtimeMs: st.mtimeMs });
+      if (st.size === 0n) throw new EmptyArchiveError(`The file ${path}`);
+      return new FileReader(handle, identityOf(absolute, st));
     } catch (err) {
       await handle.close();
       throw err;
@@ -101,16 +137,12 @@ class FileReader implements PartReader {
   async checkUnchanged(): Promise<void> {
     let st;
     try {
-      st = await stat(this.file.path);
+      st = await stat(this.file.path, { bigint: true });
     } catch (err) {
       throw new SourceChangedError(this.file.path, `it can no longer be found (${(err as NodeJS.ErrnoException).code})`);
     }
-    if (st.size !== this.file.size) {
-      throw new SourceChangedError(this.file.path, `its size went from ${this.file.size} to ${st.size} bytes`);
-    }
-    if (st.mtimeMs !== this.file.mtimeMs) {
-      throw new SourceChangedError(this.file.path, `its modification time went from ${new Date(this.file.mtimeMs).toISOString()} to ${new Date(st.mtimeMs).toISOString()}`);
-    }
+    const difference = identityDifference(this.file, identityOf(this.file.path, st));
+    if (difference) throw new SourceChangedError(this.file.path, difference);
   }
 
   async close(): Promise<void> {

@@ -18,7 +18,8 @@ import {
   validatePartSize,
 } from './part-size.js';
 import { DEFAULT_MAX_ATTEMPTS, cancelledError } from './retry.js';
-import { isStreamReader, openSource, type PartReader, type UploadSource } from './sources.js';
+import { lostAnswer, repeatSentComplete } from './lost-complete.js';
+import { identityDifference, isStreamReader, openSource, type PartReader, type UploadSource } from './sources.js';
 
 /** Parts above this size are streamed from the file (hashed by HashPool.hashFile) instead of held in memory. */
 export const MAX_BUFFERED_PART_SIZE = 64 * MiB;
@@ -116,6 +117,17 @@ export interface UploadArchiveOptions {
   leavePartsOnError?: boolean;
   /** Attempts per request, first included (default 5). */
   maxAttempts?: number;
+  /**
+   * Resuming a file: re-hash every part Glacier holds from the bytes on disk, even when the file's
+   * identity (path, device, inode, size, mtime, ctime) matches the journal's. Without it, held
+   * parts are re-hashed only when something in that identity changed (or there is no journal).
+   */
+  verify?: boolean;
+  /**
+   * Resuming a file whose bytes match none of the parts the upload holds (another file's upload,
+   * or a replaced file) is refused; force replaces those parts with this file's instead.
+   */
+  force?: boolean;
 }
 
 export interface UploadArchiveResult {
@@ -173,6 +185,11 @@ function checkOptions(o: UploadArchiveOptions): void {
     throw new InvalidUploadOptionError('clientConfig', 'Pass either client or clientConfig, not both (clientConfig only configures the client uploadArchive creates).');
   }
   checkTimeouts(o);
+  for (const flag of ['verify', 'force', 'leavePartsOnError'] as const) {
+    if (o[flag] !== undefined && typeof o[flag] !== 'boolean') {
+      throw new InvalidUploadOptionError(flag, `${flag} must be true or false, got ${JSON.stringify(o[flag])}.`);
+    }
+  }
   if (o.client !== undefined && (o.requestTimeout !== undefined || o.connectTimeout !== undefined)) {
     throw new InvalidUploadOptionError('requestTimeout',
       'requestTimeout and connectTimeout configure the client uploadArchive creates: with your own client, set them there (createGlacierClient({ requestTimeout, connectTimeout })).');
@@ -310,8 +327,9 @@ function streamTooLong(partSize: number): TooManyPartsError {
     `was aborted. Pass a larger partSize, or expectedSize (an upper estimate of the stream's size) with partSize 'auto'.`);
 }
 
+/** An error's message without its final period (it is followed by more sentences). */
 function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return (err instanceof Error ? err.message : String(err)).replace(/\.+$/, '');
 }
 
 /**
@@ -350,6 +368,9 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     throw err;
   }
   const uploadId = options.uploadId ?? journalState?.header.uploadId;
+  // The journal's part records are trusted only while the file's whole identity is unchanged.
+  const trustJournal = !options.verify && reader.file !== undefined && journalState?.header.file != null
+    && identityDifference(journalState.header.file, reader.file) === undefined;
   const requestedPartSize = options.partSize === undefined || options.partSize === 'auto' ? undefined : options.partSize;
 
   let partSize: number | undefined = journalState?.header.partSize ?? (uploadId === undefined ? requestedPartSize : undefined);
@@ -402,15 +423,44 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     totalBytes: reader.size, partSize: partSize ?? 0, retries: 0, uploadId, done: false,
   });
 
+  const getPool = (): Pool => {
+    pool ??= new HashPool({
+      threads: options.threads ?? defaultHashThreads(),
+      ...(options.engine !== undefined ? { engine: options.engine } : {}),
+    });
+    return pool;
+  };
+
   try {
-    // 2. Start or attach to the upload.
+    // 2. A Complete an earlier run sent (its answer lost) is asked again before anything else.
+    let fileChangedSinceComplete: string | undefined;
+    if (journalState?.complete) {
+      const repeated = await repeatSentComplete({
+        client, vaultName, accountId, maxAttempts, signal: innerSignal, state: journalState, reader, pool: getPool,
+      });
+      if (repeated.done) {
+        const d = repeated.done;
+        Object.assign(progress.p, { partsDone: d.partCount, partsSkipped: d.partCount, bytesSkipped: d.archiveSize, partsTotal: d.partCount });
+        progress.final(true);
+        return {
+          archiveId: d.archiveId, location: d.location, checksum: d.checksum, archiveSize: d.archiveSize, uploadId: journalState.header.uploadId,
+          partSize: journalState.header.partSize, partCount: d.partCount, uploadedParts: 0, skippedParts: d.partCount,
+        };
+      }
+      fileChangedSinceComplete = repeated.fileChanged;
+    }
+
+    // 3. Start or attach to the upload.
     let remote = new Map<number, ListedPart>();
     const target = { client, vaultName, accountId, maxAttempts, signal: innerSignal };
     if (uploadId !== undefined) {
       try {
         upload = await MultipartUpload.resume({ ...target, uploadId });
       } catch (err) {
-        if (err instanceof UploadNotFoundError) throw new UploadNotFoundError(vaultName, uploadId, { cause: err.cause, journal: options.journal });
+        if (err instanceof UploadNotFoundError) {
+          if (journalState?.complete) throw lostAnswer(journalState, vaultName, fileChangedSinceComplete, err);
+          throw new UploadNotFoundError(vaultName, uploadId, { cause: err.cause, journal: options.journal });
+        }
         throw err;
       }
       const wanted = partSize ?? requestedPartSize;
@@ -442,22 +492,22 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     progress.p.partsTotal = reader.size !== undefined ? Math.ceil(reader.size / ps) : undefined;
     progress.changed();
 
-    if (ownPool) {
-      pool = new HashPool({
-        threads: options.threads ?? defaultHashThreads(),
-        ...(options.engine !== undefined ? { engine: options.engine } : {}),
-      });
-    }
-    const hashPool = pool!;
+    const hashPool = getPool();
+    // Held parts whose bytes on disk were hashed now (not trusted from a record).
+    const vouched = (index: number) => trustJournal && journalState?.parts.get(index)?.treeHash === remote.get(index)?.treeHash;
+    const onDisk = await hashHeldParts(hashPool, reader, remote, ps, vouched, options, upload.uploadId, innerSignal, progress.p);
     partsStarted = true;
 
-    // Parts Glacier holds that the journal vouches for (same tree hash and size): not even read again.
+    // Parts Glacier holds that need not be read again: hashed from disk just now with Glacier's
+    // tree hash, or (the file's whole identity unchanged) vouched for by the journal too.
     const trusted = (index: number, size: number): ListedPart | undefined => {
       const held = remote.get(index);
-      const noted = journalState?.parts.get(index);
-      if (!held || !noted || reader.kind !== 'file') return undefined;
+      if (!held || reader.kind !== 'file') return undefined;
+      const fresh = onDisk.get(index);
+      if (fresh !== undefined) return fresh === held.treeHash ? { ...held, size } : undefined;
+      const noted = trustJournal ? journalState?.parts.get(index) : undefined;
       // Equal tree hashes mean equal bytes (and so equal sizes, whatever a quirky listed range says).
-      return held.treeHash === noted.treeHash && noted.size === size ? { ...held, size } : undefined;
+      return noted && held.treeHash === noted.treeHash && noted.size === size ? { ...held, size } : undefined;
     };
 
     const treeHashes: string[] = [];
@@ -513,7 +563,7 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     };
 
     if (reader.kind === 'file' && ps > MAX_BUFFERED_PART_SIZE) {
-      // 3a. Large parts: hashed by the pool straight from the file (only those not vouched for),
+      // 4a. Large parts: hashed by the pool straight from the file (only those not vouched for),
       // each streamed from disk as soon as its hashes arrive, while later parts are still hashing.
       const size = reader.size!;
       const path = reader.file!.path;
@@ -548,7 +598,7 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
         if (wanted.size > 0) throw new Error(`internal: the HashPool returned no hashes for part ${[...wanted][0]}`);
       }
     } else {
-      // 3b. Parts read into a ring of shared buffers (concurrency + read-ahead), hashed in the pool,
+      // 4b. Parts read into a ring of shared buffers (concurrency + read-ahead), hashed in the pool,
       // then uploaded `concurrency` at a time; part k+n waits for a free buffer.
       const readAhead = options.readAhead ?? Math.min(MAX_READ_AHEAD, Math.floor(READ_AHEAD_BYTES / ps));
       const ring = new BufferRing(concurrency + readAhead, ps);
@@ -620,8 +670,10 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     }
     await reader.checkUnchanged();
 
-    // 4. Complete with the archive's tree hash, combined from the parts'.
+    // 5. Complete with the archive's tree hash, combined from the parts'.
     const treeHash = combineTreeHashes(treeHashes);
+    // Recorded first: if the answer is lost, a resume asks again instead of uploading a duplicate.
+    await journal?.recordComplete(archiveSize, treeHash);
     const done = await upload.complete({ archiveSize, treeHash, signal: innerSignal });
     await journal?.remove();
     journal = undefined;
@@ -691,6 +743,34 @@ async function failUpload(err: unknown, upload: MultipartUpload, journal: Journa
     { uploadId: upload.uploadId, aborted: true, uploadedParts, cause: err, code });
 }
 
+/**
+ * Hashes from the bytes on disk now every part Glacier holds that the journal does not vouch for
+ * (it vouches only while the file's whole identity is unchanged and `verify` is off). When none
+ * of the held parts matches the file, the upload belongs to another file (or the file was
+ * replaced): refused before any part is sent, unless `force`. Returns index -> tree hash on disk.
+ */
+async function hashHeldParts(pool: Pool, reader: PartReader, remote: Map<number, ListedPart>, partSize: number,
+  vouched: (index: number) => boolean, o: UploadArchiveOptions, uploadId: string, signal: AbortSignal, progress: UploadProgress,
+): Promise<Map<number, string>> {
+  const onDisk = new Map<number, string>();
+  if (!reader.file || remote.size === 0) return onDisk;
+  const held = [...remote.keys()].sort((a, b) => a - b);
+  const toHash = held.filter((i) => !vouched(i));
+  if (toHash.length === 0) return onDisk;
+  const hashed = await raceAbort(pool.hashFile(reader.file.path, { partSize, parts: toHash, signal }), signal);
+  for (const h of hashed.parts) {
+    onDisk.set(h.index, h.treeHash);
+    progress.bytesHashed += h.last - h.first + 1;
+  }
+  if (o.force || held.some((i) => vouched(i) || onDisk.get(i) === remote.get(i)!.treeHash)) return onDisk;
+  const first = held[0]!;
+  throw new ResumeMismatchError(
+    `None of the ${held.length} part${held.length === 1 ? '' : 's'} that upload ${uploadId} holds matches ${reader.file.path} (part ${first}: ` +
+    `Glacier holds tree hash ${remote.get(first)!.treeHash}, the file has ${onDisk.get(first)}): the upload belongs to another file, ` +
+    `or this file was replaced. Nothing was sent. Pass force: true (CLI: --force) to replace its parts with this file's, ` +
+    `or start a new upload without the upload id or journal (and abort ${uploadId}).`);
+}
+
 /** A new journal's directory must exist and be writable: found out before the upload starts. */
 async function checkJournalWritable(path: string): Promise<void> {
   const dir = dirname(resolve(path));
@@ -721,9 +801,13 @@ function checkJournal(state: JournalState, o: UploadArchiveOptions, reader: Part
     throw new ResumeMismatchError(`The journal ${path} is for upload ${h.uploadId}, but uploadId ${o.uploadId} was passed: pass one of them.`);
   }
   if (h.file && reader.file) {
-    if (h.file.size !== reader.file.size || h.file.mtimeMs !== reader.file.mtimeMs) {
+    if (resolve(h.file.path) !== reader.file.path) {
+      throw new ResumeMismatchError(`The journal ${path} belongs to another file: it was written for ${h.file.path}, not ${reader.file.path}. ` +
+        `Resume that file with this journal, or give ${reader.file.path} a journal of its own (another journal path), or delete ${path} to start over.`);
+    }
+    if (h.file.size !== reader.file.size) {
       throw new SourceChangedError(reader.file.path,
-        `the journal ${path} recorded ${h.file.size} bytes modified ${new Date(h.file.mtimeMs).toISOString()}, now it has ${reader.file.size} bytes modified ${new Date(reader.file.mtimeMs).toISOString()}; ` +
+        `the journal ${path} recorded ${h.file.size} bytes, now it has ${reader.file.size} bytes; ` +
         `its parts in upload ${h.uploadId} are stale: delete the journal and abort that upload to start over`);
     }
   } else if (h.file && !reader.file) {

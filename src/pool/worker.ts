@@ -23,6 +23,7 @@ import {
   type WorkerTask,
 } from './protocol.js';
 import { getCore, type HashCore } from './wasm-core.js';
+import { releaseSharedParts } from './shared-release.js';
 
 let readBuffer: Uint8Array | null = null;
 
@@ -60,6 +61,7 @@ function hashPartsTask(task: PartsTask): unknown {
   const back: (Uint8Array | null)[] = task.parts.map((p) => (p.buffer instanceof SharedArrayBuffer ? null : p));
   const transfer = back.filter((p): p is Uint8Array => p !== null).map((p) => p.buffer as ArrayBuffer);
   const value: PartsResult = { digests, parts: back };
+  releaseSharedParts(task.parts);
   return move({
     get [transferableSymbol]() {
       return transfer;

@@ -1,6 +1,7 @@
 // What every handler is given: the server-wide context (store, config, stats, faults) and the request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { Delays } from './delays.js';
 import type { FaultInjector, FiredFault } from './faults.js';
 import type { Store } from './store.js';
 import type { GlacierOperation } from './types.js';
@@ -10,7 +11,10 @@ export interface ServerConfig {
   host: string;
   pageLimit: number;
   uploadTtlMs: number;
-  jobDelayMs: number;
+  /** Milliseconds from InitiateJob to completion, per tier (inventory jobs take Standard's). */
+  jobDelays: Record<'Expedited' | 'Standard' | 'Bulk', number>;
+  jobOutputTtlMs: number;
+  expeditedCapacity: number;
   maxVaults: number;
   credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
 }
@@ -33,6 +37,8 @@ export interface ServerContext {
   config: ServerConfig;
   stats: Stats;
   faults: FaultInjector;
+  /** Timed holds (Slow, StalledBody) that end early when the server closes. */
+  delays: Delays;
 }
 
 /** A request matched to an operation, with the labels taken from its path. */
@@ -61,6 +67,8 @@ export interface Reply {
   json?: unknown;
   /** For GetJobOutput: the body, produced when the answer is sent. */
   stream?: () => Readable;
+  /** Close the connection once the body is sent (a truncated body must not leave the client waiting). */
+  closeConnection?: boolean;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<Reply>;

@@ -23,27 +23,6 @@ const FAULT_ERRORS = {
     'Request timed out before the body was received. Retry the request (fault injected by the local Glacier server).'),
 };
 
-/** Delays that end early when the server closes, so close() never waits out a long Slow fault. */
-export class Delays {
-  private readonly pending = new Set<() => void>();
-
-  wait(ms: number): Promise<void> {
-    return new Promise<void>((ok) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.pending.delete(done);
-        ok();
-      };
-      const timer = setTimeout(done, ms);
-      this.pending.add(done);
-    });
-  }
-
-  finishAll(): void {
-    for (const finish of [...this.pending]) finish();
-  }
-}
-
 /** Faults answered before the request is even looked at; true when the request was consumed. */
 async function injectEarlyFault(server: ServerContext, req: IncomingMessage, res: ServerResponse, op: string, fault: FiredFault): Promise<boolean> {
   if (fault.kind === 'ConnectionReset') {
@@ -120,7 +99,7 @@ async function run(ctx: RequestContext, rawPath: string): Promise<{ reply?: Repl
   }
 }
 
-export async function handleRequest(server: ServerContext, delays: Delays, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleRequest(server: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const rawUrl = req.url ?? '/';
   const qIndex = rawUrl.indexOf('?');
   const rawPath = qIndex < 0 ? rawUrl : rawUrl.slice(0, qIndex);
@@ -142,7 +121,7 @@ export async function handleRequest(server: ServerContext, delays: Delays, req: 
   if (!outcome.reply && !outcome.error) return;
   if (fault?.kind === 'Slow') {
     server.stats.bump(`${op}:Slow`);
-    await delays.wait(fault.delayMs);
+    await server.delays.wait(fault.delayMs);
   }
   if (outcome.error) await sendError(req, res, outcome.error, outcome.close);
   else await sendReply(res, outcome.reply!);

@@ -1,5 +1,5 @@
 import { LocalGlacierOptionsError } from './errors.js';
-import { FAULT_KINDS, GLACIER_OPERATIONS, type FaultKind, type FaultPlan, type FaultRule, type GlacierOperation } from './types.js';
+import { FAULT_KINDS, GLACIER_OPERATIONS, JOB_OUTPUT_FAULT_KINDS, type FaultKind, type FaultPlan, type FaultRule, type GlacierOperation } from './types.js';
 
 /** mulberry32: a tiny deterministic PRNG, so a seeded plan injects the same faults on every run. */
 function mulberry32(seed: number): () => number {
@@ -83,6 +83,7 @@ export class FaultInjector {
       if (rule.operation !== '*' && rule.operation !== operation) continue;
       // The range quirk only exists on ListParts answers.
       if (rule.kind === 'ListPartsRangeQuirk' && operation !== 'ListParts') continue;
+      if (JOB_OUTPUT_FAULT_KINDS.includes(rule.kind) && operation !== 'GetJobOutput') continue;
       armed.seen += 1;
       const draw = armed.random ? armed.random() : 0;
       let fires = true;

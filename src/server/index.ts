@@ -4,5 +4,5 @@ export { startLocalGlacier, LOCAL_ACCOUNT_ID } from './server.js';
 export { LocalGlacierOptionsError } from './errors.js';
 export { FAULT_KINDS, GLACIER_OPERATIONS } from './types.js';
 export type {
-  FaultKind, FaultPlan, FaultRule, GlacierOperation, LocalGlacier, LocalGlacierOptions,
+  FaultKind, FaultPlan, FaultRule, GlacierOperation, JobDelays, LocalGlacier, LocalGlacierOptions,
 } from './types.js';

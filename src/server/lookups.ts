@@ -44,8 +44,17 @@ export function sweepExpired(ctx: ServerContext): void {
   }
 }
 
-export function getJob(vault: Vault, id: string | undefined): JobRecord {
+export const isJobDone = (job: JobRecord, now = Date.now()): boolean => now >= job.readyAt;
+
+/** A job (and its output) is forgotten jobOutputTtlMs after it completed, as Glacier does. */
+export const isJobExpired = (ctx: ServerContext, job: JobRecord, now = Date.now()): boolean =>
+  now >= job.readyAt + ctx.config.jobOutputTtlMs;
+
+export const jobNotFound = (id: string) => notFound(`The job ID was not found: ${id}`);
+
+/** A job that exists and has not expired. */
+export function getJob(ctx: ServerContext, vault: Vault, id: string | undefined): JobRecord {
   const job = id !== undefined && ID_RE.test(id) ? vault.jobs.get(id) : undefined;
-  if (!job) throw notFound(`The job ID was not found: ${id ?? ''}`);
+  if (!job || isJobExpired(ctx, job)) throw jobNotFound(id ?? '');
   return job;
 }

@@ -12,11 +12,34 @@ function checkInt(v: unknown, name: string, min: number, max = Number.MAX_SAFE_I
   }
 }
 
+function checkJobDelay(v: LocalGlacierOptions['jobDelayMs']): void {
+  if (v === undefined || typeof v === 'number') {
+    checkInt(v, 'jobDelayMs', 0);
+    return;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new LocalGlacierOptionsError('jobDelayMs must be milliseconds, or { expedited?, standard?, bulk? } in milliseconds per tier.');
+  }
+  for (const key of Object.keys(v)) {
+    if (!['expedited', 'standard', 'bulk'].includes(key)) {
+      throw new LocalGlacierOptionsError(`jobDelayMs.${key} is not a retrieval tier; use expedited, standard or bulk.`);
+    }
+    checkInt((v as Record<string, unknown>)[key], `jobDelayMs.${key}`, 0);
+  }
+}
+
+function jobDelays(v: LocalGlacierOptions['jobDelayMs']): ServerConfig['jobDelays'] {
+  if (v === undefined || typeof v === 'number') return { Expedited: v ?? 0, Standard: v ?? 0, Bulk: v ?? 0 };
+  return { Expedited: v.expedited ?? 0, Standard: v.standard ?? 0, Bulk: v.bulk ?? 0 };
+}
+
 export function checkOptions(opts: LocalGlacierOptions): void {
   checkInt(opts.port, 'port', 0, 65535);
   checkInt(opts.pageLimit, 'pageLimit', 1);
   checkInt(opts.uploadTtlMs, 'uploadTtlMs', 1);
-  checkInt(opts.jobDelayMs, 'jobDelayMs', 0);
+  checkJobDelay(opts.jobDelayMs);
+  checkInt(opts.jobOutputTtlMs, 'jobOutputTtlMs', 1);
+  checkInt(opts.expeditedCapacity, 'expeditedCapacity', 0);
   checkInt(opts.maxVaults, 'maxVaults', 1);
   if (opts.host !== undefined && (typeof opts.host !== 'string' || opts.host === '')) {
     throw new LocalGlacierOptionsError('host must be a non-empty string such as "127.0.0.1".');
@@ -38,7 +61,9 @@ export function serverConfig(opts: LocalGlacierOptions): ServerConfig {
     host: opts.host ?? '127.0.0.1',
     pageLimit: opts.pageLimit ?? 50,
     uploadTtlMs: opts.uploadTtlMs ?? DAY,
-    jobDelayMs: opts.jobDelayMs ?? 0,
+    jobDelays: jobDelays(opts.jobDelayMs),
+    jobOutputTtlMs: opts.jobOutputTtlMs ?? DAY,
+    expeditedCapacity: opts.expeditedCapacity ?? Number.POSITIVE_INFINITY,
     maxVaults: opts.maxVaults ?? 1000,
     credentials: opts.credentials,
   };

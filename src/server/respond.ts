@@ -44,7 +44,10 @@ export async function sendReply(res: ServerResponse, reply: Reply): Promise<void
     res.end(body);
   } else if (reply.stream) {
     res.writeHead(reply.status, headers);
+    const socket = res.socket; // detached from res once it finishes
     await pipeline(reply.stream(), res).catch(() => res.destroy());
+    // After the last byte left (pipeline waits for 'finish'): a FIN, so the client sees the short body.
+    if (reply.closeConnection) socket?.end();
   } else {
     res.writeHead(reply.status, { ...headers, 'content-length': 0 });
     res.end();

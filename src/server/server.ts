@@ -5,7 +5,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Stats, type ServerContext } from './context.js';
-import { Delays, handleRequest } from './dispatch.js';
+import { Delays } from './delays.js';
+import { handleRequest } from './dispatch.js';
 import { LocalGlacierOptionsError } from './errors.js';
 import { FaultInjector } from './faults.js';
 import { sweepExpired } from './lookups.js';
@@ -53,12 +54,12 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
     config,
     stats: new Stats(),
     faults: new FaultInjector(opts.faults ?? []),
+    delays: new Delays(),
   };
 
   const inflight = new Set<Promise<void>>();
-  const delays = new Delays();
   const server: Server = createServer({ requestTimeout: 0, keepAliveTimeout: 60_000 }, (req, res) => {
-    const p = handleRequest(context, delays, req, res).catch((err) => {
+    const p = handleRequest(context, req, res).catch((err) => {
       console.error('local Glacier server: unexpected failure', err);
       if (!res.headersSent) res.destroy();
     });
@@ -96,7 +97,7 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
     close() {
       closed ??= (async () => {
         clearInterval(sweeper);
-        delays.finishAll();
+        context.delays.finishAll();
         const done = new Promise<void>((ok) => server.close(() => ok()));
         for (const s of sockets) s.destroy();
         await done;

@@ -16,11 +16,19 @@ export type FaultKind = 'ServiceUnavailable'   // 500 ServiceUnavailableExceptio
   | 'RequestTimeout'                           // 408 RequestTimeoutException
   | 'ConnectionReset'                          // destroy the socket mid-body (after reading part of it)
   | 'Slow'                                     // answer after delayMs (default 2000)
-  | 'ListPartsRangeQuirk';                     // ListParts RangeInBytes one byte too long
+  | 'ListPartsRangeQuirk'                      // ListParts RangeInBytes one byte too long
+  | 'TruncatedBody'                            // GetJobOutput: headers as usual, half the body, then the connection closes
+  | 'FlippedByte'                              // GetJobOutput: one byte of the body flipped, tree-hash header still the true one
+  | 'StalledBody'                              // GetJobOutput: half the body, then nothing for delayMs (default 2000), then the rest
+  | 'JobOutputExpired';                        // GetJobOutput: 404 ResourceNotFoundException, as after the output expired
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'ServiceUnavailable', 'Throttling', 'RequestTimeout', 'ConnectionReset', 'Slow', 'ListPartsRangeQuirk',
+  'TruncatedBody', 'FlippedByte', 'StalledBody', 'JobOutputExpired',
 ];
+
+/** Fault kinds that exist only on GetJobOutput answers (rules for other operations never fire). */
+export const JOB_OUTPUT_FAULT_KINDS: readonly FaultKind[] = ['TruncatedBody', 'FlippedByte', 'StalledBody', 'JobOutputExpired'];
 
 export interface FaultRule {
   operation: GlacierOperation | '*';
@@ -32,10 +40,17 @@ export interface FaultRule {
   /** 0..1, drawn from a deterministic PRNG seeded with `seed`. */
   probability?: number;
   seed?: number;
-  /** For Slow: how long to hold the answer back (default 2000 ms). */
+  /** For Slow and StalledBody: how long to hold the answer back (default 2000 ms). */
   delayMs?: number;
 }
 export type FaultPlan = FaultRule[];
+
+/** Per-tier job delays in milliseconds. */
+export interface JobDelays {
+  expedited?: number;
+  standard?: number;
+  bulk?: number;
+}
 
 export interface LocalGlacierOptions {
   /** Default 127.0.0.1: the server is for local tests and never listens on all interfaces unasked. */
@@ -51,8 +66,18 @@ export interface LocalGlacierOptions {
   faults?: FaultPlan;
   /** Open uploads expire after this much inactivity (default 24 h); 404 afterwards. */
   uploadTtlMs?: number;
-  /** Retrieval jobs complete this long after InitiateJob (default 0 = at once). */
-  jobDelayMs?: number;
+  /**
+   * Jobs complete this long after InitiateJob (default 0 = at once): one number for every tier, or
+   * per tier (a tier left out completes at once). Inventory jobs take the standard delay.
+   */
+  jobDelayMs?: number | JobDelays;
+  /** A completed job's output (and the job) stays available this long, then 404 (default 24 h). */
+  jobOutputTtlMs?: number;
+  /**
+   * How many Expedited retrievals may be in progress at once (default: no limit); beyond it,
+   * InitiateJob answers 503 InsufficientCapacityException. 0 refuses every Expedited retrieval.
+   */
+  expeditedCapacity?: number;
   /** Hard quota on vaults per account (Amazon's is 1,000); LimitExceededException beyond it. */
   maxVaults?: number;
 }

@@ -46,13 +46,19 @@ export function jobView(j: JobRecord, region: string) {
     CompletionDate: done ? new Date(j.readyAt).toISOString() : null,
   };
   if (j.action === 'InventoryRetrieval') {
-    return { ...common, InventorySizeInBytes: j.inventorySize, InventoryRetrievalParameters: { Format: j.format } };
+    return {
+      ...common,
+      SHA256TreeHash: null,
+      InventorySizeInBytes: done ? j.inventorySize : null,
+      InventoryRetrievalParameters: { Format: j.format },
+    };
   }
   return {
     ...common,
     ArchiveId: j.archiveId,
     ArchiveSizeInBytes: j.archiveSize,
-    SHA256TreeHash: j.outputTreeHash,
+    // Like Glacier: null until the job is done, and for a range that is not tree-hash aligned.
+    SHA256TreeHash: done ? j.outputTreeHash : null,
     ArchiveSHA256TreeHash: j.archiveTreeHash,
     RetrievalByteRange: `${j.first}-${j.last}`,
     Tier: j.tier,

@@ -2,7 +2,9 @@
 // independent node:crypto tree-hash oracle, random files, and reading an archive back through a
 // retrieval job.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -86,4 +88,57 @@ export async function* chunked(data: Uint8Array, sizes = [1, 65536, 333_333, 1_0
     i += n;
     await Promise.resolve();
   }
+}
+
+/** Part records in a journal file (its first line is the header). */
+export function journalPartCount(path: string): number {
+  try {
+    return readFileSync(path, 'utf8').split('\n').filter(Boolean).length - 1;
+  } catch {
+    return 0;
+  }
+}
+
+const uploadChild = fileURLToPath(new URL('./fixtures/upload-child.mjs', import.meta.url));
+
+/**
+ * Runs fixtures/upload-child.mjs (uploadArchive through the compiled package, 1 MiB parts, with a
+ * journal) in a child process. `exited` resolves with its status and output.
+ */
+export function startUploadChild(env: Env, source: string, journal: string) {
+  const proc = spawn(process.execPath, [uploadChild, env.server.endpoint, env.vaultName, source, journal], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d) => { stdout += d; });
+  proc.stderr.on('data', (d) => { stderr += d; });
+  let ended = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    proc.on('close', (code, signal) => {
+      ended = true;
+      resolve({ code, signal, stdout, stderr });
+    }));
+  /** Waits until the journal holds `parts` part records (throws if the child ended first). */
+  const journaled = async (parts: number) => {
+    while (journalPartCount(journal) < parts) {
+      if (ended) throw new Error(`the child ended before ${parts} parts were journaled: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { proc, exited, journaled, stderr: () => stderr };
+}
+
+/** Starts an upload in a child, SIGKILLs it once `parts` parts are journaled; parts answers are slowed meanwhile. */
+export async function killMidUpload(env: Env, source: string, journal: string, parts: number, delayMs = 150): Promise<void> {
+  env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'Slow', every: 1, delayMs }]);
+  const child = startUploadChild(env, source, journal);
+  await child.journaled(parts);
+  child.proc.kill('SIGKILL');
+  const end = await child.exited;
+  env.server.setFaults([]);
+  if (end.signal !== 'SIGKILL') throw new Error(`the child was not killed: ${JSON.stringify(end)}`);
+  // Requests the child had in flight may still land (as on the real service): let them settle.
+  await new Promise((r) => setTimeout(r, 400));
 }

@@ -154,6 +154,8 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
       ...(opts.partSize !== undefined ? { partSize: opts.partSize } : {}),
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
       ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+      ...(opts.verify ? { verify: true } : {}),
+      ...(opts.force ? { force: true } : {}),
       ...(job.uploadId ? { uploadId: job.uploadId } : {}),
       ...(job.journal ? { journal: job.journal } : {}),
       client,

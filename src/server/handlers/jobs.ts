@@ -3,12 +3,13 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { hashArchiveRange, readArchiveRange } from '../archive-io.js';
 import type { Handler, Reply, RequestContext } from '../context.js';
-import { invalidParameter, missingParameter, notFound } from '../errors.js';
+import { GlacierHttpError, invalidParameter, missingParameter, notFound } from '../errors.js';
 import { MiB } from '../hash.js';
 import { outputRange } from '../headers.js';
 import { isTreeHashAligned, paginate, parseLimit } from '../http-util.js';
-import { getJob, getVault } from '../lookups.js';
-import { ID_RE, newId, type ArchiveJobRecord, type InventoryJobRecord, type Vault } from '../store.js';
+import { BODY_FAULTS, withBodyFault } from '../job-output-faults.js';
+import { getJob, getVault, isJobDone, isJobExpired, jobNotFound } from '../lookups.js';
+import { ID_RE, newId, type ArchiveJobRecord, type InventoryJobRecord, type JobRecord, type Vault } from '../store.js';
 import { inventoryOutput, jobView, vaultPath } from '../views.js';
 
 function jobParameters(body: Buffer | undefined): Record<string, unknown> {
@@ -33,6 +34,18 @@ function retrievalRange(rangeRaw: unknown, archiveSize: number): { first: number
       `Invalid RetrievalByteRange: ${String(rangeRaw)}. It must be "FIRST-LAST" within the archive's ${archiveSize} bytes, FIRST a multiple of 1048576 and LAST+1 a multiple of 1048576 or the archive size.`);
   }
   return { first, last };
+}
+
+/** Expedited retrievals in progress, across the account, against the configured capacity. */
+function checkExpeditedCapacity(ctx: RequestContext): void {
+  let running = 0;
+  for (const v of ctx.store.vaults.values()) {
+    for (const j of v.jobs.values()) if (j.action === 'ArchiveRetrieval' && j.tier === 'Expedited' && !isJobDone(j)) running++;
+  }
+  if (running >= ctx.config.expeditedCapacity) {
+    throw new GlacierHttpError(503, 'InsufficientCapacityException',
+      `There is not enough capacity to process this Expedited retrieval (${running} in progress, capacity ${ctx.config.expeditedCapacity}). Retry later, or use the Standard tier.`);
+  }
 }
 
 type JobCommon = Pick<ArchiveJobRecord, 'jobId' | 'vaultName' | 'creationDate' | 'readyAt' | 'description' | 'snsTopic'>;
@@ -61,6 +74,7 @@ async function startArchiveJob(ctx: RequestContext, vault: Vault, params: Record
     throw invalidParameter(`Invalid Tier: ${String(tier)}. Use Expedited, Standard or Bulk.`);
   }
   const { first, last } = retrievalRange(params['RetrievalByteRange'], archive.size);
+  if (tier === 'Expedited') checkExpeditedCapacity(ctx);
   let outputTreeHash: string | null = null;
   if (first === 0 && last === archive.size - 1) outputTreeHash = archive.treeHash;
   else if (isTreeHashAligned(first, last, archive.size)) outputTreeHash = await hashArchiveRange(ctx.store, archive, first, last);
@@ -74,6 +88,7 @@ async function startArchiveJob(ctx: RequestContext, vault: Vault, params: Record
     archiveSize: archive.size,
     archiveTreeHash: archive.treeHash,
     outputTreeHash,
+    readyAt: Date.now() + ctx.config.jobDelays[tier],
   };
   await ctx.store.saveJob(job);
   return job.jobId;
@@ -96,7 +111,8 @@ export const initiateJob: Handler = async (ctx) => {
     jobId: newId(69),
     vaultName: vault.name,
     creationDate: new Date().toISOString(),
-    readyAt: Date.now() + ctx.config.jobDelayMs,
+    // Inventory jobs have no tier; they take about as long as a Standard retrieval.
+    readyAt: Date.now() + ctx.config.jobDelays.Standard,
     ...(typeof description === 'string' ? { description } : {}),
     ...(typeof snsTopic === 'string' ? { snsTopic } : {}),
   };
@@ -108,13 +124,17 @@ export const initiateJob: Handler = async (ctx) => {
 
 export const describeJob: Handler = async (ctx) => {
   const vault = getVault(ctx);
-  return { status: 200, json: jobView(getJob(vault, ctx.route.id), ctx.region) };
+  return { status: 200, json: jobView(getJob(ctx, vault, ctx.route.id), ctx.region) };
 };
 
 export const listJobs: Handler = async (ctx) => {
   const vault = getVault(ctx);
   const q = ctx.url.searchParams;
-  const limit = parseLimit(q.get('limit'), ctx.config.pageLimit);
+  const limitRaw = q.get('limit');
+  if (limitRaw !== null && limitRaw !== '' && !(/^\d{1,3}$/.test(limitRaw) && Number(limitRaw) >= 1 && Number(limitRaw) <= 50)) {
+    throw invalidParameter(`Invalid limit: ${limitRaw}. ListJobs takes a limit from 1 to 50.`);
+  }
+  const limit = parseLimit(limitRaw, Math.min(ctx.config.pageLimit, 50));
   const statuscode = q.get('statuscode');
   if (statuscode !== null && !['InProgress', 'Succeeded', 'Failed'].includes(statuscode)) {
     throw invalidParameter(`Invalid statuscode: ${statuscode}. Use InProgress, Succeeded or Failed.`);
@@ -125,8 +145,9 @@ export const listJobs: Handler = async (ctx) => {
   }
   const now = Date.now();
   const jobs = [...vault.jobs.values()]
-    .filter((j) => statuscode === null || (now >= j.readyAt ? 'Succeeded' : 'InProgress') === statuscode)
-    .filter((j) => completed === null || String(now >= j.readyAt) === completed)
+    .filter((j) => !isJobExpired(ctx, j, now))
+    .filter((j) => statuscode === null || (isJobDone(j, now) ? 'Succeeded' : 'InProgress') === statuscode)
+    .filter((j) => completed === null || String(isJobDone(j, now)) === completed)
     .sort((a, b) => (a.creationDate + a.jobId < b.creationDate + b.jobId ? -1 : 1));
   const { page, marker } = paginate(jobs, (j) => j.creationDate + j.jobId, q.get('marker'), limit);
   return { status: 200, json: { JobList: page.map((j) => jobView(j, ctx.region)), Marker: marker } };
@@ -137,14 +158,23 @@ function inventoryReply(ctx: RequestContext, vault: Vault, job: InventoryJobReco
   const path = ctx.store.inventoryPath(vault.name, job.jobId);
   return {
     status: partial ? 206 : 200,
+    closeConnection: ctx.fault?.kind === 'TruncatedBody',
     headers: {
       'content-type': job.format === 'JSON' ? 'application/json' : 'text/csv',
       'content-length': String(last - first + 1),
       'accept-ranges': 'bytes',
       ...(partial ? { 'content-range': `bytes ${first}-${last}/${job.inventorySize}` } : {}),
     },
-    stream: () => createReadStream(path, { start: first, end: last }),
+    stream: () => faulty(ctx, createReadStream(path, { start: first, end: last }), last - first + 1),
   };
+}
+
+/** The body as planned: untouched, or with the GetJobOutput fault of this request. */
+function faulty(ctx: RequestContext, source: AsyncIterable<Buffer>, length: number): Readable {
+  const fault = ctx.fault;
+  if (!fault || !BODY_FAULTS.includes(fault.kind)) return Readable.from(source);
+  ctx.stats.bump(`GetJobOutput:${fault.kind}`);
+  return Readable.from(withBodyFault(source, length, fault.kind, ctx.delays, fault.delayMs));
 }
 
 async function archiveReply(ctx: RequestContext, vault: Vault, job: ArchiveJobRecord): Promise<Reply> {
@@ -158,25 +188,31 @@ async function archiveReply(ctx: RequestContext, vault: Vault, job: ArchiveJobRe
     'accept-ranges': 'bytes',
   };
   if (archive.description !== undefined) headers['x-amz-archive-description'] = archive.description;
-  const whole = first === 0 && last === outSize - 1;
+  // Only when both the job's range and the requested one are nodes of the archive's hash tree
+  // (checked in archive bytes; an aligned job range starts on a node of at least its own size).
+  const from = job.first + first;
+  const to = job.first + last;
   if (job.outputTreeHash !== null) {
-    if (whole) headers['x-amz-sha256-tree-hash'] = job.outputTreeHash;
-    else if (isTreeHashAligned(first, last, outSize)) {
-      headers['x-amz-sha256-tree-hash'] = await hashArchiveRange(ctx.store, archive, job.first + first, job.first + last);
-    }
+    if (first === 0 && last === outSize - 1) headers['x-amz-sha256-tree-hash'] = job.outputTreeHash;
+    else if (isTreeHashAligned(from, to, archive.size)) headers['x-amz-sha256-tree-hash'] = await hashArchiveRange(ctx.store, archive, from, to);
   }
   if (partial) headers['content-range'] = `bytes ${first}-${last}/${outSize}`;
   return {
     status: partial ? 206 : 200,
     headers,
-    stream: () => Readable.from(readArchiveRange(ctx.store, archive, job.first + first, job.first + last)),
+    stream: () => faulty(ctx, readArchiveRange(ctx.store, archive, from, to), last - first + 1),
+    closeConnection: ctx.fault?.kind === 'TruncatedBody',
   };
 }
 
 export const getJobOutput: Handler = async (ctx) => {
   const vault = getVault(ctx);
-  const job = getJob(vault, ctx.route.id);
-  if (Date.now() < job.readyAt) {
+  const job = getJob(ctx, vault, ctx.route.id);
+  if (ctx.fault?.kind === 'JobOutputExpired') {
+    ctx.stats.bump('GetJobOutput:JobOutputExpired');
+    throw jobNotFound(job.jobId);
+  }
+  if (!isJobDone(job)) {
     throw invalidParameter(`The job is not currently available for download: ${job.jobId}. Wait until DescribeJob reports Completed.`);
   }
   return job.action === 'InventoryRetrieval' ? inventoryReply(ctx, vault, job) : archiveReply(ctx, vault, job);

@@ -1,0 +1,123 @@
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { DownloadJournalError } from './download-errors.js';
+
+/**
+ * The download journal: one JSON header line (which job, which archive bytes, chunk size), then one
+ * line per chunk whose bytes were written to `<destination>.part` after their tree hash matched
+ * Glacier's. A resume trusts no line on its word: it re-hashes those chunks from the partial file.
+ * A torn last line (a crash mid-append) is ignored.
+ */
+export const DOWNLOAD_JOURNAL_FORMAT = 'glacier-multipart-download';
+export const DOWNLOAD_JOURNAL_VERSION = 1;
+
+export interface DownloadJournalHeader {
+  format: typeof DOWNLOAD_JOURNAL_FORMAT;
+  version: number;
+  vaultName: string;
+  accountId: string;
+  jobId: string;
+  archiveId: string;
+  /** The whole archive's tree hash, as DescribeJob gave it. */
+  archiveTreeHash: string | null;
+  /** The retrieved range in archive bytes (inclusive). */
+  rangeFirst: number;
+  rangeLast: number;
+  outputSize: number;
+  chunkSize: number;
+  /** The partial file the chunks are written to. */
+  partFile: string;
+}
+
+export interface VerifiedChunk {
+  index: number;
+  first: number;
+  last: number;
+  treeHash: string;
+}
+
+export interface DownloadJournalState {
+  header: DownloadJournalHeader;
+  chunks: Map<number, VerifiedChunk>;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** Reads a journal; undefined when the file does not exist. */
+export async function readDownloadJournal(path: string): Promise<DownloadJournalState | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new DownloadJournalError(path, `Cannot read the download journal ${path} (${(err as Error).message}): check its permissions.`, { cause: err });
+  }
+  const lines = text.split('\n');
+  let header: DownloadJournalHeader;
+  try {
+    header = JSON.parse(lines[0]!) as DownloadJournalHeader;
+  } catch (err) {
+    throw new DownloadJournalError(path, `${path} is not a glacier-multipart download journal (unreadable first line): delete it or pass another journal path.`, { cause: err });
+  }
+  if (header?.format !== DOWNLOAD_JOURNAL_FORMAT || header.version !== DOWNLOAD_JOURNAL_VERSION || typeof header.jobId !== 'string'
+    || !Number.isSafeInteger(header.outputSize) || !Number.isSafeInteger(header.chunkSize)) {
+    throw new DownloadJournalError(path, `${path} is not a version ${DOWNLOAD_JOURNAL_VERSION} glacier-multipart download journal: delete it or pass another journal path.`);
+  }
+  const chunks = new Map<number, VerifiedChunk>();
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line === '') continue;
+    let c: VerifiedChunk;
+    try {
+      c = JSON.parse(line) as VerifiedChunk;
+    } catch {
+      if (i >= lines.length - 2) break; // torn last line
+      throw new DownloadJournalError(path, `${path} line ${i + 1} is damaged: delete the journal to download again from the start.`);
+    }
+    if (Number.isSafeInteger(c.index) && Number.isSafeInteger(c.first) && Number.isSafeInteger(c.last) && HEX64.test(c.treeHash)) chunks.set(c.index, c);
+  }
+  return { header, chunks };
+}
+
+/** Appends chunk lines one after another (never interleaved) to a journal it (re)wrote atomically. */
+export class DownloadJournalWriter {
+  private queue: Promise<void> = Promise.resolve();
+  private constructor(readonly path: string) {}
+
+  /** Writes header and chunks to a temporary file, fsyncs it and renames it over `path`. */
+  static async create(path: string, header: DownloadJournalHeader, chunks: Iterable<VerifiedChunk> = []): Promise<DownloadJournalWriter> {
+    const tmp = `${path}.tmp-${process.pid}`;
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      const body = [JSON.stringify(header), ...[...chunks].map((c) => JSON.stringify(c))].join('\n') + '\n';
+      await fh.writeFile(body, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+    return new DownloadJournalWriter(path);
+  }
+
+  /** Records a verified chunk (the append is queued; `flush()` waits for all). */
+  append(chunk: VerifiedChunk): Promise<void> {
+    const line = `${JSON.stringify({ index: chunk.index, first: chunk.first, last: chunk.last, treeHash: chunk.treeHash })}\n`;
+    this.queue = this.queue.then(async () => {
+      const fh = await open(this.path, 'a');
+      try {
+        await fh.write(line);
+      } finally {
+        await fh.close();
+      }
+    });
+    return this.queue;
+  }
+
+  flush(): Promise<void> {
+    return this.queue.catch(() => undefined);
+  }
+
+  async remove(): Promise<void> {
+    await this.flush();
+    await rm(this.path, { force: true });
+  }
+}

@@ -1,0 +1,97 @@
+import { GetJobOutputCommand, type GlacierClient } from '@aws-sdk/client-glacier';
+import { ChunkTransferError, JobNotFoundError } from './download-errors.js';
+
+export interface FetchRangeOptions {
+  client: GlacierClient;
+  vaultName: string;
+  accountId?: string;
+  jobId: string;
+  /** Inclusive bytes of the job's output (not of the archive). */
+  first: number;
+  last: number;
+  /** Receives the bytes; at least last - first + 1 long. */
+  into: Uint8Array;
+  /** No byte (or no answer) for this many ms aborts the request with a retryable STALLED error. */
+  stallTimeout: number;
+  signal?: AbortSignal;
+  archiveId?: string;
+}
+
+export interface FetchedRange {
+  size: number;
+  /** Glacier's x-amz-sha256-tree-hash of these bytes; absent when the range is not tree-hash aligned. */
+  treeHash: string | undefined;
+}
+
+/**
+ * One ranged GetJobOutput: `Range: bytes=first-last` streamed into `into`. Checks the answer's
+ * Content-Range and the body's length; a body that stops sending for `stallTimeout` ms is aborted
+ * (the SDK's socket timeout does not watch a body already handed over). Does not retry: the caller
+ * decides (transfer errors here are ChunkTransferError, retryable).
+ */
+export async function fetchJobOutputRange(o: FetchRangeOptions): Promise<FetchedRange> {
+  const size = o.last - o.first + 1;
+  if (o.into.byteLength < size) throw new RangeError(`fetchJobOutputRange: buffer of ${o.into.byteLength} bytes for ${size} bytes`);
+  const local = new AbortController();
+  let stalled = false;
+  let body: (AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => void }) | undefined;
+  const onParentAbort = () => local.abort(o.signal?.reason);
+  o.signal?.addEventListener('abort', onParentAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      local.abort();
+      body?.destroy?.(new ChunkTransferError('STALLED', 'stalled'));
+    }, o.stallTimeout);
+  };
+  const stallError = () => new ChunkTransferError('STALLED',
+    `GetJobOutput bytes ${o.first}-${o.last} of job ${o.jobId}: no data for ${o.stallTimeout} ms; the request was aborted.`);
+  try {
+    arm();
+    let out;
+    try {
+      out = await o.client.send(new GetJobOutputCommand({
+        accountId: o.accountId ?? '-', vaultName: o.vaultName, jobId: o.jobId, range: `bytes=${o.first}-${o.last}`,
+      }), { abortSignal: local.signal });
+    } catch (err) {
+      if (stalled) throw stallError();
+      if ((err as { name?: string }).name === 'ResourceNotFoundException' && !/vault not found/i.test((err as Error).message)) {
+        throw new JobNotFoundError(o.vaultName, o.jobId, { archiveId: o.archiveId, cause: err, duringDownload: true });
+      }
+      throw err;
+    }
+    body = out.body as typeof body;
+    const cr = out.contentRange;
+    const m = cr ? /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(cr) : null;
+    if (cr !== undefined && (!m || Number(m[1]) !== o.first || Number(m[2]) !== o.last)) {
+      body?.destroy?.();
+      throw new ChunkTransferError('BAD_RANGE', `GetJobOutput asked for bytes ${o.first}-${o.last} of job ${o.jobId} but got Content-Range "${cr}".`);
+    }
+    if (!body) throw new ChunkTransferError('SHORT_BODY', `GetJobOutput bytes ${o.first}-${o.last} of job ${o.jobId} came without a body.`);
+    let n = 0;
+    try {
+      for await (const piece of body) {
+        arm();
+        if (n + piece.byteLength > size) {
+          body.destroy?.();
+          throw new ChunkTransferError('BAD_RANGE', `GetJobOutput bytes ${o.first}-${o.last} of job ${o.jobId}: the body is longer than ${size} bytes.`);
+        }
+        o.into.set(piece, n);
+        n += piece.byteLength;
+      }
+    } catch (err) {
+      if (stalled) throw stallError();
+      throw err;
+    }
+    if (stalled) throw stallError();
+    if (n !== size) {
+      throw new ChunkTransferError('SHORT_BODY', `GetJobOutput bytes ${o.first}-${o.last} of job ${o.jobId}: the body ended after ${n} of ${size} bytes.`);
+    }
+    return { size, treeHash: out.checksum || undefined };
+  } finally {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onParentAbort);
+  }
+}

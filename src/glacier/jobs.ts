@@ -1,0 +1,261 @@
+import {
+  DescribeJobCommand, InitiateJobCommand, ListJobsCommand, type GlacierClient, type GlacierJobDescription,
+} from '@aws-sdk/client-glacier';
+import {
+  ArchiveNotFoundError, InsufficientCapacityError, InvalidDownloadOptionError, JobNotCompleteError, JobNotFoundError,
+  JobWaitTimeoutError, RangeNotAlignedError, RetrievalJobFailedError, RetrievalPolicyError,
+} from './download-errors.js';
+import { VaultNotFoundError } from './errors.js';
+import { MiB, checkAccountId, checkVaultName } from './part-size.js';
+import { DEFAULT_MAX_ATTEMPTS, sleep, withRetries } from './retry.js';
+
+export type RetrievalTier = 'Expedited' | 'Standard' | 'Bulk';
+export const RETRIEVAL_TIERS: readonly RetrievalTier[] = ['Expedited', 'Standard', 'Bulk'];
+
+/** Which vault a job call talks to, and how. */
+export interface JobTarget {
+  client: GlacierClient;
+  vaultName: string;
+  /** Default '-': the account of the credentials. */
+  accountId?: string;
+  signal?: AbortSignal;
+  /** Attempts per request, first included (default 5): throttling, 5xx and resets are retried. */
+  maxAttempts?: number;
+}
+
+/** An inclusive byte range of an archive. */
+export interface ByteRange {
+  first: number;
+  last: number;
+}
+
+/** DescribeJob's answer, with the fields a download needs parsed. */
+export interface RetrievalJob {
+  jobId: string;
+  action: 'ArchiveRetrieval' | 'InventoryRetrieval' | string;
+  statusCode: 'InProgress' | 'Succeeded' | 'Failed' | string;
+  statusMessage: string | undefined;
+  completed: boolean;
+  archiveId: string | undefined;
+  archiveSize: number | undefined;
+  /** The whole archive's tree hash. */
+  archiveTreeHash: string | undefined;
+  /** Tree hash of the retrieved bytes: null unless they are tree-hash aligned (and the job succeeded). */
+  treeHash: string | null;
+  /** The retrieved range in archive bytes (the whole archive when Glacier names none). */
+  range: ByteRange | undefined;
+  /** Bytes of output (the retrieved range's length, or the inventory's size). */
+  outputSize: number | undefined;
+  tier: string | undefined;
+  description: string | undefined;
+  creationDate: string | undefined;
+  completionDate: string | undefined;
+  /** DescribeJob's raw answer. */
+  raw: GlacierJobDescription;
+}
+
+export function parseJob(d: GlacierJobDescription): RetrievalJob {
+  const m = d.RetrievalByteRange ? /^(\d+)-(\d+)$/.exec(d.RetrievalByteRange) : null;
+  const archiveSize = d.ArchiveSizeInBytes;
+  const range = m ? { first: Number(m[1]), last: Number(m[2]) } : archiveSize !== undefined ? { first: 0, last: archiveSize - 1 } : undefined;
+  return {
+    jobId: d.JobId ?? '',
+    action: d.Action ?? '',
+    statusCode: d.StatusCode ?? '',
+    statusMessage: d.StatusMessage ?? undefined,
+    completed: Boolean(d.Completed),
+    archiveId: d.ArchiveId ?? undefined,
+    archiveSize,
+    archiveTreeHash: d.ArchiveSHA256TreeHash ?? undefined,
+    treeHash: d.SHA256TreeHash ?? null,
+    range,
+    outputSize: d.Action === 'InventoryRetrieval' ? d.InventorySizeInBytes : range ? range.last - range.first + 1 : undefined,
+    tier: d.Tier ?? undefined,
+    description: d.JobDescription ?? undefined,
+    creationDate: d.CreationDate ?? undefined,
+    completionDate: d.CompletionDate ?? undefined,
+    raw: d,
+  };
+}
+
+function checkTarget(t: JobTarget): void {
+  if (!t || typeof t !== 'object') throw new InvalidDownloadOptionError('options', 'Pass an options object: { client, vaultName, ... }.');
+  if (!t.client || typeof (t.client as { send?: unknown }).send !== 'function') {
+    throw new InvalidDownloadOptionError('client', 'client must be a GlacierClient (e.g. createGlacierClient()).');
+  }
+  checkVaultName(t.vaultName);
+  checkAccountId(t.accountId);
+}
+
+export function checkTier(tier: unknown): RetrievalTier | undefined {
+  if (tier !== undefined && !RETRIEVAL_TIERS.includes(tier as RetrievalTier)) {
+    throw new InvalidDownloadOptionError('tier', `tier must be Expedited (minutes), Standard (hours) or Bulk (5-12 h), got ${JSON.stringify(tier)}.`);
+  }
+  return tier as RetrievalTier | undefined;
+}
+
+/** What can be checked of a range before the archive's size is known: FIRST a multiple of 1 MiB, LAST >= FIRST. */
+export function checkRange(range: unknown): ByteRange | undefined {
+  if (range === undefined) return undefined;
+  const r = range as ByteRange;
+  const text = r && typeof r === 'object' ? `${r.first}-${r.last}` : String(range);
+  if (!r || typeof r !== 'object' || !Number.isSafeInteger(r.first) || !Number.isSafeInteger(r.last) || r.first < 0 || r.last < r.first) {
+    throw new InvalidDownloadOptionError('range', `range must be { first, last } with 0 <= first <= last (inclusive archive bytes), got ${text}.`);
+  }
+  if (r.first % MiB !== 0) throw new RangeNotAlignedError(text, `FIRST ${r.first} is not a multiple of 1048576`);
+  return { first: r.first, last: r.last };
+}
+
+const errName = (err: unknown) => (err && typeof err === 'object' ? String((err as { name?: unknown }).name) : '');
+const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Maps a 404 to the resource that is missing: the vault, or `other()`. */
+function notFound(err: unknown, vaultName: string, other: () => Error): Error {
+  if (errName(err) !== 'ResourceNotFoundException') return err as Error;
+  if (/vault not found/i.test(errMessage(err))) return new VaultNotFoundError(vaultName, { cause: err });
+  return other();
+}
+
+function retries(t: JobTarget) {
+  return { maxAttempts: t.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, signal: t.signal };
+}
+
+export interface InitiateRetrievalOptions extends JobTarget {
+  archiveId: string;
+  /** Default Standard (Glacier's default). */
+  tier?: RetrievalTier;
+  /** Inclusive archive bytes; megabyte aligned. Default: the whole archive. */
+  range?: ByteRange;
+  description?: string;
+  snsTopic?: string;
+}
+
+/** InitiateJob (archive-retrieval): starts the job and returns its id. */
+export async function initiateRetrievalJob(o: InitiateRetrievalOptions): Promise<{ jobId: string; location: string | undefined }> {
+  checkTarget(o);
+  if (typeof o.archiveId !== 'string' || o.archiveId.length === 0) {
+    throw new InvalidDownloadOptionError('archiveId', `archiveId must be the id Glacier gave the archive, got ${JSON.stringify(o.archiveId)}.`);
+  }
+  checkTier(o.tier);
+  const range = checkRange(o.range);
+  const accountId = o.accountId ?? '-';
+  try {
+    const out = await withRetries(() => o.client.send(new InitiateJobCommand({
+      accountId,
+      vaultName: o.vaultName,
+      jobParameters: {
+        Type: 'archive-retrieval',
+        ArchiveId: o.archiveId,
+        ...(o.tier ? { Tier: o.tier } : {}),
+        ...(range ? { RetrievalByteRange: `${range.first}-${range.last}` } : {}),
+        ...(o.description !== undefined ? { Description: o.description } : {}),
+        ...(o.snsTopic !== undefined ? { SNSTopic: o.snsTopic } : {}),
+      },
+    }), { abortSignal: o.signal }), {
+      ...retries(o),
+      // Expedited capacity is a fact, not a blip: retrying it only delays the advice.
+    });
+    if (!out.jobId) throw new Error('InitiateJob answered without an x-amz-job-id header');
+    return { jobId: out.jobId, location: out.location };
+  } catch (err) {
+    const name = errName(err);
+    if (name === 'InsufficientCapacityException') throw new InsufficientCapacityError(o.vaultName, o.archiveId, { cause: err });
+    if (name === 'PolicyEnforcedException') throw new RetrievalPolicyError(errMessage(err), { cause: err });
+    if (name === 'InvalidParameterValueException' && /RetrievalByteRange/i.test(errMessage(err)) && range) {
+      throw new RangeNotAlignedError(`${range.first}-${range.last}`, errMessage(err), { cause: err });
+    }
+    throw notFound(err, o.vaultName, () => new ArchiveNotFoundError(o.vaultName, o.archiveId, { cause: err }));
+  }
+}
+
+/** DescribeJob, parsed. A 404 is JobNotFoundError (expired or wrong id). */
+export async function describeJob(o: JobTarget & { jobId: string; archiveId?: string }): Promise<RetrievalJob> {
+  checkTarget(o);
+  if (typeof o.jobId !== 'string' || o.jobId.length === 0) {
+    throw new InvalidDownloadOptionError('jobId', `jobId must be the id InitiateJob returned, got ${JSON.stringify(o.jobId)}.`);
+  }
+  try {
+    const d = await withRetries(() => o.client.send(new DescribeJobCommand({ accountId: o.accountId ?? '-', vaultName: o.vaultName, jobId: o.jobId }), { abortSignal: o.signal }), retries(o));
+    return parseJob(d);
+  } catch (err) {
+    throw notFound(err, o.vaultName, () => new JobNotFoundError(o.vaultName, o.jobId, { archiveId: o.archiveId, cause: err }));
+  }
+}
+
+export interface ListJobsOptions extends JobTarget {
+  /** Only completed (true) or only running (false) jobs. */
+  completed?: boolean;
+  statusCode?: 'InProgress' | 'Succeeded' | 'Failed';
+}
+
+/** ListJobs, following Marker until the last page. */
+export async function* listJobs(o: ListJobsOptions): AsyncGenerator<RetrievalJob> {
+  checkTarget(o);
+  let marker: string | undefined;
+  do {
+    const page = await withRetries(() => o.client.send(new ListJobsCommand({
+      accountId: o.accountId ?? '-',
+      vaultName: o.vaultName,
+      ...(o.completed !== undefined ? { completed: String(o.completed) } : {}),
+      ...(o.statusCode ? { statuscode: o.statusCode } : {}),
+      ...(marker ? { marker } : {}),
+    }), { abortSignal: o.signal }), retries(o)).catch((err: unknown) => {
+      throw notFound(err, o.vaultName, () => err as Error);
+    });
+    for (const d of page.JobList ?? []) yield parseJob(d);
+    marker = page.Marker ?? undefined;
+  } while (marker);
+}
+
+export interface WaitOptions {
+  /**
+   * Milliseconds between DescribeJob calls. Default: adaptive, 1 s at first, growing by half per
+   * poll up to 60 s for Expedited and 5 min for Standard and Bulk (which take hours).
+   */
+  pollInterval?: number;
+  /** Give up (JobWaitTimeoutError; the job keeps running) after this many ms. Default 48 h. */
+  timeout?: number;
+}
+
+export const DEFAULT_WAIT_TIMEOUT_MS = 48 * 3600_000;
+
+export function checkWait(wait: unknown): WaitOptions {
+  if (wait === undefined || wait === true) return {};
+  const w = wait as WaitOptions;
+  const bad = (k: string, v: unknown) => v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < (k === 'pollInterval' ? 1 : 0));
+  if (typeof w !== 'object' || w === null || bad('pollInterval', w.pollInterval) || bad('timeout', w.timeout)) {
+    throw new InvalidDownloadOptionError('wait', `wait must be { pollInterval?: ms >= 1, timeout?: ms >= 0 } (or false: do not wait), got ${JSON.stringify(wait)}.`);
+  }
+  return w;
+}
+
+/**
+ * Polls DescribeJob until the job completes: resolves with it when it Succeeded; JobFailedError
+ * when it Failed, JobWaitTimeoutError after `timeout`, DownloadCancelledError-like cancellation
+ * (UploadCancelledError from retry.sleep) when the signal fires.
+ */
+export async function waitForJob(o: JobTarget & WaitOptions & { jobId: string; archiveId?: string; onPoll?: (job: RetrievalJob, waitedMs: number) => void }): Promise<RetrievalJob> {
+  const started = Date.now();
+  const timeout = o.timeout ?? DEFAULT_WAIT_TIMEOUT_MS;
+  let interval = 1000;
+  for (;;) {
+    const job = await describeJob(o);
+    const waited = Date.now() - started;
+    o.onPoll?.(job, waited);
+    if (job.statusCode === 'Failed') throw new RetrievalJobFailedError(o.vaultName, o.jobId, job.archiveId ?? o.archiveId, job.statusMessage);
+    if (job.completed && job.statusCode === 'Succeeded') return job;
+    if (waited >= timeout) throw new JobWaitTimeoutError(o.vaultName, o.jobId, waited);
+    const cap = job.tier === 'Expedited' ? 60_000 : 300_000;
+    const next = o.pollInterval ?? interval;
+    interval = Math.min(cap, Math.round(interval * 1.5));
+    await sleep(Math.max(0, Math.min(next, timeout - waited)), o.signal);
+  }
+}
+
+/** Without waiting: the job when it Succeeded, else JobNotCompleteError / RetrievalJobFailedError. */
+export async function requireCompletedJob(o: JobTarget & { jobId: string; archiveId?: string }): Promise<RetrievalJob> {
+  const job = await describeJob(o);
+  if (job.statusCode === 'Failed') throw new RetrievalJobFailedError(o.vaultName, o.jobId, job.archiveId ?? o.archiveId, job.statusMessage);
+  if (!job.completed || job.statusCode !== 'Succeeded') throw new JobNotCompleteError(o.vaultName, o.jobId);
+  return job;
+}
