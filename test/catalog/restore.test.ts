@@ -1,6 +1,6 @@
 // restore end to end through the CLI: retrieval jobs started and recorded, then the finished ones
 // downloaded with the verified downloader, checked against the catalog, mtimes set; check re-hashes.
-import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/helpers.js';
@@ -45,6 +45,7 @@ describe('restore', () => {
     const restored = 'a/b/two é.bin';
     expect(readFileSync(join(root, restored)).equals(data.get(restored)!)).toBe(true);
     expect(Math.floor(statSync(join(root, restored)).mtimeMs / 1000)).toBe(mtime);
+    expect(readdirSync(join(root, 'a/b'))).toEqual(['two é.bin']);
 
     const check = await runCli(['check', '--dir', root, '--catalog', catalog]);
     expect(check.code).toBe(1);
