@@ -1,8 +1,8 @@
 // The benchmark report (`glacier-multipart bench`, `npm run bench`): runs the hash, pool and upload
 // benchmarks, prints one combined table, writes bench/results/latest.json (with the machine it ran
 // on) and bench/results/chart.svg.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHART_PACKAGES, renderChartSvg, type ChartData } from './chart.js';
@@ -282,7 +282,10 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
   const print = opts.print ?? ((l: string) => console.log(l));
   const quick = Boolean(opts.quick);
   const suites = parseSuites(opts.only);
-  const outDir = opts.outDir ?? RESULTS_DIR;
+  // The tracked results (bench/results/latest.json, chart.svg) are full runs: a quick run's noisier
+  // figures go to a new temporary directory unless outDir says where.
+  const outDir = opts.outDir ?? (quick ? await mkdtemp(join(tmpdir(), 'glacier-multipart-bench-quick-')) : RESULTS_DIR);
+  if (quick && opts.outDir === undefined) log(`quick run: results go to ${outDir} (--out chooses the folder)`);
   if (opts.readme) {
     // Fail now rather than after minutes of measuring.
     const text = await readFile(opts.readme, 'utf8');
