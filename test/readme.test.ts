@@ -7,8 +7,8 @@
 //      .d.ts files are what resolve), then
 //   2. runs each one on its own, with Node, in an empty temporary directory that holds a 10 MiB
 //      `backup.tar`, with AWS_ENDPOINT_URL_GLACIER and test credentials pointing the SDK at a local
-//      server (startLocalGlacier, SigV4 checked) where the vault `backups` exists. An example must
-//      exit 0.
+//      server (startLocalGlacier, SigV4 checked) where the vault `backups` exists in region
+//      eu-west-1 (the examples' region). An example must exit 0.
 // Blocks of other languages (```sh, ```text) and blocks outside "## Library" are not run.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -119,7 +119,8 @@ describe('README library examples', () => {
     compiled = await exec(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, timeoutMs: 240_000 });
 
     server = await startLocalGlacier({ credentials });
-    const client = createGlacierClient({ endpoint: server.endpoint, region: 'us-east-1', credentials });
+    // The examples' region: the local server keeps vaults per region, as Glacier does.
+    const client = createGlacierClient({ endpoint: server.endpoint, region: 'eu-west-1', credentials });
     await client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'backups' }));
     client.destroy();
   }, 300_000);

@@ -5,6 +5,7 @@
  * instantiation from bytes embedded as base64.
  */
 import { instantiateSync } from '@assemblyscript/loader';
+import { WasmCoreError } from './errors.js';
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-binaries.js';
 
 export type CoreKind = 'simd' | 'scalar';
@@ -237,7 +238,7 @@ export class WasmHashCore implements HashCore {
     const { exports } = instantiateSync<Record<string, unknown>>(bytes as never, {});
     this.x = exports as unknown as CoreExports;
     if (Boolean(this.x.simdBuild()) !== (kind === 'simd')) {
-      throw new Error(`glacier-multipart: the embedded ${kind} WebAssembly build reports the wrong kind; rebuild with npm run build`);
+      throw new WasmCoreError(`glacier-multipart: the embedded ${kind} WebAssembly build reports the wrong kind; rebuild it with npm run build`);
     }
     this.top = this.x.heapBase();
     this.u8 = new Uint8Array(this.x.memory.buffer);
@@ -289,7 +290,7 @@ export class WasmHashCore implements HashCore {
     const ptr = align64(this.top);
     // wasm32 addresses end at 4 GiB; ensureMemory takes a u32, so refuse before it wraps.
     if (ptr + size > 0xffff0000 || !this.x.ensureMemory(ptr + size)) {
-      throw new RangeError(`glacier-multipart: cannot grow WebAssembly memory to ${ptr + size} bytes`);
+      throw new WasmCoreError(`glacier-multipart: cannot grow WebAssembly memory to ${ptr + size} bytes (4 GiB at most, less if the host limits it); hash the data in smaller pieces, e.g. TreeHasher.update() chunk by chunk`);
     }
     this.top = ptr + size;
     return ptr;
@@ -534,7 +535,7 @@ export function getCore(kind: CoreKind = simdSupported ? 'simd' : 'scalar'): Was
   let core = cores[kind];
   if (!core) {
     if (kind === 'simd') {
-      if (!simdSupported) throw new Error('glacier-multipart: this host has no WebAssembly SIMD; use the scalar core');
+      if (!simdSupported) throw new WasmCoreError("glacier-multipart: this host has no WebAssembly SIMD; use the scalar core (getCore('scalar'), or getCore() to pick the best one)");
       core = new WasmHashCore('simd', decodeBase64(SIMD_WASM_BASE64));
     } else if (kind === 'scalar') {
       core = new WasmHashCore('scalar', decodeBase64(SCALAR_WASM_BASE64));

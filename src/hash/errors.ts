@@ -16,3 +16,13 @@ export class HasherFinalizedError extends GlacierMultipartError {
     );
   }
 }
+
+/**
+ * The WebAssembly core cannot do what was asked on this host: an embedded build is not the one it
+ * claims to be, the host lacks WASM SIMD for the SIMD build, or linear memory cannot grow.
+ */
+export class WasmCoreError extends GlacierMultipartError {
+  constructor(message: string) {
+    super('WASM_CORE', message);
+  }
+}

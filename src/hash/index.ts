@@ -6,7 +6,7 @@
 import { describe, getCore, MiB, toHex, type CoreStream, type PartHash } from './core.js';
 import { HasherFinalizedError, InvalidTreeHashError } from './errors.js';
 
-export { HasherFinalizedError, InvalidTreeHashError } from './errors.js';
+export { HasherFinalizedError, InvalidTreeHashError, WasmCoreError } from './errors.js';
 export type { PartHash } from './core.js';
 
 /** Glacier's tree-hash chunk size: 1 MiB. */

@@ -11,6 +11,7 @@ import {
   sha256,
   treeHash,
   TreeHasher,
+  WasmCoreError,
 } from 'glacier-multipart/hash';
 import { GlacierMultipartError } from 'glacier-multipart';
 import { getCore, simdSupported } from '../../dist/src/hash/core.js';
@@ -140,6 +141,22 @@ describe('memory stays bounded', () => {
     expect(memoryBytes(kind)).toBe(before);
   });
 
+  it('memory the core cannot have is a typed WasmCoreError naming the fix, and the core keeps working', () => {
+    const core = getCore('scalar');
+    const err = (() => {
+      try {
+        core.alloc(0xffff0000);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(WasmCoreError);
+    expect(err).toBeInstanceOf(GlacierMultipartError);
+    expect((err as WasmCoreError).code).toBe('WASM_CORE');
+    expect((err as Error).message).toMatch(/cannot grow WebAssembly memory .*hash the data in smaller pieces/);
+    expect(core.sha256(new TextEncoder().encode('bar'))).toBe(BAR);
+  });
+
   it('digested TreeHashers give their staging memory back for the next ones', () => {
     const data = bytes(5 * MiB, 9);
     new TreeHasher().update(data).digest();
@@ -205,6 +222,7 @@ describe('the two WebAssembly builds', () => {
     expect(r.parts[0].treeHash).toBe('a3a82dbe3644dd6046be472f2e3ec1f8ef47f8f3adb86d0de4de7a254f255455');
     expect(r.parts[1].treeHash).toBe(refTreeHash(new Uint8Array(2 * MiB + 5)));
     expect(r.simdError).toMatch(/no WebAssembly SIMD; use the scalar core/);
+    expect(r.simdErrorCode).toBe('WASM_CORE'); // a typed WasmCoreError, not a plain Error
   });
 });
 
