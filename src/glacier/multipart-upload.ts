@@ -65,6 +65,12 @@ export interface UploadPartOptions {
   maxAttempts?: number;
   /** Called before each retry (e.g. to count them). */
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  /**
+   * For a part sent from a file range: called as its bytes are read into the request (at most
+   * ~1 MiB ahead of the socket), with the bytes of this attempt so far (a retry starts again at 0).
+   * Lets a progress display move during a large part instead of only when Glacier confirms it.
+   */
+  onBodyProgress?: (bytesSoFar: number) => void;
 }
 
 export interface UploadedPart extends PartRange {
@@ -320,7 +326,7 @@ export class MultipartUpload {
       if (isBytes) {
         body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       } else {
-        file = openFileRange(data as FilePartBody);
+        file = openFileRange(data as FilePartBody, options.onBodyProgress);
         body = file.stream;
       }
       registerChecksums(body, known.sha256, known.treeHash);

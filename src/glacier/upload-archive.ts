@@ -1,5 +1,6 @@
+import { setMaxListeners } from 'node:events';
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier';
@@ -11,14 +12,15 @@ import {
   ChecksumMismatchError, EmptyArchiveError, InvalidUploadOptionError, JournalError, ResumeMismatchError, SourceChangedError, TooManyPartsError, UploadCancelledError,
   UploadFailedError, UploadNotFoundError,
 } from './errors.js';
-import { JOURNAL_FORMAT, JOURNAL_VERSION, JournalWriter, readJournal, type JournalState } from './journal.js';
+import { JOURNAL_FORMAT, JOURNAL_VERSION, JournalWriter, readJournal, type JournalConnection, type JournalState } from './journal.js';
 import { MultipartUpload, checkMaxAttempts, type ListedPart, type PartHashes } from './multipart-upload.js';
 import {
   DEFAULT_STREAM_PART_SIZE, MAX_PARTS, MiB, checkAccountId, checkPartCount, checkVaultName, choosePartSize, validateDescription,
   validatePartSize,
 } from './part-size.js';
-import { DEFAULT_MAX_ATTEMPTS, cancelledError } from './retry.js';
+import { DEFAULT_MAX_ATTEMPTS, cancelledError, isRetryableError } from './retry.js';
 import { lostAnswer, repeatSentComplete } from './lost-complete.js';
+import { findInitiatedUpload } from './pending-initiate.js';
 import { identityDifference, isStreamReader, openSource, type PartReader, type UploadSource } from './sources.js';
 
 /** Parts above this size are streamed from the file (hashed by HashPool.hashFile) instead of held in memory. */
@@ -29,12 +31,20 @@ export { DEFAULT_MAX_ATTEMPTS };
 const MAX_READ_AHEAD = 2;
 const READ_AHEAD_BYTES = 32 * MiB;
 const PROGRESS_INTERVAL_MS = 100;
+/** Abort listeners one part in flight may hold on the upload's signal at once (with room to spare). */
+const LISTENERS_PER_PART = 6;
 
 export interface UploadProgress {
   /** Bytes hashed by the pool so far (skipped parts trusted from the journal are not re-hashed). */
   bytesHashed: number;
   /** Bytes Glacier confirmed in this run. */
   bytesUploaded: number;
+  /**
+   * Bytes of parts being sent but not yet confirmed (large parts streamed from a file count as
+   * their bytes go out; a retried part starts again from 0). bytesUploaded + bytesInFlight is what
+   * has been sent so far.
+   */
+  bytesInFlight: number;
   /** Bytes of parts Glacier already held (resume), not sent again. */
   bytesSkipped: number;
   /** Parts finished: uploaded + skipped. */
@@ -117,6 +127,11 @@ export interface UploadArchiveOptions {
   leavePartsOnError?: boolean;
   /** Attempts per request, first included (default 5). */
   maxAttempts?: number;
+  /**
+   * Recorded in a new journal's header (the upload itself goes through `client`), so that a resume
+   * from the journal alone can reconnect to the same endpoint and region.
+   */
+  connection?: JournalConnection;
   /**
    * Resuming a file: re-hash every part Glacier holds from the bytes on disk, even when the file's
    * identity (path, device, inode, size, mtime, ctime) matches the journal's. Without it, held
@@ -367,7 +382,7 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     await reader.close();
     throw err;
   }
-  const uploadId = options.uploadId ?? journalState?.header.uploadId;
+  let uploadId = options.uploadId ?? (journalState?.header.uploadId || undefined);
   // The journal's part records are trusted only while the file's whole identity is unchanged.
   const trustJournal = !options.verify && reader.file !== undefined && journalState?.header.file != null
     && identityDifference(journalState.header.file, reader.file) === undefined;
@@ -409,6 +424,10 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
   // Fired on the first failure so every part in flight (requests and pool work) stops.
   const inner = new AbortController();
   const innerSignal = signal ? AbortSignal.any([signal, inner.signal]) : inner.signal;
+  // Every part in flight (and each one read ahead) listens on this one signal: its request, its
+  // hashing, a retry's wait, a read race. That is a bounded fan-out, not a leak: raise Node's
+  // warning threshold (10) to the bound so --concurrency 10+ prints no MaxListenersExceededWarning.
+  setMaxListeners(LISTENERS_PER_PART * (concurrency + (options.readAhead ?? MAX_READ_AHEAD) + 1) + 16, innerSignal, inner.signal);
   let failure: unknown;
   const tasks = new Set<Promise<void>>();
   const fail = (err: unknown) => {
@@ -418,7 +437,7 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     }
   };
   const progress = new ProgressReporter(options.onProgress, fail, {
-    bytesHashed: 0, bytesUploaded: 0, bytesSkipped: 0, partsDone: 0, partsUploaded: 0, partsSkipped: 0,
+    bytesHashed: 0, bytesUploaded: 0, bytesInFlight: 0, bytesSkipped: 0, partsDone: 0, partsUploaded: 0, partsSkipped: 0,
     partsTotal: reader.size !== undefined && partSize !== undefined ? Math.ceil(reader.size / partSize) : undefined,
     totalBytes: reader.size, partSize: partSize ?? 0, retries: 0, uploadId, done: false,
   });
@@ -453,6 +472,11 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     // 3. Start or attach to the upload.
     let remote = new Map<number, ListedPart>();
     const target = { client, vaultName, accountId, maxAttempts, signal: innerSignal };
+    if (journalState && journalState.header.uploadId === '' && options.uploadId === undefined) {
+      // An earlier run recorded that it was about to start an upload, then died before learning its id.
+      uploadId = await findInitiatedUpload({ ...target, header: journalState.header, journal: journalState.path });
+      if (uploadId === undefined) journalState = undefined;
+    }
     if (uploadId !== undefined) {
       try {
         upload = await MultipartUpload.resume({ ...target, uploadId });
@@ -478,12 +502,28 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
         }
       }
       if (options.journal !== undefined) {
-        journal = journalState ? await JournalWriter.append(options.journal) : await JournalWriter.create(options.journal, journalHeader(upload, reader));
+        // A header written before Initiate (no upload id yet) is replaced by one with the id.
+        journal = journalState?.header.uploadId ? await JournalWriter.append(options.journal) : await JournalWriter.create(options.journal, journalHeader(upload, reader, options.connection));
       }
     } else {
-      upload = await MultipartUpload.start({ ...target, partSize: partSize!, description: options.description });
+      // The journal exists before Initiate is sent, so no kill can leave an upload nobody knows of.
+      if (options.journal !== undefined) {
+        const pending = journalHeader({ vaultName, accountId, uploadId: '', partSize: partSize!, description: options.description }, reader, options.connection);
+        await (await JournalWriter.create(options.journal, { ...pending, initiatedAt: new Date().toISOString() })).close();
+      }
+      // Not cancellable: once sent, Initiate creates an upload whether or not its answer is read.
+      // The id is recorded first; a cancel is honoured right after (the upload is then aborted or left resumable).
+      try {
+        upload = await MultipartUpload.start({ ...target, signal: undefined, partSize: partSize!, description: options.description });
+      } catch (err) {
+        // A refusal (credentials, vault, validation) created nothing: no journal to leave. After a
+        // network failure or timeout the upload may exist, so the journal stays for a resume to find it.
+        if (options.journal !== undefined && !isRetryableError(err)) await rm(options.journal, { force: true });
+        throw err;
+      }
       startedHere = true;
-      if (options.journal !== undefined) journal = await JournalWriter.create(options.journal, journalHeader(upload, reader));
+      if (options.journal !== undefined) journal = await JournalWriter.create(options.journal, journalHeader(upload, reader, options.connection));
+      if (innerSignal.aborted) throw cancelledError(innerSignal);
     }
     const ps = upload.partSize;
     const theUpload = upload;
@@ -520,12 +560,22 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
         progress.p.partsSkipped++;
         progress.p.bytesSkipped += size;
       } else {
-        await theUpload.uploadPart(index, body, hashes, {
-          signal: innerSignal, maxAttempts, onRetry: () => {
-            progress.p.retries++;
-            progress.changed();
-          },
-        });
+        let inFlight = 0;
+        try {
+          await theUpload.uploadPart(index, body, hashes, {
+            signal: innerSignal, maxAttempts, onRetry: () => {
+              progress.p.retries++;
+              progress.changed();
+            },
+            onBodyProgress: (bytes) => {
+              progress.p.bytesInFlight += bytes - inFlight;
+              inFlight = bytes;
+              progress.changed();
+            },
+          });
+        } finally {
+          progress.p.bytesInFlight -= inFlight;
+        }
         uploadedParts++;
         progress.p.partsUploaded++;
         progress.p.bytesUploaded += size;
@@ -782,11 +832,12 @@ async function checkJournalWritable(path: string): Promise<void> {
   }
 }
 
-function journalHeader(upload: MultipartUpload, reader: PartReader) {
+function journalHeader(upload: Pick<MultipartUpload, 'vaultName' | 'accountId' | 'uploadId' | 'partSize' | 'description'>, reader: PartReader, connection?: JournalConnection) {
   return {
     format: JOURNAL_FORMAT, version: JOURNAL_VERSION, vaultName: upload.vaultName, accountId: upload.accountId,
     uploadId: upload.uploadId, partSize: upload.partSize, description: upload.description,
-    file: reader.file ? { ...reader.file } : null, archiveSize: reader.size, createdAt: new Date().toISOString(),
+    file: reader.file ? { ...reader.file } : null, archiveSize: reader.size,
+    ...(connection ? { connection: { ...connection } } : {}), createdAt: new Date().toISOString(),
   } as const;
 }
 

@@ -8,6 +8,31 @@ import { fileURLToPath } from 'node:url';
 /** The compiled bin, run exactly as `npx glacier-multipart` runs it. */
 export const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
+/** How the CLI names itself in the commands it prints when started as `node …/main.js` (as here). */
+export const SELF = `node ${MAIN}`;
+
+/** `text` as a literal inside a RegExp. */
+export function lit(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/**
+ * Runs a command line the CLI printed exactly as a user would paste it into a shell (sh -c), in
+ * the same clean environment: a printed next step must work as printed.
+ */
+export async function runPasted(line: string, opts: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  const child = spawn('/bin/sh', ['-c', line], { env: cleanEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin!.end(opts.input ?? '');
+  return new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
 export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
