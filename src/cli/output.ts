@@ -125,7 +125,7 @@ export function cliLanguage(text: string): string {
 /** `glacier-multipart <words>` in a message, as this run was started (npx, node main.js, …). */
 function withSelf(text: string, self: string | undefined): string {
   if (!self || self === 'glacier-multipart') return text;
-  return text.replace(/\bglacier-multipart (?=(resume|abort|uploads|parts|upload|vault|serve|hash|demo|bench)\b)/g, `${self} `);
+  return text.replace(/\bglacier-multipart (?=(resume|abort|uploads|parts|upload|vault|serve|hash|demo|bench|retrieve|download|jobs)\b)/g, `${self} `);
 }
 
 /**
