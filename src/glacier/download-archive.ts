@@ -264,8 +264,9 @@ export async function downloadArchive(options: DownloadArchiveOptions): Promise<
     const s = await openSession(o, { client, pool, signal: internal.signal, progress, requestTimeout, journalPath, partFile: destination && `${destination}.part` });
     return await runSession(s, destination);
   } catch (err) {
-    if (o.signal?.aborted && !(err instanceof DownloadCancelledError)) {
-      throw cancelled(o, progress.p.jobId, journalPath && (await exists(journalPath)) ? journalPath : undefined, err);
+    if (o.signal?.aborted && !(err instanceof DownloadCancelledError && (err.journal || !journalPath))) {
+      throw cancelled(o, progress.p.jobId, journalPath && (await exists(journalPath)) ? journalPath : undefined,
+        err instanceof DownloadCancelledError ? err.cause : err);
     }
     throw err;
   } finally {
