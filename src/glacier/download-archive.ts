@@ -58,7 +58,7 @@ export interface DownloadArchiveOptions {
   range?: ByteRange;
   /** A file path (written as `<path>.part`, renamed when verified) or a Writable such as process.stdout (chunks in order). */
   destination: string | NodeJS.WritableStream;
-  /** 1 MiB x 2^k, default 16 MiB. Memory is about concurrency x chunkSize. */
+  /** 1 MiB x 2^k, default 16 MiB. Memory is about concurrency x chunkSize. A journal's own chunk size wins on resume. */
   chunkSize?: number;
   /** Ranged requests in flight, default 4. */
   concurrency?: number;
