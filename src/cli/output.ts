@@ -125,7 +125,12 @@ export function cliLanguage(text: string): string {
 /** `glacier-multipart <words>` in a message, as this run was started (npx, node main.js, …). */
 function withSelf(text: string, self: string | undefined): string {
   if (!self || self === 'glacier-multipart') return text;
-  return text.replace(/\bglacier-multipart (?=(resume|abort|uploads|parts|upload|vault|serve|hash|demo|bench)\b)/g, `${self} `);
+  // Commands already written with `self` (npx glacier-multipart …) stay as they are.
+  const kept: string[] = [];
+  const held = text.split(`${self} `).map((piece, i) => (i === 0 ? piece : `\u0000${kept.push(self) - 1}\u0000${piece}`)).join('');
+  return held
+    .replace(/\bglacier-multipart (?=(resume|abort|uploads|parts|upload|vault|serve|hash|demo|bench|retrieve|jobs|download|sync)\b)/g, `${self} `)
+    .replace(/\u0000(\d+)\u0000/g, (_, n: string) => `${kept[Number(n)]} `);
 }
 
 /**
