@@ -86,6 +86,10 @@ function hintFor(err: Error & { code?: unknown; $metadata?: unknown }, endpoint:
   return undefined;
 }
 
+function uploadIdOf(e: unknown): unknown {
+  return (e as { uploadId?: unknown }).uploadId;
+}
+
 /** What formatError needs to know about the run: how to name the CLI, which endpoint it used. */
 export interface ErrorContext {
   self?: string;
@@ -147,6 +151,11 @@ export function formatError(err: unknown, debug: boolean, run: ErrorContext = {}
     const status = foreign.$metadata?.httpStatusCode;
     line = `the endpoint ${run.endpoint ?? '(AWS default)'} did not answer like Glacier${status ? ` (HTTP ${status})` : ''}: ` +
       'check --endpoint (e.g. http://127.0.0.1:3000 for a local server started with: glacier-multipart serve; leave it out for real AWS)';
+  } else if (e.code === 'UPLOAD_NOT_FOUND' && typeof (e as { vaultName?: unknown }).vaultName === 'string') {
+    // A wrong endpoint, region or account looks exactly like an expired upload: name it first.
+    line = `multipart upload ${String(uploadIdOf(e))} was not found in vault ${(e as { vaultName?: string }).vaultName} at ${run.endpoint ?? 'the AWS endpoint'}: ` +
+      'if that is the wrong endpoint, region or account, pass the right --endpoint, --region or --account-id; otherwise it was aborted, ' +
+      'expired (24 h without activity) or completed, and cannot be resumed';
   } else {
     const fromService = e.$metadata !== undefined && !(e instanceof GlacierMultipartError);
     line = fromService ? `${e.name}: ${e.message}` : cliLanguage(e.message);
