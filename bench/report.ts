@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderChartSvg, type ChartData } from './chart.js';
+import { CHART_PACKAGES, renderChartSvg, type ChartData } from './chart.js';
 
 export type SuiteName = 'hash' | 'pool' | 'upload' | 'download' | 'sync';
 export const SUITES: readonly SuiteName[] = ['hash', 'pool', 'upload', 'download', 'sync'];
@@ -249,7 +249,7 @@ const README_START = /<!-- BENCHMARK:START[^>]*-->/;
 const README_END = '<!-- BENCHMARK:END -->';
 
 /** The README's benchmark section for a report (between the markers, markers excluded). */
-export function readmeSection(report: BenchReport, chartPath: string): string {
+export function readmeSection(report: BenchReport, chartPath: string | null): string {
   const m = report.machine;
   return [
     '## Benchmarks',
@@ -259,8 +259,7 @@ export function readmeSection(report: BenchReport, chartPath: string): string {
       `${report.quick ? ' (quick sizes)' : ''}, with \`npm run bench\`. All figures in \`bench/results/latest.json\`.`,
     '',
     ...formatTable(report.rows),
-    '',
-    `![benchmark chart](${chartPath})`,
+    ...(chartPath === null ? [] : ['', `![benchmark chart](${chartPath})`]),
   ].join('\n');
 }
 
@@ -349,10 +348,15 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
   const jsonPath = join(outDir, 'latest.json');
   await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   const svgPath = join(outDir, 'chart.svg');
-  await writeFile(svgPath, await renderChartSvg(chartData(report)));
-  log(`\nwrote ${jsonPath} and ${svgPath}`);
+  const svg = await renderChartSvg(chartData(report));
+  if (svg === null) {
+    log(`\nwrote ${jsonPath}; chart.svg skipped: ${CHART_PACKAGES.join(' and ')} are not installed (dev dependencies; npm install ${CHART_PACKAGES.join(' ')} to draw it)`);
+  } else {
+    await writeFile(svgPath, svg);
+    log(`\nwrote ${jsonPath} and ${svgPath}`);
+  }
   if (opts.readme) {
-    const chartRel = relative(dirname(resolve(opts.readme)), svgPath).split(sep).join('/');
+    const chartRel = svg === null ? null : relative(dirname(resolve(opts.readme)), svgPath).split(sep).join('/');
     await updateReadme(opts.readme, readmeSection(report, chartRel));
     log(`updated the benchmark section of ${opts.readme}`);
   }
@@ -369,7 +373,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
   if (args.includes('--chart-only')) {
     const saved = JSON.parse(await readFile(join(RESULTS_DIR, 'latest.json'), 'utf8')) as BenchReport;
-    await writeFile(join(RESULTS_DIR, 'chart.svg'), await renderChartSvg(chartData(saved)));
+    const svg = await renderChartSvg(chartData(saved));
+    if (svg === null) throw new Error(`--chart-only needs ${CHART_PACKAGES.join(' and ')} (dev dependencies): npm install ${CHART_PACKAGES.join(' ')}`);
+    await writeFile(join(RESULTS_DIR, 'chart.svg'), svg);
     console.error(`redrew ${join(RESULTS_DIR, 'chart.svg')}`);
     process.exit(0);
   }

@@ -277,6 +277,7 @@ Try it with no AWS account: glacier-multipart demo`);
     .option('--data-dir <dir>', 'where vaults and archives are stored (default: a new temporary directory)')
     .option('--access-key-id <id>', 'verify SigV4 signatures with these credentials (with --secret-access-key)')
     .option('--secret-access-key <key>', 'the secret key for --access-key-id')
+    .option('--allow-any-host', 'serve requests for any Host name (default without credentials: only localhost, 127.x, [::1] and --host, against DNS rebinding)')
     .addOption(new Option('--job-delay <ms>', 'milliseconds before a job completes: one number, or per tier as expedited=MS,standard=MS,bulk=MS').argParser(jobDelayArg))
     .action(act('serve'));
 

@@ -151,15 +151,18 @@ export async function initiateRetrievalJob(o: InitiateRetrievalOptions): Promise
         ...(o.description !== undefined ? { Description: o.description } : {}),
         ...(o.snsTopic !== undefined ? { SNSTopic: o.snsTopic } : {}),
       },
-    }), { abortSignal: o.signal }), {
-      ...retries(o),
-      // Expedited capacity is a fact, not a blip: retrying it only delays the advice.
-    });
+    }), { abortSignal: o.signal }).catch((err: unknown) => {
+      // A 503 that is not a blip: no Expedited capacity. Retrying only delays the advice.
+      // (isRetryableError looks into causes too, so the 503 travels wrapped in a plain marker.)
+      if (errName(err) === 'InsufficientCapacityException') throw { noCapacity: err };
+      throw err;
+    }), retries(o));
     if (!out.jobId) throw new Error('InitiateJob answered without an x-amz-job-id header');
     return { jobId: out.jobId, location: out.location };
   } catch (err) {
     const name = errName(err);
-    if (name === 'InsufficientCapacityException') throw new InsufficientCapacityError(o.vaultName, o.archiveId, { cause: err });
+    const noCapacity = (err as { noCapacity?: unknown } | null)?.noCapacity;
+    if (noCapacity) throw new InsufficientCapacityError(o.vaultName, o.archiveId, { cause: noCapacity });
     if (name === 'PolicyEnforcedException') throw new RetrievalPolicyError(errMessage(err), { cause: err });
     if (name === 'InvalidParameterValueException' && /RetrievalByteRange/i.test(errMessage(err)) && range) {
       throw new RangeNotAlignedError(`${range.first}-${range.last}`, errMessage(err), { cause: err });

@@ -38,6 +38,11 @@ export interface JournalHeader {
   /** How the upload reached Glacier, so a resume from this journal alone reconnects the same way. */
   connection?: JournalConnection;
   createdAt: string;
+  /**
+   * Set in the header written before InitiateMultipartUpload is sent (then uploadId is ''): a run
+   * killed before it recorded the id left this, so a resume looks for the upload it created.
+   */
+  initiatedAt?: string;
 }
 
 export interface JournalConnection {

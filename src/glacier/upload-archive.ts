@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier';
@@ -18,8 +18,9 @@ import {
   DEFAULT_STREAM_PART_SIZE, MAX_PARTS, MiB, checkAccountId, checkPartCount, checkVaultName, choosePartSize, validateDescription,
   validatePartSize,
 } from './part-size.js';
-import { DEFAULT_MAX_ATTEMPTS, cancelledError } from './retry.js';
+import { DEFAULT_MAX_ATTEMPTS, cancelledError, isRetryableError } from './retry.js';
 import { lostAnswer, repeatSentComplete } from './lost-complete.js';
+import { findInitiatedUpload } from './pending-initiate.js';
 import { identityDifference, isStreamReader, openSource, type PartReader, type UploadSource } from './sources.js';
 
 /** Parts above this size are streamed from the file (hashed by HashPool.hashFile) instead of held in memory. */
@@ -381,7 +382,7 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     await reader.close();
     throw err;
   }
-  const uploadId = options.uploadId ?? journalState?.header.uploadId;
+  let uploadId = options.uploadId ?? (journalState?.header.uploadId || undefined);
   // The journal's part records are trusted only while the file's whole identity is unchanged.
   const trustJournal = !options.verify && reader.file !== undefined && journalState?.header.file != null
     && identityDifference(journalState.header.file, reader.file) === undefined;
@@ -471,6 +472,11 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
     // 3. Start or attach to the upload.
     let remote = new Map<number, ListedPart>();
     const target = { client, vaultName, accountId, maxAttempts, signal: innerSignal };
+    if (journalState && journalState.header.uploadId === '' && options.uploadId === undefined) {
+      // An earlier run recorded that it was about to start an upload, then died before learning its id.
+      uploadId = await findInitiatedUpload({ ...target, header: journalState.header, journal: journalState.path });
+      if (uploadId === undefined) journalState = undefined;
+    }
     if (uploadId !== undefined) {
       try {
         upload = await MultipartUpload.resume({ ...target, uploadId });
@@ -496,12 +502,28 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
         }
       }
       if (options.journal !== undefined) {
-        journal = journalState ? await JournalWriter.append(options.journal) : await JournalWriter.create(options.journal, journalHeader(upload, reader, options.connection));
+        // A header written before Initiate (no upload id yet) is replaced by one with the id.
+        journal = journalState?.header.uploadId ? await JournalWriter.append(options.journal) : await JournalWriter.create(options.journal, journalHeader(upload, reader, options.connection));
       }
     } else {
-      upload = await MultipartUpload.start({ ...target, partSize: partSize!, description: options.description });
+      // The journal exists before Initiate is sent, so no kill can leave an upload nobody knows of.
+      if (options.journal !== undefined) {
+        const pending = journalHeader({ vaultName, accountId, uploadId: '', partSize: partSize!, description: options.description }, reader, options.connection);
+        await (await JournalWriter.create(options.journal, { ...pending, initiatedAt: new Date().toISOString() })).close();
+      }
+      // Not cancellable: once sent, Initiate creates an upload whether or not its answer is read.
+      // The id is recorded first; a cancel is honoured right after (the upload is then aborted or left resumable).
+      try {
+        upload = await MultipartUpload.start({ ...target, signal: undefined, partSize: partSize!, description: options.description });
+      } catch (err) {
+        // A refusal (credentials, vault, validation) created nothing: no journal to leave. After a
+        // network failure or timeout the upload may exist, so the journal stays for a resume to find it.
+        if (options.journal !== undefined && !isRetryableError(err)) await rm(options.journal, { force: true });
+        throw err;
+      }
       startedHere = true;
       if (options.journal !== undefined) journal = await JournalWriter.create(options.journal, journalHeader(upload, reader, options.connection));
+      if (innerSignal.aborted) throw cancelledError(innerSignal);
     }
     const ps = upload.partSize;
     const theUpload = upload;
@@ -810,7 +832,7 @@ async function checkJournalWritable(path: string): Promise<void> {
   }
 }
 
-function journalHeader(upload: MultipartUpload, reader: PartReader, connection?: JournalConnection) {
+function journalHeader(upload: Pick<MultipartUpload, 'vaultName' | 'accountId' | 'uploadId' | 'partSize' | 'description'>, reader: PartReader, connection?: JournalConnection) {
   return {
     format: JOURNAL_FORMAT, version: JOURNAL_VERSION, vaultName: upload.vaultName, accountId: upload.accountId,
     uploadId: upload.uploadId, partSize: upload.partSize, description: upload.description,

@@ -105,8 +105,8 @@ const uploadChild = fileURLToPath(new URL('./fixtures/upload-child.mjs', import.
  * Runs fixtures/upload-child.mjs (uploadArchive through the compiled package, 1 MiB parts, with a
  * journal) in a child process. `exited` resolves with its status and output.
  */
-export function startUploadChild(env: Env, source: string, journal: string) {
-  const proc = spawn(process.execPath, [uploadChild, env.server.endpoint, env.vaultName, source, journal], {
+export function startUploadChild(env: Env, source: string, journal: string, flags: string[] = []) {
+  const proc = spawn(process.execPath, [uploadChild, env.server.endpoint, env.vaultName, source, journal, ...flags], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });

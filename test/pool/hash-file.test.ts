@@ -13,6 +13,7 @@ import {
   type FileHashResult,
   type HashEngine,
 } from '../../dist/src/pool/index.js';
+import { runTaskForTest } from '../../dist/src/pool/internal.js';
 import { MiB, oracleSha256, oracleTreeHash, patternBytes, tempDir } from './helpers.js';
 
 const tmp = tempDir('pool-file');
@@ -241,10 +242,10 @@ describe('hashFile details', () => {
     const { path } = files.get(4 * MiB)!;
     const st = statSync(path);
     const task = { kind: 'file', engine: 'node', path, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, partSize: MiB, firstIndex: 0, count: 1 };
-    await expect(pool._runTaskForTest({ ...task, ino: st.ino + 1 })).rejects.toBeInstanceOf(FileChangedError);
-    await expect(pool._runTaskForTest({ ...task, size: st.size + 1 })).rejects.toThrow(/changed while it was being hashed/);
-    await expect(pool._runTaskForTest({ ...task, mtimeMs: st.mtimeMs - 1000 })).rejects.toThrow(/mtime changed/);
+    await expect(runTaskForTest(pool, { ...task, ino: st.ino + 1 })).rejects.toBeInstanceOf(FileChangedError);
+    await expect(runTaskForTest(pool, { ...task, size: st.size + 1 })).rejects.toThrow(/changed while it was being hashed/);
+    await expect(runTaskForTest(pool, { ...task, mtimeMs: st.mtimeMs - 1000 })).rejects.toThrow(/mtime changed/);
     // The same task with the true identity succeeds.
-    await expect(pool._runTaskForTest(task)).resolves.toMatchObject({ digests: [{ size: MiB }] });
+    await expect(runTaskForTest(pool, task)).resolves.toMatchObject({ digests: [{ size: MiB }] });
   });
 });

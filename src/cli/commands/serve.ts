@@ -19,6 +19,7 @@ export async function serveCommand(ctx: Context, opts: Record<string, any>): Pro
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
     ...(credentials ? { credentials } : {}),
     ...(opts.jobDelay !== undefined ? { jobDelayMs: opts.jobDelay } : {}),
+    ...(opts.allowAnyHost ? { allowAnyHost: true } : {}),
   });
   const keys = credentials ?? LOCAL_DUMMY_CREDENTIALS;
   ctx.out(`Local Glacier listening on ${server.endpoint}`);
