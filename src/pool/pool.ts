@@ -123,7 +123,12 @@ export class HashPool {
    * Aborting `signal` rejects with HashAbortedError: a waiting part is dropped; a running one
    * stops (its thread is ended and replaced) unless it shares a task with parts still wanted, in
    * which case only its result is dropped.
+   *
+   * With `linear` left at its default the result's `sha256` is always there (typed so), so it can
+   * go straight to MultipartUpload.uploadPart as its hashes.
    */
+  hashPart(data: Uint8Array, opts?: HashPartOptions & { linear?: true }): Promise<PartHashResult & { sha256: string }>;
+  hashPart(data: Uint8Array, opts: HashPartOptions): Promise<PartHashResult>;
   hashPart(data: Uint8Array, opts: HashPartOptions = {}): Promise<PartHashResult> {
     try {
       return this.#batcher.submit(data, opts);

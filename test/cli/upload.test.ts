@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chmod, chown, readFile, stat } from 'node:fs/promises';
 import { startLocalGlacier } from 'glacier-multipart';
 import { SELF, lit, oracleTreeHash, randomFile, runCli, startCli, tempDir, waitFor } from './helpers.js';
+import { readableInstall, removeReadableInstall } from '../readable-install.js';
 
 const MiB = 1024 * 1024;
 
@@ -48,18 +49,22 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
     try {
       const { path, data } = await randomFile(ro.dir, 'snapshot.bin', 2 * MiB + 3);
       await chmod(path, 0o644);
-      // Root writes anywhere, so as root the upload runs as user 'nobody' (who cannot write in ro.dir).
+      // Root writes anywhere, so as root the upload runs as user 'nobody' (who cannot write in ro.dir),
+      // from a world-readable copy of the build (the checkout may be where 'nobody' cannot enter).
       const asRoot = process.getuid?.() === 0;
       let uid: number | undefined;
+      let asNobody = {};
       if (asRoot) {
         uid = 65534;
         await chmod(ro.dir, 0o755);
         await chown(home.dir, uid, uid);
+        const copy = readableInstall();
+        asNobody = { main: copy.path('dist/src/cli/main.js'), cwd: copy.root };
       } else {
         await chmod(ro.dir, 0o555);
       }
       const r = await runCli(['upload', path, '--vault', 'cli', '--part-size', '1MiB', ...ep],
-        { env: { HOME: home.dir, XDG_STATE_HOME: '' }, uid });
+        { env: { HOME: home.dir, XDG_STATE_HOME: '' }, uid, ...asNobody });
       expect(r.stderr).not.toMatch(/JournalError|not writable/);
       expect(r.code).toBe(0);
       expect(r.stderr).toContain(`resume --journal ${home.dir}/.local/state/glacier-multipart/journals/snapshot.bin-`);
@@ -69,6 +74,7 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
       await chmod(ro.dir, 0o700);
       await ro.cleanup();
       await home.cleanup();
+      removeReadableInstall();
     }
   });
 
@@ -240,7 +246,8 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
     expect(JSON.parse(uploads.stdout).map((u: { uploadId: string }) => u.uploadId)).not.toContain(uploadId);
     const parts = await runCli(['parts', '--vault', 'cli', '--upload-id', uploadId, ...ep]);
     expect(parts.code).toBe(1);
-    expect(parts.stderr).toContain(`Multipart upload ${uploadId} does not exist`);
+    // The message names a wrong endpoint, region or account before the upload's own end.
+    expect(parts.stderr).toContain(`multipart upload ${uploadId} was not found in vault cli at ${server.endpoint}: if that is the wrong endpoint, region or account, pass the right --endpoint, --region or --account-id; otherwise it was aborted`);
   });
 
   it('a second Ctrl-C forces the exit while the first is still stopping', async () => {
