@@ -206,7 +206,7 @@ function downloadRows(result: Rec): ReportRow[] {
 function syncRows(result: Rec): ReportRow[] {
   return rowsOf(result).map((r) => ({
     suite: 'sync' as const,
-    case: `${r.variant === 'sync' ? 'syncDirectory' : 'uploadArchive per file, in sequence'}: ${r.scope}`,
+    case: `${r.variant === 'sync' ? 'syncDirectory' : r.variant === 'sequential' ? 'uploadArchive per file, in sequence' : 'reference: that loop with one shared pool'}: ${r.scope}`,
     mibPerSecond: num(r.mibPerSecond),
     notes: [`${fmt(num(r.filesPerSecond))} files/s`, `${fmt(num(r.seconds))} s`, `peak RSS ${fmt(num(r.peakRssMiB), 0)} MiB`].join(', '),
   }));

@@ -1,5 +1,5 @@
 import { accessSync, constants, realpathSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { shellQuote } from './output.js';
 
 const NAME = 'glacier-multipart';
@@ -36,8 +36,10 @@ export function invocation(argv: readonly string[] = process.argv, env: NodeJS.P
   const script = argv[1];
   if (!script) return NAME;
   const found = onPath(NAME, env.PATH);
-  if (found && sameFile(found, script) && env.npm_command !== 'exec') return NAME;
-  if (env.npm_command === 'exec' && /(^|[/\\])glacier-multipart$/.test(script)) return `npx ${NAME}`;
+  const isThis = found !== undefined && sameFile(found, script);
+  // npx, and npm scripts, put node_modules/.bin on PATH for their child only: a later shell needs npx.
+  if (env.npm_command === 'exec' && (isThis || /(^|[/\\])glacier-multipart$/.test(script))) return `npx ${NAME}`;
+  if (isThis) return /node_modules[/\\]\.bin$/.test(dirname(found)) ? `npx ${NAME}` : NAME;
   const node = argv[0] ?? process.execPath;
   const nodeOnPath = onPath('node', env.PATH);
   return `${nodeOnPath && sameFile(nodeOnPath, node) ? 'node' : shellQuote(node)} ${shellQuote(script)}`;

@@ -86,6 +86,10 @@ function hintFor(err: Error & { code?: unknown; $metadata?: unknown }, endpoint:
   return undefined;
 }
 
+function uploadIdOf(e: unknown): unknown {
+  return (e as { uploadId?: unknown }).uploadId;
+}
+
 /** What formatError needs to know about the run: how to name the CLI, which endpoint it used. */
 export interface ErrorContext {
   self?: string;
@@ -125,7 +129,12 @@ export function cliLanguage(text: string): string {
 /** `glacier-multipart <words>` in a message, as this run was started (npx, node main.js, …). */
 function withSelf(text: string, self: string | undefined): string {
   if (!self || self === 'glacier-multipart') return text;
-  return text.replace(/\bglacier-multipart (?=(resume|abort|uploads|parts|upload|vault|serve|hash|demo|bench)\b)/g, `${self} `);
+  // Commands already written with `self` (npx glacier-multipart …) stay as they are.
+  const kept: string[] = [];
+  const held = text.split(`${self} `).map((piece, i) => (i === 0 ? piece : `\u0000${kept.push(self) - 1}\u0000${piece}`)).join('');
+  return held
+    .replace(/\bglacier-multipart (?=(resume|abort|uploads|parts|upload|vault|serve|hash|demo|bench|retrieve|jobs|download|sync)\b)/g, `${self} `)
+    .replace(/\u0000(\d+)\u0000/g, (_, n: string) => `${kept[Number(n)]} `);
 }
 
 /**
@@ -142,6 +151,11 @@ export function formatError(err: unknown, debug: boolean, run: ErrorContext = {}
     const status = foreign.$metadata?.httpStatusCode;
     line = `the endpoint ${run.endpoint ?? '(AWS default)'} did not answer like Glacier${status ? ` (HTTP ${status})` : ''}: ` +
       'check --endpoint (e.g. http://127.0.0.1:3000 for a local server started with: glacier-multipart serve; leave it out for real AWS)';
+  } else if (e.code === 'UPLOAD_NOT_FOUND' && typeof (e as { vaultName?: unknown }).vaultName === 'string') {
+    // A wrong endpoint, region or account looks exactly like an expired upload: name it first.
+    line = `multipart upload ${String(uploadIdOf(e))} was not found in vault ${(e as { vaultName?: string }).vaultName} at ${run.endpoint ?? 'the AWS endpoint'}: ` +
+      'if that is the wrong endpoint, region or account, pass the right --endpoint, --region or --account-id; otherwise it was aborted, ' +
+      'expired (24 h without activity) or completed, and cannot be resumed';
   } else {
     const fromService = e.$metadata !== undefined && !(e instanceof GlacierMultipartError);
     line = fromService ? `${e.name}: ${e.message}` : cliLanguage(e.message);

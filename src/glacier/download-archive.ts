@@ -58,7 +58,7 @@ export interface DownloadArchiveOptions {
   range?: ByteRange;
   /** A file path (written as `<path>.part`, renamed when verified) or a Writable such as process.stdout (chunks in order). */
   destination: string | NodeJS.WritableStream;
-  /** 1 MiB x 2^k, default 16 MiB. Memory is about concurrency x chunkSize. */
+  /** 1 MiB x 2^k, default 16 MiB. Memory is about concurrency x chunkSize. A journal's own chunk size wins on resume. */
   chunkSize?: number;
   /** Ranged requests in flight, default 4. */
   concurrency?: number;
@@ -264,8 +264,9 @@ export async function downloadArchive(options: DownloadArchiveOptions): Promise<
     const s = await openSession(o, { client, pool, signal: internal.signal, progress, requestTimeout, journalPath, partFile: destination && `${destination}.part` });
     return await runSession(s, destination);
   } catch (err) {
-    if (o.signal?.aborted && !(err instanceof DownloadCancelledError)) {
-      throw cancelled(o, progress.p.jobId, journalPath && (await exists(journalPath)) ? journalPath : undefined, err);
+    if (o.signal?.aborted && !(err instanceof DownloadCancelledError && (err.journal || !journalPath))) {
+      throw cancelled(o, progress.p.jobId, journalPath && (await exists(journalPath)) ? journalPath : undefined,
+        err instanceof DownloadCancelledError ? err.cause : err);
     }
     throw err;
   } finally {

@@ -45,7 +45,7 @@ export async function* readArchiveRange(store: Store, vault: Vault, archive: Arc
 }
 
 export async function hashArchiveRange(store: Store, vault: Vault, archive: ArchiveRecord, first: number, last: number): Promise<string> {
-  const h = new StreamingTreeHash();
+  const h = new StreamingTreeHash({ linear: false });
   for await (const chunk of readArchiveRange(store, vault, archive, first, last)) h.update(chunk);
   return h.digest().treeHash;
 }

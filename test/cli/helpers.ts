@@ -26,6 +26,9 @@ export async function runPasted(line: string, opts: { input?: Buffer | string; e
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin!.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   child.stdin!.end(opts.input ?? '');
   return new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
@@ -58,6 +61,10 @@ export function startCli(args: string[], opts: { env?: Record<string, string>; c
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  // A CLI stopped (Ctrl-C) before it read all of its stdin: the rest of the input has nowhere to go.
+  child.stdin!.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));

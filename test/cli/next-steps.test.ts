@@ -52,6 +52,7 @@ describe('every printed next step works when pasted (child processes against the
     slowParts();
     const run = startCli(args);
     if (opts.input) run.child.stdin!.end(opts.input);
+    else run.child.stdin!.end();
     const want = opts.parts ?? 2;
     await waitFor(async () => (opts.journal ? (await journalParts(opts.journal)) >= want : (server.stats.UploadMultipartPart ?? 0) >= want) || undefined);
     run.child.kill('SIGINT');
@@ -209,9 +210,10 @@ describe('every printed next step works when pasted (child processes against the
     const journal = `${path}.glacier-journal.json`;
     await interrupted(['upload', path, '--vault', 'next', '--part-size', '1MiB', '--concurrency', '1', ...ep], { journal, parts: 1 });
     const r = await runCli(['upload', other, '--vault', 'next', '--journal', journal, ...ep]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`the journal ${journal} belongs to another file, ${path}`);
-    expect(r.stderr).not.toMatch(/changed while/);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`The journal ${journal} belongs to another file: it was written for ${path}, not ${other}.`);
+    // Nothing to abort or resume here: that upload still belongs to (and resumes with) the other file.
+    expect(r.stderr).not.toMatch(/changed while|abort it with|resume with/);
   });
 
   it('a file that changes during the upload: says so and prints the abort command (which works), never "resume with"', async () => {

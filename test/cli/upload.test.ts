@@ -246,7 +246,8 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
     expect(JSON.parse(uploads.stdout).map((u: { uploadId: string }) => u.uploadId)).not.toContain(uploadId);
     const parts = await runCli(['parts', '--vault', 'cli', '--upload-id', uploadId, ...ep]);
     expect(parts.code).toBe(1);
-    expect(parts.stderr).toContain(`Multipart upload ${uploadId} does not exist`);
+    // The message names a wrong endpoint, region or account before the upload's own end.
+    expect(parts.stderr).toContain(`multipart upload ${uploadId} was not found in vault cli at ${server.endpoint}: if that is the wrong endpoint, region or account, pass the right --endpoint, --region or --account-id; otherwise it was aborted`);
   });
 
   it('a second Ctrl-C forces the exit while the first is still stopping', async () => {

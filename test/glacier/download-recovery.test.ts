@@ -209,6 +209,7 @@ describe('cancel and resume', () => {
       expect(err).toBeInstanceOf(DownloadCancelledError);
       const state = await readDownloadJournal(journal);
       expect((err as DownloadCancelledError).jobId).toBe(state!.header.jobId);
+      expect((err as DownloadCancelledError).journal).toBe(journal);
       expect(slowEnv.server.stats.InitiateJob).toBe(1);
     } finally {
       await slowEnv.close();

@@ -99,10 +99,8 @@ async function checkJournalFor(ctx: Context, job: Job, header: JournalHeader, op
   const j = shellQuote(job.journal!);
   if (header.file && job.source !== '-') {
     const now = await checkSourceFile(job.source);
-    if (resolve(header.file.path) !== resolve(job.source)) {
-      throw new CliUsageError(`the journal ${job.journal} belongs to another file, ${header.file.path} (upload ${header.uploadId}), not ${job.source}: ` +
-        `pass that file, or another --journal for this one.`, 'JOURNAL_OF_ANOTHER_FILE');
-    }
+    // A journal of another path is refused by the uploader ("belongs to another file"), before any request.
+    if (resolve(header.file.path) !== resolve(job.source)) return;
     // Another size cannot be the same archive; a file only touched since is re-hashed by the
     // uploader, which then sends just the parts that differ.
     if (now.size !== header.file.size) {
@@ -394,7 +392,11 @@ async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureCon
   const uploadId = e.uploadId ?? f.uploadId ?? job.uploadId ?? (job.journal ? (await journalHeaderOf(job.journal).catch(() => undefined))?.header.uploadId : undefined);
   const interrupted = ctx.signal.aborted;
   const root = rootOf(err);
-  const outcome = interrupted ? 'resume' : outcomeOf(e);
+  // Refused before attaching to the upload (a mismatch found from the journal): the upload itself
+  // is untouched and may well be resumable with the right file, so no abort advice then.
+  const attached = e.uploadId !== undefined || f.uploadId !== undefined;
+  const found = interrupted ? 'resume' : outcomeOf(e);
+  const outcome = found === 'abort' && !attached ? 'none' : found;
   const abortIt = uploadId !== undefined && !e.aborted && outcome !== 'none' && outcome !== 'restart' &&
     (interrupted ? Boolean(f.opts.abortOnInterrupt) : Boolean(f.opts.abortOnError));
   let aborted = Boolean(e.aborted);
