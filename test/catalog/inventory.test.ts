@@ -1,7 +1,10 @@
 // Inventories parsed as streams: JSON (any chunking) and Glacier's CSV (backslash-escaped quotes,
 // backslashes left alone), with quotes, backslashes, commas and non-ASCII in descriptions.
 import { describe, expect, it } from 'vitest';
+import { GetJobOutputCommand, InitiateJobCommand } from '@aws-sdk/client-glacier';
 import { InventoryFormatError, inventoryRecord, parseInventory, type InventoryArchive } from '../../dist/src/catalog/index.js';
+import { uploadArchive } from '../../dist/src/glacier/index.js';
+import { setup } from './helpers.js';
 
 const th = (c: string) => c.repeat(64);
 const archives: InventoryArchive[] = [
@@ -81,5 +84,25 @@ describe('inventory parsing', () => {
   it('rebuilds catalog records from descriptions', () => {
     expect(inventoryRecord(archives[2]!)).toEqual({ type: 'CREATED', time: 1546473600, archiveId: 'id-3', size: 30, mtime: 1546300800, treeHash: th('c'), path: 'photos/2019/été 01.jpg' });
     expect(inventoryRecord(archives[3]!).path).toBe('id-4');
+  });
+});
+
+describe("the local server's inventories", () => {
+  it('parse back to the exact descriptions, in JSON and in CSV (quotes, backslashes, commas)', async () => {
+    const env = await setup();
+    try {
+      const descriptions = ['say "hi", then \\ go', 'ends with backslash \\', 'a \\"quoted\\" part', 'plain, with, commas', ''];
+      for (const description of descriptions) {
+        await uploadArchive({ vaultName: env.vaultName, client: env.client, source: Buffer.from(description || 'x'), description: description || undefined, threads: 1 });
+      }
+      for (const format of ['JSON', 'CSV'] as const) {
+        const job = await env.client.send(new InitiateJobCommand({ accountId: '-', vaultName: env.vaultName, jobParameters: { Type: 'inventory-retrieval', Format: format } }));
+        const out = await env.client.send(new GetJobOutputCommand({ accountId: '-', vaultName: env.vaultName, jobId: job.jobId! }));
+        const got = await collect(parseInventory(out.body as AsyncIterable<Uint8Array>, { format: format === 'JSON' ? 'json' : 'csv' }));
+        expect(got.map((a) => a.description).sort()).toEqual([...descriptions].sort());
+      }
+    } finally {
+      await env.close();
+    }
   });
 });
