@@ -1,7 +1,16 @@
-import { UploadCancelledError } from './errors.js';
+import { InvalidUploadOptionError, UploadCancelledError } from './errors.js';
 
 /** Attempts per request, the first included, when the caller names none (MultipartUpload and uploadArchive). */
 export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** The one maxAttempts rule (MultipartUpload, uploadArchive, the CLI): 1 to 100 attempts per request. */
+export const MAX_ATTEMPTS_LIMIT = 100;
+
+export function checkMaxAttempts(value: unknown): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_ATTEMPTS_LIMIT)) {
+    throw new InvalidUploadOptionError('maxAttempts', `maxAttempts must be a whole number from 1 to ${MAX_ATTEMPTS_LIMIT} (attempts per request, the first included), got ${String(value)}.`);
+  }
+}
 
 /** Error names (SDK exception names and Glacier codes) worth another attempt. */
 const RETRYABLE_NAMES = new Set([

@@ -12,12 +12,13 @@ import {
   UploadFailedError, UploadNotFoundError,
 } from './errors.js';
 import { JOURNAL_FORMAT, JOURNAL_VERSION, JournalWriter, readJournal, type JournalState } from './journal.js';
-import { MultipartUpload, checkMaxAttempts, type ListedPart, type PartHashes } from './multipart-upload.js';
+import { MultipartUpload, type ListedPart, type PartHashes } from './multipart-upload.js';
 import {
   DEFAULT_STREAM_PART_SIZE, MAX_PARTS, MiB, checkAccountId, checkPartCount, checkVaultName, choosePartSize, validateDescription,
   validatePartSize,
 } from './part-size.js';
-import { DEFAULT_MAX_ATTEMPTS, cancelledError, isRetryableError } from './retry.js';
+import { DEFAULT_MAX_ATTEMPTS, cancelledError, checkMaxAttempts, isRetryableError } from './retry.js';
+import { failUpload } from './failure-policy.js';
 import { lostAnswer, repeatSentComplete } from './lost-complete.js';
 import { findInitiatedUpload } from './pending-initiate.js';
 import { identityDifference, isStreamReader, openSource, type PartReader, type UploadSource } from './sources.js';
@@ -116,6 +117,11 @@ export interface UploadArchiveOptions {
    * continues (uploadId, or a journal of an earlier run), whose parts earlier runs paid for.
    */
   leavePartsOnError?: boolean;
+  /**
+   * On cancel (the signal), true leaves the upload open for a resume, false aborts it.
+   * Default: `leavePartsOnError`'s value (or its default).
+   */
+  leavePartsOnCancel?: boolean;
   /** Attempts per request, first included (default 5). */
   maxAttempts?: number;
   /**
@@ -186,7 +192,7 @@ function checkOptions(o: UploadArchiveOptions): void {
     throw new InvalidUploadOptionError('clientConfig', 'Pass either client or clientConfig, not both (clientConfig only configures the client uploadArchive creates).');
   }
   checkTimeouts(o);
-  for (const flag of ['verify', 'force', 'leavePartsOnError'] as const) {
+  for (const flag of ['verify', 'force', 'leavePartsOnError', 'leavePartsOnCancel'] as const) {
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') {
       throw new InvalidUploadOptionError(flag, `${flag} must be true or false, got ${JSON.stringify(o[flag])}.`);
     }
@@ -716,53 +722,16 @@ export async function uploadArchive(options: UploadArchiveOptions): Promise<Uplo
       await journal?.close();
       throw err;
     }
-    return await failUpload(err, upload, journal, options, startedHere, uploadedParts);
+    return await failUpload(err, upload, journal, {
+      journalPath: options.journal, startedHere, uploadedParts,
+      leaveParts: options.leavePartsOnError, leavePartsOnCancel: options.leavePartsOnCancel,
+    });
   } finally {
     progress.stop();
     await reader.close();
     if (ownPool && pool) await pool.destroy().catch(() => undefined);
     if (ownClient) client.destroy();
   }
-}
-
-async function failUpload(err: unknown, upload: MultipartUpload, journal: JournalWriter | undefined, options: UploadArchiveOptions,
-  startedHere: boolean, uploadedParts: number): Promise<never> {
-  const code = err instanceof GlacierMultipartError ? err.code : 'UPLOAD_FAILED';
-  // A stream past 10,000 parts can never be completed: abort whatever leavePartsOnError says.
-  const mustAbort = err instanceof TooManyPartsError;
-  const gone = err instanceof UploadNotFoundError;
-  if (gone) {
-    await journal?.close();
-    throw err;
-  }
-  if (err instanceof ChecksumMismatchError && err.archiveId) {
-    // Complete went through: there is no upload left to abort or resume, only a suspect archive.
-    await journal?.remove();
-    throw new UploadFailedError(`Upload to vault "${upload.vaultName}" failed: ${err.message}`,
-      { uploadId: upload.uploadId, aborted: false, uploadedParts, cause: err, code });
-  }
-  if ((options.leavePartsOnError ?? !startedHere) && !mustAbort) {
-    await journal?.close();
-    const how = options.journal ? `journal '${options.journal}' or uploadId '${upload.uploadId}'` : `uploadId '${upload.uploadId}'`;
-    throw new UploadFailedError(
-      `Upload to vault "${upload.vaultName}" failed: ${message(err)}. Multipart upload ${upload.uploadId} was left open ` +
-      `${options.leavePartsOnError ? '(leavePartsOnError)' : '(it was started by an earlier run)'}: resume it with ${how} within 24 hours, or abort it.`,
-      { uploadId: upload.uploadId, journal: options.journal, aborted: false, uploadedParts, cause: err, code });
-  }
-  try {
-    await upload.abort();
-  } catch (abortErr) {
-    await journal?.close();
-    throw new UploadFailedError(
-      `Upload to vault "${upload.vaultName}" failed: ${message(err)}. Aborting multipart upload ${upload.uploadId} failed too ` +
-      `(${message(abortErr)}): abort it later (glacier-multipart abort --vault ${upload.vaultName} --upload-id ${upload.uploadId}) or let it expire.`,
-      { uploadId: upload.uploadId, journal: options.journal, aborted: false, uploadedParts, cause: err, code });
-  }
-  await journal?.remove();
-  throw new UploadFailedError(
-    `Upload to vault "${upload.vaultName}" failed: ${message(err)}. Multipart upload ${upload.uploadId} was aborted` +
-    `${startedHere ? '' : ' (it had been started earlier)'} and its parts deleted; pass leavePartsOnError: true to keep them for a resume.`,
-    { uploadId: upload.uploadId, aborted: true, uploadedParts, cause: err, code });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, rm, stat } from 'node:fs/promises';
+import { access, mkdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { connect } from '../client.js';
@@ -135,7 +135,7 @@ export function sampleOf(p: UploadProgress): ProgressSample {
 
 async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Promise<number> {
   const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region, requestTimeout: opts.requestTimeout }, ctx.log);
-  const { uploadArchive, MultipartUpload, defaultHashThreads } = await import('../../glacier/index.js');
+  const { uploadArchive, defaultHashThreads } = await import('../../glacier/index.js');
   const { HashPool } = await import('../../pool/index.js');
   const stdin = job.source === '-';
   const pool = new HashPool({ engine: opts.engine, threads: opts.threads ?? defaultHashThreads() });
@@ -161,9 +161,9 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
       client,
       pool,
       signal: ctx.signal,
-      // The CLI decides itself whether to abort (--abort-on-error / --abort-on-interrupt), so the
-      // library always leaves the parts and reports the upload id.
-      leavePartsOnError: true,
+      // uploadArchive owns the abort-or-keep policy; the flags only choose it.
+      leavePartsOnError: !opts.abortOnError,
+      leavePartsOnCancel: !opts.abortOnInterrupt,
       onProgress: (p) => {
         if (p.uploadId && p.uploadId !== announced) {
           announced = p.uploadId;
@@ -191,23 +191,11 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
     return 0;
   } catch (err) {
     progress.stop();
-    const e = err as Error & { uploadId?: string; journal?: string };
+    const e = err as Error & { uploadId?: string; journal?: string; aborted?: boolean };
     const uploadId = e.uploadId ?? announced ?? job.uploadId;
     const interrupted = ctx.signal.aborted;
     const abortIt = interrupted ? Boolean(opts.abortOnInterrupt) : Boolean(opts.abortOnError);
-    // Complete went through (the archive exists, its checksum is suspect): nothing left to abort.
-    const completed = Boolean((e as { cause?: { archiveId?: string } }).cause?.archiveId);
-    if (uploadId && abortIt && !completed) {
-      try {
-        const upload = await MultipartUpload.resume({ client, vaultName: job.vaultName, accountId: opts.accountId, uploadId });
-        await upload.abort();
-        if (job.journal) await rm(job.journal, { force: true });
-        ctx.note(`aborted multipart upload ${uploadId}`);
-      } catch (abortErr) {
-        // The original failure is what the user must see; the abort's own failure is a note.
-        ctx.note(`could not abort multipart upload ${uploadId} (${(abortErr as Error).message}); abort it later or let it expire`);
-      }
-    }
+    if (e.aborted && uploadId) ctx.note(`aborted multipart upload ${uploadId}`);
     if (interrupted) {
       if (!abortIt && uploadId) {
         const how = job.journal ? `glacier-multipart resume --journal ${shellQuote(job.journal)}` : `glacier-multipart resume ${shellQuote(job.source)} --vault ${job.vaultName} --upload-id ${uploadId}`;
