@@ -131,3 +131,24 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, option
     }
   }
 }
+
+/** Rejects with UploadCancelledError as soon as the signal fires (for reads that cannot be cancelled). */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(cancelledError(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelledError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then((v) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(v);
+    }, (err: unknown) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(err);
+    });
+  });
+}
+
