@@ -1,7 +1,14 @@
 // The benchmark chart: vega-lite specs compiled to vega and rendered to SVG headless (no canvas,
 // no browser). A charting library draws it, so axes, scales and legends stay correct as data changes.
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+//
+// vega and vega-lite are dev dependencies: loaded on demand, and the chart is skipped (null) in an
+// installed package that lacks them.
+import type * as vega from 'vega';
+import type * as vl from 'vega-lite';
+import { importOptional } from './optional-import.js';
+
+/** The packages the chart needs, named when it is skipped. */
+export const CHART_PACKAGES = ['vega', 'vega-lite'] as const;
 
 export interface EngineBar {
   /** e.g. 'ours SIMD', 'hash-wasm', 'node:crypto'. */
@@ -86,9 +93,13 @@ export function chartSpec(data: ChartData): vl.TopLevelSpec {
   } as vl.TopLevelSpec;
 }
 
-export async function renderChartSvg(data: ChartData): Promise<string> {
-  const spec = vl.compile(chartSpec(data)).spec;
-  const view = new vega.View(vega.parse(spec), { renderer: 'none' });
+/** The chart as SVG; null when vega or vega-lite is not installed. */
+export async function renderChartSvg(data: ChartData): Promise<string | null> {
+  const vegaLib = await importOptional<typeof vega>('vega');
+  const vlLib = await importOptional<typeof vl>('vega-lite');
+  if (vegaLib === null || vlLib === null) return null;
+  const spec = vlLib.compile(chartSpec(data)).spec;
+  const view = new vegaLib.View(vegaLib.parse(spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

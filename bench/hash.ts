@@ -5,18 +5,16 @@
 // each engine's ratio to hash-wasm and writes bench/results/hash.json.
 //
 // Machines are shared and noisy: compare ratios from one run, not absolute figures across runs.
+//
+// The other engines are dev dependencies, loaded on demand: an installed package measures ours and
+// node:crypto, and names the engines it skipped (result.skipped, and a line in the log).
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Sha256 as AwsCryptoSha256 } from '@aws-crypto/sha256-js';
-import { TreeHash as SdkTreeHash } from '@aws-sdk/sha256-tree-hash';
-import * as chainsafe from '@chainsafe/as-sha256';
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import { Hash as SmithyHash } from '@smithy/core/serde';
 import Benchmark from 'benchmark';
-import { createSHA256 } from 'hash-wasm';
+import { importOptional } from './optional-import.js';
 import { getCore, simdSupported, type WasmHashCore } from '../src/hash/core.js';
 import { TreeHasher } from '../src/hash/index.js';
 
@@ -80,6 +78,8 @@ export interface HashBenchResult {
   };
   /** The same ratios from CPU time (cpuMibPerSecond). */
   cpuTargets: HashBenchResult['targets'];
+  /** Engines not measured because their package is not installed (an installed glacier-multipart lacks the dev dependencies). */
+  skipped: string[];
 }
 
 type Digest = Uint8Array | string;
@@ -148,8 +148,8 @@ function treeFromSha(sha: Sha): (data: Uint8Array) => Digest | Promise<Digest> {
   };
 }
 
-async function makeEngines(): Promise<Engine[]> {
-  const hw = await createSHA256();
+/** Our cores and node:crypto, always there. */
+function ownEngines(): Engine[] {
   const ours = (core: WasmHashCore, notes: string): Engine => ({
     name: `glacier-multipart ${core.kind}`,
     notes,
@@ -159,48 +159,98 @@ async function makeEngines(): Promise<Engine[]> {
   const engines: Engine[] = [];
   if (simdSupported) engines.push(ours(getCore('simd'), 'WASM SIMD, 4 leaves per pass'));
   engines.push(ours(getCore('scalar'), 'WASM, no SIMD'));
-  engines.push(
-    {
-      name: 'hash-wasm',
-      notes: 'WASM (C); the baseline',
-      sha256: (d) => {
-        hw.init();
-        hw.update(d);
-        return hw.digest('binary');
-      },
-    },
-    {
-      name: '@chainsafe/as-sha256',
-      notes: chainsafe.simdEnabled ? 'WASM; SIMD only for 64-byte batches' : 'WASM',
-      sha256: (d) => chainsafe.digest(d),
-    },
-    { name: '@noble/hashes', slow: true, notes: 'pure JS', sha256: (d) => nobleSha256(d) },
-    {
-      name: '@aws-crypto/sha256-js',
-      slow: true,
-      notes: 'pure JS (the SDK browser SHA-256)',
-      sha256: (d) => {
-        const h = new AwsCryptoSha256();
-        h.update(d);
-        return h.digest();
-      },
-    },
-    {
-      name: '@aws-sdk/sha256-tree-hash',
-      notes: "the SDK's TreeHash with its Node SHA-256 (node:crypto), as client-glacier uses it",
-      treeHash: (d) => {
-        const t = new SdkTreeHash(SmithyHash.bind(null, 'sha256'), (s: string) => new TextEncoder().encode(s));
-        t.update(d);
-        return t.digest();
-      },
-    },
-    {
-      name: 'node:crypto',
-      notes: 'OpenSSL, native (SHA-NI where the CPU has it)',
-      sha256: (d) => createHash('sha256').update(d).digest(),
-    },
-  );
   return engines;
+}
+
+/** The engines compared against ours, each from its package (dev dependencies). */
+const PEERS: { name: string; load(): Promise<Engine | null> }[] = [
+  {
+    name: 'hash-wasm',
+    async load() {
+      const m = await importOptional<typeof import('hash-wasm')>('hash-wasm');
+      if (m === null) return null;
+      const hw = await m.createSHA256();
+      return {
+        name: 'hash-wasm',
+        notes: 'WASM (C); the baseline',
+        sha256: (d) => {
+          hw.init();
+          hw.update(d);
+          return hw.digest('binary');
+        },
+      };
+    },
+  },
+  {
+    name: '@chainsafe/as-sha256',
+    async load() {
+      const chainsafe = await importOptional<typeof import('@chainsafe/as-sha256')>('@chainsafe/as-sha256');
+      if (chainsafe === null) return null;
+      return {
+        name: '@chainsafe/as-sha256',
+        notes: chainsafe.simdEnabled ? 'WASM; SIMD only for 64-byte batches' : 'WASM',
+        sha256: (d) => chainsafe.digest(d),
+      };
+    },
+  },
+  {
+    name: '@noble/hashes',
+    async load() {
+      const m = await importOptional<typeof import('@noble/hashes/sha2.js')>('@noble/hashes/sha2.js');
+      return m === null ? null : { name: '@noble/hashes', slow: true, notes: 'pure JS', sha256: (d) => m.sha256(d) };
+    },
+  },
+  {
+    name: '@aws-crypto/sha256-js',
+    async load() {
+      const m = await importOptional<typeof import('@aws-crypto/sha256-js')>('@aws-crypto/sha256-js');
+      if (m === null) return null;
+      return {
+        name: '@aws-crypto/sha256-js',
+        slow: true,
+        notes: 'pure JS (the SDK browser SHA-256)',
+        sha256: (d) => {
+          const h = new m.Sha256();
+          h.update(d);
+          return h.digest();
+        },
+      };
+    },
+  },
+  {
+    name: '@aws-sdk/sha256-tree-hash',
+    async load() {
+      const tree = await importOptional<typeof import('@aws-sdk/sha256-tree-hash')>('@aws-sdk/sha256-tree-hash');
+      const serde = await importOptional<typeof import('@smithy/core/serde')>('@smithy/core/serde');
+      if (tree === null || serde === null) return null;
+      return {
+        name: '@aws-sdk/sha256-tree-hash',
+        notes: "the SDK's TreeHash with its Node SHA-256 (node:crypto), as client-glacier uses it",
+        treeHash: (d) => {
+          const t = new tree.TreeHash(serde.Hash.bind(null, 'sha256'), (s: string) => new TextEncoder().encode(s));
+          t.update(d);
+          return t.digest();
+        },
+      };
+    },
+  },
+];
+
+/** Every engine that is installed, in table order, and the names of those that are not. */
+async function makeEngines(): Promise<{ engines: Engine[]; skipped: string[] }> {
+  const engines = ownEngines();
+  const skipped: string[] = [];
+  for (const peer of PEERS) {
+    const engine = await peer.load();
+    if (engine === null) skipped.push(peer.name);
+    else engines.push(engine);
+  }
+  engines.push({
+    name: 'node:crypto',
+    notes: 'OpenSSL, native (SHA-NI where the CPU has it)',
+    sha256: (d) => createHash('sha256').update(d).digest(),
+  });
+  return { engines, skipped };
 }
 
 /**
@@ -295,7 +345,11 @@ export async function runHashBench(opts: HashBenchOptions = {}): Promise<HashBen
   const expectLinear = createHash('sha256').update(data).digest('hex');
   const expectTree = referenceTree(data);
 
-  let engines = await makeEngines();
+  const made = await makeEngines();
+  let engines = made.engines;
+  if (made.skipped.length) {
+    log(`skipped (not installed; dev dependencies of glacier-multipart): ${made.skipped.join(', ')}${made.skipped.includes('hash-wasm') ? ' (no "vs hash-wasm" ratios)' : ''}`);
+  }
   if (opts.engines?.length) engines = engines.filter((e) => opts.engines!.some((s) => e.name.includes(s)) || e.name === 'hash-wasm');
 
   interface Task {
@@ -399,6 +453,7 @@ export async function runHashBench(opts: HashBenchOptions = {}): Promise<HashBen
     sizeMiB,
     rounds,
     rows,
+    skipped: made.skipped,
     targets: {
       simdTreeVsHashWasm: ratio(find('glacier-multipart simd', 'tree'), find('hash-wasm', 'tree')),
       scalarLinearVsHashWasm: ratio(find('glacier-multipart scalar', 'linear'), find('hash-wasm', 'linear')),

@@ -1,11 +1,11 @@
 // The benchmark report (`glacier-multipart bench`, `npm run bench`): runs the hash, pool and upload
 // benchmarks, prints one combined table, writes bench/results/latest.json (with the machine it ran
 // on) and bench/results/chart.svg.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderChartSvg, type ChartData } from './chart.js';
+import { CHART_PACKAGES, renderChartSvg, type ChartData } from './chart.js';
 
 export type SuiteName = 'hash' | 'pool' | 'upload' | 'download' | 'sync';
 export const SUITES: readonly SuiteName[] = ['hash', 'pool', 'upload', 'download', 'sync'];
@@ -206,7 +206,7 @@ function downloadRows(result: Rec): ReportRow[] {
 function syncRows(result: Rec): ReportRow[] {
   return rowsOf(result).map((r) => ({
     suite: 'sync' as const,
-    case: `${r.variant === 'sync' ? 'syncDirectory' : 'uploadArchive per file, in sequence'}: ${r.scope}`,
+    case: `${r.variant === 'sync' ? 'syncDirectory' : r.variant === 'sequential' ? 'uploadArchive per file, in sequence' : 'reference: that loop with one shared pool'}: ${r.scope}`,
     mibPerSecond: num(r.mibPerSecond),
     notes: [`${fmt(num(r.filesPerSecond))} files/s`, `${fmt(num(r.seconds))} s`, `peak RSS ${fmt(num(r.peakRssMiB), 0)} MiB`].join(', '),
   }));
@@ -249,7 +249,7 @@ const README_START = /<!-- BENCHMARK:START[^>]*-->/;
 const README_END = '<!-- BENCHMARK:END -->';
 
 /** The README's benchmark section for a report (between the markers, markers excluded). */
-export function readmeSection(report: BenchReport, chartPath: string): string {
+export function readmeSection(report: BenchReport, chartPath: string | null): string {
   const m = report.machine;
   return [
     '## Benchmarks',
@@ -259,8 +259,7 @@ export function readmeSection(report: BenchReport, chartPath: string): string {
       `${report.quick ? ' (quick sizes)' : ''}, with \`npm run bench\`. All figures in \`bench/results/latest.json\`.`,
     '',
     ...formatTable(report.rows),
-    '',
-    `![benchmark chart](${chartPath})`,
+    ...(chartPath === null ? [] : ['', `![benchmark chart](${chartPath})`]),
   ].join('\n');
 }
 
@@ -283,7 +282,10 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
   const print = opts.print ?? ((l: string) => console.log(l));
   const quick = Boolean(opts.quick);
   const suites = parseSuites(opts.only);
-  const outDir = opts.outDir ?? RESULTS_DIR;
+  // The tracked results (bench/results/latest.json, chart.svg) are full runs: a quick run's noisier
+  // figures go to a new temporary directory unless outDir says where.
+  const outDir = opts.outDir ?? (quick ? await mkdtemp(join(tmpdir(), 'glacier-multipart-bench-quick-')) : RESULTS_DIR);
+  if (quick && opts.outDir === undefined) log(`quick run: results go to ${outDir} (--out chooses the folder)`);
   if (opts.readme) {
     // Fail now rather than after minutes of measuring.
     const text = await readFile(opts.readme, 'utf8');
@@ -346,10 +348,15 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
   const jsonPath = join(outDir, 'latest.json');
   await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   const svgPath = join(outDir, 'chart.svg');
-  await writeFile(svgPath, await renderChartSvg(chartData(report)));
-  log(`\nwrote ${jsonPath} and ${svgPath}`);
+  const svg = await renderChartSvg(chartData(report));
+  if (svg === null) {
+    log(`\nwrote ${jsonPath}; chart.svg skipped: ${CHART_PACKAGES.join(' and ')} are not installed (dev dependencies; npm install ${CHART_PACKAGES.join(' ')} to draw it)`);
+  } else {
+    await writeFile(svgPath, svg);
+    log(`\nwrote ${jsonPath} and ${svgPath}`);
+  }
   if (opts.readme) {
-    const chartRel = relative(dirname(resolve(opts.readme)), svgPath).split(sep).join('/');
+    const chartRel = svg === null ? null : relative(dirname(resolve(opts.readme)), svgPath).split(sep).join('/');
     await updateReadme(opts.readme, readmeSection(report, chartRel));
     log(`updated the benchmark section of ${opts.readme}`);
   }
@@ -366,7 +373,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
   if (args.includes('--chart-only')) {
     const saved = JSON.parse(await readFile(join(RESULTS_DIR, 'latest.json'), 'utf8')) as BenchReport;
-    await writeFile(join(RESULTS_DIR, 'chart.svg'), await renderChartSvg(chartData(saved)));
+    const svg = await renderChartSvg(chartData(saved));
+    if (svg === null) throw new Error(`--chart-only needs ${CHART_PACKAGES.join(' and ')} (dev dependencies): npm install ${CHART_PACKAGES.join(' ')}`);
+    await writeFile(join(RESULTS_DIR, 'chart.svg'), svg);
     console.error(`redrew ${join(RESULTS_DIR, 'chart.svg')}`);
     process.exit(0);
   }

@@ -3,3 +3,4 @@ export * from './hash/index.js';
 export * from './pool/index.js';
 export * from './glacier/index.js';
 export * from './server/index.js';
+export * from './catalog/index.js';

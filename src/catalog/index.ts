@@ -20,3 +20,7 @@ export { deleteArchive, type DeleteArchiveOptions } from './delete-archive.js';
 export { retrieveInventory, InventoryNotReadyError, InventoryJobError, type InventoryJobOptions } from './inventory-job.js';
 export { purgeArchives, type PurgeOptions, type PurgeResult, type PurgeTarget } from './purge.js';
 export { checkLocalFiles, type CheckOptions, type CheckResult } from './check.js';
+export {
+  startRestore, completeRestore, type RestoreOptions, type StartRestoreOptions, type StartRestoreResult, type CompleteRestoreOptions,
+  type CompleteRestoreResult, type RestoreEntry,
+} from './restore.js';

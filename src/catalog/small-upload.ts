@@ -20,7 +20,13 @@ export interface SmallUploadOptions {
   description: string;
   /** A shared buffer of at least file.size bytes, reused file after file. */
   buffer: Uint8Array;
+  /** Stops the steps before the request and any retry. */
   signal: AbortSignal;
+  /**
+   * Cancels the request itself. Stopping (the caller's signal) lets a request in flight finish, so
+   * an archive Glacier creates is recorded rather than left unknown; a failure elsewhere cancels it.
+   */
+  requestSignal: AbortSignal;
   maxAttempts: number;
   /** Milliseconds one request may take before it is abandoned (and retried). */
   requestTimeout: number;
@@ -65,10 +71,10 @@ export async function uploadSmallFile(o: SmallUploadOptions): Promise<{ archiveI
       try {
         return await o.client.send(new UploadArchiveCommand({
           accountId: o.accountId, vaultName: o.vaultName, archiveDescription: o.description, body, checksum: h.treeHash,
-        }), { abortSignal: AbortSignal.any([o.signal, timeout]) });
+        }), { abortSignal: AbortSignal.any([o.requestSignal, timeout]) });
       } catch (err) {
         // Our own request timeout is worth another attempt (an abort by the caller is not).
-        if (timeout.aborted && !o.signal.aborted) throw Object.assign(new Error(`UploadArchive of ${file.path} took over ${o.requestTimeout} ms`, { cause: err }), { name: 'TimeoutError' });
+        if (timeout.aborted && !o.requestSignal.aborted) throw Object.assign(new Error(`UploadArchive of ${file.path} took over ${o.requestTimeout} ms`, { cause: err }), { name: 'TimeoutError' });
         throw err;
       }
     }, {

@@ -98,6 +98,8 @@ export interface SyncResult {
 }
 
 const DEFAULT_CONCURRENCY = 8;
+/** A restore's files in the making (see restore.ts): never synced. */
+const RESTORE_TEMP = /\.glacier-restore(\.part|\.glacier-download\.json)?$/;
 const DEFAULT_REQUEST_TIMEOUT = 10 * 60_000;
 /** Errors that concern one file only: it is reported and the sync goes on with the others. */
 const FILE_ERRORS = new Set(['SOURCE_CHANGED', 'DESCRIPTION_TOO_LONG', 'INVALID_CATALOG_PATH', 'EMPTY_ARCHIVE', 'CHECKSUM_MISMATCH', 'ENOENT', 'EACCES', 'EISDIR', 'ELOOP']);
@@ -146,7 +148,7 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
   try {
     const plan = await planSync({
       dir: o.dir, catalog: catalog ?? Catalog.empty(catalogPath), modes, detect: o.detect ?? 'mtime', filter: pathFilter(o.include, o.exclude), shard,
-      skip: (abs) => abs === catalogPath || abs === journalDir || abs.startsWith(catalogPath + '.'), pool: getPool, signal, onNote: note,
+      skip: (abs) => abs === catalogPath || abs === journalDir || abs.startsWith(catalogPath + '.') || RESTORE_TEMP.test(abs), pool: getPool, signal, onNote: note,
     });
     if (signal?.aborted) throw cancelledError(signal);
     const result: SyncResult = { dryRun: Boolean(o.dryRun), plan, uploaded: [], deleted: [], failed: [], bytesUploaded: 0 };
@@ -237,7 +239,7 @@ async function runSync(ctx: RunContext): Promise<void> {
         await guard(u, async () => {
           const description = encodeDescription(u.file.path, Math.floor(u.file.mtimeMs / 1000));
           const r = await uploadSmallFile({
-            client: ctx.client, pool: ctx.pool, vaultName: o.vaultName, accountId: o.accountId ?? '-', file: u.file, description, buffer, signal,
+            client: ctx.client, pool: ctx.pool, vaultName: o.vaultName, accountId: o.accountId ?? '-', file: u.file, description, buffer, signal, requestSignal: inner.signal,
             maxAttempts: o.maxAttempts ?? 5, requestTimeout: o.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT, onRetry: () => progress.retries++,
           });
           await ctx.catalog.recordCreated({ archiveId: r.archiveId, path: u.file.path, size: u.file.size, mtime: Math.floor(u.file.mtimeMs / 1000), treeHash: r.treeHash });

@@ -1,3 +1,4 @@
+import { GlacierMultipartError } from '../errors.js';
 import { CliUsageError } from './errors.js';
 
 /** The options every command that talks to Glacier accepts. */
@@ -99,8 +100,11 @@ const SDK_DEFAULT_ATTEMPTS = 3;
  * retry every call themselves with --max-attempts, so the SDK makes one attempt (retries would
  * otherwise multiply); 'sdk' when the command sends SDK commands directly, so the SDK retries them.
  */
-export async function connect(opts: ConnectionOptions, debug: (line: string) => void, retries: 'ours' | 'sdk' = 'ours') {
-  const conn = await resolveConnection(opts, debug);
+export async function connect(opts: ConnectionOptions, ctxOrLog: { log: (line: string) => void; endpoint?: string } | ((line: string) => void), retries: 'ours' | 'sdk' = 'ours') {
+  // Given the command's context (not just its debug log), errors can name the endpoint used.
+  const ctx = typeof ctxOrLog === 'function' ? { log: ctxOrLog } : ctxOrLog;
+  const conn = await resolveConnection(opts, ctx.log);
+  ctx.endpoint = conn.endpoint;
   const { createGlacierClient } = await import('../glacier/index.js');
   const client = createGlacierClient({
     ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
@@ -109,5 +113,36 @@ export async function connect(opts: ConnectionOptions, debug: (line: string) => 
     maxAttempts: retries === 'sdk' ? opts.maxAttempts ?? SDK_DEFAULT_ATTEMPTS : 1,
     ...(opts.requestTimeout !== undefined ? { requestTimeout: opts.requestTimeout } : {}),
   });
+  requireGlacierAnswers(client, conn.endpoint);
   return { client, conn };
+}
+
+/**
+ * An endpoint that is not Glacier (a web server, a proxy's error page) answers with HTML, or with
+ * an empty 200 the SDK happily reads as success ("created vault v"). Every Glacier answer, success
+ * or error, carries x-amzn-RequestId: an answer without one is refused right where it arrives,
+ * before the SDK tries to read it, and is never retried.
+ */
+function requireGlacierAnswers(client: { middlewareStack: { add: (mw: any, opts: any) => void } }, endpoint: string | undefined): void {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<{ response: { statusCode?: number; headers?: Record<string, string> } }>) => async (args: unknown) => {
+      const out = await next(args);
+      const headers = out.response?.headers ?? {};
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'x-amzn-requestid')) {
+        throw new NotGlacierError(endpoint, out.response?.statusCode);
+      }
+      return out;
+    },
+    { step: 'deserialize', priority: 'low', name: 'glacierMultipartRequireGlacier' },
+  );
+}
+
+/** The endpoint answered, but not like Glacier: the fix is --endpoint. */
+export class NotGlacierError extends GlacierMultipartError {
+  readonly status: number | undefined;
+  constructor(endpoint: string | undefined, status: number | undefined) {
+    super('NOT_GLACIER', `the endpoint ${endpoint ?? '(AWS default)'} did not answer like Glacier${status ? ` (HTTP ${status}, no x-amzn-RequestId)` : ''}: ` +
+      'check --endpoint (e.g. http://127.0.0.1:3000 for a local server started with: glacier-multipart serve; leave it out for real AWS)');
+    this.status = status;
+  }
 }

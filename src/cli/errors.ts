@@ -21,3 +21,10 @@ export class InvalidSizeError extends CliUsageError {
     this.input = input;
   }
 }
+
+/** A failure the CLI found itself (a stale or unreadable journal), named with its next step: exit 1. */
+export class CliFailure extends GlacierMultipartError {
+  constructor(message: string, code: string) {
+    super(code, message);
+  }
+}

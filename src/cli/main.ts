@@ -5,12 +5,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { run } = await import('./program.js');
-
-// `glacier-multipart hash * | head -1`: a reader that went away is not an error worth a stack trace.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
-});
+const { invocation } = await import('./invocation.js');
 
 // First Ctrl-C: abort the signal every command watches (uploads stop cleanly and stay resumable).
 // Second Ctrl-C: exit at once.
@@ -20,17 +15,26 @@ let interrupts = 0;
 const onSignal = (signal: NodeJS.Signals) => {
   interrupts++;
   if (interrupts === 1) {
-    process.stderr.write(`\nglacier-multipart: stopping (${signal === 'SIGINT' ? 'press Ctrl-C again' : 'signal again'} to force)...\n`);
+    // Abort first: a progress bar listening on the signal goes away before this line is written.
     interrupt.abort(Object.assign(new Error(`Interrupted by ${signal === 'SIGINT' ? 'Ctrl-C' : signal}`), { name: 'AbortError' }));
+    process.stderr.write(`\nglacier-multipart: stopping (${signal === 'SIGINT' ? 'press Ctrl-C again' : 'signal again'} to force)...\n`);
   } else {
     process.stderr.write('glacier-multipart: forced exit\n');
     process.exit(130);
   }
 };
 process.on('SIGINT', onSignal);
+// `glacier-multipart hash * | head -1`: a reader that went away is not an error worth a stack
+// trace. Stop the command as Ctrl-C would, so it still cleans up (serve removes its temporary
+// directory), and leave without a word if it takes long.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  if (!interrupt.signal.aborted) interrupt.abort(Object.assign(new Error('stdout was closed'), { name: 'AbortError', code: 'EPIPE' }));
+  setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
+});
 process.on('SIGTERM', onSignal);
 
-process.exitCode = await run(process.argv.slice(2), process, { signal: interrupt.signal });
+process.exitCode = await run(process.argv.slice(2), process, { signal: interrupt.signal, self: invocation() });
 // Every command closes what it opened; should anything still hold the event loop (a socket the
 // SDK keeps alive, say), do not hang the shell after the work is done.
 setTimeout(() => process.exit(), 3000).unref();

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CliUsageError } from './errors.js';
 import { parseSize } from './size.js';
@@ -31,6 +32,28 @@ function positiveIntArg(what: string) {
     }
     return n;
   };
+}
+
+function boundedIntArg(what: string, max: number, why: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+      throw new InvalidArgumentError(`${what} must be a whole number from 1 to ${max} (${why}), e.g. 4.`);
+    }
+    return n;
+  };
+}
+
+/** Hashing threads beyond the cores only add memory (each holds its buffers): twice the cores at most. */
+const MAX_THREADS = Math.max(4, 2 * availableParallelism());
+/** uploadArchive's own bound on parts in flight. */
+const MAX_CONCURRENCY = 1000;
+
+function accountIdArg(value: string): string {
+  if (!/^(-|\d{12})$/.test(value.trim())) {
+    throw new InvalidArgumentError("--account-id must be '-' (the credentials' account) or a 12-digit AWS account id, e.g. 123456789012.");
+  }
+  return value.trim();
 }
 
 /** A duration: seconds (30, 2.5), or with a unit: 500ms, 30s, 2m. Returns milliseconds. */
@@ -72,7 +95,10 @@ const engineOption = () =>
   new Option('--engine <engine>', 'hash engine: wasm (WebAssembly SIMD), node (node:crypto) or auto (measure and pick)')
     .choices(['auto', 'wasm', 'node'])
     .default('auto');
-const threadsOption = (fallback = 'all cores') => new Option('--threads <n>', `hash worker threads (default: ${fallback})`).argParser(positiveIntArg('--threads'));
+const threadsOption = (fallback = 'all cores') => new Option('--threads <n>', `hash worker threads, at most ${MAX_THREADS} (default: ${fallback})`)
+  .argParser(boundedIntArg('--threads', MAX_THREADS, `twice this machine's ${availableParallelism()} cores: more threads only add memory`));
+const concurrencyOption = () => new Option('--concurrency <n>', `parts in flight at once, at most ${MAX_CONCURRENCY}`)
+  .argParser(boundedIntArg('--concurrency', MAX_CONCURRENCY, 'parts in flight'));
 // Uploads leave one core to the main thread, which sends the requests (and encrypts TLS).
 const UPLOAD_THREADS = 'one per core but one, at least one';
 const progressOption = () =>
@@ -85,7 +111,7 @@ function withConnection(cmd: Command): Command {
   return cmd
     .option('--endpoint <url>', 'Glacier endpoint, e.g. a local server http://127.0.0.1:3000 (default: AWS_ENDPOINT_URL_GLACIER, else real AWS)')
     .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, ~/.aws/config)')
-    .option('--account-id <id>', "AWS account id owning the vault ('-' means the credentials' account)", '-')
+    .addOption(new Option('--account-id <id>', "AWS account id owning the vault ('-' means the credentials' account)").argParser(accountIdArg).default('-'))
     .addOption(new Option('--max-attempts <n>', 'attempts per request before giving up').argParser(positiveIntArg('--max-attempts')))
     .addOption(new Option('--request-timeout <duration>', 'retry a request after this long with no byte moving: seconds, or 500ms, 30s, 2m (default 120s)').argParser(durationArg));
 }
@@ -96,7 +122,7 @@ export type Action = (ctx: Context, ...args: any[]) => Promise<number | void>;
  * Builds the command tree. `handler` runs each command's implementation (lazy-loaded, so `--help`
  * and usage errors never load the AWS SDK or start workers).
  */
-export function buildProgram(io: Io, handler: (name: string, args: unknown[], opts: Record<string, unknown>) => Promise<void>): Command {
+export function buildProgram(io: Io, self: string, handler: (name: string, args: unknown[], opts: Record<string, unknown>) => Promise<void>): Command {
   const program = new Command('glacier-multipart');
   program
     .description('Fast, resumable multipart uploads to Amazon S3 Glacier vaults, with a local Glacier-compatible server.')
@@ -138,11 +164,12 @@ Try it with no AWS account: glacier-multipart demo`);
       .requiredOption('--vault <name>', 'the vault to upload to')
       .option('--description <text>', 'archive description (printable ASCII, at most 1,024 characters)')
       .addOption(new Option('--part-size <size>', "part size (1 MiB x 2^n) or 'auto' (smallest that fits in 10,000 parts)").argParser(partSizeArg).default('auto'))
-      .addOption(new Option('--concurrency <n>', 'parts in flight at once').argParser(positiveIntArg('--concurrency')))
+      .addOption(concurrencyOption())
       .addOption(threadsOption(UPLOAD_THREADS))
       .addOption(engineOption())
       .option('--journal <file>', 'where to record progress for resume (default: <file>.glacier-journal.json)')
       .option('--no-journal', 'do not write a journal (an interrupted upload can still be resumed with --upload-id)')
+      .option('--restart', "with an existing journal: abort the upload it records (if still open), delete it, start over")
       .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
       .option('--abort-on-error', 'on failure abort the multipart upload instead of leaving it resumable')
       .option('--verify', 'when resuming, re-hash every part Glacier holds from the file, even if the file looks unchanged')
@@ -155,11 +182,11 @@ Try it with no AWS account: glacier-multipart demo`);
     program
       .command('resume')
       .description('finish an interrupted upload: from its journal, or from a file, vault and upload id')
-      .argument('[file]', 'the file being uploaded (not needed with --journal)')
+      .argument('[file]', "the file being uploaded (not needed with --journal), or '-' to read the same bytes again from stdin")
       .option('--journal <file>', 'the journal an earlier upload wrote')
       .option('--vault <name>', 'the vault (with --upload-id)')
       .option('--upload-id <id>', 'the multipart upload id to continue')
-      .addOption(new Option('--concurrency <n>', 'parts in flight at once').argParser(positiveIntArg('--concurrency')))
+      .addOption(concurrencyOption())
       .addOption(threadsOption(UPLOAD_THREADS))
       .addOption(engineOption())
       .option('--abort-on-interrupt', 'on Ctrl-C abort the multipart upload instead of leaving it resumable')
@@ -250,6 +277,7 @@ Try it with no AWS account: glacier-multipart demo`);
     .option('--data-dir <dir>', 'where vaults and archives are stored (default: a new temporary directory)')
     .option('--access-key-id <id>', 'verify SigV4 signatures with these credentials (with --secret-access-key)')
     .option('--secret-access-key <key>', 'the secret key for --access-key-id')
+    .option('--allow-any-host', 'serve requests for any Host name (default without credentials: only localhost, 127.x, [::1] and --host, against DNS rebinding)')
     .addOption(new Option('--job-delay <ms>', 'milliseconds before a job completes: one number, or per tier as expedited=MS,standard=MS,bulk=MS').argParser(jobDelayArg))
     .action(act('serve'));
 
@@ -259,7 +287,7 @@ Try it with no AWS account: glacier-multipart demo`);
     .addOption(new Option('--size <size>', 'random bytes to generate').argParser(sizeArg).default(256 * 1024 * 1024, '256MiB'))
     .option('--file <file>', 'upload this file instead of random bytes')
     .addOption(new Option('--part-size <size>', "part size or 'auto'").argParser(partSizeArg).default('auto'))
-    .addOption(new Option('--concurrency <n>', 'parts in flight at once').argParser(positiveIntArg('--concurrency')))
+    .addOption(concurrencyOption())
     .addOption(threadsOption(UPLOAD_THREADS))
     .addOption(engineOption())
     .addOption(progressOption())
@@ -272,7 +300,7 @@ Try it with no AWS account: glacier-multipart demo`);
     .option('--quick', 'smaller sizes (minutes become seconds; figures are noisier)')
     .addOption(new Option('--size <size>', 'data size for every suite instead of the defaults (at least 4MiB)').argParser(sizeArg))
     .option('--only <list>', 'comma-separated subset of: hash,pool,upload,download,sync')
-    .option('--out <dir>', 'results folder (default: bench/results in the package)')
+    .option('--out <dir>', 'results folder (default: bench/results in the package; with --quick, a new temporary folder)')
     .option('--readme <file>', "replace the benchmark section of this README (e.g. README.md) with the results")
     .action(act('bench'));
 
@@ -280,7 +308,7 @@ Try it with no AWS account: glacier-multipart demo`);
 
   // A usage error names the command's own usage and where to read more, not just the top level's.
   const hint = (cmd: Command, path: string) => {
-    cmd.showHelpAfterError(`usage: ${path} ${cmd.usage()}\n(run '${path} --help' for all options)`);
+    cmd.showHelpAfterError(`usage: ${path} ${cmd.usage()}\n(run '${path.replace(/^glacier-multipart/, self)} --help' for all options)`);
     for (const sub of cmd.commands) hint(sub, `${path} ${sub.name()}`);
   };
   hint(program, 'glacier-multipart');
@@ -290,15 +318,18 @@ Try it with no AWS account: glacier-multipart demo`);
 export interface RunOptions {
   /** Aborted by the first Ctrl-C (main.ts wires SIGINT to it). */
   signal?: AbortSignal;
+  /** How to run this CLI again in printed next steps (main.ts passes invocation()). */
+  self?: string;
 }
 
 /** Parses argv and runs one command; resolves to the process exit status. */
 export async function run(argv: string[], io: Io, runOptions: RunOptions = {}): Promise<number> {
   const signal = runOptions.signal ?? new AbortController().signal;
+  const self = runOptions.self ?? 'glacier-multipart';
   let ctx: Context | undefined;
   let status = EXIT_OK;
-  const program = buildProgram(io, async (name, args, opts) => {
-    ctx = createContext(io, Boolean(opts.debug), signal);
+  const program = buildProgram(io, self, async (name, args, opts) => {
+    ctx = createContext(io, Boolean(opts.debug), signal, self);
     const { commands } = await import('./commands.js');
     const result = await commands[name]!(ctx, args, opts);
     status = typeof result === 'number' ? result : EXIT_OK;
@@ -313,12 +344,15 @@ export async function run(argv: string[], io: Io, runOptions: RunOptions = {}): 
       return EXIT_USAGE;
     }
     const debug = ctx?.debug ?? argv.includes('--debug');
+    const where = { self, endpoint: ctx?.endpoint };
     if (signal.aborted && isAbort(err)) {
-      io.stderr.write(`${formatError(err, debug)}\n`);
+      // stdout was closed under us (`… | head -1`): stopping is all that was asked for.
+      if ((signal.reason as { code?: string } | undefined)?.code === 'EPIPE') return EXIT_OK;
+      io.stderr.write(`${formatError(err, debug, where)}\n`);
       return EXIT_INTERRUPTED;
     }
-    io.stderr.write(`${formatError(err, debug)}\n`);
-    if (err instanceof CliUsageError) io.stderr.write(`(run 'glacier-multipart ${commandPath(argv)} --help' for usage)\n`);
+    io.stderr.write(`${formatError(err, debug, where)}\n`);
+    if (err instanceof CliUsageError) io.stderr.write(`(run '${self} ${commandPath(argv)} --help' for usage)\n`);
     return exitCodeFor(err) === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE;
   }
 }

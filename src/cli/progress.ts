@@ -19,8 +19,10 @@ export interface ProgressSample {
 /** Reports progress on stderr: a bar on a terminal, a plain line every ~10% (or 10 s) elsewhere. */
 export interface ProgressReporter {
   update(sample: ProgressSample): void;
-  /** Removes the bar; call before printing anything else. */
+  /** Removes the bar; call before printing anything else (a later update draws it again). */
   stop(): void;
+  /** Removes the bar for good: later updates (a last report after a failure) draw nothing. */
+  end(): void;
 }
 
 const MiB = 1024 * 1024;
@@ -46,13 +48,15 @@ export function createProgress(io: Io, mode: ProgressMode, label: string): Progr
   const started = Date.now();
   const rate = (bytes: number) => bytes / Math.max((Date.now() - started) / 1000, 1e-3);
 
-  if (resolved === 'none') return { update() {}, stop() {} };
+  if (resolved === 'none') return { update() {}, stop() {}, end() {} };
 
   if (resolved === 'plain') {
     let nextPercent = 10;
     let lastLine = 0;
+    let ended = false;
     return {
       update(s) {
+        if (ended) return;
         const now = Date.now();
         const percent = s.totalBytes ? (s.bytes / s.totalBytes) * 100 : undefined;
         const due = percent !== undefined ? percent >= nextPercent : now - lastLine >= 10_000;
@@ -65,13 +69,19 @@ export function createProgress(io: Io, mode: ProgressMode, label: string): Progr
       },
       // Plain lines need no clean-up; later updates keep printing.
       stop() {},
+      end() {
+        ended = true;
+      },
     };
   }
 
-  const bar = new cliProgress.SingleBar(
+  // A stream's size is unknown until it ends: then the bar shows bytes and rate, no percentage.
+  const makeBar = (sized: boolean) => new cliProgress.SingleBar(
     {
       stream: io.stderr,
-      format: `${label} [{bar}] {percentage}% | {done} / {size} | {speed} | ETA {etaText} | parts {parts}`,
+      format: sized
+        ? `${label} [{bar}] {percentage}% | {done} / {size} | {speed} | ETA {etaText} | parts {parts}`
+        : `${label} {done} sent | {speed} | parts {parts}`,
       barsize: 24,
       hideCursor: true,
       // We own SIGINT (first Ctrl-C stops cleanly, second forces): the bar must not add a handler.
@@ -84,7 +94,9 @@ export function createProgress(io: Io, mode: ProgressMode, label: string): Progr
     },
     cliProgress.Presets.shades_classic,
   );
-  let startedBar = false;
+  let bar: cliProgress.SingleBar | undefined;
+  let sized = false;
+  let ended = false;
   const payload = (s: ProgressSample) => {
     const speed = rate(s.moved ?? s.bytes);
     return {
@@ -97,18 +109,26 @@ export function createProgress(io: Io, mode: ProgressMode, label: string): Progr
   };
   return {
     update(s) {
+      if (ended) return;
       const total = s.totalBytes ?? Math.max(s.bytes, 1);
-      if (!startedBar) {
+      if (!bar) {
+        sized = s.totalBytes !== undefined;
+        bar = makeBar(sized);
         bar.start(total, s.bytes, payload(s));
-        startedBar = true;
       } else {
-        bar.setTotal(total);
+        if (sized) bar.setTotal(total);
+        else bar.setTotal(Math.max(s.bytes, 1));
         bar.update(s.bytes, payload(s));
       }
     },
     stop() {
-      if (startedBar) bar.stop();
-      startedBar = false;
+      bar?.stop();
+      bar = undefined;
+    },
+    end() {
+      bar?.stop();
+      bar = undefined;
+      ended = true;
     },
   };
 }

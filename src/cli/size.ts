@@ -48,3 +48,8 @@ export function formatSize(bytes: number): string {
   const text = Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 2 : 1);
   return `${text} ${units[i]}`;
 }
+
+/** `1 part`, `3 parts`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${n === 1 ? word : `${word}s`}`;
+}

@@ -1,4 +1,4 @@
-import { combineTreeHashes } from '../hash/index.js';
+import { createHash } from 'node:crypto';
 import { InvalidDownloadOptionError } from './download-errors.js';
 import { MiB } from './part-size.js';
 
@@ -67,6 +67,18 @@ export interface HashedRange {
   treeHash: string;
 }
 
+/**
+ * Parent node of two tree-hash nodes: SHA-256 of their 32-byte digests. node:crypto here, for a few
+ * dozen 64-byte inputs per download: instantiating the WebAssembly core on the main thread for them
+ * would cost more than all of them.
+ */
+function pair(left: string, right: string): string {
+  if (!/^[0-9a-f]{64}$/.test(left) || !/^[0-9a-f]{64}$/.test(right)) {
+    throw new InvalidDownloadOptionError('chunks', `combineChunkTreeHashes: tree hashes are 64 lowercase hex digits, got ${JSON.stringify(left)} and ${JSON.stringify(right)}.`);
+  }
+  return createHash('sha256').update(Buffer.from(left, 'hex')).update(Buffer.from(right, 'hex')).digest('hex');
+}
+
 function isPowerOfTwoMiB(size: number): boolean {
   if (size < MiB || size % MiB !== 0) return false;
   let n = size / MiB;
@@ -90,10 +102,10 @@ export function combineChunkTreeHashes(chunks: readonly HashedRange[]): string {
       const top = stack[stack.length - 1]!;
       const below = stack[stack.length - 2];
       if (!below || below.size !== top.size || !isPowerOfTwoMiB(top.size) || below.first % (2 * top.size) !== 0) break;
-      stack.splice(stack.length - 2, 2, { first: below.first, size: 2 * top.size, treeHash: combineTreeHashes([below.treeHash, top.treeHash]) });
+      stack.splice(stack.length - 2, 2, { first: below.first, size: 2 * top.size, treeHash: pair(below.treeHash, top.treeHash) });
     }
   }
   let acc = stack[stack.length - 1]!.treeHash;
-  for (let i = stack.length - 2; i >= 0; i--) acc = combineTreeHashes([stack[i]!.treeHash, acc]);
+  for (let i = stack.length - 2; i >= 0; i--) acc = pair(stack[i]!.treeHash, acc);
   return acc;
 }

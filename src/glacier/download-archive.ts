@@ -58,7 +58,7 @@ export interface DownloadArchiveOptions {
   range?: ByteRange;
   /** A file path (written as `<path>.part`, renamed when verified) or a Writable such as process.stdout (chunks in order). */
   destination: string | NodeJS.WritableStream;
-  /** 1 MiB x 2^k, default 16 MiB. Memory is about concurrency x chunkSize. */
+  /** 1 MiB x 2^k, default 16 MiB. Memory is about concurrency x chunkSize. A journal's own chunk size wins on resume. */
   chunkSize?: number;
   /** Ranged requests in flight, default 4. */
   concurrency?: number;
@@ -160,9 +160,9 @@ function checkOptions(o: DownloadArchiveOptions): void {
 }
 
 /**
- * A fixed set of chunk buffers. Plain ArrayBuffers, not shared ones: copying socket data into a
- * SharedArrayBuffer is several times slower in V8, and a full chunk's buffer moves to the hashing
- * thread and back (transferred, not copied), so the one who holds it swaps in the returned view.
+ * A fixed set of chunk buffers on SharedArrayBuffers: the pool's workers hash them in place (no
+ * copy, no transfer). Transferring plain ArrayBuffers back and forth instead registers each one as
+ * new external memory on every return, which makes V8 run full collections over and over.
  */
 class BufferRing {
   private readonly free: Uint8Array[] = [];
@@ -177,7 +177,7 @@ class BufferRing {
     if (b) return Promise.resolve(b);
     if (this.allocated < this.count) {
       this.allocated++;
-      return Promise.resolve(new Uint8Array(this.size));
+      return Promise.resolve(new Uint8Array(new SharedArrayBuffer(this.size)));
     }
     return new Promise((r) => this.waiters.push(r));
   }
@@ -264,8 +264,9 @@ export async function downloadArchive(options: DownloadArchiveOptions): Promise<
     const s = await openSession(o, { client, pool, signal: internal.signal, progress, requestTimeout, journalPath, partFile: destination && `${destination}.part` });
     return await runSession(s, destination);
   } catch (err) {
-    if (o.signal?.aborted && !(err instanceof DownloadCancelledError)) {
-      throw cancelled(o, progress.p.jobId, journalPath && (await exists(journalPath)) ? journalPath : undefined, err);
+    if (o.signal?.aborted && !(err instanceof DownloadCancelledError && (err.journal || !journalPath))) {
+      throw cancelled(o, progress.p.jobId, journalPath && (await exists(journalPath)) ? journalPath : undefined,
+        err instanceof DownloadCancelledError ? err.cause : err);
     }
     throw err;
   } finally {
@@ -309,8 +310,9 @@ interface SessionDeps {
 
 function sameBytes(state: DownloadJournalState, job: RetrievalJob): boolean {
   const h = state.header;
+  // A hash recorded while a job ran may be missing; where both are known they must agree.
   return h.archiveId === job.archiveId && h.rangeFirst === job.range?.first && h.rangeLast === job.range?.last
-    && (h.archiveTreeHash ?? null) === (job.archiveTreeHash ?? null);
+    && (!h.archiveTreeHash || !job.archiveTreeHash || h.archiveTreeHash === job.archiveTreeHash);
 }
 
 /** The journal (if any) and the job: started, or taken from the caller or the journal, and waited for. */
@@ -323,6 +325,11 @@ async function openSession(o: DownloadArchiveOptions, d: SessionDeps): Promise<S
     throw new DownloadJournalError(d.journalPath!,
       `The journal ${d.journalPath} belongs to archive ${state.header.archiveId} in vault "${state.header.vaultName}", not to this download: ` +
       `delete it, or download to another destination.`);
+  }
+  if (state && !o.jobId && (o.range ? o.range.first !== state.header.rangeFirst || o.range.last !== state.header.rangeLast : state.header.rangeFirst !== 0)) {
+    throw new DownloadJournalError(d.journalPath!,
+      `The journal ${d.journalPath} continues a download of archive bytes ${state.header.rangeFirst}-${state.header.rangeLast}, not ` +
+      `${o.range ? `${o.range.first}-${o.range.last}` : 'the whole archive'}: pass the same range, delete the journal, or download to another destination.`);
   }
   const p = d.progress.p;
   let jobId = o.jobId ?? state?.header.jobId;
@@ -376,7 +383,8 @@ async function openSession(o: DownloadArchiveOptions, d: SessionDeps): Promise<S
         },
       });
     }
-    journal ??= await writeJournal(job);
+    // Again, now with everything DescribeJob tells of a completed job.
+    journal = (await writeJournal(job)) ?? journal;
   }
   if (!job.range || job.outputSize === undefined || job.archiveSize === undefined) {
     throw new GlacierMultipartError('BAD_JOB', `DescribeJob of job ${jobId} names no archive size or range: cannot plan a download.`);
@@ -399,7 +407,7 @@ class ChunkHashMismatch extends Error {
 
 const chunkSizeOf = (c: OutputChunk) => c.last - c.first + 1;
 
-/** A chunk buffer whose owner may change it: the pool hands a transferred buffer back as a new view. */
+/** A chunk buffer whose owner may change it (were it ever transferred, the pool hands it back as a new view). */
 interface Held {
   buf: Uint8Array;
 }

@@ -1,4 +1,4 @@
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { DownloadJournalError } from './download-errors.js';
 
 /**
@@ -81,6 +81,7 @@ export async function readDownloadJournal(path: string): Promise<DownloadJournal
 /** Appends chunk lines one after another (never interleaved) to a journal it (re)wrote atomically. */
 export class DownloadJournalWriter {
   private queue: Promise<void> = Promise.resolve();
+  private handle: FileHandle | undefined;
   private constructor(readonly path: string) {}
 
   /** Writes header and chunks to a temporary file, fsyncs it and renames it over `path`. */
@@ -98,22 +99,25 @@ export class DownloadJournalWriter {
     return new DownloadJournalWriter(path);
   }
 
-  /** Records a verified chunk (the append is queued; `flush()` waits for all). */
+  /**
+   * Records a verified chunk (queued; `flush()` waits for all). Not fsynced one by one: a resume
+   * re-hashes every recorded chunk from the partial file anyway, so a lost line costs one re-fetch.
+   */
   append(chunk: VerifiedChunk): Promise<void> {
     const line = `${JSON.stringify({ index: chunk.index, first: chunk.first, last: chunk.last, treeHash: chunk.treeHash })}\n`;
     this.queue = this.queue.then(async () => {
-      const fh = await open(this.path, 'a');
-      try {
-        await fh.write(line);
-      } finally {
-        await fh.close();
-      }
+      this.handle ??= await open(this.path, 'a');
+      await this.handle.write(line);
     });
     return this.queue;
   }
 
-  flush(): Promise<void> {
-    return this.queue.catch(() => undefined);
+  /** Waits for queued lines and closes the file (a later append opens it again). */
+  async flush(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    const h = this.handle;
+    this.handle = undefined;
+    await h?.close().catch(() => undefined);
   }
 
   async remove(): Promise<void> {

@@ -21,11 +21,11 @@ export interface FileRangeStream {
 }
 
 /**
- * Opens a part's byte range for streaming and counts the bytes actually read. A file that ends
+ * Opens a part's byte range for streaming and counts the bytes actually read (reported to `onBytes`). A file that ends
  * early would otherwise send a body shorter than its Content-Length, and both sides would wait for
  * the missing bytes: instead the stream fails as soon as end-of-file comes too soon.
  */
-export function openFileRange(part: FilePartBody): FileRangeStream {
+export function openFileRange(part: FilePartBody, onBytes?: (streamed: number) => void): FileRangeStream {
   const end = part.start + part.size - 1;
   const stream = createReadStream(part.path, { start: part.start, end, highWaterMark: 1024 * 1024 });
   let streamed = 0;
@@ -42,7 +42,11 @@ export function openFileRange(part: FilePartBody): FileRangeStream {
       stream.destroy(err);
       return false;
     }
-    if (chunk) streamed += (chunk as Uint8Array).byteLength;
+    if (chunk) {
+      streamed += (chunk as Uint8Array).byteLength;
+      // Bytes handed to the request as it sends (at most ~1 MiB ahead of the socket): progress.
+      onBytes?.(streamed);
+    }
     return push(chunk, encoding);
   };
   stream.once('error', (err: NodeJS.ErrnoException) => {

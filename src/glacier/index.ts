@@ -14,7 +14,7 @@ export {
   type UploadSummary, type PartHashes, type FilePartBody, type UploadPartOptions, type UploadedPart, type ListedPart,
   type CompleteOptions, type CompletedArchive,
 } from './multipart-upload.js';
-export { readJournal, type JournalHeader, type JournalState, type JournalFileIdentity } from './journal.js';
+export { readJournal, type JournalHeader, type JournalState, type JournalFileIdentity, type JournalConnection } from './journal.js';
 export {
   uploadArchive, defaultHashThreads, MAX_BUFFERED_PART_SIZE, DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS,
   type UploadArchiveOptions, type UploadArchiveResult, type UploadProgress,

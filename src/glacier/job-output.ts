@@ -37,15 +37,13 @@ export async function fetchJobOutputRange(o: FetchRangeOptions): Promise<Fetched
   let body: (AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => void }) | undefined;
   const onParentAbort = () => local.abort(o.signal?.reason);
   o.signal?.addEventListener('abort', onParentAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      stalled = true;
-      local.abort();
-      body?.destroy?.(new ChunkTransferError('STALLED', 'stalled'));
-    }, o.stallTimeout);
-  };
+  // One timer, pushed back (refresh) by every piece of the body: cheaper than a new one per piece.
+  const timer = setTimeout(() => {
+    stalled = true;
+    local.abort();
+    body?.destroy?.(new ChunkTransferError('STALLED', 'stalled'));
+  }, o.stallTimeout);
+  const arm = () => timer.refresh();
   const stallError = () => new ChunkTransferError('STALLED',
     `GetJobOutput bytes ${o.first}-${o.last} of job ${o.jobId}: no data for ${o.stallTimeout} ms; the request was aborted.`);
   try {
@@ -70,21 +68,10 @@ export async function fetchJobOutputRange(o: FetchRangeOptions): Promise<Fetched
       throw new ChunkTransferError('BAD_RANGE', `GetJobOutput asked for bytes ${o.first}-${o.last} of job ${o.jobId} but got Content-Range "${cr}".`);
     }
     if (!body) throw new ChunkTransferError('SHORT_BODY', `GetJobOutput bytes ${o.first}-${o.last} of job ${o.jobId} came without a body.`);
-    let n = 0;
-    try {
-      for await (const piece of body) {
-        arm();
-        if (n + piece.byteLength > size) {
-          body.destroy?.();
-          throw new ChunkTransferError('BAD_RANGE', `GetJobOutput bytes ${o.first}-${o.last} of job ${o.jobId}: the body is longer than ${size} bytes.`);
-        }
-        o.into.set(piece, n);
-        n += piece.byteLength;
-      }
-    } catch (err) {
-      if (stalled) throw stallError();
-      throw err;
-    }
+    const n = await readInto(body as unknown as NodeJS.ReadableStream, o.into, size, arm, () => new ChunkTransferError('BAD_RANGE',
+      `GetJobOutput bytes ${o.first}-${o.last} of job ${o.jobId}: the body is longer than ${size} bytes.`)).catch((err: unknown) => {
+      throw stalled ? stallError() : err;
+    });
     if (stalled) throw stallError();
     if (n !== size) {
       throw new ChunkTransferError('SHORT_BODY', `GetJobOutput bytes ${o.first}-${o.last} of job ${o.jobId}: the body ended after ${n} of ${size} bytes.`);
@@ -94,4 +81,37 @@ export async function fetchJobOutputRange(o: FetchRangeOptions): Promise<Fetched
     clearTimeout(timer);
     o.signal?.removeEventListener('abort', onParentAbort);
   }
+}
+
+/**
+ * Copies a body into `into` with 'data' events (no promise per piece, unlike for-await), resolving
+ * with the byte count at 'end'; an error, an early close or too many bytes reject.
+ */
+function readInto(body: NodeJS.ReadableStream, into: Uint8Array, size: number, onPiece: () => void, tooLong: () => Error): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let n = 0;
+    let done = false;
+    const finish = (err?: unknown) => {
+      if (done) return;
+      done = true;
+      body.removeListener('data', onData);
+      if (err) reject(err);
+      else resolve(n);
+    };
+    const onData = (piece: Uint8Array) => {
+      onPiece();
+      if (n + piece.byteLength > size) {
+        finish(tooLong());
+        (body as { destroy?: () => void }).destroy?.();
+        return;
+      }
+      into.set(piece, n);
+      n += piece.byteLength;
+    };
+    body.on('data', onData);
+    body.once('end', () => finish());
+    body.once('error', (err: unknown) => finish(err));
+    // A socket closed mid-body may end the stream without 'end' or 'error': the length check catches it.
+    body.once('close', () => finish());
+  });
 }

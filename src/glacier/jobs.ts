@@ -2,10 +2,10 @@ import {
   DescribeJobCommand, InitiateJobCommand, ListJobsCommand, type GlacierClient, type GlacierJobDescription,
 } from '@aws-sdk/client-glacier';
 import {
-  ArchiveNotFoundError, InsufficientCapacityError, InvalidDownloadOptionError, JobNotCompleteError, JobNotFoundError,
+  ArchiveNotFoundError, DownloadCancelledError, InsufficientCapacityError, InvalidDownloadOptionError, JobNotCompleteError, JobNotFoundError,
   JobWaitTimeoutError, RangeNotAlignedError, RetrievalJobFailedError, RetrievalPolicyError,
 } from './download-errors.js';
-import { VaultNotFoundError } from './errors.js';
+import { UploadCancelledError, VaultNotFoundError } from './errors.js';
 import { MiB, checkAccountId, checkVaultName } from './part-size.js';
 import { DEFAULT_MAX_ATTEMPTS, sleep, withRetries } from './retry.js';
 
@@ -109,8 +109,9 @@ export function checkRange(range: unknown): ByteRange | undefined {
 const errName = (err: unknown) => (err && typeof err === 'object' ? String((err as { name?: unknown }).name) : '');
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Maps a 404 to the resource that is missing: the vault, or `other()`. */
-function notFound(err: unknown, vaultName: string, other: () => Error): Error {
+/** Maps a 404 to the resource that is missing: the vault, or `other()`; a cancellation to DownloadCancelledError. */
+function notFound(err: unknown, vaultName: string, other: () => Error, jobId?: string): Error {
+  if (err instanceof UploadCancelledError) return new DownloadCancelledError({ jobId, cause: err.cause });
   if (errName(err) !== 'ResourceNotFoundException') return err as Error;
   if (/vault not found/i.test(errMessage(err))) return new VaultNotFoundError(vaultName, { cause: err });
   return other();
@@ -151,15 +152,18 @@ export async function initiateRetrievalJob(o: InitiateRetrievalOptions): Promise
         ...(o.description !== undefined ? { Description: o.description } : {}),
         ...(o.snsTopic !== undefined ? { SNSTopic: o.snsTopic } : {}),
       },
-    }), { abortSignal: o.signal }), {
-      ...retries(o),
-      // Expedited capacity is a fact, not a blip: retrying it only delays the advice.
-    });
+    }), { abortSignal: o.signal }).catch((err: unknown) => {
+      // A 503 that is not a blip: no Expedited capacity. Retrying only delays the advice.
+      // (isRetryableError looks into causes too, so the 503 travels wrapped in a plain marker.)
+      if (errName(err) === 'InsufficientCapacityException') throw { noCapacity: err };
+      throw err;
+    }), retries(o));
     if (!out.jobId) throw new Error('InitiateJob answered without an x-amz-job-id header');
     return { jobId: out.jobId, location: out.location };
   } catch (err) {
     const name = errName(err);
-    if (name === 'InsufficientCapacityException') throw new InsufficientCapacityError(o.vaultName, o.archiveId, { cause: err });
+    const noCapacity = (err as { noCapacity?: unknown } | null)?.noCapacity;
+    if (noCapacity) throw new InsufficientCapacityError(o.vaultName, o.archiveId, { cause: noCapacity });
     if (name === 'PolicyEnforcedException') throw new RetrievalPolicyError(errMessage(err), { cause: err });
     if (name === 'InvalidParameterValueException' && /RetrievalByteRange/i.test(errMessage(err)) && range) {
       throw new RangeNotAlignedError(`${range.first}-${range.last}`, errMessage(err), { cause: err });
@@ -178,7 +182,7 @@ export async function describeJob(o: JobTarget & { jobId: string; archiveId?: st
     const d = await withRetries(() => o.client.send(new DescribeJobCommand({ accountId: o.accountId ?? '-', vaultName: o.vaultName, jobId: o.jobId }), { abortSignal: o.signal }), retries(o));
     return parseJob(d);
   } catch (err) {
-    throw notFound(err, o.vaultName, () => new JobNotFoundError(o.vaultName, o.jobId, { archiveId: o.archiveId, cause: err }));
+    throw notFound(err, o.vaultName, () => new JobNotFoundError(o.vaultName, o.jobId, { archiveId: o.archiveId, cause: err }), o.jobId);
   }
 }
 
@@ -230,9 +234,9 @@ export function checkWait(wait: unknown): WaitOptions {
 }
 
 /**
- * Polls DescribeJob until the job completes: resolves with it when it Succeeded; JobFailedError
- * when it Failed, JobWaitTimeoutError after `timeout`, DownloadCancelledError-like cancellation
- * (UploadCancelledError from retry.sleep) when the signal fires.
+ * Polls DescribeJob until the job completes: resolves with it when it Succeeded; RetrievalJobFailedError
+ * when it Failed, JobWaitTimeoutError after `timeout`, DownloadCancelledError when the signal fires
+ * (the job keeps running at Glacier).
  */
 export async function waitForJob(o: JobTarget & WaitOptions & { jobId: string; archiveId?: string; onPoll?: (job: RetrievalJob, waitedMs: number) => void }): Promise<RetrievalJob> {
   const started = Date.now();
@@ -248,7 +252,9 @@ export async function waitForJob(o: JobTarget & WaitOptions & { jobId: string; a
     const cap = job.tier === 'Expedited' ? 60_000 : 300_000;
     const next = o.pollInterval ?? interval;
     interval = Math.min(cap, Math.round(interval * 1.5));
-    await sleep(Math.max(0, Math.min(next, timeout - waited)), o.signal);
+    await sleep(Math.max(0, Math.min(next, timeout - waited)), o.signal).catch((err: unknown) => {
+      throw notFound(err, o.vaultName, () => err as Error, o.jobId);
+    });
   }
 }
 

@@ -35,12 +35,20 @@ export interface JournalHeader {
   /** The file for path sources; null for bytes and streams (re-read and re-hashed to resume). */
   file: JournalFileIdentity | null;
   archiveSize?: number;
+  /** How the upload reached Glacier, so a resume from this journal alone reconnects the same way. */
+  connection?: JournalConnection;
   createdAt: string;
   /**
    * Set in the header written before InitiateMultipartUpload is sent (then uploadId is ''): a run
    * killed before it recorded the id left this, so a resume looks for the upload it created.
    */
   initiatedAt?: string;
+}
+
+export interface JournalConnection {
+  /** The endpoint URL, when one was configured (a local server, a VPC endpoint). */
+  endpoint?: string;
+  region?: string;
 }
 
 export interface JournalPart {

@@ -71,6 +71,12 @@ export interface UploadPartOptions {
   maxAttempts?: number;
   /** Called before each retry (e.g. to count them). */
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  /**
+   * For a part sent from a file range: called as its bytes are read into the request (at most
+   * ~1 MiB ahead of the socket), with the bytes of this attempt so far (a retry starts again at 0).
+   * Lets a progress display move during a large part instead of only when Glacier confirms it.
+   */
+  onBodyProgress?: (bytesSoFar: number) => void;
 }
 
 export interface UploadedPart extends PartRange {
@@ -269,7 +275,7 @@ export class MultipartUpload {
     const out = await this.call(`UploadMultipartPart (part ${index})`, async (signal) => {
       attempts++;
       // A fresh body per attempt: a stream can be read only once.
-      const file: FileRangeStream | undefined = isBytes ? undefined : openFileRange(data);
+      const file: FileRangeStream | undefined = isBytes ? undefined : openFileRange(data, options.onBodyProgress);
       const body = isBytes ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : file!.stream;
       const command = withPrecomputedChecksums(new UploadMultipartPartCommand({
         accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId,

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { JournalError, ResumeMismatchError, SourceChangedError } from './errors.js';
-import { JOURNAL_FORMAT, JOURNAL_VERSION, type JournalState } from './journal.js';
+import { JOURNAL_FORMAT, JOURNAL_VERSION, type JournalConnection, type JournalState } from './journal.js';
 import type { ListedPart, MultipartUpload } from './multipart-upload.js';
 import { raceAbort } from './retry.js';
 import type { PartReader } from './sources.js';
@@ -51,11 +51,12 @@ export async function checkJournalWritable(path: string): Promise<void> {
   }
 }
 
-export function journalHeader(upload: Pick<MultipartUpload, 'vaultName' | 'accountId' | 'uploadId' | 'partSize' | 'description'>, reader: PartReader) {
+export function journalHeader(upload: Pick<MultipartUpload, 'vaultName' | 'accountId' | 'uploadId' | 'partSize' | 'description'>, reader: PartReader, connection?: JournalConnection) {
   return {
     format: JOURNAL_FORMAT, version: JOURNAL_VERSION, vaultName: upload.vaultName, accountId: upload.accountId,
     uploadId: upload.uploadId, partSize: upload.partSize, description: upload.description,
-    file: reader.file ? { ...reader.file } : null, archiveSize: reader.size, createdAt: new Date().toISOString(),
+    file: reader.file ? { ...reader.file } : null, archiveSize: reader.size,
+    ...(connection ? { connection: { ...connection } } : {}), createdAt: new Date().toISOString(),
   } as const;
 }
 

@@ -19,6 +19,12 @@ const RETRYABLE_NAMES = new Set([
   'ServiceUnavailableException', 'ServiceUnavailable', 'InternalFailure', 'InternalError', 'InternalServerError',
 ]);
 
+/**
+ * HTTP statuses worth another attempt (glacier-rules: 500, 502, 503, 504; 408 and 429). Not every
+ * 5xx: 501 Not Implemented, say, is an endpoint that is not Glacier and will never answer otherwise.
+ */
+const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
 /** Network failures worth another attempt (the request may or may not have arrived: parts are idempotent). */
 const RETRYABLE_CODES = new Set([
   'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'ECONNABORTED', 'EAI_AGAIN', 'ENETUNREACH',
@@ -35,7 +41,7 @@ interface ErrorLike {
 }
 
 /**
- * Whether a failed Glacier call may succeed if repeated: throttling, 5xx, 408 (and 429), and the
+ * Whether a failed Glacier call may succeed if repeated: throttling, 500/502/503/504, 408 (and 429), and the
  * connection failures ECONNRESET, ETIMEDOUT, EPIPE, ECONNREFUSED, socket hang-ups. Everything else
  * (400 validation errors, 403 signature errors, 404 unknown upload, our own checks) fails fast.
  */
@@ -43,11 +49,14 @@ export function isRetryableError(err: unknown, depth = 0): boolean {
   if (err === null || typeof err !== 'object' || depth > 4) return false;
   const e = err as ErrorLike;
   if (e.name === 'AbortError' || e instanceof UploadCancelledError) return false;
+  const status = e.$metadata?.httpStatusCode;
+  // The SDK names unknown errors after the status ("NotImplemented") and marks some $retryable by
+  // status alone: a status outside the rule's list is final whatever the name says.
+  if (typeof status === 'number' && status >= 500 && !RETRYABLE_STATUSES.has(status)) return false;
   if (typeof e.name === 'string' && RETRYABLE_NAMES.has(e.name)) return true;
   if (typeof e.code === 'string' && RETRYABLE_CODES.has(e.code)) return true;
   if (e.$retryable) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (typeof status === 'number' && (status >= 500 || status === 408 || status === 429)) return true;
+  if (typeof status === 'number' && RETRYABLE_STATUSES.has(status)) return true;
   if (typeof e.message === 'string' && /socket hang up|ECONNRESET|EPIPE|ETIMEDOUT|socket closed|other side closed/i.test(e.message)) {
     return true;
   }

@@ -96,12 +96,22 @@ export class SendLoop {
       progress.p.partsSkipped++;
       progress.p.bytesSkipped += size;
     } else {
-      await this.o.upload.uploadPart(index, body, hashes, {
-        signal: this.o.signal, maxAttempts: this.o.maxAttempts, onRetry: () => {
-          progress.p.retries++;
-          progress.changed();
-        },
-      });
+      let inFlight = 0;
+      try {
+        await this.o.upload.uploadPart(index, body, hashes, {
+          signal: this.o.signal, maxAttempts: this.o.maxAttempts, onRetry: () => {
+            progress.p.retries++;
+            progress.changed();
+          },
+          onBodyProgress: (bytes) => {
+            progress.p.bytesInFlight += bytes - inFlight;
+            inFlight = bytes;
+            progress.changed();
+          },
+        });
+      } finally {
+        progress.p.bytesInFlight -= inFlight;
+      }
       this.uploadedParts++;
       progress.p.partsUploaded++;
       progress.p.bytesUploaded += size;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { rm } from 'node:fs/promises';
 import type { GlacierClient } from '@aws-sdk/client-glacier';
 import { combineTreeHashes } from '../hash/index.js';
@@ -24,6 +25,9 @@ import { ProgressReporter } from './upload-progress.js';
 export { DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, MAX_BUFFERED_PART_SIZE, defaultHashThreads };
 export type { UploadArchiveOptions, UploadArchiveResult } from './upload-options.js';
 export type { UploadProgress } from './upload-progress.js';
+
+/** Abort listeners one part in flight may hold on the upload's signal at once (with room to spare). */
+const LISTENERS_PER_PART = 6;
 
 /** What is known before any request: the source, the journal, the part size and the upload to continue. */
 interface Prepared {
@@ -124,6 +128,10 @@ class UploadRun {
     this.maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.concurrency = o.concurrency ?? DEFAULT_CONCURRENCY;
     this.signal = o.signal ? AbortSignal.any([o.signal, this.inner.signal]) : this.inner.signal;
+    // Every part in flight (and each one read ahead) listens on this one signal: its request, its
+    // hashing, a retry's wait, a read race. That is a bounded fan-out, not a leak: raise Node's
+    // warning threshold (10) to the bound so --concurrency 10+ prints no MaxListenersExceededWarning.
+    setMaxListeners(LISTENERS_PER_PART * (this.concurrency + (o.readAhead ?? 2) + 1) + 16, this.signal, this.inner.signal);
     this.ownClient = o.client === undefined;
     this.client = o.client ?? createGlacierClient({
       ...(o.clientConfig ? { clientConfig: o.clientConfig } : {}),
@@ -133,7 +141,7 @@ class UploadRun {
     this.pool = o.pool;
     const { reader, partSize, uploadId } = p;
     this.progress = new ProgressReporter(o.onProgress, this.fail, {
-      bytesHashed: 0, bytesUploaded: 0, bytesSkipped: 0, partsDone: 0, partsUploaded: 0, partsSkipped: 0,
+      bytesHashed: 0, bytesUploaded: 0, bytesInFlight: 0, bytesSkipped: 0, partsDone: 0, partsUploaded: 0, partsSkipped: 0,
       partsTotal: reader.size !== undefined && partSize !== undefined ? Math.ceil(reader.size / partSize) : undefined,
       totalBytes: reader.size, partSize: partSize ?? 0, retries: 0, uploadId, done: false,
     });
@@ -241,7 +249,7 @@ class UploadRun {
     }
     if (this.o.journal !== undefined) {
       // A header written before Initiate (no upload id yet) is replaced by one with the id.
-      this.journal = journalState?.header.uploadId ? await JournalWriter.append(this.o.journal) : await JournalWriter.create(this.o.journal, journalHeader(upload, reader));
+      this.journal = journalState?.header.uploadId ? await JournalWriter.append(this.o.journal) : await JournalWriter.create(this.o.journal, journalHeader(upload, reader, this.o.connection));
     }
     this.p.journalState = journalState;
     return remote;
@@ -251,7 +259,7 @@ class UploadRun {
   private async start(): Promise<void> {
     const { reader, partSize } = this.p;
     if (this.o.journal !== undefined) {
-      const pending = journalHeader({ vaultName: this.vaultName, accountId: this.accountId, uploadId: '', partSize: partSize!, description: this.o.description }, reader);
+      const pending = journalHeader({ vaultName: this.vaultName, accountId: this.accountId, uploadId: '', partSize: partSize!, description: this.o.description }, reader, this.o.connection);
       await (await JournalWriter.create(this.o.journal, { ...pending, initiatedAt: new Date().toISOString() })).close();
     }
     // Not cancellable: once sent, Initiate creates an upload whether or not its answer is read.
@@ -266,7 +274,7 @@ class UploadRun {
     }
     this.startedHere = true;
     this.p.journalState = undefined;
-    if (this.o.journal !== undefined) this.journal = await JournalWriter.create(this.o.journal, journalHeader(this.upload, reader));
+    if (this.o.journal !== undefined) this.journal = await JournalWriter.create(this.o.journal, journalHeader(this.upload, reader, this.o.connection));
     if (this.signal.aborted) throw cancelledError(this.signal);
   }
 

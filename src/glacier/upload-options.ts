@@ -6,6 +6,7 @@ import { InvalidUploadOptionError } from './errors.js';
 import type { UploadProgress } from './upload-progress.js';
 import { checkAccountId, checkVaultName, validateDescription, validatePartSize } from './part-size.js';
 import { DEFAULT_MAX_ATTEMPTS, checkMaxAttempts } from './retry.js';
+import type { JournalConnection } from './journal.js';
 import type { UploadSource } from './sources.js';
 import { MiB } from './part-size.js';
 
@@ -84,6 +85,11 @@ export interface UploadArchiveOptions {
   leavePartsOnCancel?: boolean;
   /** Attempts per request, first included (default 5). */
   maxAttempts?: number;
+  /**
+   * Recorded in a new journal's header (the upload itself goes through `client`), so that a resume
+   * from the journal alone can reconnect to the same endpoint and region.
+   */
+  connection?: JournalConnection;
   /**
    * Resuming a file: re-hash every part Glacier holds from the bytes on disk, even when the file's
    * identity (path, device, inode, size, mtime, ctime) matches the journal's. Without it, held

@@ -6,6 +6,12 @@ export interface UploadProgress {
   bytesHashed: number;
   /** Bytes Glacier confirmed in this run. */
   bytesUploaded: number;
+  /**
+   * Bytes of parts being sent but not yet confirmed (large parts streamed from a file count as
+   * their bytes go out; a retried part starts again from 0). bytesUploaded + bytesInFlight is what
+   * has been sent so far.
+   */
+  bytesInFlight: number;
   /** Bytes of parts Glacier already held (resume), not sent again. */
   bytesSkipped: number;
   /** Parts finished: uploaded + skipped. */

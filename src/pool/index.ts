@@ -9,7 +9,7 @@ export type {
   FilePartHash,
   FileHashResult,
   EngineCalibration,
-} from './pool.js';
+} from './types.js';
 // The part-size rule is Glacier's, shared with the uploader (src/limits.ts).
 export { InvalidPartSizeError } from '../errors.js';
 export {

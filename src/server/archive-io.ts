@@ -7,18 +7,18 @@ import { invalidParameter } from './errors.js';
 import { MiB, StreamingTreeHash } from './hash.js';
 import { contentSha256Header, contentSha256Mismatch, treeHashHeader } from './headers.js';
 import { receiveBody } from './http-util.js';
-import type { ArchiveRecord, Store } from './store.js';
+import type { ArchiveRecord, Store, Vault } from './store.js';
 
 /**
  * Streams a body of archive data to a temp file while hashing it with node:crypto, then checks the
  * two hashes the client sent. On success the caller owns `tmp` (and removes it); on a mismatch it
  * is removed here.
  */
-export async function receiveArchiveData(store: Store, req: IncomingMessage, contentLength: number) {
+export async function receiveArchiveData(store: Store, req: IncomingMessage, contentLength: number, idleMs: number) {
   const sentTree = treeHashHeader(req);
   const sentSha = contentSha256Header(req);
   const tmp = store.tmpPath();
-  const got = await receiveBody(req, tmp, contentLength);
+  const got = await receiveBody(req, tmp, contentLength, idleMs);
   if (got.sha256 !== sentSha || got.treeHash !== sentTree) {
     await rm(tmp, { force: true });
     if (got.sha256 !== sentSha) throw contentSha256Mismatch(got.sha256, sentSha);
@@ -28,8 +28,8 @@ export async function receiveArchiveData(store: Store, req: IncomingMessage, con
 }
 
 /** Yields archive bytes [first, last] from its part files, streaming. */
-export async function* readArchiveRange(store: Store, archive: ArchiveRecord, first: number, last: number): AsyncGenerator<Buffer> {
-  const dir = store.archiveDir(archive.vaultName, archive.archiveId);
+export async function* readArchiveRange(store: Store, vault: Vault, archive: ArchiveRecord, first: number, last: number): AsyncGenerator<Buffer> {
+  const dir = store.archiveDir(vault, archive.archiveId);
   let offset = 0;
   for (const f of archive.files) {
     const fFirst = offset;
@@ -44,8 +44,8 @@ export async function* readArchiveRange(store: Store, archive: ArchiveRecord, fi
   }
 }
 
-export async function hashArchiveRange(store: Store, archive: ArchiveRecord, first: number, last: number): Promise<string> {
-  const h = new StreamingTreeHash();
-  for await (const chunk of readArchiveRange(store, archive, first, last)) h.update(chunk);
+export async function hashArchiveRange(store: Store, vault: Vault, archive: ArchiveRecord, first: number, last: number): Promise<string> {
+  const h = new StreamingTreeHash({ linear: false });
+  for await (const chunk of readArchiveRange(store, vault, archive, first, last)) h.update(chunk);
   return h.digest().treeHash;
 }

@@ -16,6 +16,13 @@ export interface ServerConfig {
   jobOutputTtlMs: number;
   expeditedCapacity: number;
   maxVaults: number;
+  /** The account '-' stands for (the credentials' account). */
+  accountId: string;
+  inventoryIntervalMs: number;
+  headersTimeoutMs: number;
+  bodyIdleTimeoutMs: number;
+  maxConnections: number;
+  allowAnyHost: boolean;
   credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
 }
 
@@ -56,6 +63,8 @@ export interface RequestContext extends ServerContext {
   url: URL;
   /** The region of the SigV4 credential scope. */
   region: string;
+  /** The account of the path ('-' resolved to config.accountId). */
+  accountId: string;
   fault: FiredFault | undefined;
   /** Body already read (small requests, so SigV4 can cover it). */
   body?: Buffer;

@@ -8,11 +8,14 @@ import type { FiredFault } from './faults.js';
 import { HANDLERS } from './handlers/index.js';
 import { GIB4, contentSha256Mismatch, glacierVersion, header } from './headers.js';
 import { readSmallBody } from './http-util.js';
+import { checkHost } from './host-check.js';
 import { resetConnection, sendError, sendReply } from './respond.js';
 import { matchRoute } from './router.js';
+import { REGION_RE } from './store.js';
 import { parseAuthorization, verifySignature } from './sigv4.js';
 
 const MAX_JSON_BODY = 64 * 1024;
+const UNSIGNED = 'UNSIGNED-PAYLOAD';
 
 const FAULT_ERRORS = {
   ServiceUnavailable: () => new GlacierHttpError(500, 'ServiceUnavailableException',
@@ -42,9 +45,15 @@ async function injectEarlyFault(server: ServerContext, req: IncomingMessage, res
 async function admit(ctx: RequestContext, rawPath: string, closeAfterError: () => void): Promise<void> {
   const { req, route } = ctx;
   ctx.region = parseAuthorization(header(req, 'authorization')).region;
+  // The region names a directory (vaults are kept per account and region): only region-shaped names.
+  if (!REGION_RE.test(ctx.region)) {
+    throw new GlacierHttpError(403, 'InvalidSignatureException',
+      `Credential should be scoped to a valid region, not "${ctx.region}": use a region name such as us-east-1.`);
+  }
   if (route.accountId !== '-' && !/^\d{12}$/.test(route.accountId)) {
     throw invalidParameter(`Invalid account id: ${route.accountId}. Use '-' (the signer's account) or a 12-digit account id.`);
   }
+  ctx.accountId = route.accountId === '-' ? ctx.config.accountId : route.accountId;
   glacierVersion(req);
   const streaming = route.operation === 'UploadMultipartPart' || route.operation === 'UploadArchive';
   if (streaming) {
@@ -55,14 +64,20 @@ async function admit(ctx: RequestContext, rawPath: string, closeAfterError: () =
     }
   } else {
     // Small requests: read the body now, so the payload hash and the signature can be checked.
-    ctx.body = await readSmallBody(req, MAX_JSON_BODY);
+    ctx.body = await readSmallBody(req, MAX_JSON_BODY, ctx.config.bodyIdleTimeoutMs);
     const sent = header(req, 'x-amz-content-sha256');
-    if (sent !== undefined && sent !== 'UNSIGNED-PAYLOAD') {
+    if (sent !== undefined && sent !== UNSIGNED) {
       const actual = createHash('sha256').update(ctx.body).digest('hex');
       if (actual !== sent) throw contentSha256Mismatch(actual, sent);
     }
   }
   if (ctx.config.credentials) {
+    // The signature must always cover the body: its hash comes from the header (checked against
+    // the body: here for small bodies, as they arrive for uploads) or, when absent, from the body.
+    if (header(req, 'x-amz-content-sha256') === UNSIGNED) {
+      throw new GlacierHttpError(403, 'InvalidSignatureException',
+        'x-amz-content-sha256: UNSIGNED-PAYLOAD is not accepted: the signature must cover the body. Send the SHA-256 of the body (64 hex digits), or omit the header on JSON operations.');
+    }
     await verifySignature(
       {
         method: req.method ?? 'GET', rawPath,
@@ -100,6 +115,13 @@ async function run(ctx: RequestContext, rawPath: string): Promise<{ reply?: Repl
 }
 
 export async function handleRequest(server: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    checkHost(header(req, 'host'), server.config);
+  } catch (err) {
+    server.stats.bump('RefusedHost');
+    await sendError(req, res, err as GlacierHttpError, true);
+    return;
+  }
   const rawUrl = req.url ?? '/';
   const qIndex = rawUrl.indexOf('?');
   const rawPath = qIndex < 0 ? rawUrl : rawUrl.slice(0, qIndex);
@@ -116,7 +138,7 @@ export async function handleRequest(server: ServerContext, req: IncomingMessage,
   const fault = server.faults.next(op);
   if (fault && await injectEarlyFault(server, req, res, op, fault)) return;
 
-  const ctx: RequestContext = { ...server, req, res, route, url: new URL(rawUrl, 'http://localhost'), region: '', fault };
+  const ctx: RequestContext = { ...server, req, res, route, url: new URL(rawUrl, 'http://localhost'), region: '', accountId: '', fault };
   const outcome = await run(ctx, rawPath);
   if (!outcome.reply && !outcome.error) return;
   if (fault?.kind === 'Slow') {

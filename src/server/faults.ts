@@ -13,6 +13,9 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+/** A distinct, well-spread seed per rule position (golden-ratio steps); rule 0 keeps the old seed 1. */
+const defaultSeed = (index: number): number => (1 + Math.imul(index, 0x9e3779b9)) >>> 0;
+
 interface ArmedRule {
   rule: FaultRule;
   seen: number;
@@ -68,11 +71,13 @@ export class FaultInjector {
   }
 
   set(plan: FaultPlan): void {
-    this.rules = validateFaultPlan(plan).map((rule) => ({
+    this.rules = validateFaultPlan(plan).map((rule, index) => ({
       rule,
       seen: 0,
       nth: rule.nth === undefined ? undefined : new Set(Array.isArray(rule.nth) ? rule.nth : [rule.nth]),
-      random: rule.probability === undefined ? undefined : mulberry32(rule.seed ?? 1),
+      // Without a seed, each rule gets its own stream (seeded by its place in the plan): with one
+      // shared default seed, the draws of two rules coincide and the later one never fires.
+      random: rule.probability === undefined ? undefined : mulberry32(rule.seed ?? defaultSeed(index)),
     }));
   }
 

@@ -34,14 +34,19 @@ export function combineTreeHashes(hexes: readonly string[]): string {
  * 4 GiB part.
  */
 export class StreamingTreeHash {
-  private readonly linear = createHash('sha256');
+  // Absent for { linear: false }: a range's tree hash for GetJobOutput needs no linear SHA-256.
+  private readonly linear: Hash | undefined;
   private leaf: Hash = createHash('sha256');
   private leafFill = 0;
   private readonly leaves: Buffer[] = [];
   size = 0;
 
+  constructor(opts: { linear?: boolean } = {}) {
+    this.linear = opts.linear === false ? undefined : createHash('sha256');
+  }
+
   update(chunk: Uint8Array): void {
-    this.linear.update(chunk);
+    this.linear?.update(chunk);
     this.size += chunk.length;
     let offset = 0;
     while (offset < chunk.length) {
@@ -62,7 +67,7 @@ export class StreamingTreeHash {
       ? [...this.leaves, this.leaf.digest()]
       : this.leaves;
     return {
-      sha256: this.linear.digest('hex'),
+      sha256: this.linear ? this.linear.digest('hex') : '',
       treeHash: combineDigests(leaves).toString('hex'),
       size: this.size,
     };

@@ -11,15 +11,18 @@ export async function receiveBody(
   req: IncomingMessage,
   path: string,
   expectedSize: number,
+  idleMs: number,
 ): Promise<{ sha256: string; treeHash: string; size: number }> {
   const hasher = new StreamingTreeHash();
   const fh = await open(path, 'wx');
+  const idle = idleTimer(req, idleMs);
   // Socket chunks are small (16-64 KiB); gathering about 1 MiB per writev saves most of the
   // thread-pool round trips while memory stays bounded.
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   try {
     for await (const chunk of req as AsyncIterable<Buffer>) {
+      idle.refresh();
       hasher.update(chunk);
       if (hasher.size > expectedSize) throw new Error('request body is longer than its Content-Length');
       pending.push(chunk);
@@ -39,19 +42,44 @@ export async function receiveBody(
     await fh.close();
     await rm(path, { force: true });
     throw err;
+  } finally {
+    clearTimeout(idle);
   }
   await fh.close();
   return hasher.digest();
 }
 
+/** Thrown into a request body that moved no byte for the idle timeout. */
+export class BodyIdleError extends Error {
+  constructor(ms: number) {
+    super(`no byte of the request body arrived for ${ms} ms; the connection was closed`);
+  }
+}
+
+/**
+ * Destroys the request (and its connection) when the body stalls for `ms`: the reader's loop then
+ * fails and removes its temporary file. The caller refreshes the timer on every chunk.
+ */
+function idleTimer(req: IncomingMessage, ms: number): NodeJS.Timeout {
+  const timer = setTimeout(() => req.destroy(new BodyIdleError(ms)), ms);
+  timer.unref();
+  return timer;
+}
+
 /** Reads a small (JSON) request body, refusing more than `max` bytes. */
-export async function readSmallBody(req: IncomingMessage, max: number): Promise<Buffer> {
+export async function readSmallBody(req: IncomingMessage, max: number, idleMs: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) throw invalidParameter(`Request body exceeds ${max} bytes; this operation takes a small JSON document.`);
-    chunks.push(chunk);
+  const idle = idleTimer(req, idleMs);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      idle.refresh();
+      size += chunk.length;
+      if (size > max) throw invalidParameter(`Request body exceeds ${max} bytes; this operation takes a small JSON document.`);
+      chunks.push(chunk);
+    }
+  } finally {
+    clearTimeout(idle);
   }
   return Buffer.concat(chunks);
 }

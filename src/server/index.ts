@@ -2,6 +2,7 @@
 // never src/hash: its hashes (node:crypto) are an independent witness of the WebAssembly core.
 export { startLocalGlacier, LOCAL_ACCOUNT_ID } from './server.js';
 export { LocalGlacierOptionsError } from './errors.js';
+export { DataDirInUseError } from './data-dir-lock.js';
 export { FAULT_KINDS, GLACIER_OPERATIONS } from './types.js';
 export type {
   FaultKind, FaultPlan, FaultRule, GlacierOperation, JobDelays, LocalGlacier, LocalGlacierOptions,

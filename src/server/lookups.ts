@@ -2,7 +2,7 @@
 import { invalidParameter, notFound } from './errors.js';
 import type { RequestContext, ServerContext } from './context.js';
 import { ID_RE, VAULT_NAME_RE, type JobRecord, type UploadRecord, type Vault } from './store.js';
-import { vaultArn } from './views.js';
+import { arnFor } from './views.js';
 
 export function checkVaultName(name: string | undefined): string {
   if (name === undefined || !VAULT_NAME_RE.test(name)) {
@@ -14,7 +14,14 @@ export function checkVaultName(name: string | undefined): string {
 
 export function getVault(ctx: RequestContext): Vault {
   const name = checkVaultName(ctx.route.vaultName);
-  return ctx.store.getVaultOrThrow(name, vaultArn(ctx.region, name));
+  const vault = ctx.store.getVaultOrThrow(ctx.accountId, ctx.region, name, arnFor(ctx.accountId, ctx.region, name));
+  return vault;
+}
+
+/** Takes the vault's inventory when the last one is inventoryIntervalMs old (Glacier's is daily). */
+export async function refreshInventory(ctx: ServerContext, vault: Vault): Promise<void> {
+  const last = Date.parse(vault.lastInventory?.date ?? vault.creationDate);
+  if (Date.now() - last >= ctx.config.inventoryIntervalMs) await ctx.store.takeInventory(vault);
 }
 
 export const uploadNotFound = (id: string) => notFound(`The upload ID was not found: ${id}`);
@@ -29,7 +36,7 @@ export function getOpenUpload(ctx: ServerContext, vault: Vault, id: string | und
   const up = vault.uploads.get(id);
   if (!up) throw uploadNotFound(id);
   if (isExpired(ctx, up)) {
-    ctx.store.expireUpload(vault.name, up);
+    ctx.store.expireUpload(vault, up);
     throw uploadNotFound(id);
   }
   if (up.state !== 'open') throw uploadNotFound(id);
@@ -40,7 +47,7 @@ export function getOpenUpload(ctx: ServerContext, vault: Vault, id: string | und
 /** Removes every upload that saw no request for uploadTtlMs. */
 export function sweepExpired(ctx: ServerContext): void {
   for (const vault of ctx.store.vaults.values()) {
-    for (const up of [...vault.uploads.values()]) if (isExpired(ctx, up)) ctx.store.expireUpload(vault.name, up);
+    for (const up of [...vault.uploads.values()]) if (isExpired(ctx, up)) ctx.store.expireUpload(vault, up);
   }
 }
 

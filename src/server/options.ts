@@ -2,6 +2,7 @@
 import type { ServerConfig } from './context.js';
 import { LocalGlacierOptionsError } from './errors.js';
 import { validateFaultPlan } from './faults.js';
+import { LOCAL_ACCOUNT_ID } from './store.js';
 import type { LocalGlacierOptions } from './types.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -41,6 +42,16 @@ export function checkOptions(opts: LocalGlacierOptions): void {
   checkInt(opts.jobOutputTtlMs, 'jobOutputTtlMs', 1);
   checkInt(opts.expeditedCapacity, 'expeditedCapacity', 0);
   checkInt(opts.maxVaults, 'maxVaults', 1);
+  checkInt(opts.inventoryIntervalMs, 'inventoryIntervalMs', 0);
+  if (opts.accountId !== undefined && !(typeof opts.accountId === 'string' && /^\d{12}$/.test(opts.accountId))) {
+    throw new LocalGlacierOptionsError(`accountId must be 12 digits, e.g. "123456789012"; got ${String(opts.accountId)}.`);
+  }
+  checkInt(opts.headersTimeoutMs, 'headersTimeoutMs', 1);
+  checkInt(opts.bodyIdleTimeoutMs, 'bodyIdleTimeoutMs', 1);
+  checkInt(opts.maxConnections, 'maxConnections', 1);
+  if (opts.allowAnyHost !== undefined && typeof opts.allowAnyHost !== 'boolean') {
+    throw new LocalGlacierOptionsError('allowAnyHost must be true or false.');
+  }
   if (opts.host !== undefined && (typeof opts.host !== 'string' || opts.host === '')) {
     throw new LocalGlacierOptionsError('host must be a non-empty string such as "127.0.0.1".');
   }
@@ -65,6 +76,12 @@ export function serverConfig(opts: LocalGlacierOptions): ServerConfig {
     jobOutputTtlMs: opts.jobOutputTtlMs ?? DAY,
     expeditedCapacity: opts.expeditedCapacity ?? Number.POSITIVE_INFINITY,
     maxVaults: opts.maxVaults ?? 1000,
+    accountId: opts.accountId ?? LOCAL_ACCOUNT_ID,
+    inventoryIntervalMs: opts.inventoryIntervalMs ?? DAY,
+    headersTimeoutMs: opts.headersTimeoutMs ?? 10_000,
+    bodyIdleTimeoutMs: opts.bodyIdleTimeoutMs ?? 30_000,
+    maxConnections: opts.maxConnections ?? 512,
+    allowAnyHost: opts.allowAnyHost ?? false,
     credentials: opts.credentials,
   };
 }

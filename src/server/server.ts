@@ -1,10 +1,13 @@
 // startLocalGlacier: builds the server context, listens, and closes cleanly.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { ConnectionGuard } from './connections.js';
 import { Stats, type ServerContext } from './context.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { Delays } from './delays.js';
 import { handleRequest } from './dispatch.js';
 import { LocalGlacierOptionsError } from './errors.js';
@@ -49,16 +52,39 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
   const config = serverConfig(opts);
   const createdDataDir = opts.dataDir === undefined;
   const dataDir = resolve(opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'glacier-local-'))));
-  const context: ServerContext = {
-    store: await openStore(dataDir),
-    config,
-    stats: new Stats(),
-    faults: new FaultInjector(opts.faults ?? []),
-    delays: new Delays(),
-  };
+  let release: () => Promise<void>;
+  try {
+    await mkdir(dataDir, { recursive: true });
+    release = await lockDataDir(dataDir);
+  } catch (err) {
+    if (err instanceof Error && 'code' in err && err.code === 'DATA_DIR_IN_USE') throw err;
+    throw new LocalGlacierOptionsError(
+      `dataDir ${dataDir} cannot be used: ${(err as Error).message}. Pass a writable directory (or none for a fresh temporary one).`);
+  }
+  let context: ServerContext;
+  try {
+    context = {
+      store: await openStore(dataDir),
+      config,
+      stats: new Stats(),
+      faults: new FaultInjector(opts.faults ?? []),
+      delays: new Delays(),
+    };
+  } catch (err) {
+    await release();
+    throw err;
+  }
 
   const inflight = new Set<Promise<void>>();
-  const server: Server = createServer({ requestTimeout: 0, keepAliveTimeout: 60_000 }, (req, res) => {
+  const server: Server = createServer({
+    // No limit on a whole request (a 4 GiB part takes long on a slow link), but the headers must come
+    // in time and a body must keep moving (bodyIdleTimeoutMs, in the body readers).
+    requestTimeout: 0,
+    headersTimeout: config.headersTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.headersTimeoutMs / 2))),
+    // An idle keep-alive connection is closed by the headers deadline of ConnectionGuard.
+    keepAliveTimeout: config.headersTimeoutMs,
+  }, (req, res) => {
     const p = handleRequest(context, req, res).catch((err) => {
       console.error('local Glacier server: unexpected failure', err);
       if (!res.headersSent) res.destroy();
@@ -66,14 +92,12 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
   });
-  const sockets = new Set<Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
+  const connections = new ConnectionGuard(config.maxConnections, config.headersTimeoutMs, (what) => context.stats.bump(`Connections:${what}`));
+  connections.attach(server);
   try {
     await listen(server, config.host, opts.port);
   } catch (err) {
+    await release();
     if (createdDataDir) await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
@@ -99,10 +123,11 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
         clearInterval(sweeper);
         context.delays.finishAll();
         const done = new Promise<void>((ok) => server.close(() => ok()));
-        for (const s of sockets) s.destroy();
+        connections.destroyAll();
         await done;
         // Handlers cut off mid-body finish their cleanup before the directory may be reused.
         await Promise.allSettled([...inflight]);
+        await release();
         if (createdDataDir) await rm(dataDir, { recursive: true, force: true });
       })();
       return closed;

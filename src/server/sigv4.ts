@@ -122,6 +122,13 @@ export async function verifySignature(
   if (!auth.signedHeaders.includes('host')) {
     throw new GlacierHttpError(400, 'IncompleteSignatureException', 'The Host header must be among the SignedHeaders.');
   }
+  // As AWS does: every x-amz-* header the request carries must be signed, or it could be added or
+  // changed by anyone replaying the request.
+  const unsigned = Object.keys(req.headers).filter((h) => h.startsWith('x-amz-') && !auth.signedHeaders.includes(h));
+  if (unsigned.length > 0) {
+    throw new GlacierHttpError(403, 'AccessDeniedException',
+      `There were headers present in the request which were not signed: ${unsigned.join(', ')}. Sign every x-amz-* header the request carries.`);
+  }
   // Only the headers the client signed take part, exactly as received.
   const headers: Record<string, string> = {};
   for (const name of auth.signedHeaders) {

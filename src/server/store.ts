@@ -1,12 +1,15 @@
 // Durable storage of vaults, multipart uploads, archives and retrieval jobs under dataDir.
 //
-// Layout (every name is validated before it reaches a path, and vault directories carry a "v-"
-// prefix so even the legal vault names "." and ".." stay inside dataDir; see vaultDirName):
+// Vaults belong to an (account, region), as in Glacier. Layout (every name is validated before it
+// reaches a path, and vault directories carry a "v-" prefix so even the legal vault names "." and
+// ".." stay inside dataDir; see vaultDirName); V = vaults/<account>/<region>/v-<name>:
 //   tmp/                                   bodies being received (same filesystem, renamed into place)
-//   vaults/v-<name>/vault.json
-//   vaults/v-<name>/uploads/<uploadId>/upload.json, part-<index>-<nonce>
-//   vaults/v-<name>/archives/<archiveId>/archive.json, part files (a completed upload's directory)
-//   vaults/v-<name>/jobs/<jobId>.json (+ <jobId>.out, an inventory job's output)
+//   V/vault.json                           the vault and its last inventory
+//   V/uploads/<uploadId>/upload.json, part-<index>-<nonce>
+//   V/archives/<archiveId>/archive.json, part files (a completed upload's directory)
+//   V/jobs/<jobId>.json (+ <jobId>.out, an inventory job's output)
+// A data directory of the earlier layout (vaults/v-<name>, no account or region) is moved on load
+// to account LOCAL_ACCOUNT_ID, region us-east-1 (LEGACY_REGION).
 // Metadata is the source of truth and is always written atomically (writeJsonAtomic); a part file
 // only counts once the metadata naming it is on disk, so a crash at any moment loses nothing that
 // was acknowledged and leaves no torn state.
@@ -85,12 +88,25 @@ export interface InventoryJobRecord {
 
 export type JobRecord = ArchiveJobRecord | InventoryJobRecord;
 
+/** What DescribeVault reports: the vault as of its last inventory, like Glacier. */
+export interface InventorySnapshot {
+  date: string;
+  numberOfArchives: number;
+  sizeInBytes: number;
+}
+
 export interface VaultRecord {
   name: string;
   creationDate: string;
+  accountId: string;
+  region: string;
+  /** null until the first inventory. */
+  lastInventory: InventorySnapshot | null;
 }
 
 export interface Vault extends VaultRecord {
+  /** Its directory under dataDir. */
+  dir: string;
   uploads: Map<string, UploadRecord>;
   archives: Map<string, ArchiveRecord>;
   jobs: Map<string, JobRecord>;
@@ -101,6 +117,12 @@ export interface Vault extends VaultRecord {
 /** ids the server hands out are base64url; anything else is refused before it can reach a path. */
 export const ID_RE = /^[A-Za-z0-9_-]{1,200}$/;
 export const VAULT_NAME_RE = /^[A-Za-z0-9_.-]{1,255}$/;
+export const ACCOUNT_RE = /^\d{12}$/;
+/** Region names as AWS writes them (us-east-1, eu-west-1, us-gov-west-1, cn-north-1, …). */
+export const REGION_RE = /^[a-z]{2}(-[a-z0-9]+){1,4}$/;
+export const LOCAL_ACCOUNT_ID = '000000000000';
+export const LEGACY_REGION = 'us-east-1';
+const vaultKey = (accountId: string, region: string, name: string) => `${accountId}/${region}/${name}`;
 
 /**
  * A vault's directory name: "v-" + the name (so "." and ".." stay plain children), or for names too
@@ -121,20 +143,44 @@ export class Store {
     this.tmpDir = join(dataDir, 'tmp');
   }
 
-  vaultDir(name: string): string {
-    return join(this.dataDir, 'vaults', vaultDirName(name));
+  vaultDir(accountId: string, region: string, name: string): string {
+    return join(this.dataDir, 'vaults', accountId, region, vaultDirName(name));
   }
-  uploadDir(vault: string, uploadId: string): string {
-    return join(this.vaultDir(vault), 'uploads', uploadId);
+  uploadDir(vault: Vault, uploadId: string): string {
+    return join(vault.dir, 'uploads', uploadId);
   }
-  archiveDir(vault: string, archiveId: string): string {
-    return join(this.vaultDir(vault), 'archives', archiveId);
+  archiveDir(vault: Vault, archiveId: string): string {
+    return join(vault.dir, 'archives', archiveId);
   }
-  jobPath(vault: string, jobId: string): string {
-    return join(this.vaultDir(vault), 'jobs', `${jobId}.json`);
+  jobPath(vault: Vault, jobId: string): string {
+    return join(vault.dir, 'jobs', `${jobId}.json`);
   }
   tmpPath(): string {
     return join(this.tmpDir, `body-${newId(12)}`);
+  }
+
+  getVault(accountId: string, region: string, name: string): Vault | undefined {
+    return this.vaults.get(vaultKey(accountId, region, name));
+  }
+
+  /** The vaults of one account in one region. */
+  vaultsOf(accountId: string, region: string): Vault[] {
+    return [...this.vaults.values()].filter((v) => v.accountId === accountId && v.region === region);
+  }
+
+  /** Moves vaults of the earlier layout (vaults/v-<name>) under the local account and LEGACY_REGION. */
+  private async migrateLegacyLayout(): Promise<void> {
+    const root = join(this.dataDir, 'vaults');
+    for (const entry of await readdir(root)) {
+      if (!/^[vh]-/.test(entry)) continue;
+      const meta = await readJson<Partial<VaultRecord>>(join(root, entry, 'vault.json'));
+      if (!meta || typeof meta.name !== 'string' || !VAULT_NAME_RE.test(meta.name) || vaultDirName(meta.name) !== entry) continue;
+      const target = this.vaultDir(LOCAL_ACCOUNT_ID, LEGACY_REGION, meta.name);
+      await mkdir(join(root, LOCAL_ACCOUNT_ID, LEGACY_REGION), { recursive: true });
+      await writeJsonAtomic(join(root, entry, 'vault.json'), { ...meta, accountId: LOCAL_ACCOUNT_ID, region: LEGACY_REGION, lastInventory: null });
+      await rename(join(root, entry), target);
+      await syncDir(root);
+    }
   }
 
   /** Loads everything from disk, dropping leftovers of interrupted writes. */
@@ -142,80 +188,107 @@ export class Store {
     await rm(this.tmpDir, { recursive: true, force: true });
     await mkdir(this.tmpDir, { recursive: true });
     await mkdir(join(this.dataDir, 'vaults'), { recursive: true });
-    for (const entry of await readdir(join(this.dataDir, 'vaults'))) {
-      const meta = await readJson<VaultRecord>(join(this.dataDir, 'vaults', entry, 'vault.json'));
-      if (!meta || typeof meta.name !== 'string' || !VAULT_NAME_RE.test(meta.name) || vaultDirName(meta.name) !== entry) continue;
-      const name = meta.name;
-      const vault = this.addVault(meta);
-      for (const id of await listDir(join(this.vaultDir(name), 'uploads'))) {
-        const dir = this.uploadDir(name, id);
-        const up = await readJson<UploadRecord>(join(dir, 'upload.json'));
-        if (!up || up.uploadId !== id) {
-          await rm(dir, { recursive: true, force: true });
-          continue;
+    await this.migrateLegacyLayout();
+    for (const accountId of await listDir(join(this.dataDir, 'vaults'))) {
+      if (!ACCOUNT_RE.test(accountId)) continue;
+      for (const region of await listDir(join(this.dataDir, 'vaults', accountId))) {
+        if (!REGION_RE.test(region)) continue;
+        for (const entry of await listDir(join(this.dataDir, 'vaults', accountId, region))) {
+          const meta = await readJson<VaultRecord>(join(this.dataDir, 'vaults', accountId, region, entry, 'vault.json'));
+          if (!meta || typeof meta.name !== 'string' || !VAULT_NAME_RE.test(meta.name) || vaultDirName(meta.name) !== entry) continue;
+          await this.loadVault(this.addVault({ ...meta, accountId, region, lastInventory: meta.lastInventory ?? null }));
         }
-        vault.uploads.set(id, up);
-        // Part files not named by the metadata were never acknowledged (or were replaced).
-        const keep = new Set(Object.values(up.parts).map((p) => p.file));
-        for (const f of await listDir(dir)) {
-          if (f !== 'upload.json' && !keep.has(f)) await rm(join(dir, f), { force: true });
-        }
-      }
-      for (const id of await listDir(join(this.vaultDir(name), 'archives'))) {
-        const ar = await readJson<ArchiveRecord>(join(this.archiveDir(name, id), 'archive.json'));
-        if (!ar || ar.archiveId !== id) continue;
-        vault.archives.set(id, ar);
-        if (ar.uploadId) vault.completed.set(ar.uploadId, id);
-      }
-      const jobFiles = await listDir(join(this.vaultDir(name), 'jobs'));
-      for (const f of jobFiles) {
-        if (f.endsWith('.out') && jobFiles.includes(`${f.slice(0, -4)}.json`)) continue; // inventory output
-        if (!f.endsWith('.json')) {
-          await rm(join(this.vaultDir(name), 'jobs', f), { force: true });
-          continue;
-        }
-        const job = await readJson<JobRecord>(join(this.vaultDir(name), 'jobs', f));
-        if (job && `${job.jobId}.json` === f) vault.jobs.set(job.jobId, job);
       }
     }
   }
 
+  private async loadVault(vault: Vault): Promise<void> {
+    for (const id of await listDir(join(vault.dir, 'uploads'))) {
+      const dir = this.uploadDir(vault, id);
+      const up = await readJson<UploadRecord>(join(dir, 'upload.json'));
+      if (!up || up.uploadId !== id) {
+        await rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      vault.uploads.set(id, up);
+      // Part files not named by the metadata were never acknowledged (or were replaced).
+      const keep = new Set(Object.values(up.parts).map((p) => p.file));
+      for (const f of await listDir(dir)) {
+        if (f !== 'upload.json' && !keep.has(f)) await rm(join(dir, f), { force: true });
+      }
+    }
+    for (const id of await listDir(join(vault.dir, 'archives'))) {
+      const ar = await readJson<ArchiveRecord>(join(this.archiveDir(vault, id), 'archive.json'));
+      if (!ar || ar.archiveId !== id) continue;
+      vault.archives.set(id, ar);
+      if (ar.uploadId) vault.completed.set(ar.uploadId, id);
+    }
+    const jobFiles = await listDir(join(vault.dir, 'jobs'));
+    for (const f of jobFiles) {
+      if (f.endsWith('.out') && jobFiles.includes(`${f.slice(0, -4)}.json`)) continue; // inventory output
+      if (!f.endsWith('.json')) {
+        await rm(join(vault.dir, 'jobs', f), { force: true });
+        continue;
+      }
+      const job = await readJson<JobRecord>(join(vault.dir, 'jobs', f));
+      if (job && `${job.jobId}.json` === f) vault.jobs.set(job.jobId, job);
+    }
+  }
+
   private addVault(meta: VaultRecord): Vault {
-    const vault: Vault = { ...meta, uploads: new Map(), archives: new Map(), jobs: new Map(), completed: new Map() };
-    this.vaults.set(meta.name, vault);
+    const vault: Vault = {
+      ...meta,
+      dir: this.vaultDir(meta.accountId, meta.region, meta.name),
+      uploads: new Map(), archives: new Map(), jobs: new Map(), completed: new Map(),
+    };
+    this.vaults.set(vaultKey(meta.accountId, meta.region, meta.name), vault);
     return vault;
   }
 
-  async createVault(name: string): Promise<Vault> {
-    const existing = this.vaults.get(name);
+  private static record(v: Vault): VaultRecord {
+    return { name: v.name, creationDate: v.creationDate, accountId: v.accountId, region: v.region, lastInventory: v.lastInventory };
+  }
+
+  /** Takes the vault's inventory now: what DescribeVault reports until the next one. */
+  async takeInventory(vault: Vault): Promise<InventorySnapshot> {
+    let size = 0;
+    for (const a of vault.archives.values()) size += a.size;
+    const snapshot: InventorySnapshot = { date: new Date().toISOString(), numberOfArchives: vault.archives.size, sizeInBytes: size };
+    await writeJsonAtomic(join(vault.dir, 'vault.json'), { ...Store.record(vault), lastInventory: snapshot });
+    vault.lastInventory = snapshot;
+    return snapshot;
+  }
+
+  async createVault(accountId: string, region: string, name: string): Promise<Vault> {
+    const existing = this.getVault(accountId, region, name);
     if (existing) return existing;
-    const dir = this.vaultDir(name);
+    const dir = this.vaultDir(accountId, region, name);
     for (const sub of ['uploads', 'archives', 'jobs']) await mkdir(join(dir, sub), { recursive: true });
-    const meta: VaultRecord = { name, creationDate: new Date().toISOString() };
+    const meta: VaultRecord = { name, creationDate: new Date().toISOString(), accountId, region, lastInventory: null };
     await writeJsonAtomic(join(dir, 'vault.json'), meta);
     return this.addVault(meta);
   }
 
-  async deleteVault(name: string): Promise<void> {
-    this.vaults.delete(name);
+  async deleteVault(vault: Vault): Promise<void> {
+    this.vaults.delete(vaultKey(vault.accountId, vault.region, vault.name));
     // Rename first (atomic), then remove: a crash mid-removal never leaves a half vault behind.
     const doomed = join(this.tmpDir, `vault-${newId(9)}`);
-    await rename(this.vaultDir(name), doomed);
-    await syncDir(join(this.dataDir, 'vaults'));
+    await rename(vault.dir, doomed);
+    await syncDir(join(vault.dir, '..'));
     await rm(doomed, { recursive: true, force: true });
   }
 
-  async saveUpload(up: UploadRecord): Promise<void> {
-    await writeJsonAtomic(join(this.uploadDir(up.vaultName, up.uploadId), 'upload.json'), up);
+  async saveUpload(vault: Vault, up: UploadRecord): Promise<void> {
+    await writeJsonAtomic(join(this.uploadDir(vault, up.uploadId), 'upload.json'), up);
   }
 
-  async createUpload(up: UploadRecord): Promise<void> {
-    await mkdir(this.uploadDir(up.vaultName, up.uploadId), { recursive: true });
-    await this.saveUpload(up);
-    this.vaults.get(up.vaultName)?.uploads.set(up.uploadId, up);
+  async createUpload(vault: Vault, up: UploadRecord): Promise<void> {
+    await mkdir(this.uploadDir(vault, up.uploadId), { recursive: true });
+    await this.saveUpload(vault, up);
+    vault.uploads.set(up.uploadId, up);
   }
 
-  async removeUploadFiles(vault: string, uploadId: string): Promise<void> {
+  async removeUploadFiles(vault: Vault, uploadId: string): Promise<void> {
     await rm(this.uploadDir(vault, uploadId), { recursive: true, force: true });
   }
 
@@ -225,11 +298,16 @@ export class Store {
   }
 
   /** Forgets an expired upload at once and removes its files in the background. */
-  expireUpload(vaultName: string, up: UploadRecord): void {
-    const vault = this.vaults.get(vaultName);
-    if (vault?.uploads.get(up.uploadId) !== up) return;
+  expireUpload(vault: Vault, up: UploadRecord): void {
+    if (vault.uploads.get(up.uploadId) !== up) return;
     vault.uploads.delete(up.uploadId);
-    void this.mutex.run(`upload:${up.uploadId}`, () => this.removeUploadFiles(vaultName, up.uploadId)).catch(() => {});
+    void this.mutex.run(`upload:${up.uploadId}`, () => this.removeUploadFiles(vault, up.uploadId)).catch(() => {});
+  }
+
+  /** The vault as it is in the store now (undefined once deleted). */
+  private current(vault: Vault): Vault | undefined {
+    const v = this.getVault(vault.accountId, vault.region, vault.name);
+    return v === vault ? v : undefined;
   }
 
   /**
@@ -237,13 +315,13 @@ export class Store {
    * the same range. `check` runs under the upload's lock first and throws when the upload is gone.
    */
   async putPart(
-    vaultName: string, uploadId: string, index: number, part: Omit<PartRecord, 'file'>, tmp: string,
+    vault: Vault, uploadId: string, index: number, part: Omit<PartRecord, 'file'>, tmp: string,
     check: (current: UploadRecord | undefined) => UploadRecord,
   ): Promise<void> {
     await this.mutex.run(`upload:${uploadId}`, async () => {
-      const current = check(this.vaults.get(vaultName)?.uploads.get(uploadId));
+      const current = check(this.current(vault)?.uploads.get(uploadId));
       const file = `part-${index}-${newId(6)}`;
-      const dir = this.uploadDir(vaultName, uploadId);
+      const dir = this.uploadDir(vault, uploadId);
       await rename(tmp, join(dir, file));
       const replaced = current.parts[index];
       const next: UploadRecord = {
@@ -252,68 +330,64 @@ export class Store {
         parts: { ...current.parts, [index]: { ...part, file } },
       };
       try {
-        await this.saveUpload(next);
+        await this.saveUpload(vault, next);
       } catch (err) {
         await rm(join(dir, file), { force: true });
         throw err;
       }
-      this.vaults.get(vaultName)?.uploads.set(uploadId, next);
+      vault.uploads.set(uploadId, next);
       if (replaced) await rm(join(dir, replaced.file), { force: true });
     });
   }
 
   /** Marks an upload aborted (kept as a record, so a repeat abort answers 204) and drops its parts. */
-  async abortUpload(vaultName: string, up: UploadRecord): Promise<void> {
+  async abortUpload(vault: Vault, up: UploadRecord): Promise<void> {
     const aborted: UploadRecord = { ...up, state: 'aborted', parts: {}, lastActivity: Date.now() };
-    await this.saveUpload(aborted);
-    this.vaults.get(vaultName)?.uploads.set(up.uploadId, aborted);
-    const dir = this.uploadDir(vaultName, up.uploadId);
+    await this.saveUpload(vault, aborted);
+    vault.uploads.set(up.uploadId, aborted);
+    const dir = this.uploadDir(vault, up.uploadId);
     for (const p of Object.values(up.parts)) await rm(join(dir, p.file), { force: true });
   }
 
   /** Turns an upload's directory into an archive's: metadata first, then one atomic rename. */
-  async completeUpload(up: UploadRecord, archive: ArchiveRecord): Promise<void> {
-    const from = this.uploadDir(up.vaultName, up.uploadId);
+  async completeUpload(vault: Vault, up: UploadRecord, archive: ArchiveRecord): Promise<void> {
+    const from = this.uploadDir(vault, up.uploadId);
     await writeJsonAtomic(join(from, 'archive.json'), archive);
-    await rename(from, this.archiveDir(archive.vaultName, archive.archiveId));
-    await syncDir(join(this.vaultDir(up.vaultName), 'uploads'));
-    await syncDir(join(this.vaultDir(up.vaultName), 'archives'));
-    const vault = this.vaults.get(up.vaultName);
-    vault?.uploads.delete(up.uploadId);
-    vault?.archives.set(archive.archiveId, archive);
-    vault?.completed.set(up.uploadId, archive.archiveId);
+    await rename(from, this.archiveDir(vault, archive.archiveId));
+    await syncDir(join(vault.dir, 'uploads'));
+    await syncDir(join(vault.dir, 'archives'));
+    vault.uploads.delete(up.uploadId);
+    vault.archives.set(archive.archiveId, archive);
+    vault.completed.set(up.uploadId, archive.archiveId);
   }
 
   /** Stores an UploadArchive body (already fsynced in tmp/) as a one-file archive. */
-  async createArchive(archive: ArchiveRecord, bodyTmp: string): Promise<void> {
-    const dir = this.archiveDir(archive.vaultName, archive.archiveId);
+  async createArchive(vault: Vault, archive: ArchiveRecord, bodyTmp: string): Promise<void> {
     const staging = join(this.tmpDir, `archive-${newId(9)}`);
     await mkdir(staging);
     await rename(bodyTmp, join(staging, archive.files[0]!.file));
     await writeJsonAtomic(join(staging, 'archive.json'), archive);
-    await rename(staging, dir);
-    await syncDir(join(this.vaultDir(archive.vaultName), 'archives'));
-    this.vaults.get(archive.vaultName)?.archives.set(archive.archiveId, archive);
+    await rename(staging, this.archiveDir(vault, archive.archiveId));
+    await syncDir(join(vault.dir, 'archives'));
+    vault.archives.set(archive.archiveId, archive);
   }
 
-  async deleteArchive(vault: string, archiveId: string): Promise<void> {
+  async deleteArchive(vault: Vault, archiveId: string): Promise<void> {
     const doomed = join(this.tmpDir, `archive-${newId(9)}`);
     await rename(this.archiveDir(vault, archiveId), doomed);
-    await syncDir(join(this.vaultDir(vault), 'archives'));
-    const v = this.vaults.get(vault);
-    const ar = v?.archives.get(archiveId);
-    v?.archives.delete(archiveId);
-    if (ar?.uploadId) v?.completed.delete(ar.uploadId);
+    await syncDir(join(vault.dir, 'archives'));
+    const ar = vault.archives.get(archiveId);
+    vault.archives.delete(archiveId);
+    if (ar?.uploadId) vault.completed.delete(ar.uploadId);
     await rm(doomed, { recursive: true, force: true });
   }
 
-  inventoryPath(vault: string, jobId: string): string {
-    return join(this.vaultDir(vault), 'jobs', `${jobId}.out`);
+  inventoryPath(vault: Vault, jobId: string): string {
+    return join(vault.dir, 'jobs', `${jobId}.out`);
   }
 
   /** Stores an inventory job: its output first, so a job on disk always has its output. */
-  async saveInventoryJob(job: InventoryJobRecord, output: Buffer): Promise<void> {
-    const path = this.inventoryPath(job.vaultName, job.jobId);
+  async saveInventoryJob(vault: Vault, job: InventoryJobRecord, output: Buffer): Promise<void> {
     const tmp = join(this.tmpDir, `inventory-${newId(9)}`);
     const fh = await open(tmp, 'w');
     try {
@@ -322,17 +396,17 @@ export class Store {
     } finally {
       await fh.close();
     }
-    await rename(tmp, path);
-    await this.saveJob(job);
+    await rename(tmp, this.inventoryPath(vault, job.jobId));
+    await this.saveJob(vault, job);
   }
 
-  async saveJob(job: JobRecord): Promise<void> {
-    await writeJsonAtomic(this.jobPath(job.vaultName, job.jobId), job);
-    this.vaults.get(job.vaultName)?.jobs.set(job.jobId, job);
+  async saveJob(vault: Vault, job: JobRecord): Promise<void> {
+    await writeJsonAtomic(this.jobPath(vault, job.jobId), job);
+    vault.jobs.set(job.jobId, job);
   }
 
-  getVaultOrThrow(name: string, arn: string): Vault {
-    const v = this.vaults.get(name);
+  getVaultOrThrow(accountId: string, region: string, name: string, arn: string): Vault {
+    const v = this.getVault(accountId, region, name);
     if (!v) throw notFound(`Vault not found for ARN: ${arn}`);
     return v;
   }

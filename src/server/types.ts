@@ -37,7 +37,7 @@ export interface FaultRule {
   nth?: number | number[];
   /** Every kth request. */
   every?: number;
-  /** 0..1, drawn from a deterministic PRNG seeded with `seed`. */
+  /** 0..1, drawn from a deterministic PRNG seeded with `seed` (default: a stream of its own per rule). */
   probability?: number;
   seed?: number;
   /** For Slow and StalledBody: how long to hold the answer back (default 2000 ms). */
@@ -78,8 +78,43 @@ export interface LocalGlacierOptions {
    * InitiateJob answers 503 InsufficientCapacityException. 0 refuses every Expedited retrieval.
    */
   expeditedCapacity?: number;
-  /** Hard quota on vaults per account (Amazon's is 1,000); LimitExceededException beyond it. */
+  /** Hard quota on vaults per account and region (Amazon's is 1,000); LimitExceededException beyond it. */
   maxVaults?: number;
+  /**
+   * The account '-' in a path stands for (the credentials' account); default LOCAL_ACCOUNT_ID.
+   * Vaults belong to an (account, region): the account from the path, the region from the SigV4
+   * credential scope, so a vault created in eu-west-1 is not found from us-east-1.
+   */
+  accountId?: string;
+  /**
+   * DescribeVault and ListVaults report NumberOfArchives, SizeInBytes and LastInventoryDate as of the
+   * vault's last inventory, like Glacier. One is taken when an inventory-retrieval job starts, and
+   * when the last is this old at a DescribeVault or ListVaults (default 24 h, Glacier's daily
+   * inventory; 0 = every time, i.e. live figures).
+   */
+  inventoryIntervalMs?: number;
+  /**
+   * A connection must send complete request headers within this time after it opens or after the
+   * previous answer (so it also bounds idle keep-alive connections); default 10,000 ms.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * A request body that moves no byte for this long is abandoned: the connection is closed and its
+   * temporary file removed (default 30,000 ms).
+   */
+  bodyIdleTimeoutMs?: number;
+  /**
+   * At most this many connections at once (default 512). At the limit, a new connection replaces the
+   * connection idle the longest (no request in progress, e.g. unfinished headers); when every one is
+   * busy, the new connection is closed.
+   */
+  maxConnections?: number;
+  /**
+   * Without credentials, only requests whose Host is a loopback name (localhost, 127.x.x.x, [::1]) or
+   * the configured host are served, so a web page cannot reach the server through DNS rebinding.
+   * true serves any Host (default false).
+   */
+  allowAnyHost?: boolean;
 }
 
 export interface LocalGlacier {
@@ -89,7 +124,10 @@ export interface LocalGlacier {
   dataDir: string;
   /**
    * stats[op] = requests received per operation (faulted ones included);
-   * stats[`${op}:${kind}`] = faults injected; stats['UploadMultipartPart:bytes'] = body bytes accepted.
+   * stats[`${op}:${kind}`] = faults injected; stats['UploadMultipartPart:bytes'] = body bytes accepted;
+   * stats['Connections:evicted'|'Connections:refused'] = connections closed at maxConnections,
+   * stats['Connections:headersTimeout'] = connections closed for sending no complete headers in time;
+   * stats['RefusedHost'] = requests refused for their Host header.
    */
   stats: Record<string, number>;
   /** Replace the fault plan at run time (rule counters restart). */

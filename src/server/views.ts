@@ -1,43 +1,42 @@
 // JSON views: how vaults, uploads, parts and jobs look in Glacier's answers, and the inventory output.
 import type { ArchiveRecord, JobRecord, UploadRecord, Vault } from './store.js';
 
-/** The account every vault belongs to (requests may say '-' or any 12-digit id). */
-export const LOCAL_ACCOUNT_ID = '000000000000';
+export { LOCAL_ACCOUNT_ID } from './store.js';
 
-export const vaultArn = (region: string, vault: string): string =>
-  `arn:aws:glacier:${region}:${LOCAL_ACCOUNT_ID}:vaults/${vault}`;
-export const vaultPath = (vault: string): string => `/${LOCAL_ACCOUNT_ID}/vaults/${vault}`;
+export const arnFor = (accountId: string, region: string, name: string): string =>
+  `arn:aws:glacier:${region}:${accountId}:vaults/${name}`;
+export const vaultArn = (v: Vault): string => arnFor(v.accountId, v.region, v.name);
+export const vaultPath = (v: Vault): string => `/${v.accountId}/vaults/${v.name}`;
 
-export function vaultView(v: Vault, region: string) {
-  let size = 0;
-  for (const a of v.archives.values()) size += a.size;
+export function vaultView(v: Vault) {
   return {
-    VaultARN: vaultArn(region, v.name),
+    VaultARN: vaultArn(v),
     VaultName: v.name,
     CreationDate: v.creationDate,
-    // Amazon refreshes these once a day; the local server reports them live.
-    NumberOfArchives: v.archives.size,
-    SizeInBytes: size,
+    // As Glacier: the counts of the vault's last inventory (see inventoryIntervalMs), not live ones.
+    LastInventoryDate: v.lastInventory?.date ?? null,
+    NumberOfArchives: v.lastInventory?.numberOfArchives ?? 0,
+    SizeInBytes: v.lastInventory?.sizeInBytes ?? 0,
   };
 }
 
-export function uploadView(u: UploadRecord, region: string) {
+export function uploadView(u: UploadRecord, vault: Vault) {
   return {
     ArchiveDescription: u.description ?? null,
     CreationDate: u.creationDate,
     MultipartUploadId: u.uploadId,
     PartSizeInBytes: u.partSize,
-    VaultARN: vaultArn(region, u.vaultName),
+    VaultARN: vaultArn(vault),
   };
 }
 
-export function jobView(j: JobRecord, region: string) {
+export function jobView(j: JobRecord, vault: Vault) {
   const done = Date.now() >= j.readyAt;
   const common = {
     JobId: j.jobId,
     JobDescription: j.description ?? null,
     Action: j.action,
-    VaultARN: vaultArn(region, j.vaultName),
+    VaultARN: vaultArn(vault),
     CreationDate: j.creationDate,
     Completed: done,
     StatusCode: done ? 'Succeeded' : 'InProgress',
@@ -65,14 +64,14 @@ export function jobView(j: JobRecord, region: string) {
   };
 }
 
-/** The vault inventory as Amazon formats it, taken now (Amazon's is up to a day old). */
-export function inventoryOutput(vault: Vault, region: string, format: 'JSON' | 'CSV'): Buffer {
+/** The vault inventory as Amazon formats it, as of `date`. */
+export function inventoryOutput(vault: Vault, date: string, format: 'JSON' | 'CSV'): Buffer {
   const archives = [...vault.archives.values()]
     .sort((a, b) => (a.creationDate + a.archiveId < b.creationDate + b.archiveId ? -1 : 1));
   if (format === 'JSON') {
     return Buffer.from(JSON.stringify({
-      VaultARN: vaultArn(region, vault.name),
-      InventoryDate: new Date().toISOString(),
+      VaultARN: vaultArn(vault),
+      InventoryDate: date,
       ArchiveList: archives.map((a: ArchiveRecord) => ({
         ArchiveId: a.archiveId,
         ArchiveDescription: a.description ?? '',
@@ -82,7 +81,15 @@ export function inventoryOutput(vault: Vault, region: string, format: 'JSON' | '
       })),
     }));
   }
-  const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
-  const rows = archives.map((a) => [a.archiveId, quote(a.description ?? ''), a.creationDate, a.size, a.treeHash].join(','));
+  const rows = archives.map((a) => [a.archiveId, csvDescription(a.description ?? ''), a.creationDate, a.size, a.treeHash].join(','));
   return Buffer.from(['ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash', ...rows].join('\n') + '\n');
+}
+
+/**
+ * The description field as Glacier writes its CSV inventory: in double quotes, a quote inside escaped
+ * with a BACKSLASH (\"), backslashes left as they are. Not RFC 4180 (which doubles quotes), so
+ * readers must parse it as Glacier writes it.
+ */
+export function csvDescription(description: string): string {
+  return `"${description.replace(/"/g, '\\"')}"`;
 }

@@ -50,6 +50,31 @@ describe('catalog CLI', () => {
     await c.close();
   });
 
+  it('Ctrl-C stops a sync cleanly and prints the command that continues; the rerun resumes the multipart upload', async () => {
+    const root = join(env.dir, 'tree');
+    const files: Record<string, number> = { 'big.bin': 4 * MiB };
+    for (let i = 0; i < 8; i++) files[`s/${i}.txt`] = 3000 + i;
+    const data = writeTree(root, files);
+    const catalog = join(env.dir, 'i.catalog');
+    env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'Slow', every: 1, delayMs: 400 }, { operation: 'UploadArchive', kind: 'Slow', every: 1, delayMs: 300 }]);
+    const args = ['sync', '--dir', root, '--catalog', catalog, ...conn(), '--part-size', '1MiB', '--concurrency', '1', '--threads', '1', '--progress', 'none'];
+    const run = startCli(args, { env: awsEnv() });
+    await waitFor(() => ((env.server.stats['UploadMultipartPart'] ?? 0) >= 2 ? true : undefined));
+    run.child.kill('SIGINT');
+    const stopped = await run.done;
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toMatch(/sync stopped: \d+ of 9 files recorded .*Continue with the same command: glacier-multipart sync --dir /s);
+
+    env.server.setFaults([]);
+    env.server.resetStats();
+    const rerun = await runCli(args, { env: awsEnv() });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(env.server.stats['InitiateMultipartUpload'] ?? 0).toBe(0);
+    const c = await Catalog.open(catalog);
+    for (const [path, bytes] of data) expect(c.file(path)?.treeHash).toBe(oracleTreeHash(bytes));
+    await c.close();
+  });
+
   it('shards split a directory between hosts; catalog merge joins them with every file once', async () => {
     const root = join(env.dir, 'tree');
     const files: Record<string, number> = {};

@@ -63,3 +63,23 @@ describe('bench (the combined report)', () => {
     expect(size.stderr).toContain('--size must be a whole number of MiB, at least 4MiB');
   });
 });
+
+describe('bench --quick without --out', () => {
+  it('writes its figures to a temporary folder it names, never over the tracked bench/results', async () => {
+    const { stat, rm } = await import('node:fs/promises');
+    const { fileURLToPath } = await import('node:url');
+    const tracked = fileURLToPath(new URL('../../bench/results/latest.json', import.meta.url));
+    const before = await stat(tracked).then((s) => s.mtimeMs, () => undefined);
+    const r = await runCli(['bench', '--quick', '--size', '4MiB', '--only', 'upload']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = /quick run: results go to (\S+) \(--out chooses the folder\)/.exec(r.stderr)?.[1];
+    expect(out, r.stderr).toBeDefined();
+    try {
+      expect(r.stderr).toContain(`wrote ${join(out!, 'latest.json')}`);
+      expect(JSON.parse(await readFile(join(out!, 'latest.json'), 'utf8')).quick).toBe(true);
+      expect(await stat(tracked).then((s) => s.mtimeMs, () => undefined)).toBe(before);
+    } finally {
+      await rm(out!, { recursive: true, force: true });
+    }
+  });
+});

@@ -52,18 +52,17 @@ describe('hash', () => {
     expect(obj).toEqual({ file: files[1]!.path, size: MiB - 1, treeHash: oracleTreeHash(files[1]!.data), sha256: oracleSha256(files[1]!.data) });
   });
 
-  it('like sha256sum: a missing file is reported, the others are still hashed, exit 1', async () => {
+  it('a missing file is a usage error (exit 2, like upload nosuch.bin), found before anything is hashed', async () => {
     const missing = join(dir, 'missing.bin');
     const r = await runCli(['hash', files[0]!.path, missing, files[1]!.path]);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe(`${oracleTreeHash(files[0]!.data)}  ${files[0]!.path}\n${oracleTreeHash(files[1]!.data)}  ${files[1]!.path}\n`);
-    expect(r.stderr).toContain(missing);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${missing}: no such file; check the path.`);
   });
 
-  it('a directory is a clear error', async () => {
+  it('a directory is a usage error naming it', async () => {
     const r = await runCli(['hash', dir]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${dir} is not a regular file`);
   });
 });

@@ -8,6 +8,34 @@ import { fileURLToPath } from 'node:url';
 /** The compiled bin, run exactly as `npx glacier-multipart` runs it. */
 export const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
+/** How the CLI names itself in the commands it prints when started as `node …/main.js` (as here). */
+export const SELF = `node ${MAIN}`;
+
+/** `text` as a literal inside a RegExp. */
+export function lit(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/**
+ * Runs a command line the CLI printed exactly as a user would paste it into a shell (sh -c), in
+ * the same clean environment: a printed next step must work as printed.
+ */
+export async function runPasted(line: string, opts: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  const child = spawn('/bin/sh', ['-c', line], { env: cleanEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin!.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+  child.stdin!.end(opts.input ?? '');
+  return new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
 export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -25,13 +53,18 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true', ...extra };
 }
 
-export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; uid?: number } = {}): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string; stderr: () => string } {
+/** `main`: another copy of the bin (e.g. readableInstall()'s, for a child run as another user). */
+export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; uid?: number; main?: string } = {}): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string; stderr: () => string } {
   const user = opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.uid };
-  const child = spawn(process.execPath, [MAIN, ...args], { env: cleanEnv(opts.env), cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'], ...user });
+  const child = spawn(process.execPath, [opts.main ?? MAIN, ...args], { env: cleanEnv(opts.env), cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'], ...user });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  // A CLI stopped (Ctrl-C) before it read all of its stdin: the rest of the input has nowhere to go.
+  child.stdin!.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
@@ -39,7 +72,7 @@ export function startCli(args: string[], opts: { env?: Record<string, string>; c
   return { child, done, stdout: () => stdout, stderr: () => stderr };
 }
 
-export async function runCli(args: string[], opts: { env?: Record<string, string>; input?: Buffer | string; cwd?: string; uid?: number } = {}): Promise<CliResult> {
+export async function runCli(args: string[], opts: { env?: Record<string, string>; input?: Buffer | string; cwd?: string; uid?: number; main?: string } = {}): Promise<CliResult> {
   const run = startCli(args, opts);
   run.child.stdin!.end(opts.input ?? '');
   return run.done;

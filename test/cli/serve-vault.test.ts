@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalGlacier } from 'glacier-multipart';
-import { runCli, startCli, waitFor } from './helpers.js';
+import { SELF, lit, runCli, startCli, waitFor } from './helpers.js';
 
 const NODE_WARNING = /NodeVersionSupportWarning|require node >=22/;
 
@@ -40,7 +40,7 @@ describe('vault create | describe against the local server', () => {
     const r = await runCli(['vault', 'describe', 'nothere', '--endpoint', server.endpoint]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/ResourceNotFoundException: Vault not found .*create it with: glacier-multipart vault create nothere/);
+    expect(r.stderr).toMatch(new RegExp(`ResourceNotFoundException: Vault not found .*create it with: ${lit(SELF)} vault create nothere`));
     const d = await runCli(['vault', 'describe', 'nothere', '--endpoint', server.endpoint, '--debug']);
     expect(d.code).toBe(1);
     expect(d.stderr).toMatch(/\n\s+at /);
@@ -52,7 +52,7 @@ describe('vault create | describe against the local server', () => {
     await closed.close();
     const r = await runCli(['vault', 'create', 'x', '--endpoint', endpoint]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/ECONNREFUSED.*glacier-multipart serve starts a local one/);
+    expect(r.stderr).toMatch(new RegExp(`ECONNREFUSED.*${lit(SELF)} serve starts a local one`));
   });
 });
 
@@ -121,6 +121,43 @@ describe('retries: --max-attempts is the number of attempts, never multiplied wi
       expect(server.stats.CreateVault).toBe(2);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('serve cleans up after itself', () => {
+  it('a busy port fails before the data directory is created', async () => {
+    const { createServer } = await import('node:net');
+    const { tempDir } = await import('./helpers.js');
+    const { stat } = await import('node:fs/promises');
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { dir, cleanup } = await tempDir();
+    try {
+      const port = (busy.address() as { port: number }).port;
+      const data = `${dir}/data`;
+      const r = await runCli(['serve', '--port', String(port), '--data-dir', data]);
+      expect(r.code).toBe(1);
+      expect(await stat(data).then(() => true, () => false)).toBe(false);
+      expect(r.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use; pick another --port`);
+    } finally {
+      busy.close();
+      await cleanup();
+    }
+  });
+
+  it('serve | true: when the reader has gone, serve stops at its first write and removes its temporary directory', async () => {
+    const { runPasted, MAIN, tempDir } = await import('./helpers.js');
+    const { readdir } = await import('node:fs/promises');
+    const { dir, cleanup } = await tempDir();
+    try {
+      // `true` exits at once, so serve's first line meets a closed pipe (EPIPE): it must stop as on
+      // Ctrl-C (exit 0, quietly) and delete the temporary data directory it made under TMPDIR.
+      const r = await runPasted(`node ${MAIN} serve --port 0 | true`, { env: { TMPDIR: dir } });
+      expect(r.code).toBe(0);
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await cleanup();
     }
   });
 });

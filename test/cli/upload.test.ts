@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chmod, chown, readFile, stat } from 'node:fs/promises';
 import { startLocalGlacier } from 'glacier-multipart';
-import { oracleTreeHash, randomFile, runCli, startCli, tempDir, waitFor } from './helpers.js';
+import { SELF, lit, oracleTreeHash, randomFile, runCli, startCli, tempDir, waitFor } from './helpers.js';
+import { readableInstall, removeReadableInstall } from '../readable-install.js';
 
 const MiB = 1024 * 1024;
 
@@ -48,18 +49,22 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
     try {
       const { path, data } = await randomFile(ro.dir, 'snapshot.bin', 2 * MiB + 3);
       await chmod(path, 0o644);
-      // Root writes anywhere, so as root the upload runs as user 'nobody' (who cannot write in ro.dir).
+      // Root writes anywhere, so as root the upload runs as user 'nobody' (who cannot write in ro.dir),
+      // from a world-readable copy of the build (the checkout may be where 'nobody' cannot enter).
       const asRoot = process.getuid?.() === 0;
       let uid: number | undefined;
+      let asNobody = {};
       if (asRoot) {
         uid = 65534;
         await chmod(ro.dir, 0o755);
         await chown(home.dir, uid, uid);
+        const copy = readableInstall();
+        asNobody = { main: copy.path('dist/src/cli/main.js'), cwd: copy.root };
       } else {
         await chmod(ro.dir, 0o555);
       }
       const r = await runCli(['upload', path, '--vault', 'cli', '--part-size', '1MiB', ...ep],
-        { env: { HOME: home.dir, XDG_STATE_HOME: '' }, uid });
+        { env: { HOME: home.dir, XDG_STATE_HOME: '' }, uid, ...asNobody });
       expect(r.stderr).not.toMatch(/JournalError|not writable/);
       expect(r.code).toBe(0);
       expect(r.stderr).toContain(`resume --journal ${home.dir}/.local/state/glacier-multipart/journals/snapshot.bin-`);
@@ -69,6 +74,7 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
       await chmod(ro.dir, 0o700);
       await ro.cleanup();
       await home.cleanup();
+      removeReadableInstall();
     }
   });
 
@@ -110,7 +116,7 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
     expect(r.stdout).toContain('in 3 parts of 1 MiB');
     expect(r.stdout).toMatch(/throughput: .* MiB\/s/);
     // Off a terminal, progress is plain lines on stderr.
-    expect(r.stderr).toMatch(/upload id \S+; if interrupted, resume with: glacier-multipart resume --journal /);
+    expect(r.stderr).toMatch(new RegExp(`upload id \\S+; if interrupted, resume with: ${lit(SELF)} resume --journal `));
   });
 
   it('--progress bar draws a bar with bytes, MiB/s, ETA and parts', async () => {
@@ -169,7 +175,7 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
     const r = await run.done;
     expect(r.code).toBe(130);
     expect(r.stderr).toContain('stopping (press Ctrl-C again to force)');
-    expect(r.stderr).toMatch(/interrupted: upload (\S+) is left open and resumable; continue with: glacier-multipart resume --journal \S+interrupted\.bin\.glacier-journal\.json/);
+    expect(r.stderr).toMatch(new RegExp(`interrupted: upload (\\S+) is left open and resumable; resume with: ${lit(SELF)} resume --journal \\S+interrupted\\.bin\\.glacier-journal\\.json`));
     expect(await exists(journal)).toBe(true);
     const uploadId = /interrupted: upload (\S+) is left open/.exec(r.stderr)![1]!;
 
@@ -201,7 +207,7 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.code).toBe(130);
-    const m = /continue with: glacier-multipart resume (\S+) --vault cli --upload-id (\S+)/.exec(r.stderr);
+    const m = new RegExp(`resume with: ${lit(SELF)} resume (\\S+) --vault cli --upload-id (\\S+)`).exec(r.stderr);
     expect(m, r.stderr).not.toBeNull();
     server.setFaults([]);
     const resumed = await runCli(['resume', path, '--vault', 'cli', '--upload-id', m![2]!, '--json', ...ep]);
@@ -219,7 +225,10 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.code).toBe(130);
-    expect(r.stderr).toMatch(/aborted multipart upload \S+/);
+    expect(r.stderr).toMatch(/interrupted: multipart upload \S+ was aborted \(--abort-on-interrupt\)/);
+    // What happened, and only that: no resume hint for an upload that is gone, not even at the start.
+    expect(r.stderr).toMatch(/upload id \S+; Ctrl-C aborts it \(--abort-on-interrupt\)/);
+    expect(r.stderr).not.toMatch(/resume with|left open|if interrupted/);
     expect(server.stats.AbortMultipartUpload).toBeGreaterThanOrEqual(1);
     expect(await exists(`${path}.glacier-journal.json`)).toBe(false);
 
@@ -237,7 +246,8 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
     expect(JSON.parse(uploads.stdout).map((u: { uploadId: string }) => u.uploadId)).not.toContain(uploadId);
     const parts = await runCli(['parts', '--vault', 'cli', '--upload-id', uploadId, ...ep]);
     expect(parts.code).toBe(1);
-    expect(parts.stderr).toContain(`Multipart upload ${uploadId} does not exist`);
+    // The message names a wrong endpoint, region or account before the upload's own end.
+    expect(parts.stderr).toContain(`multipart upload ${uploadId} was not found in vault cli at ${server.endpoint}: if that is the wrong endpoint, region or account, pass the right --endpoint, --region or --account-id; otherwise it was aborted`);
   });
 
   it('a second Ctrl-C forces the exit while the first is still stopping', async () => {
@@ -267,8 +277,8 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
     // The upload id note when it started, then the error: one line.
     expect(lines.filter((l) => l.startsWith('glacier-multipart:'))).toEqual([last]);
     expect(last).toMatch(/^glacier-multipart: .*Service is unavailable/i);
-    expect(last).toMatch(/upload id|uploadId/);
-    expect(last).toContain(`glacier-multipart resume --journal ${path}.glacier-journal.json`);
+    expect(last).toMatch(/upload \S+ is left open/);
+    expect(last).toContain(`resume with: ${SELF} resume --journal ${path}.glacier-journal.json --endpoint ${server.endpoint}`);
     expect(await exists(`${path}.glacier-journal.json`)).toBe(true);
   });
 
@@ -276,7 +286,7 @@ describe('upload, resume, uploads, parts, abort (child processes against the loc
     const { path } = await randomFile(dir, 'novault.bin', MiB);
     const r = await runCli(['upload', path, '--vault', 'missing-vault', ...ep]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/"missing-vault" does not exist.*glacier-multipart vault create missing-vault/);
+    expect(r.stderr).toMatch(new RegExp(`"missing-vault" does not exist.*${lit(SELF)} vault create missing-vault`));
     expect(server.stats.UploadMultipartPart ?? 0).toBe(0);
   });
 });

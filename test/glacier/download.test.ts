@@ -7,7 +7,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DestinationExistsError, HashPool, JobNotCompleteError, JobNotFoundError, RangeNotAlignedError, ArchiveNotFoundError,
-  downloadArchive, initiateRetrievalJob, listJobs, waitForJob, describeJob, DownloadProgress,
+  downloadArchive, initiateRetrievalJob, listJobs, waitForJob, describeJob, DownloadCancelledError, type DownloadProgress,
 } from 'glacier-multipart';
 import { MiB, oracleTreeHash, randomData, setup, uploadOurs, uploadPlain, type Env } from './download-helpers.js';
 
@@ -188,6 +188,10 @@ describe('jobs', () => {
       for await (const j of listJobs({ ...t, completed: false })) listed.push(j.jobId);
       expect(listed).toContain(jobId);
       await expect(downloadArchive({ ...t, pool, jobId, destination: join(slowEnv.dir, 'nowait.bin'), wait: false })).rejects.toBeInstanceOf(JobNotCompleteError);
+      const ac = new AbortController();
+      const waiting = waitForJob({ ...t, jobId, pollInterval: 20, signal: ac.signal });
+      setTimeout(() => ac.abort(), 50);
+      await expect(waiting).rejects.toBeInstanceOf(DownloadCancelledError);
       const polls: string[] = [];
       const done = await waitForJob({ ...t, jobId, pollInterval: 50, onPoll: (j) => polls.push(j.statusCode) });
       expect(done.statusCode).toBe('Succeeded');

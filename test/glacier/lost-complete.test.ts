@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => env?.close());
 
 function archivesInVault(): string[] {
-  const dir = join(env.server.dataDir, 'vaults', `v-${env.vaultName}`, 'archives');
+  const dir = join(env.server.dataDir, 'vaults', '000000000000', 'us-east-1', `v-${env.vaultName}`, 'archives'); // the local account, region us-east-1
   return existsSync(dir) ? readdirSync(dir) : [];
 }
 

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FileChangedError,
@@ -13,6 +14,8 @@ import {
   type FileHashResult,
   type HashEngine,
 } from '../../dist/src/pool/index.js';
+import { runTaskForTest } from '../../dist/src/pool/internal.js';
+import { readableInstall } from '../readable-install.js';
 import { MiB, oracleSha256, oracleTreeHash, patternBytes, tempDir } from './helpers.js';
 
 const tmp = tempDir('pool-file');
@@ -218,15 +221,21 @@ describe('hashFile details', () => {
     writeFileSync(path, 'secret', { mode: 0o000 });
     let err: { name: string; code: string; message: string };
     if (process.getuid?.() === 0) {
-      // Root reads anything: ask as user 'nobody', in a child process, through the same dist build.
+      // Root reads anything: ask as user 'nobody', in a child process, through a world-readable
+      // copy of the same dist build (the checkout may be where 'nobody' cannot enter).
       chmodSync(tmp.dir, 0o755);
-      const script = `import { HashPool } from ${JSON.stringify(new URL('../../dist/src/pool/index.js', import.meta.url).href)};
+      const copy = readableInstall();
+      const script = `import { HashPool } from ${JSON.stringify(pathToFileURL(copy.path('dist/src/pool/index.js')).href)};
         const pool = new HashPool({ threads: 1, engine: 'node' });
         try { await pool.hashFile(${JSON.stringify(path)}); console.log('{}'); }
         catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }
         await pool.destroy();`;
-      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
-      err = JSON.parse(out);
+      try {
+        const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, cwd: copy.root, encoding: 'utf8' });
+        err = JSON.parse(out);
+      } finally {
+        copy.remove();
+      }
     } else {
       err = (await pool.hashFile(path).catch((e: unknown) => e)) as typeof err;
       expect(err).toBeInstanceOf(FileNotReadableError);
@@ -241,10 +250,10 @@ describe('hashFile details', () => {
     const { path } = files.get(4 * MiB)!;
     const st = statSync(path);
     const task = { kind: 'file', engine: 'node', path, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, partSize: MiB, firstIndex: 0, count: 1 };
-    await expect(pool._runTaskForTest({ ...task, ino: st.ino + 1 })).rejects.toBeInstanceOf(FileChangedError);
-    await expect(pool._runTaskForTest({ ...task, size: st.size + 1 })).rejects.toThrow(/changed while it was being read/);
-    await expect(pool._runTaskForTest({ ...task, mtimeMs: st.mtimeMs - 1000 })).rejects.toThrow(/mtime changed/);
+    await expect(runTaskForTest(pool, { ...task, ino: st.ino + 1 })).rejects.toBeInstanceOf(FileChangedError);
+    await expect(runTaskForTest(pool, { ...task, size: st.size + 1 })).rejects.toThrow(/changed while it was being read/);
+    await expect(runTaskForTest(pool, { ...task, mtimeMs: st.mtimeMs - 1000 })).rejects.toThrow(/mtime changed/);
     // The same task with the true identity succeeds.
-    await expect(pool._runTaskForTest(task)).resolves.toMatchObject({ digests: [{ size: MiB }] });
+    await expect(runTaskForTest(pool, task)).resolves.toMatchObject({ digests: [{ size: MiB }] });
   });
 });

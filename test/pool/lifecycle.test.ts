@@ -7,6 +7,7 @@ import {
   PoolDestroyedError,
   WorkerCrashedError,
 } from '../../dist/src/pool/index.js';
+import { runTaskForTest } from '../../dist/src/pool/internal.js';
 import { GlacierMultipartError } from '../../dist/src/errors.js';
 import { MiB, oracleSha256, oracleTreeHash, patternBytes, tempDir } from './helpers.js';
 
@@ -76,7 +77,7 @@ describe('cancellation', () => {
 
   it('stops running work for real: a task that would spin for a minute is ended by abort', async () => {
     const ac = new AbortController();
-    const spinning = pool._runTaskForTest({ ms: 60_000 }, { filename: FIXTURE, name: 'spin', signal: ac.signal });
+    const spinning = runTaskForTest(pool, { ms: 60_000 }, { filename: FIXTURE, name: 'spin', signal: ac.signal });
     setTimeout(() => ac.abort(), 50);
     await expect(spinning).rejects.toBeInstanceOf(HashAbortedError);
     await expect(pool.hashPart(new Uint8Array(10))).resolves.toMatchObject({ size: 10 });
@@ -105,7 +106,7 @@ describe('a worker that dies or throws', () => {
   it('fails only the task whose thread exited, with a clear error; other work and later work succeed', async () => {
     const parts = [1, 2, 3, 4, 5, 6].map((s) => part(2 * MiB + s, s));
     // The crash takes one thread while the parts run on the other and queue behind it.
-    const crash = pool._runTaskForTest({ code: 7 }, { filename: FIXTURE, name: 'exit' });
+    const crash = runTaskForTest(pool, { code: 7 }, { filename: FIXTURE, name: 'exit' });
     const others = parts.map((p) => pool.hashPart(p.bytes.slice()));
     const err = await crash.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkerCrashedError);
@@ -120,7 +121,7 @@ describe('a worker that dies or throws', () => {
   });
 
   it('turns an exception inside the worker into HashWorkerError and carries on', async () => {
-    const err = await pool._runTaskForTest({ message: 'boom in the worker' }, { filename: FIXTURE, name: 'fail' }).catch((e: unknown) => e);
+    const err = await runTaskForTest(pool, { message: 'boom in the worker' }, { filename: FIXTURE, name: 'fail' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HashWorkerError);
     expect(err).toBeInstanceOf(GlacierMultipartError);
     expect((err as Error).message).toContain('boom in the worker');
@@ -130,7 +131,7 @@ describe('a worker that dies or throws', () => {
 
   it('survives several crashes in a row', async () => {
     for (let i = 0; i < 3; i++) {
-      await expect(pool._runTaskForTest({ code: 1 }, { filename: FIXTURE, name: 'exit' })).rejects.toBeInstanceOf(WorkerCrashedError);
+      await expect(runTaskForTest(pool, { code: 1 }, { filename: FIXTURE, name: 'exit' })).rejects.toBeInstanceOf(WorkerCrashedError);
     }
     const path = tmp.path('after-crash.bin');
     const bytes = patternBytes(3 * MiB, 12);

@@ -46,6 +46,8 @@ describe('concurrency', () => {
       vaultName: 'many', uploadId: ids[a], archiveSize: String(data.length), checksum: treeHash(data),
     }))));
     expect(new Set(done.map((d) => d.archiveId)).size).toBe(20);
+    // DescribeVault counts as of the last inventory, as Glacier does: take one first.
+    await glacier.send(new InitiateJobCommand({ vaultName: 'many', jobParameters: { Type: 'inventory-retrieval' } }));
     const vault = await glacier.send(new DescribeVaultCommand({ vaultName: 'many' }));
     expect(vault.NumberOfArchives).toBe(20);
 

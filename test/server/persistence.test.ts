@@ -160,7 +160,7 @@ describe('persistence', () => {
     await server.close();
     g.destroy();
     // What a crash between the steps of a write can leave behind:
-    const dir = join(dataDir, 'vaults', 'v-torn', 'uploads', uploadId!);
+    const dir = join(dataDir, 'vaults', '000000000000', 'us-east-1', 'v-torn', 'uploads', uploadId!);
     writeFileSync(join(dir, 'upload.json.tmp-abc123'), '{"uploadId": "half wri');
     writeFileSync(join(dir, 'part-1-orphan'), bytes(100));
     writeFileSync(join(dataDir, 'tmp', 'body-partial'), bytes(100));

@@ -168,7 +168,7 @@ describe('UploadMultipartPart', () => {
     expect(last.$metadata.httpStatusCode).toBe(204);
     const err = await failure(uploadPart(id, 10000 * MiB, bytes(10)));
     expect(err.name).toBe('InvalidParameterValueException');
-    expect(err.message).toMatch(/is part 10001, but an upload holds at most 10000 parts/);
+    expect(err.message).toMatch(/is part 10000 \(parts count from 0\), but an upload holds at most 10000 parts \(0 to 9999\)/);
   });
 
   it('refuses a Content-Range whose length differs from Content-Length', async () => {
@@ -261,7 +261,7 @@ describe('UploadMultipartPart', () => {
     await uploadPart(id, MiB, full);
     const err = await failure(complete(id, 1000 + MiB, treeHash(Buffer.concat([short, full]))));
     expect(err.name).toBe('InvalidParameterValueException');
-    expect(err.message).toMatch(/^Part 1 \(bytes 0-999\) is 1000 bytes, shorter than the part size 1048576; only the last part may be shorter/);
+    expect(err.message).toMatch(/^Part 0 \(bytes 0-999, counting from 0\) is 1000 bytes, shorter than the part size 1048576; only the last part may be shorter/);
   });
 });
 
@@ -343,7 +343,7 @@ describe('CompleteMultipartUpload', () => {
     await uploadPart(id, 2 * MiB, p[2]!);
     const missing = await failure(complete(id, whole.length, treeHash(whole)));
     expect(missing.name).toBe('InvalidParameterValueException');
-    expect(missing.message).toMatch(/^Missing part: bytes 1048576-2097151\/\* \(part 2\) was never uploaded/);
+    expect(missing.message).toMatch(/^Missing part: bytes 1048576-2097151\/\* \(part 1, counting from 0\) was never uploaded/);
     await uploadPart(id, MiB, p[1]!);
     const size = await failure(complete(id, whole.length + 1, treeHash(whole)));
     expect(size.name).toBe('InvalidParameterValueException');
@@ -428,7 +428,7 @@ describe('AbortMultipartUpload', () => {
     expect(res.status).toBe(404);
     expect(JSON.parse(res.body)).toMatchObject({ code: 'ResourceNotFoundException', message: `The upload ID was not found: ${id}` });
     const { readdirSync: ls } = await import('node:fs');
-    expect(ls(join(server.dataDir, 'vaults', `v-${vaultName}`, 'uploads', id))).toEqual(['upload.json']);
+    expect(ls(join(server.dataDir, 'vaults', '000000000000', 'us-east-1', `v-${vaultName}`, 'uploads', id))).toEqual(['upload.json']);
     expect(ls(join(server.dataDir, 'tmp'))).toEqual([]);
   });
 
@@ -495,8 +495,8 @@ describe('vaults', () => {
       expect(d.VaultName).toBe(name);
     }
     // '.' and '..' are legal names; they must not become the vaults directory or its parent.
-    expect(existsSync(join(server.dataDir, 'vaults', 'v-..', 'vault.json'))).toBe(true);
-    expect(readdirSync(server.dataDir).sort()).toEqual(['tmp', 'vaults']);
+    expect(existsSync(join(server.dataDir, 'vaults', '000000000000', 'us-east-1', 'v-..', 'vault.json'))).toBe(true);
+    expect(readdirSync(server.dataDir).sort()).toEqual(['server.lock', 'tmp', 'vaults']);
   });
 
   it('refuse other names', async () => {
@@ -512,6 +512,9 @@ describe('vaults', () => {
     await glacier.send(new CreateVaultCommand({ vaultName: 'del' }));
     const body = bytes(3000, 9);
     const ar = await glacier.send(new UploadArchiveCommand({ vaultName: 'del', body }));
+    // DescribeVault counts as of the last inventory, as Glacier does: take one first.
+    const { InitiateJobCommand } = await import('@aws-sdk/client-glacier');
+    await glacier.send(new InitiateJobCommand({ vaultName: 'del', jobParameters: { Type: 'inventory-retrieval' } }));
     const d = await glacier.send(new DescribeVaultCommand({ vaultName: 'del' }));
     expect(d).toMatchObject({ VaultName: 'del', NumberOfArchives: 1, SizeInBytes: 3000, VaultARN: 'arn:aws:glacier:us-east-1:000000000000:vaults/del' });
     const err = await failure(glacier.send(new DeleteVaultCommand({ vaultName: 'del' })));
@@ -542,9 +545,13 @@ describe('UploadArchive', () => {
 });
 
 describe('the SDK\'s conventions', () => {
-  it('account id "-" (the SDK default) and any 12-digit id are accepted; others refused', async () => {
-    const out = await glacier.send(new DescribeVaultCommand({ vaultName, accountId: '123456789012' }));
+  it('account id "-" (the SDK default) and 12-digit ids are accepted, each its own account; others refused', async () => {
+    const out = await glacier.send(new DescribeVaultCommand({ vaultName, accountId: '000000000000' })); // '-' is the local account
     expect(out.VaultName).toBe(vaultName);
+    // Another account has vaults of its own, like Glacier (issue 11): the local account's are not found there.
+    const other = await failure(glacier.send(new DescribeVaultCommand({ vaultName, accountId: '123456789012' })));
+    expect(other.name).toBe('ResourceNotFoundException');
+    expect(other.message).toBe(`Vault not found for ARN: arn:aws:glacier:us-east-1:123456789012:vaults/${vaultName}`);
     const err = await failure(glacier.send(new DescribeVaultCommand({ vaultName, accountId: 'someone' })));
     expect(err.name).toBe('InvalidParameterValueException');
     expect(err.message).toMatch(/^Invalid account id: someone/);

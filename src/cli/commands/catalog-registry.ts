@@ -4,6 +4,7 @@ import type { CommandImpl } from '../commands.js';
 export const catalogCommands: Record<string, CommandImpl> = {
   inventory: async (ctx, _args, opts) => (await import('./inventory.js')).inventoryCommand(ctx, opts),
   sync: async (ctx, _args, opts) => (await import('./sync.js')).syncCommand(ctx, opts),
+  restore: async (ctx, _args, opts) => (await import('./restore.js')).restoreCommand(ctx, opts),
   check: async (ctx, _args, opts) => (await import('./check.js')).checkCommand(ctx, opts),
   delete: async (ctx, _args, opts) => (await import('./delete.js')).deleteCommand(ctx, opts),
   purge: async (ctx, _args, opts) => (await import('./purge.js')).purgeCommand(ctx, opts),

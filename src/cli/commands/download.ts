@@ -5,7 +5,7 @@ import { EXIT_INTERRUPTED, type Context } from '../output.js';
 import type { ProgressMode } from '../progress.js';
 import { formatSize } from '../size.js';
 import { checkVaultName } from './manage.js';
-import { createDownloadView } from './download-progress.js';
+import { createDownloadView, formatDuration } from './download-progress.js';
 import { downloadCommandLine, nextCommand, parseRange, parseTier } from './retrieval-args.js';
 
 const MiB = 1024 * 1024;
@@ -51,6 +51,9 @@ export async function downloadCommand(ctx: Context, opts: Record<string, any>): 
   let jobId: string | undefined = opts.jobId;
   let announced = false;
   const started = performance.now();
+  // The rate counts the transfer, not the hours a job may take.
+  let transferStarted: number | undefined;
+  let waitedMs = 0;
   ctx.log(`endpoint ${conn.endpoint ?? '(AWS default)'}, region ${conn.region}`);
   try {
     const result = await downloadArchive({
@@ -77,14 +80,16 @@ export async function downloadCommand(ctx: Context, opts: Record<string, any>): 
             ctx.note(`retrieval job ${p.jobId}${out ? `; if interrupted, continue with: ${downloadCommandLine(ctx, vaultName, p.jobId, opts.out, opts)}` : ''}`);
           }
         }
+        if (p.phase === 'downloading') transferStarted ??= performance.now();
+        waitedMs = p.waitedMs;
         view.update(p);
       },
     });
     view.stop();
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = (performance.now() - (transferStarted ?? started)) / 1000;
     const mibps = result.bytesFetched / MiB / Math.max(seconds, 1e-3);
     if (opts.json) {
-      const summary = JSON.stringify({ vaultName, ...result, seconds: round(seconds), mibPerSecond: round(mibps), engine: pool.engine, threads: pool.threads }, null, 2);
+      const summary = JSON.stringify({ vaultName, ...result, seconds: round(seconds), waitedSeconds: round(waitedMs / 1000), mibPerSecond: round(mibps), engine: pool.engine, threads: pool.threads }, null, 2);
       if (toStdout) ctx.note(summary);
       else ctx.out(summary);
       return 0;
@@ -95,7 +100,8 @@ export async function downloadCommand(ctx: Context, opts: Record<string, any>): 
     say(`verified:     ${result.verificationNote}`);
     say(`chunks:       ${result.chunks} of ${formatSize(result.chunkSize)} (${result.chunksFetched} fetched${result.chunksResumed ? `, ${result.chunksResumed} kept from an earlier run` : ''}${result.retries ? `, ${result.retries} re-fetched` : ''})`);
     say(`job id:       ${result.jobId}`);
-    say(`throughput:   ${mibps.toFixed(1)} MiB/s over ${seconds.toFixed(1)} s (hashing: ${pool.engine}, ${pool.threads} thread${pool.threads === 1 ? '' : 's'})`);
+    say(`throughput:   ${mibps.toFixed(1)} MiB/s over ${seconds.toFixed(1)} s (hashing: ${pool.engine}, ${pool.threads} thread${pool.threads === 1 ? '' : 's'})` +
+      `${waitedMs ? `, after waiting ${formatDuration(waitedMs)} for the job` : ''}`);
     return 0;
   } catch (err) {
     view.stop();

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Context } from '../output.js';
 import { EXIT_FAILURE, formatError } from '../output.js';
 import { CliUsageError } from '../errors.js';
 
 /**
  * `hash <file...>`: the Glacier tree hash of each file, hashed part by part in the worker pool (so a
- * large file uses every core), printed like sha256sum. As sha256sum does, a file that cannot be read
- * is reported and the others are still hashed; the exit status is then 1.
+ * large file uses every core), printed like sha256sum. A name that is not a file is a usage error
+ * (exit 2) before anything is hashed; a file that fails while being read is reported and the others
+ * are still hashed (exit 1), as sha256sum does.
  */
 export async function hashCommand(ctx: Context, files: string[], opts: Record<string, any>): Promise<number> {
   const { validatePartSize } = await import('../../glacier/index.js');
@@ -20,6 +22,18 @@ export async function hashCommand(ctx: Context, files: string[], opts: Record<st
   }
   if (files.includes('-')) {
     throw new CliUsageError("hash reads files, not stdin: save the data to a file first (stdin cannot be hashed in parallel parts).");
+  }
+  // A name that is not a readable file is a usage error (exit 2, like `upload nosuch.bin`), found
+  // before any hashing starts.
+  for (const file of files) {
+    let info;
+    try {
+      info = await stat(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new CliUsageError(code === 'ENOENT' ? `${file}: no such file; check the path.` : `${file}: cannot read it (${code}).`, 'SOURCE_NOT_FOUND');
+    }
+    if (!info.isFile()) throw new CliUsageError(`${file} is not a regular file: hash files.`, 'SOURCE_NOT_FILE');
   }
   const { HashPool } = await import('../../pool/index.js');
   const pool = new HashPool({ engine: opts.engine, ...(opts.threads ? { threads: opts.threads } : {}) });

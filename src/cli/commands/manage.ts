@@ -2,7 +2,7 @@ import { CreateVaultCommand, DescribeVaultCommand } from '@aws-sdk/client-glacie
 import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
 import type { Context } from '../output.js';
-import { formatSize } from '../size.js';
+import { formatSize, plural } from '../size.js';
 // part-size.js alone (not the glacier index) so that checking arguments does not load the SDK.
 import { isValidVaultName } from '../../glacier/part-size.js';
 
@@ -16,7 +16,7 @@ export function checkVaultName(name: string): string {
 
 export async function vaultCreateCommand(ctx: Context, name: string, opts: Record<string, any>): Promise<void> {
   const vaultName = checkVaultName(name);
-  const { client } = await connect(opts, ctx.log, 'sdk');
+  const { client } = await connect(opts, ctx, 'sdk');
   try {
     const out = await client.send(new CreateVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal });
     if (opts.json) ctx.json({ vaultName, location: out.location });
@@ -28,7 +28,7 @@ export async function vaultCreateCommand(ctx: Context, name: string, opts: Recor
 
 export async function vaultDescribeCommand(ctx: Context, name: string, opts: Record<string, any>): Promise<void> {
   const vaultName = checkVaultName(name);
-  const { client } = await connect(opts, ctx.log, 'sdk');
+  const { client } = await connect(opts, ctx, 'sdk');
   try {
     const out = await client.send(new DescribeVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal });
     const { $metadata: _m, ...vault } = out;
@@ -49,7 +49,7 @@ export async function vaultDescribeCommand(ctx: Context, name: string, opts: Rec
 
 export async function uploadsCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
-  const { client } = await connect(opts, ctx.log);
+  const { client } = await connect(opts, ctx);
   const { MultipartUpload } = await import('../../glacier/index.js');
   try {
     const uploads: Record<string, unknown>[] = [];
@@ -81,7 +81,7 @@ function field(o: Record<string, unknown>, name: string, glacierName: string): s
 
 export async function partsCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
-  const { client } = await connect(opts, ctx.log);
+  const { client } = await connect(opts, ctx);
   const { MultipartUpload } = await import('../../glacier/index.js');
   try {
     const upload = await MultipartUpload.resume({ client, vaultName, accountId: opts.accountId, uploadId: opts.uploadId, maxAttempts: opts.maxAttempts });
@@ -92,7 +92,7 @@ export async function partsCommand(ctx: Context, opts: Record<string, any>): Pro
       ctx.json({ vaultName, uploadId: upload.uploadId, partSize: upload.partSize, partCount: parts.length, bytes, parts });
       return;
     }
-    ctx.note(`upload ${upload.uploadId}: part size ${formatSize(upload.partSize)}, ${parts.length} parts held (${formatSize(bytes)})`);
+    ctx.note(`upload ${upload.uploadId}: part size ${formatSize(upload.partSize)}, ${plural(parts.length, 'part')} held (${formatSize(bytes)})`);
     for (const p of parts) ctx.out(`${p.index}\t${p.first}-${p.last}\t${p.treeHash}`);
   } finally {
     client.destroy();
@@ -101,12 +101,17 @@ export async function partsCommand(ctx: Context, opts: Record<string, any>): Pro
 
 export async function abortCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
-  const { client } = await connect(opts, ctx.log);
-  const { MultipartUpload } = await import('../../glacier/index.js');
+  const { client } = await connect(opts, ctx);
+  const { MultipartUpload, UploadNotFoundError } = await import('../../glacier/index.js');
   try {
     const upload = await MultipartUpload.resume({ client, vaultName, accountId: opts.accountId, uploadId: opts.uploadId, maxAttempts: opts.maxAttempts });
     await upload.abort();
     ctx.out(`aborted upload ${opts.uploadId} in vault ${vaultName}`);
+  } catch (err) {
+    // Like `aws glacier abort-multipart-upload`: an upload that is already gone is what was asked for.
+    if (!(err instanceof UploadNotFoundError)) throw err;
+    ctx.out(`upload ${opts.uploadId} is not open in vault ${vaultName} (already aborted, completed or expired): nothing to abort`);
+    ctx.note(`(if it should be open, check --endpoint, --region and --account-id: ${ctx.endpoint ?? 'the AWS endpoint'}, account ${opts.accountId})`);
   } finally {
     client.destroy();
   }

@@ -1,7 +1,8 @@
 // What retrieve, jobs and download share: their argument checks and the next-step command lines
 // they print (which must work when pasted: same CLI invocation, same connection options).
 import { CliUsageError } from '../errors.js';
-import { shellQuote, type Context } from '../output.js';
+import type { Context } from '../output.js';
+import { commandLine, connectionArgs } from '../next-step.js';
 
 const MiB = 1024 * 1024;
 export const TIERS = ['Expedited', 'Standard', 'Bulk'] as const;
@@ -29,23 +30,9 @@ export function parseRange(value: string | undefined): { first: number; last: nu
   return { first, last };
 }
 
-/** How to run this CLI again (the CLI's own invocation when the context knows it). */
-function self(ctx: Context): string {
-  return (ctx as Context & { self?: string }).self ?? 'glacier-multipart';
-}
-
-/** The connection options this run used, to repeat in a printed command. */
-export function connectionArgs(opts: { endpoint?: string; region?: string; accountId?: string }): string[] {
-  return [
-    ...(opts.endpoint ? ['--endpoint', opts.endpoint] : []),
-    ...(opts.region ? ['--region', opts.region] : []),
-    ...(opts.accountId && opts.accountId !== '-' ? ['--account-id', opts.accountId] : []),
-  ];
-}
-
-/** A command line to print as a next step. */
+/** A command line to print as a next step: this CLI as it was started, plus the run's connection options. */
 export function nextCommand(ctx: Context, words: string[], opts: Record<string, any>): string {
-  return [self(ctx), ...[...words, ...connectionArgs(opts)].map(shellQuote)].join(' ');
+  return commandLine(ctx, words, connectionArgs(opts));
 }
 
 /** The `download` command that finishes a job. */

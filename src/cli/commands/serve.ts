@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import { GlacierMultipartError } from '../../errors.js';
 import { CliUsageError } from '../errors.js';
 import { LOCAL_DUMMY_CREDENTIALS } from '../client.js';
 import type { Context } from '../output.js';
@@ -8,6 +10,8 @@ export async function serveCommand(ctx: Context, opts: Record<string, any>): Pro
     throw new CliUsageError('--access-key-id and --secret-access-key go together: pass both to verify SigV4 signatures, or neither.');
   }
   const credentials = opts.accessKeyId ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey } : undefined;
+  // A busy port must fail before anything is created (the data directory, a temporary one).
+  await checkPortFree(opts.host, opts.port);
   const { startLocalGlacier } = await import('../../server/index.js');
   const server = await startLocalGlacier({
     host: opts.host,
@@ -15,6 +19,7 @@ export async function serveCommand(ctx: Context, opts: Record<string, any>): Pro
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
     ...(credentials ? { credentials } : {}),
     ...(opts.jobDelay !== undefined ? { jobDelayMs: opts.jobDelay } : {}),
+    ...(opts.allowAnyHost ? { allowAnyHost: true } : {}),
   });
   const keys = credentials ?? LOCAL_DUMMY_CREDENTIALS;
   ctx.out(`Local Glacier listening on ${server.endpoint}`);
@@ -34,4 +39,18 @@ export async function serveCommand(ctx: Context, opts: Record<string, any>): Pro
   });
   await server.close();
   ctx.note('local Glacier stopped');
+}
+
+/** Binds host:port for a moment to learn whether the server could listen there. */
+async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE'
+        ? new GlacierMultipartError('PORT_IN_USE', `Port ${port} on ${host} is already in use; pick another --port, or --port 0 for a free one.`)
+        : new GlacierMultipartError('CANNOT_LISTEN', `Cannot listen on ${host}:${port} (${err.code ?? err.message}); check --host and --port.`));
+    });
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
+import { access, mkdir, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { connect } from '../client.js';
-import { CliUsageError } from '../errors.js';
-import { EXIT_INTERRUPTED, shellQuote, type Context } from '../output.js';
+import { CliFailure, CliUsageError } from '../errors.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, formatError, shellQuote, type Context } from '../output.js';
 import { createProgress, type ProgressMode, type ProgressSample } from '../progress.js';
-import type { UploadProgress } from '../../glacier/index.js';
-import { formatSize } from '../size.js';
+import type { JournalHeader, UploadProgress } from '../../glacier/index.js';
+import { formatSize, plural } from '../size.js';
 import { checkVaultName } from './manage.js';
+import { commandLine, connectionArgs } from '../next-step.js';
 
 const MiB = 1024 * 1024;
 
@@ -28,7 +29,7 @@ async function checkUploadOptions(opts: Record<string, any>): Promise<void> {
 }
 
 /** A missing or unreadable file is reported before any request starts an upload. */
-async function checkSourceFile(path: string): Promise<number> {
+export async function checkSourceFile(path: string): Promise<{ size: number }> {
   let info;
   try {
     info = await stat(path);
@@ -37,7 +38,7 @@ async function checkSourceFile(path: string): Promise<number> {
     throw new CliUsageError(code === 'ENOENT' ? `${path}: no such file; check the path.` : `${path}: cannot read it (${code}).`, 'SOURCE_NOT_FOUND');
   }
   if (!info.isFile()) throw new CliUsageError(`${path} is not a regular file: upload a file, or pipe data to '-'.`, 'SOURCE_NOT_FILE');
-  return info.size;
+  return { size: info.size };
 }
 
 /**
@@ -62,12 +63,110 @@ async function defaultJournalPath(file: string): Promise<string> {
 }
 
 interface Job {
+  /** A file path, or '-' for stdin. */
   source: string;
   vaultName: string;
   journal?: string;
+  /** True when the journal is the default one for the file (no --journal needed to find it again). */
+  defaultJournal?: boolean;
   uploadId?: string;
   description?: string;
   resuming: boolean;
+  /** The header of the journal this run continues, if any. */
+  header?: JournalHeader;
+}
+
+/** The journal's header, or undefined when there is none yet. */
+async function journalHeaderOf(path: string): Promise<{ header: JournalHeader; parts: number } | undefined> {
+  const { readJournal } = await import('../../glacier/index.js');
+  const state = await readJournal(path);
+  return state ? { header: state.header, parts: state.parts.size } : undefined;
+}
+
+/** Connection options the journal recorded fill in those not given (explicit options win). */
+function reconnectFrom(header: JournalHeader, opts: Record<string, any>, ctx: Context): void {
+  if (opts.endpoint === undefined && header.connection?.endpoint) opts.endpoint = header.connection.endpoint;
+  if (opts.region === undefined && header.connection?.region) opts.region = header.connection.region;
+  if (opts.accountId === '-' || opts.accountId === undefined) opts.accountId = header.accountId;
+  ctx.log(`journal: reconnecting to ${opts.endpoint ?? '(AWS default)'}, region ${opts.region ?? '(default)'}, account ${opts.accountId}`);
+}
+
+/**
+ * An existing journal must be for this file, unchanged, and for the same part size and
+ * description: checked before any request, each with the exact command that goes on from here.
+ */
+async function checkJournalFor(ctx: Context, job: Job, header: JournalHeader, opts: Record<string, any>): Promise<void> {
+  const j = shellQuote(job.journal!);
+  if (header.file && job.source !== '-') {
+    const now = await checkSourceFile(job.source);
+    // A journal of another path is refused by the uploader ("belongs to another file"), before any request.
+    if (resolve(header.file.path) !== resolve(job.source)) return;
+    // Another size cannot be the same archive; a file only touched since is re-hashed by the
+    // uploader, which then sends just the parts that differ.
+    if (now.size !== header.file.size) {
+      throw new CliFailure((`${job.source} changed since upload ${header.uploadId} started (the journal ${job.journal} recorded ` +
+        `${header.file.size} bytes, now it has ${now.size}): its parts are stale. Start over (this aborts that upload and deletes the journal) with: ` +
+        `${restartCommand(ctx, job, header, opts)}`), 'SOURCE_CHANGED');
+    }
+  } else if (header.file && job.source === '-') {
+    throw new CliUsageError(`the journal ${job.journal} belongs to the file ${header.file.path}, not to stdin: resume with: ${commandLine(ctx, ['resume', '--journal', job.journal!], connectionArgs(opts))}`);
+  }
+  if (opts.partSize !== undefined && opts.partSize !== 'auto' && opts.partSize !== header.partSize) {
+    throw new CliUsageError(`the journal ${j} records --part-size ${formatSize(header.partSize).replace(' ', '')} for upload ${header.uploadId}, not ${formatSize(opts.partSize).replace(' ', '')}: ` +
+      `drop --part-size to resume it, or start over with --restart.`, 'RESUME_MISMATCH');
+  }
+  if (job.description !== undefined && job.description !== (header.description ?? '')) {
+    throw new CliUsageError(`the journal ${j} records --description ${JSON.stringify(header.description ?? '')} for upload ${header.uploadId}, not ${JSON.stringify(job.description)}: ` +
+      `drop --description to resume it (Glacier keeps the description an upload started with), or start over with --restart.`, 'RESUME_MISMATCH');
+  }
+}
+
+function restartCommand(ctx: Context, job: Job, header: Pick<JournalHeader, 'description'> | undefined, opts: Record<string, any>): string {
+  const description = job.description ?? header?.description;
+  return commandLine(ctx, [
+    'upload', job.source, '--vault', job.vaultName,
+    ...(job.journal && !job.defaultJournal ? ['--journal', job.journal] : []),
+    ...(description ? ['--description', description] : []),
+    '--restart',
+  ], connectionArgs(opts));
+}
+
+/** --restart: abort the journal's upload if it is still open, delete the journal. */
+async function restart(ctx: Context, job: Job, header: JournalHeader, opts: Record<string, any>): Promise<void> {
+  const { client } = await connect({ endpoint: opts.endpoint, region: opts.region }, ctx);
+  const { MultipartUpload, UploadNotFoundError } = await import('../../glacier/index.js');
+  try {
+    const upload = await MultipartUpload.resume({ client, vaultName: header.vaultName, accountId: header.accountId, uploadId: header.uploadId, maxAttempts: opts.maxAttempts, signal: ctx.signal });
+    await upload.abort();
+    ctx.note(`--restart: aborted multipart upload ${header.uploadId}`);
+  } catch (err) {
+    if (!(err instanceof UploadNotFoundError)) throw err;
+    ctx.note(`--restart: upload ${header.uploadId} was already gone (aborted, expired or completed)`);
+  } finally {
+    client.destroy();
+  }
+  await rm(job.journal!, { force: true });
+  ctx.note(`--restart: deleted the journal ${job.journal}; starting over`);
+}
+
+/**
+ * The journal of `upload`, when it exists. One that cannot be read (damaged, of another version)
+ * is refused with the one command that starts over; with --restart it is deleted (the upload it
+ * may have started, unknown, is left to expire).
+ */
+async function readableJournal(ctx: Context, job: Job, opts: Record<string, any>): Promise<{ header: JournalHeader; parts: number } | undefined> {
+  try {
+    return await journalHeaderOf(job.journal!);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'INVALID_JOURNAL' || !(await exists(job.journal!))) throw err;
+    const why = (err as Error).message.replace(/\. (Resume|Delete|Pass) .*$/s, '');
+    if (!opts.restart) {
+      throw new CliFailure(`${why}: it cannot be used. Start over with: ${restartCommand(ctx, job, undefined, opts)}`, 'INVALID_JOURNAL');
+    }
+    await rm(job.journal!, { force: true });
+    ctx.note(`--restart: deleted the unreadable journal ${job.journal}; an upload it may have started is left to expire (list them with: ${commandLine(ctx, ['uploads', '--vault', job.vaultName], connectionArgs(opts))})`);
+    return undefined;
+  }
 }
 
 export async function uploadCommand(ctx: Context, file: string, opts: Record<string, any>): Promise<number> {
@@ -75,39 +174,61 @@ export async function uploadCommand(ctx: Context, file: string, opts: Record<str
   await checkUploadOptions(opts);
   const stdin = file === '-';
   if (stdin && process.stdin.isTTY) {
-    throw new CliUsageError("upload - reads the archive from stdin, which is a terminal here: pipe the data in (e.g. tar c dir | glacier-multipart upload - --vault V) or name a file.");
+    throw new CliUsageError(`upload - reads the archive from stdin, which is a terminal here: pipe the data in (e.g. tar c dir | ${ctx.self} upload - --vault V) or name a file.`);
   }
+  if (opts.restart && opts.journal === false) throw new CliUsageError('--restart starts over from a journal: it cannot go with --no-journal.');
   // A journal needs a file to read the parts from again; stdin gets one only when asked for.
   if (!stdin) await checkSourceFile(file);
-  const journal = opts.journal === false ? undefined : typeof opts.journal === 'string' ? opts.journal : stdin ? undefined : await defaultJournalPath(file);
-  const resuming = journal !== undefined && (await exists(journal));
-  if (resuming) ctx.note(`found journal ${journal}: resuming that upload (delete the journal to start over)`);
-  return runUpload(ctx, { source: file, vaultName, journal, description: opts.description, resuming }, opts);
+  const explicit = typeof opts.journal === 'string';
+  const journal = opts.journal === false ? undefined : explicit ? opts.journal : stdin ? undefined : await defaultJournalPath(file);
+  const job: Job = { source: file, vaultName, journal, defaultJournal: !explicit, description: opts.description, resuming: false };
+  const found = journal !== undefined ? await readableJournal(ctx, job, opts) : undefined;
+  if (found) {
+    if (opts.restart) {
+      reconnectFrom(found.header, opts, ctx);
+      await restart(ctx, job, found.header, opts);
+    } else {
+      await checkJournalFor(ctx, job, found.header, opts);
+      reconnectFrom(found.header, opts, ctx);
+      job.resuming = true;
+      job.header = found.header;
+      ctx.note(`found journal ${journal}: resuming upload ${found.header.uploadId} (${plural(found.parts, 'part')} recorded; --restart starts over)`);
+    }
+  }
+  return runUpload(ctx, job, opts);
 }
 
 export async function resumeCommand(ctx: Context, file: string | undefined, opts: Record<string, any>): Promise<number> {
   if (typeof opts.journal === 'string') {
-    const { readJournal } = await import('../../glacier/index.js');
-    const state = await readJournal(opts.journal);
-    if (!state) {
+    const found = await journalHeaderOf(opts.journal);
+    if (!found) {
       throw new CliUsageError(`journal ${opts.journal} does not exist: pass the journal an upload wrote (by default <file>.glacier-journal.json), or resume with <file> --vault V --upload-id ID.`, 'JOURNAL_NOT_FOUND');
     }
-    const { header } = state;
-    const source = file ?? header.file?.path;
+    const { header } = found;
+    // A stream's journal has no file: its bytes come again on stdin.
+    const source = file ?? header.file?.path ?? (process.stdin.isTTY ? undefined : '-');
     const vaultName = opts.vault ?? header.vaultName;
     if (!source) {
-      throw new CliUsageError(`journal ${opts.journal} records an upload from a stream, not a file: pass the same data as a file, e.g. resume <file> --journal ${shellQuote(opts.journal)}.`);
+      throw new CliUsageError(`journal ${opts.journal} records an upload from stdin: pipe the same bytes in again, e.g. … | ${commandLine(ctx, ['resume', '-', '--journal', opts.journal], connectionArgs(opts))}`);
     }
     checkVaultName(vaultName);
-    await checkSourceFile(source);
-    if (opts.accountId === '-') opts.accountId = header.accountId;
-    ctx.log(`journal ${opts.journal}: upload ${header.uploadId} to vault ${vaultName}, ${state.parts.size} parts recorded`);
-    return runUpload(ctx, { source, vaultName, journal: opts.journal, resuming: true }, opts);
+    const job: Job = { source, vaultName, journal: opts.journal, resuming: true, header };
+    if (source !== '-') await checkSourceFile(source);
+    await checkJournalFor(ctx, job, header, opts);
+    reconnectFrom(header, opts, ctx);
+    ctx.log(`journal ${opts.journal}: upload ${header.uploadId} to vault ${vaultName}, ${plural(found.parts, 'part')} recorded`);
+    return runUpload(ctx, job, opts);
   }
   if (!file || !opts.vault || !opts.uploadId) {
-    throw new CliUsageError('resume needs either --journal <file>, or <file> --vault <name> --upload-id <id> (see: glacier-multipart uploads --vault <name>).');
+    throw new CliUsageError(`resume needs either --journal <file>, or <file> --vault <name> --upload-id <id> ('-' as <file> reads the same bytes again from stdin; see: ${ctx.self} uploads --vault <name>).`);
   }
   const vaultName = checkVaultName(opts.vault);
+  if (file === '-') {
+    if (process.stdin.isTTY) {
+      throw new CliUsageError(`resume - reads the archive again from stdin, which is a terminal here: pipe the same bytes in (e.g. … | ${ctx.self} resume - --vault ${vaultName} --upload-id ${opts.uploadId}).`);
+    }
+    return runUpload(ctx, { source: '-', vaultName, uploadId: opts.uploadId, resuming: true }, opts);
+  }
   await checkSourceFile(file);
   // Keep a journal from here on, so a second interruption resumes the same way.
   return runUpload(ctx, { source: file, vaultName, uploadId: opts.uploadId, journal: `${file}.glacier-journal.json`, resuming: true }, opts);
@@ -124,25 +245,72 @@ async function exists(path: string): Promise<boolean> {
 
 /** The progress bar's view of the uploader's progress events. */
 export function sampleOf(p: UploadProgress): ProgressSample {
+  const sent = p.bytesUploaded + (p.bytesInFlight ?? 0);
   return {
-    bytes: p.bytesUploaded + p.bytesSkipped,
-    moved: p.bytesUploaded,
+    bytes: sent + p.bytesSkipped,
+    moved: sent,
     totalBytes: p.totalBytes,
     parts: p.partsDone,
     totalParts: p.partsTotal,
   };
 }
 
+/** The command that continues an upload left open, as it must be pasted. */
+function resumeLine(ctx: Context, job: Job, uploadId: string, opts: Record<string, any>): string {
+  const conn = connectionArgs(opts);
+  if (job.source === '-') {
+    const cmd = commandLine(ctx, ['resume', '-', ...(job.journal ? ['--journal', job.journal] : ['--vault', job.vaultName, '--upload-id', uploadId])], conn);
+    return `pipe the same bytes in again: … | ${cmd}`;
+  }
+  return job.journal ? commandLine(ctx, ['resume', '--journal', job.journal], conn) : commandLine(ctx, ['resume', job.source, '--vault', job.vaultName, '--upload-id', uploadId], conn);
+}
+
+function abortLine(ctx: Context, job: Job, uploadId: string, opts: Record<string, any>): string {
+  return commandLine(ctx, ['abort', '--vault', job.vaultName, '--upload-id', uploadId], connectionArgs(opts));
+}
+
+/** What can be done with an upload after this failure. */
+type Outcome = 'resume' | 'abort' | 'restart' | 'none';
+
+function outcomeOf(err: unknown): Outcome {
+  // UploadFailedError keeps its own code (UPLOAD_FAILED): what failed is its cause's.
+  const root = rootOf(err) as Error & { code?: unknown; archiveId?: string };
+  const code = root.code;
+  if (root.archiveId) return 'none'; // Complete went through: an archive exists, no upload is left.
+  if (code === 'COMPLETE_ANSWER_LOST') return 'none'; // the archive very likely exists: its message says how to find it
+  switch (code) {
+    case 'UPLOAD_NOT_FOUND': return 'restart';
+    case 'SOURCE_CHANGED': case 'RESUME_MISMATCH': case 'TOO_MANY_PARTS': case 'EMPTY_ARCHIVE': case 'CHECKSUM_MISMATCH':
+      return 'abort';
+    case 'VAULT_NOT_FOUND': case 'INVALID_OPTION': case 'INVALID_DESCRIPTION': case 'INVALID_PART_SIZE': case 'CLI_USAGE':
+      return 'none';
+    default: return 'resume';
+  }
+}
+
+/** The underlying error of an UploadFailedError (whose own message speaks the library's language). */
+function rootOf(err: unknown): Error {
+  const e = err as Error & { cause?: unknown };
+  return e.name === 'UploadFailedError' && e.cause instanceof Error ? e.cause : e;
+}
+
 async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Promise<number> {
-  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region, requestTimeout: opts.requestTimeout }, ctx.log);
-  const { uploadArchive, defaultHashThreads } = await import('../../glacier/index.js');
+  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region, requestTimeout: opts.requestTimeout }, ctx);
+  const { uploadArchive, MultipartUpload, defaultHashThreads } = await import('../../glacier/index.js');
   const { HashPool } = await import('../../pool/index.js');
   const stdin = job.source === '-';
+  // What the printed commands repeat: every connection option this run used (the region too, so a
+  // resume from another shell, without this one's AWS_REGION, reaches the same place).
+  const next = { ...opts, endpoint: conn.endpoint, region: conn.region };
   const pool = new HashPool({ engine: opts.engine, threads: opts.threads ?? defaultHashThreads() });
   const mode: ProgressMode = opts.json ? 'none' : opts.progress;
   const progress = createProgress(ctx.io, mode, stdin ? 'stdin' : basename(job.source));
   const started = performance.now();
   let announced: string | undefined;
+  let last: UploadProgress | undefined;
+  // Ctrl-C: the bar goes at once, so nothing redraws it over "stopping…" or the outcome below it.
+  const endProgress = () => progress.end();
+  ctx.signal.addEventListener('abort', endProgress, { once: true });
   if (job.journal) ctx.log(`journal ${job.journal}`);
   ctx.log(`endpoint ${conn.endpoint ?? '(AWS default)'}, region ${conn.region}`);
   try {
@@ -150,66 +318,137 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
       vaultName: job.vaultName,
       accountId: opts.accountId,
       source: stdin ? process.stdin : job.source,
-      ...(job.description !== undefined ? { description: job.description } : {}),
-      ...(opts.partSize !== undefined ? { partSize: opts.partSize } : {}),
+      ...(job.description !== undefined && !job.resuming ? { description: job.description } : {}),
+      ...(opts.partSize !== undefined && !job.resuming ? { partSize: opts.partSize } : {}),
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
       ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
       ...(opts.verify ? { verify: true } : {}),
       ...(opts.force ? { force: true } : {}),
       ...(job.uploadId ? { uploadId: job.uploadId } : {}),
       ...(job.journal ? { journal: job.journal } : {}),
+      connection: { ...(conn.endpoint ? { endpoint: conn.endpoint } : {}), region: conn.region },
       client,
       pool,
       signal: ctx.signal,
-      // uploadArchive owns the abort-or-keep policy; the flags only choose it.
-      leavePartsOnError: !opts.abortOnError,
-      leavePartsOnCancel: !opts.abortOnInterrupt,
+      // The CLI decides itself whether to abort (--abort-on-error / --abort-on-interrupt), so the
+      // library always leaves the parts and reports the upload id.
+      leavePartsOnError: true,
       onProgress: (p) => {
+        last = p;
         if (p.uploadId && p.uploadId !== announced) {
           announced = p.uploadId;
           if (!opts.json) {
             progress.stop();
-            ctx.note(`upload id ${p.uploadId}${job.journal ? `; if interrupted, resume with: glacier-multipart resume --journal ${shellQuote(job.journal)}` : ''}`);
+            ctx.note(`upload id ${p.uploadId}; ${opts.abortOnInterrupt ? 'Ctrl-C aborts it (--abort-on-interrupt)' : `if interrupted, ${stdin ? '' : 'resume with: '}${resumeLine(ctx, job, p.uploadId, next)}`}`);
           }
         }
         progress.update(sampleOf(p));
       },
     });
-    progress.stop();
+    progress.end();
     const seconds = (performance.now() - started) / 1000;
-    const mibps = result.archiveSize / MiB / seconds;
+    const bytesSkipped = last?.bytesSkipped ?? 0;
+    const bytesSent = result.archiveSize - bytesSkipped;
+    // Throughput of what went over the wire in this run: skipped parts cost nothing to "send".
+    const mibps = bytesSent / MiB / seconds;
     if (opts.json) {
-      ctx.json({ vaultName: job.vaultName, ...result, seconds: round(seconds), mibPerSecond: round(mibps), engine: pool.engine, threads: pool.threads });
+      ctx.json({
+        vaultName: job.vaultName, ...result, bytesSent, bytesSkipped, seconds: round(seconds), mibPerSecond: round(mibps),
+        engine: pool.engine, threads: pool.threads,
+      });
     } else {
       ctx.out(`archive id:  ${result.archiveId}`);
       ctx.out(`tree hash:   ${result.checksum}`);
-      ctx.out(`size:        ${formatSize(result.archiveSize)} in ${result.partCount} parts of ${formatSize(result.partSize)}`);
+      ctx.out(`size:        ${formatSize(result.archiveSize)} in ${plural(result.partCount, 'part')} of ${formatSize(result.partSize)}`);
       ctx.out(`location:    ${result.location}`);
-      ctx.out(`parts sent:  ${result.uploadedParts}${result.skippedParts ? ` (${result.skippedParts} already held by Glacier were skipped)` : ''}`);
-      ctx.out(`throughput:  ${mibps.toFixed(1)} MiB/s over ${seconds.toFixed(1)} s (hashing: ${pool.engine}, ${pool.threads} threads)`);
+      ctx.out(`sent:        ${plural(result.uploadedParts, 'part')}, ${formatSize(bytesSent)}`);
+      if (result.skippedParts) ctx.out(`skipped:     ${plural(result.skippedParts, 'part')}, ${formatSize(bytesSkipped)} (already held by Glacier)`);
+      ctx.out(`throughput:  ${mibps.toFixed(1)} MiB/s sent over ${seconds.toFixed(1)} s (hashing: ${pool.engine}, ${plural(pool.threads, 'thread')})`);
     }
     return 0;
   } catch (err) {
-    progress.stop();
-    const e = err as Error & { uploadId?: string; journal?: string; aborted?: boolean };
-    const uploadId = e.uploadId ?? announced ?? job.uploadId;
-    const interrupted = ctx.signal.aborted;
-    const abortIt = interrupted ? Boolean(opts.abortOnInterrupt) : Boolean(opts.abortOnError);
-    if (e.aborted && uploadId) ctx.note(`aborted multipart upload ${uploadId}`);
-    if (interrupted) {
-      if (!abortIt && uploadId) {
-        const how = job.journal ? `glacier-multipart resume --journal ${shellQuote(job.journal)}` : `glacier-multipart resume ${shellQuote(job.source)} --vault ${job.vaultName} --upload-id ${uploadId}`;
-        ctx.note(`interrupted: upload ${uploadId} is left open and resumable; continue with: ${how}`);
-      } else if (!uploadId) {
-        ctx.note('interrupted before the upload started; nothing to resume');
-      }
-      return EXIT_INTERRUPTED;
-    }
-    throw err;
+    progress.end();
+    return await reportFailure(ctx, job, err, { uploadId: announced, next, client, MultipartUpload, opts });
   } finally {
+    ctx.signal.removeEventListener('abort', endProgress);
     await pool.destroy();
     client.destroy();
   }
+}
+
+interface FailureContext {
+  uploadId: string | undefined;
+  next: Record<string, any>;
+  client: import('@aws-sdk/client-glacier').GlacierClient;
+  MultipartUpload: typeof import('../../glacier/index.js').MultipartUpload;
+  opts: Record<string, any>;
+}
+
+/**
+ * After a failed or interrupted upload, say what happened and one next step that works: resume
+ * (with the exact command), abort (when the upload cannot be resumed), or start over. Never two
+ * contradicting ones.
+ */
+async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureContext): Promise<number> {
+  const e = err as Error & { uploadId?: string; aborted?: boolean };
+  const uploadId = e.uploadId ?? f.uploadId ?? job.uploadId ?? (job.journal ? (await journalHeaderOf(job.journal).catch(() => undefined))?.header.uploadId : undefined);
+  const interrupted = ctx.signal.aborted;
+  const root = rootOf(err);
+  // Refused before attaching to the upload (a mismatch found from the journal): the upload itself
+  // is untouched and may well be resumable with the right file, so no abort advice then.
+  const attached = e.uploadId !== undefined || f.uploadId !== undefined;
+  const found = interrupted ? 'resume' : outcomeOf(e);
+  const outcome = found === 'abort' && !attached ? 'none' : found;
+  const abortIt = uploadId !== undefined && !e.aborted && outcome !== 'none' && outcome !== 'restart' &&
+    (interrupted ? Boolean(f.opts.abortOnInterrupt) : Boolean(f.opts.abortOnError));
+  let aborted = Boolean(e.aborted);
+  let abortFailure: string | undefined;
+  if (abortIt) {
+    try {
+      const upload = await f.MultipartUpload.resume({ client: f.client, vaultName: job.vaultName, accountId: f.opts.accountId, uploadId, maxAttempts: f.opts.maxAttempts });
+      await upload.abort();
+      if (job.journal) await rm(job.journal, { force: true });
+      aborted = true;
+    } catch (abortErr) {
+      abortFailure = (abortErr as Error).message;
+    }
+  }
+  const flag = interrupted ? '--abort-on-interrupt' : '--abort-on-error';
+  const what = interrupted ? 'interrupted' : formatError(root, false, { self: ctx.self, endpoint: ctx.endpoint }).replace(/^glacier-multipart: /, '').replace(/\.$/, '');
+  let step: string;
+  if (uploadId === undefined) {
+    step = interrupted ? 'before the upload started; nothing to resume' : '';
+  } else if (aborted) {
+    step = `multipart upload ${uploadId} was aborted${abortIt ? ` (${flag})` : ''} and its parts deleted`;
+  } else if (abortFailure !== undefined) {
+    step = `aborting multipart upload ${uploadId} failed too (${abortFailure}); abort it later with: ${abortLine(ctx, job, uploadId, f.next)}`;
+  } else if (outcome === 'restart') {
+    step = notFoundStep(ctx, job, uploadId, f);
+  } else if (outcome === 'abort') {
+    step = `upload ${uploadId} cannot be resumed with this ${job.source === '-' ? 'data' : 'file'}: abort it with: ${abortLine(ctx, job, uploadId, f.next)}` +
+      (job.journal && job.source !== '-' ? ` (or start over with --restart, which aborts it: ${restartCommand(ctx, job, job.header, f.next)})` : '');
+  } else if (outcome === 'resume') {
+    step = `upload ${uploadId} is left open${interrupted ? ' and resumable' : ''}; ${job.source === '-' ? '' : 'resume with: '}${resumeLine(ctx, job, uploadId, f.next)}`;
+  } else {
+    step = '';
+  }
+  if (outcome === 'restart' && !aborted) {
+    ctx.note(`glacier-multipart: ${step}`);
+  } else {
+    ctx.note(`glacier-multipart: ${what}${step ? `${interrupted ? ': ' : '. '}${step}` : ''}`);
+  }
+  if (ctx.debug) ctx.note(formatError(err, true));
+  return interrupted ? EXIT_INTERRUPTED : EXIT_FAILURE;
+}
+
+/** An upload id Glacier does not know: a wrong connection is as likely as an expired upload. */
+function notFoundStep(ctx: Context, job: Job, uploadId: string, f: FailureContext): string {
+  const where = `${ctx.endpoint ?? 'the AWS endpoint'}${f.next.region ? `, region ${f.next.region}` : ''}, account ${f.opts.accountId ?? '-'}`;
+  const again = job.source === '-'
+    ? `start over with: … | ${commandLine(ctx, ['upload', '-', '--vault', job.vaultName], connectionArgs(f.next))}`
+    : job.journal ? `start over with: ${restartCommand(ctx, job, job.header, f.next)}` : `start over with: ${commandLine(ctx, ['upload', job.source, '--vault', job.vaultName], connectionArgs(f.next))}`;
+  return `multipart upload ${uploadId} was not found in vault ${job.vaultName} (${where}). If that is the wrong endpoint, region or account, ` +
+    `run again with the right --endpoint, --region or --account-id; otherwise it was aborted, expired (24 h without activity) or completed, and cannot be resumed: ${again}`;
 }
 
 function round(n: number): number {

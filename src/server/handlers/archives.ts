@@ -6,7 +6,7 @@ import { invalidParameter, notFound } from '../errors.js';
 import { archiveDescription, contentLength } from '../headers.js';
 import { getVault } from '../lookups.js';
 import { ID_RE, newId, type ArchiveRecord } from '../store.js';
-import { vaultArn, vaultPath } from '../views.js';
+import { vaultPath } from '../views.js';
 
 export const uploadArchive: Handler = async (ctx) => {
   const { req, store } = ctx;
@@ -14,7 +14,7 @@ export const uploadArchive: Handler = async (ctx) => {
   const description = archiveDescription(req);
   const length = contentLength(req);
   if (length === 0) throw invalidParameter('Invalid Content-Length: 0. An archive must hold at least 1 byte.');
-  const { tmp, got } = await receiveArchiveData(store, req, length);
+  const { tmp, got } = await receiveArchiveData(store, req, length, ctx.config.bodyIdleTimeoutMs);
   try {
     const archive: ArchiveRecord = {
       archiveId: newId(103),
@@ -27,13 +27,13 @@ export const uploadArchive: Handler = async (ctx) => {
       ...(description !== undefined ? { description } : {}),
     };
     await store.mutex.run('vaults', async () => {
-      store.getVaultOrThrow(vault.name, vaultArn(ctx.region, vault.name)); // deleted meanwhile?
-      await store.createArchive(archive, tmp);
+      getVault(ctx); // deleted meanwhile?
+      await store.createArchive(vault, archive, tmp);
     });
     return {
       status: 201,
       headers: {
-        location: `${vaultPath(vault.name)}/archives/${archive.archiveId}`,
+        location: `${vaultPath(vault)}/archives/${archive.archiveId}`,
         'x-amz-archive-id': archive.archiveId,
         'x-amz-sha256-tree-hash': archive.treeHash,
       },
@@ -48,7 +48,7 @@ export const deleteArchive: Handler = async (ctx) => {
   const id = ctx.route.id ?? '';
   return ctx.store.mutex.run('vaults', async () => {
     if (!ID_RE.test(id) || !vault.archives.has(id)) throw notFound(`Archive not found for ID: ${id}`);
-    await ctx.store.deleteArchive(vault.name, id);
+    await ctx.store.deleteArchive(vault, id);
     return { status: 204 };
   });
 };

@@ -56,9 +56,11 @@ async function startInventoryJob(ctx: RequestContext, vault: Vault, params: Reco
   if (params['InventoryRetrievalParameters'] !== undefined) {
     throw invalidParameter('InventoryRetrievalParameters (date filters, paging) are not supported by the local server; omit them to get the whole inventory.');
   }
-  const output = inventoryOutput(vault, ctx.region, format);
+  // The job's output is a fresh inventory, which also becomes what DescribeVault reports.
+  const snapshot = await ctx.store.takeInventory(vault);
+  const output = inventoryOutput(vault, snapshot.date, format);
   const job: InventoryJobRecord = { ...common, action: 'InventoryRetrieval', format, inventorySize: output.length };
-  await ctx.store.saveInventoryJob(job, output);
+  await ctx.store.saveInventoryJob(vault, job, output);
   return job.jobId;
 }
 
@@ -77,7 +79,7 @@ async function startArchiveJob(ctx: RequestContext, vault: Vault, params: Record
   if (tier === 'Expedited') checkExpeditedCapacity(ctx);
   let outputTreeHash: string | null = null;
   if (first === 0 && last === archive.size - 1) outputTreeHash = archive.treeHash;
-  else if (isTreeHashAligned(first, last, archive.size)) outputTreeHash = await hashArchiveRange(ctx.store, archive, first, last);
+  else if (isTreeHashAligned(first, last, archive.size)) outputTreeHash = await hashArchiveRange(ctx.store, vault, archive, first, last);
   const job: ArchiveJobRecord = {
     ...common,
     action: 'ArchiveRetrieval',
@@ -90,7 +92,7 @@ async function startArchiveJob(ctx: RequestContext, vault: Vault, params: Record
     outputTreeHash,
     readyAt: Date.now() + ctx.config.jobDelays[tier],
   };
-  await ctx.store.saveJob(job);
+  await ctx.store.saveJob(vault, job);
   return job.jobId;
 }
 
@@ -119,12 +121,12 @@ export const initiateJob: Handler = async (ctx) => {
   const jobId = type === 'inventory-retrieval'
     ? await startInventoryJob(ctx, vault, params, common)
     : await startArchiveJob(ctx, vault, params, common);
-  return { status: 202, headers: { location: `${vaultPath(vault.name)}/jobs/${jobId}`, 'x-amz-job-id': jobId } };
+  return { status: 202, headers: { location: `${vaultPath(vault)}/jobs/${jobId}`, 'x-amz-job-id': jobId } };
 };
 
 export const describeJob: Handler = async (ctx) => {
   const vault = getVault(ctx);
-  return { status: 200, json: jobView(getJob(ctx, vault, ctx.route.id), ctx.region) };
+  return { status: 200, json: jobView(getJob(ctx, vault, ctx.route.id), vault) };
 };
 
 export const listJobs: Handler = async (ctx) => {
@@ -150,12 +152,12 @@ export const listJobs: Handler = async (ctx) => {
     .filter((j) => completed === null || String(isJobDone(j, now)) === completed)
     .sort((a, b) => (a.creationDate + a.jobId < b.creationDate + b.jobId ? -1 : 1));
   const { page, marker } = paginate(jobs, (j) => j.creationDate + j.jobId, q.get('marker'), limit);
-  return { status: 200, json: { JobList: page.map((j) => jobView(j, ctx.region)), Marker: marker } };
+  return { status: 200, json: { JobList: page.map((j) => jobView(j, vault)), Marker: marker } };
 };
 
 function inventoryReply(ctx: RequestContext, vault: Vault, job: InventoryJobRecord): Reply {
   const { first, last, partial } = outputRange(ctx.req, job.inventorySize);
-  const path = ctx.store.inventoryPath(vault.name, job.jobId);
+  const path = ctx.store.inventoryPath(vault, job.jobId);
   return {
     status: partial ? 206 : 200,
     closeConnection: ctx.fault?.kind === 'TruncatedBody',
@@ -194,13 +196,19 @@ async function archiveReply(ctx: RequestContext, vault: Vault, job: ArchiveJobRe
   const to = job.first + last;
   if (job.outputTreeHash !== null) {
     if (first === 0 && last === outSize - 1) headers['x-amz-sha256-tree-hash'] = job.outputTreeHash;
-    else if (isTreeHashAligned(from, to, archive.size)) headers['x-amz-sha256-tree-hash'] = await hashArchiveRange(ctx.store, archive, from, to);
+    else if (isTreeHashAligned(from, to, archive.size)) {
+      headers['x-amz-sha256-tree-hash'] = await hashArchiveRange(ctx.store, vault, archive, from, to).catch((err: NodeJS.ErrnoException) => {
+        // Deleted while this request ran: the same answer as a deleted archive, not an internal error.
+        if (err.code === 'ENOENT') throw notFound(`Archive not found for ID: ${job.archiveId} (it was deleted after job ${job.jobId} started).`);
+        throw err;
+      });
+    }
   }
   if (partial) headers['content-range'] = `bytes ${first}-${last}/${outSize}`;
   return {
     status: partial ? 206 : 200,
     headers,
-    stream: () => faulty(ctx, readArchiveRange(ctx.store, archive, from, to), last - first + 1),
+    stream: () => faulty(ctx, readArchiveRange(ctx.store, vault, archive, from, to), last - first + 1),
     closeConnection: ctx.fault?.kind === 'TruncatedBody',
   };
 }

@@ -27,17 +27,21 @@ export const initiateMultipartUpload: Handler = async (ctx) => {
     parts: {},
     ...(description !== undefined ? { description } : {}),
   };
-  await ctx.store.mutex.run(`upload:${up.uploadId}`, () => ctx.store.createUpload(up));
+  await ctx.store.mutex.run(`upload:${up.uploadId}`, () => ctx.store.createUpload(vault, up));
   return {
     status: 201,
     headers: {
-      location: `${vaultPath(vault.name)}/multipart-uploads/${up.uploadId}`,
+      location: `${vaultPath(vault)}/multipart-uploads/${up.uploadId}`,
       'x-amz-multipart-upload-id': up.uploadId,
     },
   };
 };
 
-/** Where a part goes: its index, checked against the upload's part size and the 10,000-part limit. */
+/**
+ * Where a part goes: its index, checked against the upload's part size and the 10,000-part limit.
+ * Messages number parts from 0 (first byte / part size), as ListParts order and the CLI's `parts`
+ * listing do.
+ */
 function partIndex(up: UploadRecord, first: number, last: number, rangeHeader: string): number {
   if (first % up.partSize !== 0) {
     throw invalidParameter(
@@ -50,7 +54,7 @@ function partIndex(up: UploadRecord, first: number, last: number, rangeHeader: s
   const index = first / up.partSize;
   if (index >= MAX_PARTS) {
     throw invalidParameter(
-      `Content-Range: ${rangeHeader} is part ${index + 1}, but an upload holds at most ${MAX_PARTS} parts; start the upload again with a larger part size.`);
+      `Content-Range: ${rangeHeader} is part ${index} (parts count from 0), but an upload holds at most ${MAX_PARTS} parts (0 to ${MAX_PARTS - 1}); start the upload again with a larger part size.`);
   }
   return index;
 }
@@ -63,10 +67,10 @@ export const uploadMultipartPart: Handler = async (ctx) => {
   const index = partIndex(up, first, last, raw);
   const length = contentLength(req);
   if (length !== last - first + 1) throw invalidParameter(`Content-Range: ${raw} is incompatible with Content-Length: ${length}`);
-  const { tmp, got } = await receiveArchiveData(store, req, length);
+  const { tmp, got } = await receiveArchiveData(store, req, length, ctx.config.bodyIdleTimeoutMs);
   try {
     // The upload may have been completed, aborted, expired or its vault deleted meanwhile.
-    await store.putPart(vault.name, up.uploadId, index, { first, last, treeHash: got.treeHash }, tmp, (current) => {
+    await store.putPart(vault, up.uploadId, index, { first, last, treeHash: got.treeHash }, tmp, (current) => {
       if (!current || current.state !== 'open' || isExpired(ctx, current)) throw uploadNotFound(up.uploadId);
       return current;
     });
@@ -96,7 +100,7 @@ export const listParts: Handler = async (ctx) => {
       PartSizeInBytes: up.partSize,
       // The historical quirk of the real service: the last byte reported one too high.
       Parts: page.map((p) => ({ RangeInBytes: `${p.first}-${quirk ? p.last + 1 : p.last}`, SHA256TreeHash: p.treeHash })),
-      VaultARN: vaultArn(ctx.region, vault.name),
+      VaultARN: vaultArn(vault),
     },
   };
 };
@@ -109,7 +113,7 @@ export const listMultipartUploads: Handler = async (ctx) => {
     .filter((u) => u.state === 'open')
     .sort((a, b) => (a.creationDate + a.uploadId < b.creationDate + b.uploadId ? -1 : 1));
   const { page, marker } = paginate(open, (u) => u.creationDate + u.uploadId, ctx.url.searchParams.get('marker'), limit);
-  return { status: 200, json: { UploadsList: page.map((u) => uploadView(u, ctx.region)), Marker: marker } };
+  return { status: 200, json: { UploadsList: page.map((u) => uploadView(u, vault)), Marker: marker } };
 };
 
 /** The parts of an upload in order, checked complete and consistent; returns them and their total. */
@@ -121,12 +125,12 @@ function checkedParts(up: UploadRecord) {
     const p = parts[i]!;
     if (p.index !== i) {
       const f = i * up.partSize;
-      throw invalidParameter(`Missing part: bytes ${f}-${f + up.partSize - 1}/* (part ${i + 1}) was never uploaded; upload it, then complete again.`);
+      throw invalidParameter(`Missing part: bytes ${f}-${f + up.partSize - 1}/* (part ${i}, counting from 0) was never uploaded; upload it, then complete again.`);
     }
     const size = p.last - p.first + 1;
     if (i < parts.length - 1 && size !== up.partSize) {
       throw invalidParameter(
-        `Part ${i + 1} (bytes ${p.first}-${p.last}) is ${size} bytes, shorter than the part size ${up.partSize}; only the last part may be shorter. Upload it again in full.`);
+        `Part ${i} (bytes ${p.first}-${p.last}, counting from 0) is ${size} bytes, shorter than the part size ${up.partSize}; only the last part may be shorter. Upload it again in full.`);
     }
     total += size;
   }
@@ -136,7 +140,7 @@ function checkedParts(up: UploadRecord) {
 function archiveCreated(vault: Vault, archiveId: string, treeHash: string): Reply {
   return {
     status: 201,
-    headers: { location: `${vaultPath(vault.name)}/archives/${archiveId}`, 'x-amz-archive-id': archiveId, 'x-amz-sha256-tree-hash': treeHash },
+    headers: { location: `${vaultPath(vault)}/archives/${archiveId}`, 'x-amz-archive-id': archiveId, 'x-amz-sha256-tree-hash': treeHash },
   };
 }
 
@@ -170,7 +174,7 @@ async function complete(ctx: RequestContext, vault: Vault, id: string, sizeRaw?:
     files: parts.map((p) => ({ file: p.file, size: p.last - p.first + 1 })),
     ...(up.description !== undefined ? { description: up.description } : {}),
   };
-  await ctx.store.completeUpload(up, archive);
+  await ctx.store.completeUpload(vault, up, archive);
   return archiveCreated(vault, archive.archiveId, treeHash);
 }
 
@@ -192,11 +196,11 @@ export const abortMultipartUpload: Handler = async (ctx) => {
     }
     const up = ID_RE.test(id) ? vault.uploads.get(id) : undefined;
     if (!up || isExpired(ctx, up)) {
-      if (up) ctx.store.expireUpload(vault.name, up);
+      if (up) ctx.store.expireUpload(vault, up);
       throw uploadNotFound(id);
     }
     if (up.state === 'aborted') return { status: 204 };
-    await ctx.store.abortUpload(vault.name, up);
+    await ctx.store.abortUpload(vault, up);
     return { status: 204 };
   });
 };

@@ -1,0 +1,46 @@
+import { connect } from '../client.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, shellQuote, type Context } from '../output.js';
+import { formatSize } from '../size.js';
+import { checkVaultName } from './manage.js';
+import { checkDir, usage } from './sync.js';
+
+export async function restoreCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+  const vaultName = checkVaultName(opts.vault);
+  await checkDir(opts.dir);
+  const { Catalog, parseShard, pathFilter, startRestore, completeRestore } = await import('../../catalog/index.js');
+  const shard = opts.shard !== undefined ? await usage('--shard', () => parseShard(opts.shard)) : undefined;
+  const filter = await usage('--include/--exclude', () => pathFilter(opts.include, opts.exclude));
+  const catalog = await Catalog.open(opts.catalog, { create: false, onWarning: (w) => ctx.note(w) });
+  const { client } = await connect(opts, ctx.log);
+  const again = `glacier-multipart restore --dir ${shellQuote(opts.dir)} --vault ${vaultName} --catalog ${shellQuote(opts.catalog)}${opts.shard ? ` --shard ${opts.shard}` : ''}${opts.endpoint ? ` --endpoint ${opts.endpoint}` : ''}`;
+  const base = { dir: opts.dir, vaultName, accountId: opts.accountId, catalog, client, filter, shard, signal: ctx.signal, maxAttempts: opts.maxAttempts, onNote: (n: string) => ctx.note(n) };
+  try {
+    if (!opts.completed) {
+      const r = await startRestore({ ...base, tier: opts.tier, maxFiles: opts.maxFiles });
+      if (opts.json) ctx.json(r);
+      else {
+        for (const s of r.started) ctx.out(`job started\t${s.path}\t${s.jobId}`);
+        ctx.note(`${r.started.length} retrieval jobs started (${opts.tier}), ${r.pending.length} already pending, ${r.present} files present locally. ` +
+          `${r.started.length || r.pending.length ? `When the jobs finish (Expedited: minutes, Standard: 3-5 hours, Bulk: 5-12 hours), run: ${again} --completed` : 'Nothing to restore.'}`);
+      }
+      return 0;
+    }
+    const r = await completeRestore({ ...base, threads: opts.threads });
+    if (opts.json) ctx.json({ ...r, failed: r.failed.map((f) => ({ path: f.path, code: (f.error as { code?: string }).code, message: f.error.message })) });
+    else {
+      for (const f of r.restored) ctx.out(`restored\t${f.path}\t${formatSize(f.size)}`);
+      ctx.note(`${r.restored.length} files restored and verified against the catalog, ${r.inProgress.length} jobs still running, ` +
+        `${r.needJob.length} files need a new retrieval job${r.needJob.length ? ` (run: ${again})` : ''}, ${r.failed.length} failed`);
+    }
+    return r.failed.length ? EXIT_FAILURE : 0;
+  } catch (err) {
+    if (ctx.signal.aborted) {
+      ctx.note(`restore stopped; run the same command again to go on: ${again}${opts.completed ? ' --completed' : ''}`);
+      return EXIT_INTERRUPTED;
+    }
+    throw err;
+  } finally {
+    client.destroy();
+    await catalog.close();
+  }
+}
