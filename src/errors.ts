@@ -39,3 +39,17 @@ export class TooManyPartsError extends GlacierMultipartError {
     this.archiveSize = archiveSize;
   }
 }
+
+/**
+ * The one "file changed" error: a source file's identity (size, inode, mtime, ctime) or length
+ * changed while it was being read, hashed or uploaded. The pool's FileChangedError is this class.
+ */
+export class SourceChangedError extends GlacierMultipartError {
+  readonly path: string;
+  constructor(path: string, detail: string) {
+    super('SOURCE_CHANGED',
+      `${path} changed while it was being read (${detail}): an archive or hash of it would not match any version ` +
+      `of the file. Use a file that nobody writes to (e.g. a copy or a snapshot).`);
+    this.path = path;
+  }
+}

@@ -317,7 +317,12 @@ async function uploadLarge(ctx: RunContext, u: PlannedUpload, signal: AbortSigna
       await dropUpload(ctx, journal, undefined, signal);
       r = await attempt();
     } else {
-      if (errorCode(err) === 'SOURCE_CHANGED') await dropUpload(ctx, journal, (err as { uploadId?: string }).uploadId, signal);
+      // UploadFailedError keeps its own code; the cause says the file changed (then the upload is dropped).
+      const cause = (err as { cause?: unknown }).cause;
+      if (errorCode(cause) === 'SOURCE_CHANGED') {
+        await dropUpload(ctx, journal, (err as { uploadId?: string }).uploadId, signal);
+        throw cause;
+      }
       throw err;
     }
   }

@@ -92,3 +92,44 @@ export function installChecksumGenerator(client: GlacierClient): void {
   };
   config[INSTALLED] = true;
 }
+
+interface BuildArgs { request: unknown }
+type Next = (args: BuildArgs) => Promise<unknown>;
+interface CommandWithStack {
+  middlewareStack: {
+    addRelativeTo(mw: (next: Next) => Next, options: { relation: 'before' | 'after'; toMiddleware: string; name: string }): void;
+  };
+}
+
+function requestOf(args: BuildArgs): { headers: Record<string, string>; body?: unknown } | undefined {
+  const r = args.request as { headers?: unknown } | undefined;
+  return r && typeof r === 'object' && r.headers && typeof r.headers === 'object' ? (r as { headers: Record<string, string>; body?: unknown }) : undefined;
+}
+
+/**
+ * Hands a command's precomputed checksums to the SDK without touching the client: the two
+ * headers are set on this command's request, and its body is hidden from the Glacier plugin's
+ * checksum middleware (which otherwise calls the client's bodyChecksumGenerator, by default
+ * hashing the whole body on the main thread), then put back right after it. Works with any
+ * GlacierClient, the caller's own included, whose config stays as it was.
+ */
+export function withPrecomputedChecksums<C>(command: C, sha256: string, treeHash: string): C {
+  const stack = (command as unknown as CommandWithStack).middlewareStack;
+  let hidden: unknown;
+  stack.addRelativeTo((next) => async (args) => {
+    const request = requestOf(args);
+    if (request) {
+      request.headers['x-amz-content-sha256'] = sha256;
+      request.headers['x-amz-sha256-tree-hash'] = treeHash;
+      hidden = request.body;
+      request.body = undefined;
+    }
+    return next(args);
+  }, { relation: 'before', toMiddleware: 'addChecksumHeadersMiddleware', name: 'glacierMultipartHideBody' });
+  stack.addRelativeTo((next) => async (args) => {
+    const request = requestOf(args);
+    if (request && hidden !== undefined) request.body = hidden;
+    return next(args);
+  }, { relation: 'after', toMiddleware: 'addChecksumHeadersMiddleware', name: 'glacierMultipartRestoreBody' });
+  return command;
+}

@@ -7,7 +7,7 @@ import { GlacierMultipartError } from '../errors.js';
 
 // InvalidPartSizeError and TooManyPartsError live beside the base class (src/errors.ts): the pool
 // raises them too.
-export { InvalidPartSizeError, TooManyPartsError } from '../errors.js';
+export { InvalidPartSizeError, SourceChangedError, TooManyPartsError } from '../errors.js';
 
 /** An archive description Glacier would refuse (at most 1,024 characters, ASCII 0x20-0x7E). */
 export class InvalidDescriptionError extends GlacierMultipartError {
@@ -80,6 +80,17 @@ export class RequestTimeoutError extends GlacierMultipartError {
   }
 }
 
+/** Glacier (or whatever answers at the endpoint) sent an answer that lacks what the protocol promises. */
+export class UnexpectedResponseError extends GlacierMultipartError {
+  readonly operation: string;
+  constructor(operation: string, detail: string) {
+    super('UNEXPECTED_RESPONSE',
+      `${operation} answered without ${detail}: the endpoint did not answer like Glacier. Check the endpoint (CLI: --endpoint) ` +
+      `and try again; if it is Glacier, this is a service fault worth reporting.`);
+    this.operation = operation;
+  }
+}
+
 /** The vault does not exist in this account and region. */
 export class VaultNotFoundError extends GlacierMultipartError {
   readonly vaultName: string;
@@ -107,16 +118,6 @@ export class JournalError extends GlacierMultipartError {
   }
 }
 
-/** The source file's size or modification time changed during (or since the start of) the upload. */
-export class SourceChangedError extends GlacierMultipartError {
-  readonly path: string;
-  constructor(path: string, detail: string) {
-    super('SOURCE_CHANGED',
-      `${path} changed while it was being uploaded (${detail}): the archive would not match any version ` +
-      `of the file. Upload a file that nobody writes to (e.g. a copy or a snapshot).`);
-    this.path = path;
-  }
-}
 
 /**
  * CompleteMultipartUpload was sent (the journal says so) but its answer was lost, and Glacier no
@@ -156,24 +157,37 @@ export class IncompleteUploadError extends GlacierMultipartError {
   }
 }
 
-/** Cancelled through the AbortSignal. */
+/**
+ * Cancelled through the AbortSignal. When uploadArchive is cancelled after the upload started,
+ * `uploadId`, `journal` and `aborted` say what became of it (as on UploadFailedError).
+ */
 export class UploadCancelledError extends GlacierMultipartError {
-  constructor(message = 'The upload was cancelled through its AbortSignal.', options?: { cause?: unknown }) {
-    super('CANCELLED', message, options);
+  readonly uploadId: string | undefined;
+  readonly journal: string | undefined;
+  readonly aborted: boolean;
+  readonly uploadedParts: number;
+  constructor(message = 'The upload was cancelled through its AbortSignal.',
+    options?: { cause?: unknown; uploadId?: string; journal?: string; aborted?: boolean; uploadedParts?: number }) {
+    super('CANCELLED', message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.uploadId = options?.uploadId;
+    this.journal = options?.journal;
+    this.aborted = options?.aborted ?? false;
+    this.uploadedParts = options?.uploadedParts ?? 0;
   }
 }
 
 /**
- * uploadArchive failed. `cause` is the underlying error. With leavePartsOnError: false (the
- * default) the upload was aborted (`aborted`), otherwise `uploadId` and `journal` say how to resume.
+ * uploadArchive failed (code UPLOAD_FAILED). `cause` is the underlying error, with its own code.
+ * With leavePartsOnError: false (the default) the upload was aborted (`aborted`), otherwise
+ * `uploadId` and `journal` say how to resume. A cancel rejects with UploadCancelledError instead.
  */
 export class UploadFailedError extends GlacierMultipartError {
   readonly uploadId: string | undefined;
   readonly journal: string | undefined;
   readonly aborted: boolean;
   readonly uploadedParts: number;
-  constructor(message: string, details: { uploadId?: string; journal?: string; aborted: boolean; uploadedParts: number; cause: unknown; code?: string }) {
-    super(details.code ?? 'UPLOAD_FAILED', message, { cause: details.cause });
+  constructor(message: string, details: { uploadId?: string; journal?: string; aborted: boolean; uploadedParts: number; cause: unknown }) {
+    super('UPLOAD_FAILED', message, { cause: details.cause });
     this.uploadId = details.uploadId;
     this.journal = details.journal;
     this.aborted = details.aborted;

@@ -1,15 +1,13 @@
-// The uploader layer: part sizing, SDK wiring, MultipartUpload and the managed uploadArchive().
+// The uploader layer's public surface (design.md's contract, plus what users need to configure it
+// and handle its errors): part sizing, the client factory, MultipartUpload and uploadArchive().
+// Internals (ranges, retries, checksum wiring, ListParts quirks) are imported by path, not from here.
 export * from './errors.js';
 export {
   MiB, GiB, MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_ARCHIVE_SIZE, MAX_DESCRIPTION_LENGTH,
   AUTO_MIN_PART_SIZE, DEFAULT_STREAM_PART_SIZE,
-  choosePartSize, isValidPartSize, validatePartSize, validateDescription, isValidVaultName, checkVaultName, checkAccountId,
-  partRange, contentRange, parseListedRange,
-  type PartRange,
+  choosePartSize, isValidPartSize, validatePartSize, validateDescription,
 } from './part-size.js';
-export { isRetryableError, backoffDelay, type RetryOptions } from './retry.js';
 export { createGlacierClient, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, type CreateGlacierClientOptions } from './client.js';
-export { precomputedChecksumGenerator, installChecksumGenerator } from './checksums.js';
 export {
   MultipartUpload,
   type Callback, type MultipartUploadTarget, type StartMultipartUploadOptions, type ResumeMultipartUploadOptions,

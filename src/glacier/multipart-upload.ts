@@ -1,19 +1,27 @@
-import { openFileRange, type FilePartBody, type FileRangeStream } from './file-range-body.js';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, InitiateMultipartUploadCommand,
   ListMultipartUploadsCommand, ListPartsCommand, UploadMultipartPartCommand,
-  type GlacierClient, type ListPartsOutput,
+  type GlacierClient,
 } from '@aws-sdk/client-glacier';
 import { combineTreeHashes, sha256 as linearSha256, treeHash as computeTreeHash } from '../hash/index.js';
-import { forgetChecksums, installChecksumGenerator, registerChecksums } from './checksums.js';
+import { openFileRange, type FilePartBody, type FileRangeStream } from './file-range-body.js';
+import { withPrecomputedChecksums } from './checksums.js';
 import {
-  ChecksumMismatchError, IncompleteUploadError, InvalidUploadOptionError, RequestTimeoutError, UploadNotFoundError, VaultNotFoundError,
+  ChecksumMismatchError, IncompleteUploadError, InvalidUploadOptionError, UnexpectedResponseError,
 } from './errors.js';
+import { callGlacier, errorName, type CallOptions, type CallTarget } from './glacier-call.js';
+import { listAllParts, listPartPages, type ListedPart } from './list-parts.js';
 import {
-  MAX_PARTS, checkAccountId, checkVaultName, contentRange, parseListedRange, partRange, validateDescription, validatePartSize,
+  checkAccountId, checkVaultName, contentRange, partRange, validateDescription, validatePartSize,
   type PartRange,
 } from './part-size.js';
-import { DEFAULT_MAX_ATTEMPTS, withRetries } from './retry.js';
+import { DEFAULT_MAX_ATTEMPTS, checkMaxAttempts } from './retry.js';
+
+/** Re-exported for the modules that import it from here (the rule lives in retry.ts). */
+export { checkMaxAttempts };
+
+export type { ListedPart } from './list-parts.js';
+export type { FilePartBody } from './file-range-body.js';
 
 /** Node-style callback, as the classic Glacier components take. */
 export type Callback<T> = (err: Error | null, data?: T) => void;
@@ -57,8 +65,6 @@ export interface PartHashes {
   sha256: string;
 }
 
-export type { FilePartBody } from './file-range-body.js';
-
 export interface UploadPartOptions {
   signal?: AbortSignal;
   /** Overrides the upload's maxAttempts for this part. */
@@ -78,11 +84,6 @@ export interface UploadedPart extends PartRange {
   treeHash: string;
   /** Attempts it took (1 when the first one succeeded). */
   attempts: number;
-}
-
-export interface ListedPart extends PartRange {
-  size: number;
-  treeHash: string;
 }
 
 export interface CompleteOptions {
@@ -111,34 +112,6 @@ function checkTarget(opts: MultipartUploadTarget | undefined): void {
   checkMaxAttempts(opts.maxAttempts);
 }
 
-export function checkMaxAttempts(value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > 100)) {
-    throw new InvalidUploadOptionError('maxAttempts', `maxAttempts must be a whole number from 1 to 100 (attempts per request, the first included), got ${String(value)}.`);
-  }
-}
-
-function errorName(err: unknown): string | undefined {
-  return err && typeof err === 'object' ? (err as { name?: string }).name : undefined;
-}
-
-function isNotFound(err: unknown): boolean {
-  return errorName(err) === 'ResourceNotFoundException'
-    || (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode === 404;
-}
-
-function isVaultNotFound(err: unknown): boolean {
-  const message = (err as { message?: unknown } | undefined)?.message;
-  return isNotFound(err) && typeof message === 'string' && /vault/i.test(message) && !/upload/i.test(message);
-}
-
-/** Turns 404s and timeouts into typed errors that say what to do. */
-function translate(err: unknown, vaultName: string, uploadId?: string, operation = 'A Glacier request'): unknown {
-  if (errorName(err) === 'TimeoutError') return new RequestTimeoutError(operation, { cause: err });
-  if (isVaultNotFound(err)) return new VaultNotFoundError(vaultName, { cause: err });
-  if (uploadId !== undefined && isNotFound(err)) return new UploadNotFoundError(vaultName, uploadId, { cause: err });
-  return err;
-}
-
 /** Calls `promise` and, when the last argument is a Node-style callback, reports to it instead. */
 function settle<T>(promise: Promise<T>, cb: Callback<T> | undefined): Promise<T> | undefined {
   if (!cb) return promise;
@@ -160,7 +133,8 @@ function combineSignals(a: AbortSignal | undefined, b: AbortSignal | undefined):
 /**
  * One Glacier multipart upload: the five calls of the classic Glacier components (initiate, upload
  * part, list parts, complete, abort) plus resume and list. Every call is retried on transient
- * failures; each method also accepts a trailing Node-style callback.
+ * failures; each method also accepts a trailing Node-style callback. The client is used as given,
+ * never reconfigured: each part's request carries the checksums computed for it.
  */
 export class MultipartUpload {
   readonly client: GlacierClient;
@@ -187,7 +161,6 @@ export class MultipartUpload {
     this.description = init.description;
     this.location = init.location;
     this.creationDate = init.creationDate;
-    installChecksumGenerator(this.client);
   }
 
   /** InitiateMultipartUpload. Part size and description are checked before any request. */
@@ -198,14 +171,10 @@ export class MultipartUpload {
       checkTarget(opts);
       const partSize = validatePartSize(opts.partSize);
       const description = validateDescription(opts.description);
-      const accountId = opts.accountId ?? '-';
-      const out = await withRetries(
-        () => opts.client.send(new InitiateMultipartUploadCommand({
-          accountId, vaultName: opts.vaultName, partSize: String(partSize), archiveDescription: description,
-        }), { abortSignal: opts.signal }),
-        { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, signal: opts.signal },
-      ).catch((err: unknown) => { throw translate(err, opts.vaultName, undefined, 'InitiateMultipartUpload'); });
-      if (!out.uploadId) throw new Error('InitiateMultipartUpload answered without an upload id (x-amz-multipart-upload-id)');
+      const out = await callGlacier(targetOf(opts), 'InitiateMultipartUpload', (abortSignal) => opts.client.send(new InitiateMultipartUploadCommand({
+        accountId: opts.accountId ?? '-', vaultName: opts.vaultName, partSize: String(partSize), archiveDescription: description,
+      }), { abortSignal }), { signal: opts.signal });
+      if (!out.uploadId) throw new UnexpectedResponseError('InitiateMultipartUpload', 'an upload id (x-amz-multipart-upload-id)');
       return new MultipartUpload({ target: opts, uploadId: out.uploadId, partSize, description, location: out.location });
     };
     return settle(run(), cb);
@@ -224,12 +193,9 @@ export class MultipartUpload {
       if (typeof opts.uploadId !== 'string' || opts.uploadId.length === 0) {
         throw new InvalidUploadOptionError('uploadId', `uploadId must be the non-empty id of an open multipart upload, got ${JSON.stringify(opts.uploadId)}.`);
       }
-      const accountId = opts.accountId ?? '-';
-      const out = await withRetries(
-        () => opts.client.send(new ListPartsCommand({ accountId, vaultName: opts.vaultName, uploadId: opts.uploadId, limit: 1 }),
-          { abortSignal: opts.signal }),
-        { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, signal: opts.signal },
-      ).catch((err: unknown) => { throw translate(err, opts.vaultName, opts.uploadId, 'ListParts'); });
+      const out = await callGlacier({ ...targetOf(opts), uploadId: opts.uploadId }, 'ListParts', (abortSignal) => opts.client.send(
+        new ListPartsCommand({ accountId: opts.accountId ?? '-', vaultName: opts.vaultName, uploadId: opts.uploadId, limit: 1 }), { abortSignal }),
+      { signal: opts.signal });
       const partSize = validatePartSize(out.PartSizeInBytes);
       return new MultipartUpload({
         target: opts, uploadId: opts.uploadId, partSize, description: out.ArchiveDescription ?? undefined,
@@ -251,13 +217,10 @@ export class MultipartUpload {
   /** ListMultipartUploads of a vault, following Marker until it is null. */
   static async *list(opts: MultipartUploadTarget): AsyncIterable<UploadSummary> {
     checkTarget(opts);
-    const accountId = opts.accountId ?? '-';
     let marker: string | undefined;
     do {
-      const out = await withRetries(
-        () => opts.client.send(new ListMultipartUploadsCommand({ accountId, vaultName: opts.vaultName, marker }), { abortSignal: opts.signal }),
-        { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, signal: opts.signal },
-      ).catch((err: unknown) => { throw translate(err, opts.vaultName, undefined, 'ListMultipartUploads'); });
+      const out = await callGlacier(targetOf(opts), 'ListMultipartUploads', (abortSignal) => opts.client.send(
+        new ListMultipartUploadsCommand({ accountId: opts.accountId ?? '-', vaultName: opts.vaultName, marker }), { abortSignal }), { signal: opts.signal });
       for (const u of out.UploadsList ?? []) {
         if (!u.MultipartUploadId) continue;
         yield {
@@ -272,6 +235,17 @@ export class MultipartUpload {
   /** The inclusive byte range of part `index` holding `size` bytes. */
   range(index: number, size: number): PartRange {
     return partRange(index, this.partSize, size);
+  }
+
+  /** The one send helper of an upload's calls: retries, this upload's signal and typed errors. */
+  private call<T>(operation: string, send: (signal: AbortSignal | undefined) => Promise<T>, options: CallOptions & { bound?: boolean } = {}): Promise<T> {
+    const signal = options.bound === false ? options.signal : combineSignals(this.signal, options.signal);
+    const target: CallTarget = { client: this.client, vaultName: this.vaultName, maxAttempts: this.maxAttempts, uploadId: this.uploadId };
+    return callGlacier(target, operation, send, { ...options, signal });
+  }
+
+  private get listTarget() {
+    return { client: this.client, vaultName: this.vaultName, maxAttempts: this.maxAttempts, uploadId: this.uploadId, accountId: this.accountId, partSize: this.partSize };
   }
 
   /**
@@ -293,141 +267,54 @@ export class MultipartUpload {
   }
 
   private async sendPart(index: number, data: Uint8Array | FilePartBody, hashes: PartHashes | undefined, options: UploadPartOptions): Promise<UploadedPart> {
+    const known = checkPart(index, data, hashes);
     const isBytes = data instanceof Uint8Array;
-    if (!isBytes && !(data && typeof data === 'object' && typeof (data as FilePartBody).path === 'string')) {
-      throw new InvalidUploadOptionError('data', `Part ${index}: data must be a Uint8Array or { path, start, size } of a file.`);
-    }
-    const size = isBytes ? data.byteLength : (data as FilePartBody).size;
+    const size = isBytes ? data.byteLength : data.size;
     const range = this.range(index, size);
-    if (!isBytes) {
-      const { start } = data as FilePartBody;
-      if (!Number.isSafeInteger(start) || start < 0) {
-        throw new InvalidUploadOptionError('data', `Part ${index}: file offset must be a whole number >= 0, got ${String(start)}.`);
-      }
-    }
-    if (hashes !== undefined) {
-      if (!hashes || !/^[0-9a-f]{64}$/.test(hashes.treeHash) || !/^[0-9a-f]{64}$/.test(hashes.sha256)) {
-        throw new InvalidUploadOptionError('hashes', `Part ${index}: hashes must be { treeHash, sha256 }, each 64 lowercase hex digits.`);
-      }
-    } else if (isBytes) {
-      hashes = { treeHash: computeTreeHash(data), sha256: linearSha256(data) };
-    } else {
-      throw new InvalidUploadOptionError('hashes', `Part ${index}: a part sent from a file range needs its { treeHash, sha256 } (e.g. from HashPool.hashFile).`);
-    }
-    const known = hashes;
-    const signal = combineSignals(this.signal, options.signal);
     let attempts = 0;
-    const out = await withRetries(async () => {
+    const out = await this.call(`UploadMultipartPart (part ${index})`, async (signal) => {
       attempts++;
-      // A fresh body object per attempt: a stream can be read only once, and the checksum
-      // registry is keyed by the body object the SDK hands to its generator.
-      let body: Uint8Array | FileRangeStream['stream'];
-      let file: FileRangeStream | undefined;
-      if (isBytes) {
-        body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      } else {
-        file = openFileRange(data as FilePartBody, options.onBodyProgress);
-        body = file.stream;
-      }
-      registerChecksums(body, known.sha256, known.treeHash);
+      // A fresh body per attempt: a stream can be read only once.
+      const file: FileRangeStream | undefined = isBytes ? undefined : openFileRange(data, options.onBodyProgress);
+      const body = isBytes ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : file!.stream;
+      const command = withPrecomputedChecksums(new UploadMultipartPartCommand({
+        accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId,
+        range: contentRange(range), checksum: known.treeHash, body,
+      }), known.sha256, known.treeHash);
+      if (!file) return this.client.send(command, { abortSignal: signal });
       // A file that ends early fails the attempt at once (and ends its request) instead of
       // leaving a body shorter than its Content-Length.
-      const attempt = file ? new AbortController() : undefined;
-      const abortSignal = attempt ? (signal ? AbortSignal.any([signal, attempt.signal]) : attempt.signal) : signal;
+      const attempt = new AbortController();
       try {
-        const sent = this.client.send(new UploadMultipartPartCommand({
-          accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId,
-          range: contentRange(range), checksum: known.treeHash, body,
-        }), { abortSignal });
-        if (!file) return await sent;
+        const sent = this.client.send(command, { abortSignal: signal ? AbortSignal.any([signal, attempt.signal]) : attempt.signal });
         return await Promise.race([sent, file.failed.catch((err: unknown) => {
-          attempt!.abort(err);
+          attempt.abort(err);
           throw err;
         })]);
       } finally {
-        forgetChecksums(body);
-        file?.stream.destroy();
+        file.stream.destroy();
       }
-    }, { maxAttempts: options.maxAttempts ?? this.maxAttempts, signal, onRetry: options.onRetry })
-      .catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId, `UploadMultipartPart (part ${index})`); });
-    if (out.checksum !== undefined && out.checksum !== known.treeHash) {
-      throw new ChecksumMismatchError(`Part ${index} (${contentRange(range)})`, known.treeHash, out.checksum, index);
-    }
+    }, { signal: options.signal, maxAttempts: options.maxAttempts, onRetry: options.onRetry });
     if (out.checksum === undefined) {
       throw new ChecksumMismatchError(`Part ${index} (${contentRange(range)}): Glacier returned no x-amz-sha256-tree-hash`, known.treeHash, '(none)', index);
+    }
+    if (out.checksum !== known.treeHash) {
+      throw new ChecksumMismatchError(`Part ${index} (${contentRange(range)})`, known.treeHash, out.checksum, index);
     }
     return { ...range, size, treeHash: known.treeHash, attempts };
   }
 
   /**
    * ListParts, following Marker until it is null. Ranges one byte too long (a quirk of the real
-   * service) are corrected: a full part listed as partSize + 1 bytes shows it, and then every
-   * range of that answer is shortened by one.
+   * service) are corrected (see list-parts.ts).
    */
   async *listParts(options: { signal?: AbortSignal } = {}): AsyncIterable<ListedPart> {
-    for await (const page of this.listPartPages(options)) yield* page.parts;
+    for await (const page of listPartPages(this.listTarget, combineSignals(this.signal, options.signal))) yield* page.parts;
   }
 
-  private async *listPartPages(options: { signal?: AbortSignal }): AsyncIterable<{ parts: ListedPart[]; quirk: boolean; corrected: Set<ListedPart> }> {
-    const signal = combineSignals(this.signal, options.signal);
-    let marker: string | undefined;
-    do {
-      const out: ListPartsOutput = await withRetries(
-        () => this.client.send(new ListPartsCommand({ accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId, marker }),
-          { abortSignal: signal }),
-        { maxAttempts: this.maxAttempts, signal },
-      ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId, 'ListParts'); });
-      const parts: ListedPart[] = [];
-      const corrected = new Set<ListedPart>();
-      let quirk = false;
-      for (const p of out.Parts ?? []) {
-        const r = parseListedRange(p.RangeInBytes ?? '', this.partSize);
-        if (!r || r.index >= MAX_PARTS || !p.SHA256TreeHash) {
-          throw new Error(`ListParts of upload ${this.uploadId} returned an unusable part: RangeInBytes ${JSON.stringify(p.RangeInBytes)}, SHA256TreeHash ${JSON.stringify(p.SHA256TreeHash)} (part size ${this.partSize})`);
-        }
-        quirk ||= r.quirk;
-        const part = { index: r.index, first: r.first, last: r.last, size: r.last - r.first + 1, treeHash: p.SHA256TreeHash };
-        if (r.quirk) corrected.add(part);
-        parts.push(part);
-      }
-      if (quirk) {
-        // A quirky answer has every range one too long; full parts were corrected when parsed.
-        for (const p of parts) {
-          if (!corrected.has(p) && p.size > 1) {
-            p.last -= 1;
-            p.size -= 1;
-          }
-        }
-      }
-      yield { parts, quirk, corrected };
-      marker = out.Marker ?? undefined;
-    } while (marker);
-  }
-
-  /**
-   * All listed parts by index, with the one-byte-too-long quirk corrected. A page that shows the
-   * quirk on a full part has every range one too long, so its short part is shortened too.
-   */
+  /** All listed parts by index, with the one-byte-too-long quirk corrected. */
   async partMap(options: { signal?: AbortSignal } = {}): Promise<Map<number, ListedPart>> {
-    return (await this.listAll(options)).parts;
-  }
-
-  /**
-   * Like partMap; `lastUncertain` is set when the page holding the last part had no full part to
-   * show whether that answer carried the quirk (then its length may be one byte too long).
-   */
-  private async listAll(options: { signal?: AbortSignal }): Promise<{ parts: Map<number, ListedPart>; lastUncertain: boolean }> {
-    const parts = new Map<number, ListedPart>();
-    const evidence = new Map<number, boolean>();
-    for await (const page of this.listPartPages(options)) {
-      for (const p of page.parts) {
-        parts.set(p.index, p);
-        // Another full part in the same answer tells whether its ranges are exact.
-        evidence.set(p.index, page.quirk || page.parts.some((q) => q !== p && q.size === this.partSize));
-      }
-    }
-    const lastIndex = parts.size ? Math.max(...parts.keys()) : -1;
-    return { parts, lastUncertain: lastIndex >= 0 && !evidence.get(lastIndex) };
+    return (await listAllParts(this.listTarget, combineSignals(this.signal, options.signal))).parts;
   }
 
   /**
@@ -445,32 +332,17 @@ export class MultipartUpload {
   }
 
   private async completeUpload(opts: CompleteOptions): Promise<CompletedArchive> {
-    let { archiveSize, treeHash } = opts;
-    if ((archiveSize === undefined) !== (treeHash === undefined)) {
-      throw new InvalidUploadOptionError('complete', 'Pass both archiveSize and treeHash to complete(), or neither (then they are built from ListParts).');
-    }
-    if (archiveSize !== undefined && (!Number.isSafeInteger(archiveSize) || archiveSize < 1)) {
-      throw new InvalidUploadOptionError('archiveSize', `archiveSize must be a whole number of bytes >= 1, got ${String(archiveSize)}.`);
-    }
-    if (treeHash !== undefined && !/^[0-9a-f]{64}$/.test(treeHash)) {
-      throw new InvalidUploadOptionError('treeHash', `treeHash must be 64 lowercase hex digits, got ${JSON.stringify(treeHash)}.`);
-    }
+    let { archiveSize, treeHash } = checkComplete(opts);
     const signal = combineSignals(this.signal, opts.signal);
     let lastUncertain = false;
     if (archiveSize === undefined) {
-      const listed = await this.listAll({ signal });
-      const built = this.fromParts(listed.parts);
-      archiveSize = built.archiveSize;
-      treeHash = built.treeHash;
+      const listed = await listAllParts(this.listTarget, signal);
+      ({ archiveSize, treeHash } = this.fromParts(listed.parts));
       lastUncertain = listed.lastUncertain;
     }
-    const send = (size: number) => withRetries(
-      () => this.client.send(new CompleteMultipartUploadCommand({
-        accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId,
-        archiveSize: String(size), checksum: treeHash,
-      }), { abortSignal: signal }),
-      { maxAttempts: this.maxAttempts, signal },
-    ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId, 'CompleteMultipartUpload'); });
+    const send = (size: number) => this.call('CompleteMultipartUpload', (abortSignal) => this.client.send(new CompleteMultipartUploadCommand({
+      accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId, archiveSize: String(size), checksum: treeHash,
+    }), { abortSignal }), { signal: opts.signal });
     let out;
     try {
       out = await send(archiveSize);
@@ -488,8 +360,8 @@ export class MultipartUpload {
       throw new ChecksumMismatchError(`Archive ${out.archiveId ?? '(no id)'} completed from upload ${this.uploadId}`, expected,
         out.checksum ?? '(none)', undefined, out.archiveId ?? undefined);
     }
-    if (!out.archiveId) throw new Error(`CompleteMultipartUpload of ${this.uploadId} answered without an archive id`);
-    return { archiveId: out.archiveId, location: out.location ?? '', checksum: expected, archiveSize: archiveSize!, uploadId: this.uploadId };
+    if (!out.archiveId) throw new UnexpectedResponseError(`CompleteMultipartUpload of ${this.uploadId}`, 'an archive id (x-amz-archive-id)');
+    return { archiveId: out.archiveId, location: out.location ?? '', checksum: expected, archiveSize, uploadId: this.uploadId };
   }
 
   /** Archive size and tree hash from listed parts; throws IncompleteUploadError on gaps or short parts. */
@@ -518,12 +390,47 @@ export class MultipartUpload {
   abort(cb: Callback<void>): undefined;
   abort(cb?: Callback<void>): Promise<void> | undefined {
     const run = async () => {
-      await withRetries(
-        // Not tied to this.signal: aborting is what one does after cancelling.
-        () => this.client.send(new AbortMultipartUploadCommand({ accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId })),
-        { maxAttempts: this.maxAttempts },
-      ).catch((err: unknown) => { throw translate(err, this.vaultName, this.uploadId, 'AbortMultipartUpload'); });
+      // Not tied to this.signal: aborting is what one does after cancelling.
+      await this.call('AbortMultipartUpload', (abortSignal) => this.client.send(
+        new AbortMultipartUploadCommand({ accountId: this.accountId, vaultName: this.vaultName, uploadId: this.uploadId }), { abortSignal }), { bound: false });
     };
     return settle(run(), cb);
   }
+}
+
+function targetOf(opts: MultipartUploadTarget): CallTarget {
+  return { client: opts.client, vaultName: opts.vaultName, maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS };
+}
+
+/** Checks a part's data and hashes before any request; computes the hashes of bytes given without them. */
+function checkPart(index: number, data: Uint8Array | FilePartBody, hashes: PartHashes | undefined): PartHashes {
+  const isBytes = data instanceof Uint8Array;
+  if (!isBytes && !(data && typeof data === 'object' && typeof (data as FilePartBody).path === 'string')) {
+    throw new InvalidUploadOptionError('data', `Part ${index}: data must be a Uint8Array or { path, start, size } of a file.`);
+  }
+  if (!isBytes && (!Number.isSafeInteger(data.start) || data.start < 0)) {
+    throw new InvalidUploadOptionError('data', `Part ${index}: file offset must be a whole number >= 0, got ${String(data.start)}.`);
+  }
+  if (hashes !== undefined) {
+    if (!hashes || !/^[0-9a-f]{64}$/.test(hashes.treeHash) || !/^[0-9a-f]{64}$/.test(hashes.sha256)) {
+      throw new InvalidUploadOptionError('hashes', `Part ${index}: hashes must be { treeHash, sha256 }, each 64 lowercase hex digits.`);
+    }
+    return hashes;
+  }
+  if (isBytes) return { treeHash: computeTreeHash(data), sha256: linearSha256(data) };
+  throw new InvalidUploadOptionError('hashes', `Part ${index}: a part sent from a file range needs its { treeHash, sha256 } (e.g. from HashPool.hashFile).`);
+}
+
+function checkComplete(opts: CompleteOptions): { archiveSize?: number; treeHash?: string } {
+  const { archiveSize, treeHash } = opts;
+  if ((archiveSize === undefined) !== (treeHash === undefined)) {
+    throw new InvalidUploadOptionError('complete', 'Pass both archiveSize and treeHash to complete(), or neither (then they are built from ListParts).');
+  }
+  if (archiveSize !== undefined && (!Number.isSafeInteger(archiveSize) || archiveSize < 1)) {
+    throw new InvalidUploadOptionError('archiveSize', `archiveSize must be a whole number of bytes >= 1, got ${String(archiveSize)}.`);
+  }
+  if (treeHash !== undefined && !/^[0-9a-f]{64}$/.test(treeHash)) {
+    throw new InvalidUploadOptionError('treeHash', `treeHash must be 64 lowercase hex digits, got ${JSON.stringify(treeHash)}.`);
+  }
+  return { archiveSize, treeHash };
 }

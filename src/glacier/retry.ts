@@ -1,7 +1,16 @@
-import { UploadCancelledError } from './errors.js';
+import { InvalidUploadOptionError, UploadCancelledError } from './errors.js';
 
 /** Attempts per request, the first included, when the caller names none (MultipartUpload and uploadArchive). */
 export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** The one maxAttempts rule (MultipartUpload, uploadArchive, the CLI): 1 to 100 attempts per request. */
+export const MAX_ATTEMPTS_LIMIT = 100;
+
+export function checkMaxAttempts(value: unknown): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_ATTEMPTS_LIMIT)) {
+    throw new InvalidUploadOptionError('maxAttempts', `maxAttempts must be a whole number from 1 to ${MAX_ATTEMPTS_LIMIT} (attempts per request, the first included), got ${String(value)}.`);
+  }
+}
 
 /** Error names (SDK exception names and Glacier codes) worth another attempt. */
 const RETRYABLE_NAMES = new Set([
@@ -131,3 +140,24 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, option
     }
   }
 }
+
+/** Rejects with UploadCancelledError as soon as the signal fires (for reads that cannot be cancelled). */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(cancelledError(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelledError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then((v) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(v);
+    }, (err: unknown) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(err);
+    });
+  });
+}
+

@@ -48,14 +48,8 @@ export class FileNotReadableError extends GlacierMultipartError {
   }
 }
 
-/** The file changed (size, identity or contents shrank) while its parts were being hashed. */
-export class FileChangedError extends GlacierMultipartError {
-  readonly path: string;
-  constructor(path: string, detail: string) {
-    super('FILE_CHANGED', `${path} changed while it was being hashed (${detail}). Hash it again once nothing is writing to it.`);
-    this.path = path;
-  }
-}
+/** The file changed while its parts were being hashed: the project's one "file changed" error. */
+export { SourceChangedError as FileChangedError } from '../errors.js';
 
 /**
  * The work was cancelled through its AbortSignal. `name` is 'AbortError' like the DOM's and

@@ -144,7 +144,7 @@ describe('a resume never completes an archive whose bytes differ from the file (
     expect(end.stdout).toBe('');
     expect(end.code).not.toBe(0);
     // The child notices at its next check: the ctime (or, if it looked between the write and touch -r, the mtime).
-    expect(end.stderr).toMatch(/changed while it was being uploaded \((its status-change time|its modification time)/);
+    expect(end.stderr).toMatch(/changed while it was being read \((its status-change time|its modification time)/);
 
     const now = Buffer.from(data);
     now.set(patch, 100);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GlacierClient, ListMultipartUploadsCommand } from '@aws-sdk/client-glacier';
 import {
   EmptyArchiveError, HashPool, InvalidDescriptionError, JournalError, InvalidPartSizeError, InvalidUploadOptionError, MultipartUpload,
-  ResumeMismatchError, SourceChangedError, TooManyPartsError, UploadFailedError, UploadNotFoundError, readJournal,
+  ResumeMismatchError, SourceChangedError, TooManyPartsError, UploadCancelledError, UploadFailedError, UploadNotFoundError, readJournal,
   uploadArchive, type FilePartHash, type UploadArchiveOptions, type UploadProgress,
 } from 'glacier-multipart';
 import {
@@ -524,7 +524,9 @@ describe('uploadArchive: failure, resume, cancellation', () => {
       env.server.setFaults([]);
     }
     expect(err).toBeInstanceOf(UploadFailedError);
-    expect(err.code).toBe('SOURCE_CHANGED');
+    // Each error keeps its own code (issue 10): the cause says what failed.
+    expect(err.code).toBe('UPLOAD_FAILED');
+    expect((err.cause as SourceChangedError).code).toBe('SOURCE_CHANGED');
     expect(err.cause).toBeInstanceOf(SourceChangedError);
     expect(err.message).toMatch(/size went from 4194304 to 4194308 bytes/);
     expect(err.aborted).toBe(true);
@@ -535,17 +537,18 @@ describe('uploadArchive: failure, resume, cancellation', () => {
     const data = randomData(6 * MiB);
     const controller = new AbortController();
     env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'Slow', delayMs: 3000 }]);
-    let err: UploadFailedError;
+    let err: UploadCancelledError;
     try {
       const pending = uploadArchive({
         ...base(), source: data, partSize: MiB, concurrency: 2, signal: controller.signal,
         onProgress: (p) => { if (p.bytesHashed > 0) controller.abort(); },
       });
-      err = await pending.catch((e: unknown) => e) as UploadFailedError;
+      err = await pending.catch((e: unknown) => e) as UploadCancelledError;
     } finally {
       env.server.setFaults([]);
     }
-    expect(err).toBeInstanceOf(UploadFailedError);
+    // The documented error of a cancel (issue 10), saying what became of the upload.
+    expect(err).toBeInstanceOf(UploadCancelledError);
     expect(err.code).toBe('CANCELLED');
     expect(err.aborted).toBe(true);
     expect(err.uploadedParts).toBe(0);
@@ -564,16 +567,16 @@ describe('uploadArchive: interrupted and resumed (what the CLI does on Ctrl-C)',
     const controller = new AbortController();
     // Parts 1.. are held back by the server; the upload is interrupted once part 0 is done.
     env.server.setFaults([{ operation: 'UploadMultipartPart', kind: 'Slow', nth: [2, 3, 4, 5, 6], delayMs: 3000 }]);
-    let err: UploadFailedError;
+    let err: UploadCancelledError;
     try {
       err = await uploadArchive({
         ...base(), source: path, partSize: MiB, concurrency: 2, journal, leavePartsOnError: true, signal: controller.signal,
         onProgress: (p) => { if (p.partsDone >= 1) controller.abort(); },
-      }).catch((e: unknown) => e) as UploadFailedError;
+      }).catch((e: unknown) => e) as UploadCancelledError;
     } finally {
       env.server.setFaults([]);
     }
-    expect(err).toBeInstanceOf(UploadFailedError);
+    expect(err).toBeInstanceOf(UploadCancelledError);
     expect(err.code).toBe('CANCELLED');
     expect(err.aborted).toBe(false);
     expect(err.journal).toBe(journal);

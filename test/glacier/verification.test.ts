@@ -52,7 +52,9 @@ describe('verification of Glacier’s checksums', () => {
       const err = await uploadArchive({ vaultName: env.vaultName, client, pool, source: randomData(3 * MiB), partSize: MiB, concurrency: 1, readAhead: 0 })
         .catch((e: unknown) => e) as UploadFailedError;
       expect(err).toBeInstanceOf(UploadFailedError);
-      expect(err.code).toBe('CHECKSUM_MISMATCH');
+      // Each error keeps its own code (issue 10): the cause says what failed.
+      expect(err.code).toBe('UPLOAD_FAILED');
+      expect((err.cause as ChecksumMismatchError).code).toBe('CHECKSUM_MISMATCH');
       expect(err.cause).toBeInstanceOf(ChecksumMismatchError);
       expect((err.cause as ChecksumMismatchError).partIndex).toBe(0);
       expect(err.message).toMatch(/Part 0 .*Glacier computed tree hash f{64}/);
@@ -71,8 +73,9 @@ describe('verification of Glacier’s checksums', () => {
       const err = await uploadArchive({ vaultName: env.vaultName, client, pool, source: randomData(2 * MiB), partSize: MiB })
         .catch((e: unknown) => e) as UploadFailedError;
       expect(err).toBeInstanceOf(UploadFailedError);
-      expect(err.code).toBe('CHECKSUM_MISMATCH');
+      expect(err.code).toBe('UPLOAD_FAILED');
       const cause = err.cause as ChecksumMismatchError;
+      expect(cause.code).toBe('CHECKSUM_MISMATCH');
       expect(cause.archiveId).toBeTruthy();
       expect(err.message).toContain(`delete archive ${cause.archiveId}`);
       expect(corrupted).toBe(1);

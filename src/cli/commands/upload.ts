@@ -273,9 +273,11 @@ function abortLine(ctx: Context, job: Job, uploadId: string, opts: Record<string
 type Outcome = 'resume' | 'abort' | 'restart' | 'none';
 
 function outcomeOf(err: unknown): Outcome {
-  const code = (err as { code?: unknown }).code;
-  const cause = (err as { cause?: { archiveId?: string } }).cause;
-  if (cause?.archiveId) return 'none'; // Complete went through: an archive exists, no upload is left.
+  // UploadFailedError keeps its own code (UPLOAD_FAILED): what failed is its cause's.
+  const root = rootOf(err) as Error & { code?: unknown; archiveId?: string };
+  const code = root.code;
+  if (root.archiveId) return 'none'; // Complete went through: an archive exists, no upload is left.
+  if (code === 'COMPLETE_ANSWER_LOST') return 'none'; // the archive very likely exists: its message says how to find it
   switch (code) {
     case 'UPLOAD_NOT_FOUND': return 'restart';
     case 'SOURCE_CHANGED': case 'RESUME_MISMATCH': case 'TOO_MANY_PARTS': case 'EMPTY_ARCHIVE': case 'CHECKSUM_MISMATCH':
