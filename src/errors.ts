@@ -48,7 +48,7 @@ export class SourceChangedError extends GlacierMultipartError {
   readonly path: string;
   constructor(path: string, detail: string) {
     super('SOURCE_CHANGED',
-      `${path} changed while it was being read (${detail}): an archive or hash of it would not match any version ` +
+      `${path} changed while it was being uploaded or hashed (${detail}): an archive or hash of it would not match any version ` +
       `of the file. Use a file that nobody writes to (e.g. a copy or a snapshot).`);
     this.path = path;
   }

@@ -144,16 +144,18 @@ describe('a resume never completes an archive whose bytes differ from the file (
     expect(end.stdout).toBe('');
     expect(end.code).not.toBe(0);
     // The child notices at its next check: the ctime (or, if it looked between the write and touch -r, the mtime).
-    expect(end.stderr).toMatch(/changed while it was being read \((its status-change time|its modification time)/);
+    expect(end.stderr).toMatch(/changed while it was being uploaded or hashed \((its status-change time|its modification time)/);
 
     const now = Buffer.from(data);
     now.set(patch, 100);
     const held = await listedPartCount(env.client, env.vaultName, (await readJournal(journal))!.header.uploadId);
     env.server.resetStats();
     const r = await uploadArchive({ vaultName: env.vaultName, client: env.client, source: path, journal, threads: 1 });
-    // Part 0 was re-sent along with the parts Glacier lacked; the other held parts were re-hashed and kept.
-    expect(r.uploadedParts).toBe(10 - held + 1);
-    expect(r.skippedParts).toBe(held - 1);
+    // Part 0 was re-sent along with the parts Glacier lacked; the other held parts were re-hashed and
+    // kept (parts the killed run still had in flight may land after \`held\` was counted).
+    expect(r.uploadedParts + r.skippedParts).toBe(10);
+    expect(r.skippedParts).toBeGreaterThanOrEqual(held - 1);
+    expect(r.skippedParts).toBeGreaterThanOrEqual(1);
     expect(r.checksum).toBe(oracleTreeHash(now));
     expect((await readBack(env.client, env.vaultName, r.archiveId)).equals(now)).toBe(true);
     expect(existsSync(journal)).toBe(false);

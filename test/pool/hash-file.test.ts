@@ -251,7 +251,7 @@ describe('hashFile details', () => {
     const st = statSync(path);
     const task = { kind: 'file', engine: 'node', path, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, partSize: MiB, firstIndex: 0, count: 1 };
     await expect(runTaskForTest(pool, { ...task, ino: st.ino + 1 })).rejects.toBeInstanceOf(FileChangedError);
-    await expect(runTaskForTest(pool, { ...task, size: st.size + 1 })).rejects.toThrow(/changed while it was being read/);
+    await expect(runTaskForTest(pool, { ...task, size: st.size + 1 })).rejects.toThrow(/changed while it was being uploaded or hashed/);
     await expect(runTaskForTest(pool, { ...task, mtimeMs: st.mtimeMs - 1000 })).rejects.toThrow(/mtime changed/);
     // The same task with the true identity succeeds.
     await expect(runTaskForTest(pool, task)).resolves.toMatchObject({ digests: [{ size: MiB }] });
