@@ -118,6 +118,9 @@ function withConnection(cmd: Command): Command {
 
 export type Action = (ctx: Context, ...args: any[]) => Promise<number | void>;
 
+/** Wraps a command's name into a commander action that hands (args, options) to the handler. */
+type Act = (name: string) => (...all: unknown[]) => Promise<void>;
+
 /**
  * Builds the command tree. `handler` runs each command's implementation (lazy-loaded, so `--help`
  * and usage errors never load the AWS SDK or start workers).
@@ -139,13 +142,31 @@ Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C; an up
 Sizes: bytes or a binary unit: 512KiB, 8MiB, 1GiB. Part sizes are 1 MiB x 2^n up to 4 GiB.
 Try it with no AWS account: glacier-multipart demo`);
 
-  const act = (name: string) =>
+  const act: Act = (name: string) =>
     async (...all: unknown[]) => {
       const cmd = all[all.length - 1] as Command;
       const opts = cmd.optsWithGlobals();
       await handler(name, all.slice(0, -2), opts);
     };
 
+  addHashCommand(program, act);
+  addUploadCommands(program, act);
+  addManagementCommands(program, act);
+  addRetrievalCommands(program, act);
+  addToolCommands(program, act);
+  addCatalogCommands(program, { act, withConnection, progressOption, threadsOption, sizeArg, positiveIntArg });
+
+  // A usage error names the command's own usage and where to read more, not just the top level's.
+  const hint = (cmd: Command, path: string) => {
+    cmd.showHelpAfterError(`usage: ${path} ${cmd.usage()}\n(run '${path.replace(/^glacier-multipart/, self)} --help' for all options)`);
+    for (const sub of cmd.commands) hint(sub, `${path} ${sub.name()}`);
+  };
+  hint(program, 'glacier-multipart');
+  return program;
+}
+
+/** hash: needs no connection. */
+function addHashCommand(program: Command, act: Act): void {
   program
     .command('hash')
     .description("print each file's Glacier tree hash, like sha256sum ('<treehash>  <file>')")
@@ -155,7 +176,10 @@ Try it with no AWS account: glacier-multipart demo`);
     .addOption(threadsOption())
     .option('--json', 'one JSON object per file: size, treeHash, sha256 (linear), parts')
     .action(act('hash'));
+}
 
+/** upload, resume: the multipart uploads themselves. */
+function addUploadCommands(program: Command, act: Act): void {
   withConnection(
     program
       .command('upload')
@@ -196,7 +220,10 @@ Try it with no AWS account: glacier-multipart demo`);
       .addOption(progressOption())
       .option('--json', 'print the result as one JSON object'),
   ).action(act('resume'));
+}
 
+/** uploads, parts, abort, vault create|describe: looking at and tidying a vault. */
+function addManagementCommands(program: Command, act: Act): void {
   withConnection(
     program
       .command('uploads')
@@ -225,7 +252,10 @@ Try it with no AWS account: glacier-multipart demo`);
   const vault = program.command('vault').description('create or describe a vault');
   withConnection(vault.command('create').description('create a vault (succeeds if it exists)').argument('<name>', 'vault name: 1-255 of a-z A-Z 0-9 _ . -').option('--json', 'print a JSON object')).action(act('vault create'));
   withConnection(vault.command('describe').description("show a vault's ARN, archive count and size").argument('<name>', 'vault name').option('--json', 'print a JSON object')).action(act('vault describe'));
+}
 
+/** retrieve, jobs, download: getting archives back. */
+function addRetrievalCommands(program: Command, act: Act): void {
   withConnection(
     program
       .command('retrieve')
@@ -268,7 +298,10 @@ Try it with no AWS account: glacier-multipart demo`);
       .addOption(progressOption())
       .option('--json', 'print the result as one JSON object'),
   ).action(act('download'));
+}
 
+/** serve, demo, bench: the local server and the tools around it. */
+function addToolCommands(program: Command, act: Act): void {
   program
     .command('serve')
     .description('run the local Glacier-compatible server in the foreground (Ctrl-C stops it)')
@@ -303,16 +336,6 @@ Try it with no AWS account: glacier-multipart demo`);
     .option('--out <dir>', 'results folder (default: bench/results in the package; with --quick, a new temporary folder)')
     .option('--readme <file>', "replace the benchmark section of this README (e.g. README.md) with the results")
     .action(act('bench'));
-
-  addCatalogCommands(program, { act, withConnection, progressOption, threadsOption, sizeArg, positiveIntArg });
-
-  // A usage error names the command's own usage and where to read more, not just the top level's.
-  const hint = (cmd: Command, path: string) => {
-    cmd.showHelpAfterError(`usage: ${path} ${cmd.usage()}\n(run '${path.replace(/^glacier-multipart/, self)} --help' for all options)`);
-    for (const sub of cmd.commands) hint(sub, `${path} ${sub.name()}`);
-  };
-  hint(program, 'glacier-multipart');
-  return program;
 }
 
 export interface RunOptions {
