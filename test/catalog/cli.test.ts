@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Catalog } from '../../dist/src/catalog/index.js';
-import { runCli, startCli, waitFor } from '../cli/helpers.js';
+import { SELF, runCli, runPasted, startCli, waitFor } from '../cli/helpers.js';
 import { MiB, oracleTreeHash, setup, writeTree, type Env } from './helpers.js';
 
 let env: Env;
@@ -63,11 +63,14 @@ describe('catalog CLI', () => {
     run.child.kill('SIGINT');
     const stopped = await run.done;
     expect(stopped.code).toBe(130);
-    expect(stopped.stderr).toMatch(/sync stopped: \d+ of 9 files recorded .*Continue with the same command: glacier-multipart sync --dir /s);
+    expect(stopped.stderr).toMatch(/sync stopped: \d+ of 9 files recorded .*Continue with the same command: /s);
+    const printed = /Continue with the same command: (.*)$/m.exec(stopped.stderr)![1]!;
+    expect(printed.startsWith(`${SELF} sync --dir `)).toBe(true);
 
     env.server.setFaults([]);
     env.server.resetStats();
-    const rerun = await runCli(args, { env: awsEnv() });
+    // The printed command, pasted into a shell as it stands.
+    const rerun = await runPasted(printed, { env: awsEnv() });
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(env.server.stats['InitiateMultipartUpload'] ?? 0).toBe(0);
     const c = await Catalog.open(catalog);

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../cli/helpers.js';
+import { SELF, lit, runCli, runPasted } from '../cli/helpers.js';
 import { MiB, setup, writeTree, type Env } from './helpers.js';
 
 let env: Env;
@@ -29,14 +29,16 @@ describe('restore', () => {
     const standard = await runCli(['restore', ...conn, '--tier', 'Standard', '--max-files', '1'], { env: awsEnv() });
     expect(standard.code, standard.stderr).toBe(0);
     expect(standard.stdout.split('\n').filter((l) => l.startsWith('job started'))).toEqual([expect.stringMatching(/^job started\ta\/1\.txt\t/)]);
-    expect(standard.stderr).toMatch(/run: glacier-multipart restore .* --completed/);
-    const early = await runCli(['restore', ...conn, '--completed'], { env: awsEnv() });
+    const printed = new RegExp(`run: (${lit(SELF)} restore .* --completed)`).exec(standard.stderr)?.[1];
+    expect(printed, standard.stderr).toBeDefined();
+    // The printed next step, pasted into a shell as it stands.
+    const early = await runPasted(printed!, { env: awsEnv() });
     expect(early.code, early.stderr).toBe(0);
     expect(early.stderr).toMatch(/0 files restored .*1 jobs still running, 1 files need a new retrieval job/);
 
     // An Expedited job (at once here) for the other; the running one is not asked for again.
     const expedited = await runCli(['restore', ...conn, '--tier', 'Expedited'], { env: awsEnv() });
-    expect(expedited.stderr).toMatch(/1 retrieval jobs started \(Expedited\), 1 already pending, 1 files present/);
+    expect(expedited.stderr).toMatch(/1 retrieval job started \(Expedited\), 1 already pending, 1 files present/);
     expect(readFileSync(catalog, 'utf8').split('\n').filter((l) => l.split('\t')[2] === 'RETRIEVE_JOB')).toHaveLength(2);
 
     const done = await runCli(['restore', ...conn, '--completed'], { env: awsEnv() });

@@ -1,5 +1,6 @@
 import { connect } from '../client.js';
-import { EXIT_FAILURE, EXIT_INTERRUPTED, shellQuote, type Context } from '../output.js';
+import { commandLine } from '../next-step.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, type Context } from '../output.js';
 import { formatSize } from '../size.js';
 import { checkVaultName } from './manage.js';
 import { checkDir, usage } from './sync.js';
@@ -12,7 +13,8 @@ export async function restoreCommand(ctx: Context, opts: Record<string, any>): P
   const filter = await usage('--include/--exclude', () => pathFilter(opts.include, opts.exclude));
   const catalog = await Catalog.open(opts.catalog, { create: false, onWarning: (w) => ctx.note(w) });
   const { client } = await connect(opts, ctx.log);
-  const again = `glacier-multipart restore --dir ${shellQuote(opts.dir)} --vault ${vaultName} --catalog ${shellQuote(opts.catalog)}${opts.shard ? ` --shard ${opts.shard}` : ''}${opts.endpoint ? ` --endpoint ${opts.endpoint}` : ''}`;
+  // The command as it was typed (this CLI as started), without --completed: pasteable as it stands.
+  const again = commandLine(ctx, process.argv.slice(2).filter((a) => a !== '--completed'));
   const base = { dir: opts.dir, vaultName, accountId: opts.accountId, catalog, client, filter, shard, signal: ctx.signal, maxAttempts: opts.maxAttempts, onNote: (n: string) => ctx.note(n) };
   try {
     if (!opts.completed) {
@@ -20,7 +22,7 @@ export async function restoreCommand(ctx: Context, opts: Record<string, any>): P
       if (opts.json) ctx.json(r);
       else {
         for (const s of r.started) ctx.out(`job started\t${s.path}\t${s.jobId}`);
-        ctx.note(`${r.started.length} retrieval jobs started (${opts.tier}), ${r.pending.length} already pending, ${r.present} files present locally. ` +
+        ctx.note(`${r.started.length} retrieval job${r.started.length === 1 ? '' : 's'} started (${opts.tier}), ${r.pending.length} already pending, ${r.present} files present locally. ` +
           `${r.started.length || r.pending.length ? `When the jobs finish (Expedited: minutes, Standard: 3-5 hours, Bulk: 5-12 hours), run: ${again} --completed` : 'Nothing to restore.'}`);
       }
       return 0;

@@ -1,7 +1,8 @@
+import { commandLine } from '../next-step.js';
 import { stat } from 'node:fs/promises';
 import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
-import { EXIT_FAILURE, EXIT_INTERRUPTED, shellQuote, type Context } from '../output.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, type Context } from '../output.js';
 import { formatSize } from '../size.js';
 import { checkVaultName } from './manage.js';
 import { createFilesProgress } from './files-progress.js';
@@ -81,7 +82,7 @@ export async function syncCommand(ctx: Context, opts: Record<string, any>): Prom
     progress.stop();
     if (ctx.signal.aborted) {
       ctx.note(`sync stopped: ${lastProgress.filesDone} of ${lastProgress.filesTotal} files recorded in ${opts.catalog}; an interrupted multipart upload stays resumable. ` +
-        `Continue with the same command: glacier-multipart sync --dir ${shellQuote(opts.dir)} --vault ${vaultName} --catalog ${shellQuote(opts.catalog)}${opts.shard ? ` --shard ${opts.shard}` : ''}${opts.endpoint ? ` --endpoint ${opts.endpoint}` : ''}`);
+        `Continue with the same command: ${commandLine(ctx, process.argv.slice(2))}`);
       return EXIT_INTERRUPTED;
     }
     throw err;
