@@ -6,7 +6,7 @@
 import { open, stat } from 'node:fs/promises';
 import { UploadArchiveCommand, type GlacierClient } from '@aws-sdk/client-glacier';
 import type { HashPool } from '../pool/index.js';
-import { forgetChecksums, registerChecksums } from '../glacier/checksums.js';
+import { withPrecomputedChecksums } from '../glacier/checksums.js';
 import { ChecksumMismatchError, SourceChangedError, VaultNotFoundError } from '../glacier/errors.js';
 import { withRetries } from '../glacier/retry.js';
 import type { LocalFile } from './scan.js';
@@ -63,15 +63,15 @@ export async function uploadSmallFile(o: SmallUploadOptions): Promise<{ archiveI
   }
   const h = await o.pool.hashPart(data, { signal: o.signal });
   const body = h.data;
-  registerChecksums(body, h.sha256!, h.treeHash);
   let out;
   try {
     out = await withRetries(async () => {
       const timeout = AbortSignal.timeout(o.requestTimeout);
       try {
-        return await o.client.send(new UploadArchiveCommand({
+        // The checksums ride on this command alone: the caller's client is never reconfigured.
+        return await o.client.send(withPrecomputedChecksums(new UploadArchiveCommand({
           accountId: o.accountId, vaultName: o.vaultName, archiveDescription: o.description, body, checksum: h.treeHash,
-        }), { abortSignal: AbortSignal.any([o.requestSignal, timeout]) });
+        }), h.sha256!, h.treeHash), { abortSignal: AbortSignal.any([o.requestSignal, timeout]) });
       } catch (err) {
         // Our own request timeout is worth another attempt (an abort by the caller is not).
         if (timeout.aborted && !o.requestSignal.aborted) throw Object.assign(new Error(`UploadArchive of ${file.path} took over ${o.requestTimeout} ms`, { cause: err }), { name: 'TimeoutError' });
@@ -84,8 +84,6 @@ export async function uploadSmallFile(o: SmallUploadOptions): Promise<{ archiveI
     const e = err as { name?: string; message?: string };
     if (e.name === 'ResourceNotFoundException' && /vault/i.test(e.message ?? '')) throw new VaultNotFoundError(o.vaultName, { cause: err });
     throw err;
-  } finally {
-    forgetChecksums(body);
   }
   if (!out.archiveId) throw new Error(`UploadArchive of ${file.path} returned no archive id`);
   if (out.checksum !== h.treeHash) {
