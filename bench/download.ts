@@ -14,7 +14,8 @@
  * worst for resource bounds.
  *
  *   npm run bench:download   (node dist/bench/download.js [--quick] [--size 1GiB] [--rounds N]
- *                             [--chunk-size 16MiB] [--concurrency N] [--threads N])
+ *                             [--chunk-size 16MiB] [--concurrency N] [--threads N]
+ *                             [--cpu-prof DIR])   DIR gets a V8 CPU profile of each 'ours' run
  *
  * Prints a table and writes bench/results/download.json.
  */
@@ -22,7 +23,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -50,6 +51,8 @@ export interface DownloadBenchOptions {
   outDir?: string | null;
   log?: (line: string) => void;
   print?: (line: string) => void;
+  /** Runs each 'ours' child under `node --cpu-prof` writing into this directory. */
+  cpuProfDir?: string;
 }
 
 export interface DownloadBenchRow {
@@ -172,7 +175,7 @@ export async function runDownloadBench(opts: DownloadBenchOptions = {}): Promise
         log(`round ${round + 1}/${rounds}: ${variant}`);
         const out = join(outDir, `${variant}-${round}.bin`);
         const before = processCpuSeconds(server.pid);
-        const child = spawn(process.execPath, [SELF, '--run', variant, endpoint, jobId, out, String(chunkSize), String(concurrency), String(threads)],
+        const child = spawn(process.execPath, [...(variant === 'ours' && opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []), SELF, '--run', variant, endpoint, jobId, out, String(chunkSize), String(concurrency), String(threads)],
           { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
         const r = JSON.parse(await readLine(child)) as RunResult;
         const after = processCpuSeconds(server.pid);
@@ -350,6 +353,7 @@ if (process.argv[1] === SELF) {
       ...(value('--rounds') ? { rounds: Number(value('--rounds')) } : {}),
       ...(value('--concurrency') ? { concurrency: Number(value('--concurrency')) } : {}),
       ...(value('--threads') ? { threads: Number(value('--threads')) } : {}),
+      ...(value('--cpu-prof') ? { cpuProfDir: resolve(value('--cpu-prof')!) } : {}),
     });
   }
 }

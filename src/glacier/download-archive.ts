@@ -343,10 +343,18 @@ async function openSession(o: DownloadArchiveOptions, d: SessionDeps): Promise<S
   try {
     job = await describeJob({ ...target, jobId, archiveId });
   } catch (err) {
-    if (err instanceof JobNotFoundError && state?.chunks.size) {
+    if (err instanceof JobNotFoundError && state && !o.jobId && o.archiveId !== undefined) {
+      // The journal's job expired and the caller named the archive: a new job for the same bytes
+      // continues the download, keeping the verified chunks (sameBytes below checks the range).
+      const range = { first: state.header.rangeFirst, last: state.header.rangeLast };
+      ({ jobId } = await initiateRetrievalJob({ ...target, archiveId: o.archiveId, tier: o.tier, range, description: o.jobDescription }));
+      p.jobId = jobId;
+      job = await describeJob({ ...target, jobId, archiveId });
+    } else if (err instanceof JobNotFoundError && state?.chunks.size) {
       throw new JobNotFoundError(o.vaultName, jobId, { archiveId, journal: d.journalPath, keptChunks: state.chunks.size, cause: err });
+    } else {
+      throw err;
     }
-    throw err;
   }
   if (job.action !== 'ArchiveRetrieval') {
     throw new InvalidDownloadOptionError('jobId', `Job ${jobId} is an ${job.action} job, not an archive retrieval: pass the id of an archive-retrieval job.`);

@@ -62,7 +62,12 @@ export class StreamingTreeHash {
     }
   }
 
-  digest(): { sha256: string; treeHash: string; size: number } {
+  /**
+   * The linear SHA-256, the tree hash and the 1 MiB leaf digests (the last leaf may be short; an
+   * empty input has the one leaf SHA-256("")). The leaves are kept with the archive, so a range's
+   * tree hash is later combined from them instead of hashing its bytes again.
+   */
+  digest(): { sha256: string; treeHash: string; size: number; leaves: Buffer[] } {
     const leaves = this.leafFill > 0 || this.leaves.length === 0
       ? [...this.leaves, this.leaf.digest()]
       : this.leaves;
@@ -70,6 +75,7 @@ export class StreamingTreeHash {
       sha256: this.linear ? this.linear.digest('hex') : '',
       treeHash: combineDigests(leaves).toString('hex'),
       size: this.size,
+      leaves,
     };
   }
 }

@@ -12,7 +12,7 @@ export async function receiveBody(
   path: string,
   expectedSize: number,
   idleMs: number,
-): Promise<{ sha256: string; treeHash: string; size: number }> {
+): Promise<{ sha256: string; treeHash: string; size: number; leaves: Buffer[] }> {
   const hasher = new StreamingTreeHash();
   const fh = await open(path, 'wx');
   const idle = idleTimer(req, idleMs);

@@ -5,8 +5,10 @@
 // ".." stay inside dataDir; see vaultDirName); V = vaults/<account>/<region>/v-<name>:
 //   tmp/                                   bodies being received (same filesystem, renamed into place)
 //   V/vault.json                           the vault and its last inventory
-//   V/uploads/<uploadId>/upload.json, part-<index>-<nonce>
-//   V/archives/<archiveId>/archive.json, part files (a completed upload's directory)
+//   V/uploads/<uploadId>/upload.json, part-<index>-<nonce> (+ part-<index>-<nonce>.leaves)
+//   V/archives/<archiveId>/archive.json, part files (a completed upload's directory), leaves
+// A .leaves / leaves file holds the SHA-256 of every 1 MiB of the part / archive (see leaves.ts);
+// archives written before leaves were kept have none, and their ranges are hashed from the bytes.
 //   V/jobs/<jobId>.json (+ <jobId>.out, an inventory job's output)
 // A data directory of the earlier layout (vaults/v-<name>, no account or region) is moved on load
 // to account LOCAL_ACCOUNT_ID, region us-east-1 (LEGACY_REGION).
@@ -14,10 +16,12 @@
 // only counts once the metadata naming it is on disk, so a crash at any moment loses nothing that
 // was acknowledged and leaves no torn state.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { notFound } from './errors.js';
 import { KeyedMutex, syncDir, writeJsonAtomic } from './fsutil.js';
+import { combineDigests } from './hash.js';
+import { DIGEST_BYTES, leafCount, readLeaves, writeLeaves } from './leaves.js';
 
 export interface PartRecord {
   first: number;
@@ -25,6 +29,8 @@ export interface PartRecord {
   treeHash: string;
   /** File name inside the upload (later archive) directory. */
   file: string;
+  /** File of its 1 MiB leaf digests, beside `file` (absent for parts stored by older versions). */
+  leaves?: string;
 }
 
 export interface UploadRecord {
@@ -52,6 +58,8 @@ export interface ArchiveRecord {
   completedAt: number;
   /** The archive's bytes, in order, as files inside its directory. */
   files: { file: string; size: number }[];
+  /** File of the archive's 1 MiB leaf digests in its directory (absent for older archives). */
+  leaves?: string;
 }
 
 export interface ArchiveJobRecord {
@@ -134,6 +142,9 @@ export function vaultDirName(name: string): string {
 
 export const newId = (bytes: number) => randomBytes(bytes).toString('base64url');
 
+/** The archive's leaf digests file, inside its directory. */
+export const ARCHIVE_LEAVES = 'leaves';
+
 export class Store {
   readonly vaults = new Map<string, Vault>();
   readonly mutex = new KeyedMutex();
@@ -212,7 +223,7 @@ export class Store {
       }
       vault.uploads.set(id, up);
       // Part files not named by the metadata were never acknowledged (or were replaced).
-      const keep = new Set(Object.values(up.parts).map((p) => p.file));
+      const keep = new Set(Object.values(up.parts).flatMap((p) => (p.leaves ? [p.file, p.leaves] : [p.file])));
       for (const f of await listDir(dir)) {
         if (f !== 'upload.json' && !keep.has(f)) await rm(join(dir, f), { force: true });
       }
@@ -220,6 +231,8 @@ export class Store {
     for (const id of await listDir(join(vault.dir, 'archives'))) {
       const ar = await readJson<ArchiveRecord>(join(this.archiveDir(vault, id), 'archive.json'));
       if (!ar || ar.archiveId !== id) continue;
+      // A leaf file of the wrong size is not trusted: that archive's ranges are hashed from its bytes.
+      if (ar.leaves !== undefined && !(await this.leavesFit(vault, ar))) delete ar.leaves;
       vault.archives.set(id, ar);
       if (ar.uploadId) vault.completed.set(ar.uploadId, id);
     }
@@ -316,28 +329,68 @@ export class Store {
    */
   async putPart(
     vault: Vault, uploadId: string, index: number, part: Omit<PartRecord, 'file'>, tmp: string,
-    check: (current: UploadRecord | undefined) => UploadRecord,
+    check: (current: UploadRecord | undefined) => UploadRecord, leaves: readonly Buffer[],
   ): Promise<void> {
     await this.mutex.run(`upload:${uploadId}`, async () => {
       const current = check(this.current(vault)?.uploads.get(uploadId));
       const file = `part-${index}-${newId(6)}`;
+      const leavesFile = `${file}.leaves`;
       const dir = this.uploadDir(vault, uploadId);
       await rename(tmp, join(dir, file));
       const replaced = current.parts[index];
       const next: UploadRecord = {
         ...current,
         lastActivity: Date.now(),
-        parts: { ...current.parts, [index]: { ...part, file } },
+        parts: { ...current.parts, [index]: { ...part, file, leaves: leavesFile } },
       };
       try {
+        await writeLeaves(join(dir, leavesFile), leaves);
         await this.saveUpload(vault, next);
       } catch (err) {
         await rm(join(dir, file), { force: true });
+        await rm(join(dir, leavesFile), { force: true });
         throw err;
       }
       vault.uploads.set(uploadId, next);
-      if (replaced) await rm(join(dir, replaced.file), { force: true });
+      if (replaced) {
+        await rm(join(dir, replaced.file), { force: true });
+        if (replaced.leaves) await rm(join(dir, replaced.leaves), { force: true });
+      }
     });
+  }
+
+  /**
+   * Writes a completing upload's archive leaves (its parts' leaves in order; every part but the
+   * last spans whole MiBs) into the upload directory and returns the file name, or undefined when a
+   * part has no leaves or they do not combine to `treeHash` (then ranges are hashed from the bytes).
+   */
+  async writeUploadLeaves(vault: Vault, up: UploadRecord, parts: PartRecord[], treeHash: string): Promise<string | undefined> {
+    const dir = this.uploadDir(vault, up.uploadId);
+    const leaves: Buffer[] = [];
+    for (const p of parts) {
+      if (!p.leaves) return undefined;
+      try {
+        leaves.push(...await readLeaves(join(dir, p.leaves), 0, leafCount(p.last - p.first + 1)));
+      } catch {
+        return undefined;
+      }
+    }
+    if (combineDigests(leaves).toString('hex') !== treeHash) return undefined;
+    await writeLeaves(join(dir, ARCHIVE_LEAVES), leaves);
+    return ARCHIVE_LEAVES;
+  }
+
+  leavesPath(vault: Vault, archive: ArchiveRecord): string | undefined {
+    return archive.leaves === undefined ? undefined : join(this.archiveDir(vault, archive.archiveId), archive.leaves);
+  }
+
+  /** True when the archive's leaf file holds exactly one digest per MiB of it. */
+  private async leavesFit(vault: Vault, archive: ArchiveRecord): Promise<boolean> {
+    try {
+      return (await stat(this.leavesPath(vault, archive)!)).size === leafCount(archive.size) * DIGEST_BYTES;
+    } catch {
+      return false;
+    }
   }
 
   /** Marks an upload aborted (kept as a record, so a repeat abort answers 204) and drops its parts. */
@@ -362,10 +415,11 @@ export class Store {
   }
 
   /** Stores an UploadArchive body (already fsynced in tmp/) as a one-file archive. */
-  async createArchive(vault: Vault, archive: ArchiveRecord, bodyTmp: string): Promise<void> {
+  async createArchive(vault: Vault, archive: ArchiveRecord, bodyTmp: string, leaves: readonly Buffer[]): Promise<void> {
     const staging = join(this.tmpDir, `archive-${newId(9)}`);
     await mkdir(staging);
     await rename(bodyTmp, join(staging, archive.files[0]!.file));
+    if (archive.leaves !== undefined) await writeLeaves(join(staging, archive.leaves), leaves);
     await writeJsonAtomic(join(staging, 'archive.json'), archive);
     await rename(staging, this.archiveDir(vault, archive.archiveId));
     await syncDir(join(vault.dir, 'archives'));

@@ -127,7 +127,10 @@ export interface LocalGlacier {
    * stats[`${op}:${kind}`] = faults injected; stats['UploadMultipartPart:bytes'] = body bytes accepted;
    * stats['Connections:evicted'|'Connections:refused'] = connections closed at maxConnections,
    * stats['Connections:headersTimeout'] = connections closed for sending no complete headers in time;
-   * stats['RefusedHost'] = requests refused for their Host header.
+   * stats['RefusedHost'] = requests refused for their Host header;
+   * stats['RangeTreeHash:leaves'] = stored 1 MiB leaf digests combined for a range's tree hash
+   * (InitiateJob, GetJobOutput), stats['RangeTreeHash:hashedBytes'] = archive bytes read and hashed
+   * instead (archives stored without leaf digests, by an older data directory).
    */
   stats: Record<string, number>;
   /** Replace the fault plan at run time (rule counters restart). */

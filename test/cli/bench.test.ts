@@ -38,7 +38,7 @@ describe('bench (the combined report)', () => {
     } finally {
       await cleanup();
     }
-  });
+  }, 240_000); // several benchmark suites in child processes: slow on a loaded 2-core machine
 
   it('a README without the markers is refused before anything is measured', async () => {
     const { dir, cleanup } = await tempDir();

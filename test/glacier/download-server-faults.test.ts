@@ -101,7 +101,7 @@ describe('GetJobOutput faults: exactly the bad chunk is fetched again', () => {
 });
 
 describe('jobs as Glacier runs them', () => {
-  it('a job whose output expired before the download continues: JobNotFoundError with the journal kept', async () => {
+  it('a job whose output expired before the download continues: by job id a JobNotFoundError keeping the journal; by archive id a new job that keeps the verified chunks', async () => {
     const short = await setup({ jobOutputTtlMs: 1500 } as Parameters<typeof setup>[0], 'expiring');
     try {
       const data = randomData(3 * MiB);
@@ -117,11 +117,21 @@ describe('jobs as Glacier runs them', () => {
       await run;
       short.server.setFaults([]);
       await new Promise((r) => setTimeout(r, 1600));
-      const err = await downloadArchive({ vaultName: short.vaultName, client: short.client, pool, archiveId, destination: dest }).catch((e: unknown) => e);
+      const oldJob = (await readDownloadJournal(journal))!.header.jobId;
+      const err = await downloadArchive({ vaultName: short.vaultName, client: short.client, pool, jobId: oldJob, destination: dest }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(JobNotFoundError);
-      expect((err as JobNotFoundError).keptChunks).toBeGreaterThanOrEqual(1);
+      const kept = (err as JobNotFoundError).keptChunks!;
+      expect(kept).toBeGreaterThanOrEqual(1);
       expect((err as Error).message).toMatch(/at least 24 h.*glacier-multipart retrieve --vault expiring/);
       expect(existsSync(journal)).toBe(true);
+      // Naming the archive instead starts a new job for the journal's bytes and keeps what was verified.
+      short.server.resetStats();
+      const r = await downloadArchive({ vaultName: short.vaultName, client: short.client, pool, archiveId, destination: dest });
+      expect(r.jobId).not.toBe(oldJob);
+      expect(r.chunksResumed).toBe(kept);
+      expect(short.server.stats.InitiateJob).toBe(1);
+      expect(short.server.stats.GetJobOutput).toBe(3 - kept);
+      expect(readFileSync(dest).equals(data)).toBe(true);
     } finally {
       await short.close();
     }

@@ -71,8 +71,8 @@ describe('uploadArchive: sizes and sources', () => {
     expect(last).toMatchObject({ done: true, partsDone: 40, partsTotal: 40, bytesUploaded: 40 * MiB, bytesHashed: 40 * MiB, totalBytes: 40 * MiB });
     for (let i = 1; i < progress.length; i++) {
       expect(progress[i]!.bytesUploaded).toBeGreaterThanOrEqual(progress[i - 1]!.bytesUploaded);
-      // Throttled to one report per 100 ms, the final report excepted.
-      if (i < progress.length - 1) expect(progress[i]!.at - progress[i - 1]!.at).toBeGreaterThanOrEqual(99);
+      // Throttled to one report per 100 ms, the final report excepted. (Node timers may fire a millisecond or two early against Date.now.)
+      if (i < progress.length - 1) expect(progress[i]!.at - progress[i - 1]!.at).toBeGreaterThanOrEqual(95);
     }
   });
 

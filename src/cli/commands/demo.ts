@@ -135,7 +135,7 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
       ctx.out(`  upload      ${summary.uploadMiBPerSecond} MiB/s (${summary.uploadSeconds} s)`);
       ctx.out(`  tree hash   ${summary.treeHash}`);
       ctx.out(`  archive id  ${summary.archiveId}`);
-      ctx.out(`  read back   downloadArchive: ${verified.chunks} verified chunks, bytes identical, tree hash matches (${summary.verifySeconds} s)`);
+      ctx.out(`  read back   downloadArchive: ${verified.chunks} verified chunk${verified.chunks === 1 ? '' : 's'}, bytes identical, tree hash matches (${summary.verifySeconds} s)`);
     }
     return 0;
   } finally {

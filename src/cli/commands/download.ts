@@ -121,8 +121,13 @@ export async function downloadCommand(ctx: Context, opts: Record<string, any>): 
       ctx.note(`the job keeps running at Glacier; download it later with: ${downloadCommandLine(ctx, vaultName, jobId, opts.out === '-' ? '-' : opts.out, opts)}`);
     }
     if (err instanceof JobNotFoundError && (e as { archiveId?: string }).archiveId) {
-      ctx.note(`start a new retrieval job with: ${nextCommand(ctx, ['retrieve', '--vault', vaultName, '--archive-id', (e as { archiveId?: string }).archiveId!], opts)}` +
-        (err.keptChunks ? `, then: ${downloadCommandLine(ctx, vaultName, 'NEW_JOB_ID', opts.out, opts)} (keeps the ${err.keptChunks} verified chunks)` : ''));
+      const archiveId = (e as { archiveId?: string }).archiveId!;
+      const tier = opts.tier !== undefined ? ['--tier', String(opts.tier)] : [];
+      // With --archive-id, download starts a new job for the journal's bytes and keeps its verified chunks.
+      ctx.note(err.keptChunks && opts.out
+        ? `start a new retrieval job and continue (keeping the ${err.keptChunks} verified chunks) with: ` +
+          nextCommand(ctx, ['download', '--vault', vaultName, '--archive-id', archiveId, ...tier, '--out', opts.out], opts)
+        : `start a new retrieval job with: ${nextCommand(ctx, ['retrieve', '--vault', vaultName, '--archive-id', archiveId, ...tier], opts)}`);
     }
     throw err;
   } finally {

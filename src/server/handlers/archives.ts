@@ -5,7 +5,7 @@ import type { Handler } from '../context.js';
 import { invalidParameter, notFound } from '../errors.js';
 import { archiveDescription, contentLength } from '../headers.js';
 import { getVault } from '../lookups.js';
-import { ID_RE, newId, type ArchiveRecord } from '../store.js';
+import { ARCHIVE_LEAVES, ID_RE, newId, type ArchiveRecord } from '../store.js';
 import { vaultPath } from '../views.js';
 
 export const uploadArchive: Handler = async (ctx) => {
@@ -24,11 +24,12 @@ export const uploadArchive: Handler = async (ctx) => {
       treeHash: got.treeHash,
       completedAt: Date.now(),
       files: [{ file: 'data', size: got.size }],
+      leaves: ARCHIVE_LEAVES,
       ...(description !== undefined ? { description } : {}),
     };
     await store.mutex.run('vaults', async () => {
       getVault(ctx); // deleted meanwhile?
-      await store.createArchive(vault, archive, tmp);
+      await store.createArchive(vault, archive, tmp, got.leaves);
     });
     return {
       status: 201,

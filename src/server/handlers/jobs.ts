@@ -1,7 +1,7 @@
 // Jobs: InitiateJob (archive and inventory retrieval), DescribeJob, ListJobs and GetJobOutput.
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { hashArchiveRange, readArchiveRange } from '../archive-io.js';
+import { rangeTreeHash, readArchiveRange } from '../archive-io.js';
 import type { Handler, Reply, RequestContext } from '../context.js';
 import { GlacierHttpError, invalidParameter, missingParameter, notFound } from '../errors.js';
 import { MiB } from '../hash.js';
@@ -79,7 +79,7 @@ async function startArchiveJob(ctx: RequestContext, vault: Vault, params: Record
   if (tier === 'Expedited') checkExpeditedCapacity(ctx);
   let outputTreeHash: string | null = null;
   if (first === 0 && last === archive.size - 1) outputTreeHash = archive.treeHash;
-  else if (isTreeHashAligned(first, last, archive.size)) outputTreeHash = await hashArchiveRange(ctx.store, vault, archive, first, last);
+  else if (isTreeHashAligned(first, last, archive.size)) outputTreeHash = await rangeTreeHash(ctx.store, vault, archive, first, last, ctx.stats);
   const job: ArchiveJobRecord = {
     ...common,
     action: 'ArchiveRetrieval',
@@ -197,7 +197,7 @@ async function archiveReply(ctx: RequestContext, vault: Vault, job: ArchiveJobRe
   if (job.outputTreeHash !== null) {
     if (first === 0 && last === outSize - 1) headers['x-amz-sha256-tree-hash'] = job.outputTreeHash;
     else if (isTreeHashAligned(from, to, archive.size)) {
-      headers['x-amz-sha256-tree-hash'] = await hashArchiveRange(ctx.store, vault, archive, from, to).catch((err: NodeJS.ErrnoException) => {
+      headers['x-amz-sha256-tree-hash'] = await rangeTreeHash(ctx.store, vault, archive, from, to, ctx.stats).catch((err: NodeJS.ErrnoException) => {
         // Deleted while this request ran: the same answer as a deleted archive, not an internal error.
         if (err.code === 'ENOENT') throw notFound(`Archive not found for ID: ${job.archiveId} (it was deleted after job ${job.jobId} started).`);
         throw err;

@@ -73,7 +73,7 @@ export const uploadMultipartPart: Handler = async (ctx) => {
     await store.putPart(vault, up.uploadId, index, { first, last, treeHash: got.treeHash }, tmp, (current) => {
       if (!current || current.state !== 'open' || isExpired(ctx, current)) throw uploadNotFound(up.uploadId);
       return current;
-    });
+    }, got.leaves);
   } finally {
     await rm(tmp, { force: true });
   }
@@ -163,6 +163,7 @@ async function complete(ctx: RequestContext, vault: Vault, id: string, sizeRaw?:
   if (Number(sizeRaw) !== total) throw invalidParameter(`Invalid x-amz-archive-size: ${sizeRaw}. The uploaded parts total ${total} bytes.`);
   const treeHash = combineTreeHashes(parts.map((p) => p.treeHash));
   if (treeHash !== treeRaw) throw invalidParameter(`Invalid x-amz-sha256-tree-hash: ${treeRaw}`);
+  const leaves = await ctx.store.writeUploadLeaves(vault, up, parts, treeHash);
   const archive: ArchiveRecord = {
     archiveId: newId(103),
     vaultName: vault.name,
@@ -172,6 +173,7 @@ async function complete(ctx: RequestContext, vault: Vault, id: string, sizeRaw?:
     uploadId: id,
     completedAt: Date.now(),
     files: parts.map((p) => ({ file: p.file, size: p.last - p.first + 1 })),
+    ...(leaves !== undefined ? { leaves } : {}),
     ...(up.description !== undefined ? { description: up.description } : {}),
   };
   await ctx.store.completeUpload(vault, up, archive);
