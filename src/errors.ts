@@ -53,3 +53,13 @@ export class SourceChangedError extends GlacierMultipartError {
     this.path = path;
   }
 }
+
+/**
+ * A broken internal invariant (a bug in glacier-multipart, never bad input): report it. Not named
+ * "InternalError", which is one of Glacier's retryable error names.
+ */
+export class InvariantError extends GlacierMultipartError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INTERNAL', `${message} (a bug in glacier-multipart: please report it)`, options);
+  }
+}

@@ -1,21 +1,20 @@
 // The catalog layer: mt-aws-glacier-compatible catalogs, archive descriptions, inventories,
 // many-file sync, restore, check, delete/purge and shards.
 export * from './errors.js';
-export { Catalog, nowSeconds, type CatalogArchive, type RetrieveJobEntry, type OpenCatalogOptions } from './catalog.js';
-export { parseCatalogLine, formatCatalogLine, type CatalogRecord } from './catalog-line.js';
-export { checkCatalogPath, catalogPathProblem, toCatalogPath } from './paths.js';
+export { Catalog, type CatalogArchive, type RetrieveJobEntry, type OpenCatalogOptions } from './catalog.js';
+export type { CatalogRecord } from './catalog-line.js';
 export {
-  encodeDescription, decodeDescription, formatMtime, parseMtime, type DecodedDescription, type DescriptionFormat,
+  encodeDescription, decodeDescription, type DecodedDescription, type DescriptionFormat,
 } from './descriptions.js';
 export {
   parseInventory, inventoryRecord, type InventoryArchive, type InventoryFormat, type InventoryHeader, type ParseInventoryOptions,
 } from './inventory.js';
-export { parseShard, shardOf, inShard, type Shard } from './shards.js';
-export { globToRegExp, pathFilter } from './globs.js';
+export { parseShard, type Shard } from './shards.js';
+export { pathFilter } from './globs.js';
 export { mergeCatalogs, type MergeCatalogsResult } from './merge.js';
-export { scanDirectory, type LocalFile, type ScanOptions } from './scan.js';
-export { planSync, type SyncPlan, type PlannedUpload, type PlannedDeletion, type ChangeDetection } from './sync-plan.js';
-export { syncDirectory, journalPathFor, type SyncOptions, type SyncProgress, type SyncResult, type SyncedFile } from './sync.js';
+export type { LocalFile, ScanOptions } from './scan.js';
+export type { SyncPlan, PlannedUpload, PlannedDeletion, ChangeDetection } from './sync-plan.js';
+export { syncDirectory, type SyncOptions, type SyncProgress, type SyncResult, type SyncedFile } from './sync.js';
 export { deleteArchive, type DeleteArchiveOptions } from './delete-archive.js';
 export { retrieveInventory, InventoryNotReadyError, InventoryJobError, type InventoryJobOptions } from './inventory-job.js';
 export { purgeArchives, type PurgeOptions, type PurgeResult, type PurgeTarget } from './purge.js';

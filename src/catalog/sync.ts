@@ -11,7 +11,7 @@ import { resolve, sep } from 'node:path';
 import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier';
 import { HashPool } from '../pool/index.js';
 import { GlacierMultipartError } from '../errors.js';
-import { installChecksumGenerator, precomputedChecksumGenerator } from '../glacier/checksums.js';
+import { precomputedChecksumGenerator } from '../glacier/checksums.js';
 import { SourceChangedError } from '../glacier/errors.js';
 import { readJournal } from '../glacier/journal.js';
 import { MultipartUpload } from '../glacier/multipart-upload.js';
@@ -160,7 +160,6 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
       maxAttempts: o.clientConfig?.maxAttempts ?? 1,
       bodyChecksumGenerator: o.clientConfig?.bodyChecksumGenerator ?? (precomputedChecksumGenerator as GlacierClientConfig['bodyChecksumGenerator']),
     });
-    if (!ownClient) installChecksumGenerator(client);
     try {
       await runSync({ o, plan, catalog: catalog!, client, pool: getPool(), journalDir, result, note });
     } finally {

@@ -74,25 +74,6 @@ export const precomputedChecksumGenerator: BodyChecksumGenerator = async (reques
   throw new ChecksumNotPrecomputedError(describeBody(body));
 };
 
-const INSTALLED = Symbol.for('glacier-multipart.precomputedChecksums');
-
-/**
- * Makes a client (for instance one the caller built) serve registered bodies from the registry.
- * Bodies it was not told about go to the client's previous generator, so the caller's own use of
- * the client keeps working. The SDK middleware reads `config.bodyChecksumGenerator` at call time.
- */
-export function installChecksumGenerator(client: GlacierClient): void {
-  const config = client.config as unknown as { bodyChecksumGenerator: BodyChecksumGenerator; [INSTALLED]?: true };
-  if (config[INSTALLED] || config.bodyChecksumGenerator === precomputedChecksumGenerator) return;
-  const previous = config.bodyChecksumGenerator;
-  config.bodyChecksumGenerator = async (request, options) => {
-    const pair = lookup(request.body);
-    if (pair) return [pair[0], pair[1]];
-    return previous(request, options);
-  };
-  config[INSTALLED] = true;
-}
-
 interface BuildArgs { request: unknown }
 type Next = (args: BuildArgs) => Promise<unknown>;
 interface CommandWithStack {

@@ -166,13 +166,16 @@ export class UploadCancelledError extends GlacierMultipartError {
   readonly journal: string | undefined;
   readonly aborted: boolean;
   readonly uploadedParts: number;
+  /** The policy called for an abort and the abort itself failed with this (the upload is left open). */
+  readonly abortError: unknown;
   constructor(message = 'The upload was cancelled through its AbortSignal.',
-    options?: { cause?: unknown; uploadId?: string; journal?: string; aborted?: boolean; uploadedParts?: number }) {
+    options?: { cause?: unknown; uploadId?: string; journal?: string; aborted?: boolean; uploadedParts?: number; abortError?: unknown }) {
     super('CANCELLED', message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.uploadId = options?.uploadId;
     this.journal = options?.journal;
     this.aborted = options?.aborted ?? false;
     this.uploadedParts = options?.uploadedParts ?? 0;
+    this.abortError = options?.abortError;
   }
 }
 
@@ -186,12 +189,15 @@ export class UploadFailedError extends GlacierMultipartError {
   readonly journal: string | undefined;
   readonly aborted: boolean;
   readonly uploadedParts: number;
-  constructor(message: string, details: { uploadId?: string; journal?: string; aborted: boolean; uploadedParts: number; cause: unknown }) {
+  /** The policy called for an abort and the abort itself failed with this (the upload is left open). */
+  readonly abortError: unknown;
+  constructor(message: string, details: { uploadId?: string; journal?: string; aborted: boolean; uploadedParts: number; cause: unknown; abortError?: unknown }) {
     super('UPLOAD_FAILED', message, { cause: details.cause });
     this.uploadId = details.uploadId;
     this.journal = details.journal;
     this.aborted = details.aborted;
     this.uploadedParts = details.uploadedParts;
+    this.abortError = details.abortError;
   }
 }
 

@@ -59,8 +59,8 @@ export async function failUpload(err: unknown, upload: MultipartUpload, journal:
     await journal?.close();
     const text = `${cancelled ? `${what} was cancelled` : `${what} failed: ${message(err)}`}. Aborting multipart upload ${upload.uploadId} failed too ` +
       `(${message(abortErr)}): abort it later (glacier-multipart abort --vault ${upload.vaultName} --upload-id ${upload.uploadId}) or let it expire.`;
-    if (cancelled) throw new UploadCancelledError(text, { ...details, journal: p.journalPath, aborted: false });
-    throw new UploadFailedError(text, { ...details, journal: p.journalPath, aborted: false });
+    if (cancelled) throw new UploadCancelledError(text, { ...details, journal: p.journalPath, aborted: false, abortError: abortErr });
+    throw new UploadFailedError(text, { ...details, journal: p.journalPath, aborted: false, abortError: abortErr });
   }
   await journal?.remove();
   const text = `${cancelled ? `${what} was cancelled` : `${what} failed: ${message(err)}`}. Multipart upload ${upload.uploadId} was aborted` +

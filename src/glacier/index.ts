@@ -21,13 +21,17 @@ export {
 } from './upload-archive.js';
 export type { UploadSource } from './sources.js';
 // The retrieval side: jobs and the verified, parallel, resumable downloadArchive().
-export * from './download-errors.js';
 export {
-  initiateRetrievalJob, describeJob, listJobs, waitForJob, requireCompletedJob, parseJob, RETRIEVAL_TIERS, DEFAULT_WAIT_TIMEOUT_MS,
+  InvalidDownloadOptionError, RangeNotAlignedError, ArchiveNotFoundError, InsufficientCapacityError, RetrievalPolicyError,
+  RetrievalJobFailedError, JobNotFoundError, JobNotCompleteError, DestinationExistsError, DiskFullError, DownloadChecksumError,
+  ChunkTransferError, DownloadJournalError, JobWaitTimeoutError, DownloadCancelledError,
+} from './download-errors.js';
+export {
+  initiateRetrievalJob, describeJob, listJobs, waitForJob, RETRIEVAL_TIERS, DEFAULT_WAIT_TIMEOUT_MS,
   type RetrievalTier, type JobTarget, type ByteRange, type RetrievalJob, type InitiateRetrievalOptions, type ListJobsOptions, type WaitOptions,
 } from './jobs.js';
 export { fetchJobOutputRange, type FetchRangeOptions, type FetchedRange } from './job-output.js';
-export { planChunks, combineChunkTreeHashes, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, type OutputChunk, type HashedRange } from './chunk-plan.js';
+export { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, type OutputChunk, type HashedRange } from './chunk-plan.js';
 export { readDownloadJournal, type DownloadJournalHeader, type DownloadJournalState, type VerifiedChunk } from './download-journal.js';
 export {
   downloadArchive, DEFAULT_DOWNLOAD_CONCURRENCY,

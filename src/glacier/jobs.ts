@@ -5,7 +5,7 @@ import {
   ArchiveNotFoundError, DownloadCancelledError, InsufficientCapacityError, InvalidDownloadOptionError, JobNotCompleteError, JobNotFoundError,
   JobWaitTimeoutError, RangeNotAlignedError, RetrievalJobFailedError, RetrievalPolicyError,
 } from './download-errors.js';
-import { UploadCancelledError, VaultNotFoundError } from './errors.js';
+import { UnexpectedResponseError, UploadCancelledError, VaultNotFoundError } from './errors.js';
 import { MiB, checkAccountId, checkVaultName } from './part-size.js';
 import { DEFAULT_MAX_ATTEMPTS, sleep, withRetries } from './retry.js';
 
@@ -158,7 +158,7 @@ export async function initiateRetrievalJob(o: InitiateRetrievalOptions): Promise
       if (errName(err) === 'InsufficientCapacityException') throw { noCapacity: err };
       throw err;
     }), retries(o));
-    if (!out.jobId) throw new Error('InitiateJob answered without an x-amz-job-id header');
+    if (!out.jobId) throw new UnexpectedResponseError('InitiateJob', 'an x-amz-job-id header');
     return { jobId: out.jobId, location: out.location };
   } catch (err) {
     const name = errName(err);

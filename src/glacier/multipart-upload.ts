@@ -3,6 +3,7 @@ import {
   ListMultipartUploadsCommand, ListPartsCommand, UploadMultipartPartCommand,
   type GlacierClient,
 } from '@aws-sdk/client-glacier';
+import { InvariantError } from '../errors.js';
 import { combineTreeHashes, sha256 as linearSha256, treeHash as computeTreeHash } from '../hash/index.js';
 import { openFileRange, type FilePartBody, type FileRangeStream } from './file-range-body.js';
 import { withPrecomputedChecksums } from './checksums.js';
@@ -115,7 +116,8 @@ function checkTarget(opts: MultipartUploadTarget | undefined): void {
 /** Calls `promise` and, when the last argument is a Node-style callback, reports to it instead. */
 function settle<T>(promise: Promise<T>, cb: Callback<T> | undefined): Promise<T> | undefined {
   if (!cb) return promise;
-  promise.then((data) => cb(null, data), (err: unknown) => cb(err instanceof Error ? err : new Error(String(err))));
+  // Every rejection here is an Error of ours or the SDK's; anything else is a bug, still handed over as an Error.
+  promise.then((data) => cb(null, data), (err: unknown) => cb(err instanceof Error ? err : new InvariantError(String(err))));
   return undefined;
 }
 

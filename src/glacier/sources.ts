@@ -2,6 +2,7 @@ import type { BigIntStats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { InvariantError } from '../errors.js';
 import { EmptyArchiveError, InvalidUploadOptionError, SourceChangedError } from './errors.js';
 
 /** What uploadArchive accepts as `source`. */
@@ -184,7 +185,7 @@ class StreamReader implements PartReader {
   }
 
   async read(index: number, into: Uint8Array): Promise<number> {
-    if (index !== this.next) throw new Error(`internal: stream parts must be read in order (asked for ${index}, next is ${this.next})`);
+    if (index !== this.next) throw new InvariantError(`stream parts must be read in order (asked for ${index}, next is ${this.next})`);
     this.next++;
     let filled = 0;
     while (filled < into.byteLength) {

@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  Catalog, CatalogFormatError, InvalidCatalogPathError, InvalidShardError, formatCatalogLine, inShard, mergeCatalogs,
-  parseCatalogLine, parseShard, pathFilter, shardOf,
+  Catalog, CatalogFormatError, InvalidCatalogPathError, InvalidShardError, mergeCatalogs, parseShard, pathFilter,
 } from '../../dist/src/catalog/index.js';
+// Internals, tested through their own modules (not exported from the package).
+import { formatCatalogLine, parseCatalogLine } from '../../dist/src/catalog/catalog-line.js';
+import { inShard, shardOf } from '../../dist/src/catalog/shards.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/mt-aws-glacier.journal', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'gm-catalog-'));

@@ -3,9 +3,9 @@
 import { appendFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GetJobOutputCommand, InitiateJobCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-glacier';
+import { GetJobOutputCommand, GlacierClient, InitiateJobCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-glacier';
 import { Catalog, decodeDescription, parseInventory, syncDirectory } from '../../dist/src/catalog/index.js';
-import { MiB, oracleTreeHash, setup, writeTree, type Env } from './helpers.js';
+import { credentials, MiB, oracleTreeHash, setup, writeTree, type Env } from './helpers.js';
 
 let env: Env;
 beforeEach(async () => {
@@ -64,6 +64,22 @@ describe('syncDirectory', () => {
     expect(after.file('sub/b.bin')).toBeUndefined();
     expect([...after.allArchives()]).toHaveLength(2);
     await after.close();
+  });
+
+  it("uploads through a caller's own plain GlacierClient without reconfiguring it", async () => {
+    const root = join(env.dir, 'own');
+    const data = writeTree(root, { 'small.txt': 20_000, 'big.bin': 2 * MiB + 3 });
+    const client = new GlacierClient({ endpoint: env.server.endpoint, region: 'us-east-1', credentials });
+    const generator = client.config.bodyChecksumGenerator;
+    try {
+      const result = await syncDirectory({ dir: root, vaultName: env.vaultName, catalog: join(env.dir, 'own.catalog'), client, partSize: MiB, threads: 1 });
+      expect(result.uploaded.map((f) => [f.path, f.multipart]).sort()).toEqual([['big.bin', true], ['small.txt', false]]);
+      for (const f of result.uploaded) expect(f.treeHash).toBe(oracleTreeHash(data.get(f.path)!));
+      // The checksums went with each command: the client's config is exactly as the caller built it.
+      expect(client.config.bodyChecksumGenerator).toBe(generator);
+    } finally {
+      client.destroy();
+    }
   });
 
   it('reports a file that changes while it uploads, aborts its upload, uploads the rest; a rerun uploads it', async () => {

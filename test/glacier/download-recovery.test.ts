@@ -6,9 +6,10 @@ import { existsSync, openSync, readFileSync, writeSync, closeSync } from 'node:f
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DownloadCancelledError, HashPool, combineChunkTreeHashes, downloadArchive, initiateRetrievalJob, planChunks,
-  readDownloadJournal,
+  DownloadCancelledError, HashPool, downloadArchive, initiateRetrievalJob, readDownloadJournal,
 } from 'glacier-multipart';
+// Internals, tested through their own module (not exported from the package).
+import { combineChunkTreeHashes, planChunks } from '../../dist/src/glacier/chunk-plan.js';
 import { MiB, oracleTreeHash, randomData, setup, uploadPlain, type Env } from './download-helpers.js';
 
 let env: Env;

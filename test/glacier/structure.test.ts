@@ -38,11 +38,24 @@ it('one "file changed" class: the pool\'s FileChangedError is SourceChangedError
 });
 
 it('the package root exports the contract, not the internals', () => {
-  for (const internal of ['partRange', 'contentRange', 'parseListedRange', 'backoffDelay', 'installChecksumGenerator', 'precomputedChecksumGenerator', 'isRetryableError']) {
+  for (const internal of ['partRange', 'contentRange', 'parseListedRange', 'backoffDelay', 'installChecksumGenerator', 'precomputedChecksumGenerator', 'isRetryableError',
+    'formatCatalogLine', 'parseCatalogLine', 'globToRegExp', 'inShard', 'shardOf', 'planChunks', 'combineChunkTreeHashes', 'formatMtime', 'parseMtime',
+    'nowSeconds', 'toCatalogPath', 'journalPathFor', 'planSync', 'retrieveCommand', 'requireCompletedJob', 'parseJob', 'catalogPathProblem',
+    'checkCatalogPath', 'scanDirectory']) {
     expect(root, internal).not.toHaveProperty(internal);
   }
   for (const name of ['uploadArchive', 'MultipartUpload', 'choosePartSize', 'createGlacierClient', 'HashPool', 'startLocalGlacier', 'GlacierMultipartError',
-    'UploadCancelledError', 'UploadFailedError', 'SourceChangedError', 'RequestTimeoutError', 'CompleteAnswerLostError', 'readJournal']) {
+    'UploadCancelledError', 'UploadFailedError', 'SourceChangedError', 'RequestTimeoutError', 'CompleteAnswerLostError', 'readJournal',
+    'MiB', 'GiB', 'MIN_PART_SIZE', 'MAX_PART_SIZE', 'MAX_PARTS', 'FAULT_KINDS', 'InvariantError',
+    'downloadArchive', 'initiateRetrievalJob', 'describeJob', 'listJobs', 'waitForJob', 'fetchJobOutputRange', 'readDownloadJournal',
+    'Catalog', 'encodeDescription', 'decodeDescription', 'parseInventory', 'retrieveInventory', 'syncDirectory', 'startRestore', 'completeRestore',
+    'checkLocalFiles', 'purgeArchives', 'deleteArchive', 'mergeCatalogs', 'parseShard', 'inventoryRecord', 'pathFilter']) {
     expect(root, name).toHaveProperty(name);
+  }
+  // Every error class a caller may meet is exported, each a GlacierMultipartError.
+  const errors = Object.entries(root).filter(([n]) => /Error$/.test(n));
+  expect(errors.length).toBeGreaterThan(40);
+  for (const [n, cls] of errors) {
+    if (cls !== root.GlacierMultipartError) expect((cls as { prototype: unknown }).prototype, n).toBeInstanceOf(root.GlacierMultipartError);
   }
 });

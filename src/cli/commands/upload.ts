@@ -296,7 +296,7 @@ function rootOf(err: unknown): Error {
 
 async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Promise<number> {
   const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region, requestTimeout: opts.requestTimeout }, ctx);
-  const { uploadArchive, MultipartUpload, defaultHashThreads } = await import('../../glacier/index.js');
+  const { uploadArchive, defaultHashThreads } = await import('../../glacier/index.js');
   const { HashPool } = await import('../../pool/index.js');
   const stdin = job.source === '-';
   // What the printed commands repeat: every connection option this run used (the region too, so a
@@ -330,9 +330,9 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
       client,
       pool,
       signal: ctx.signal,
-      // The CLI decides itself whether to abort (--abort-on-error / --abort-on-interrupt), so the
-      // library always leaves the parts and reports the upload id.
-      leavePartsOnError: true,
+      // uploadArchive owns the abort-or-keep policy; by default a failed or interrupted upload stays resumable.
+      leavePartsOnError: !opts.abortOnError,
+      leavePartsOnCancel: !opts.abortOnInterrupt,
       onProgress: (p) => {
         last = p;
         if (p.uploadId && p.uploadId !== announced) {
@@ -368,7 +368,7 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
     return 0;
   } catch (err) {
     progress.end();
-    return await reportFailure(ctx, job, err, { uploadId: announced, next, client, MultipartUpload, opts });
+    return await reportFailure(ctx, job, err, { uploadId: announced, next, opts });
   } finally {
     ctx.signal.removeEventListener('abort', endProgress);
     await pool.destroy();
@@ -379,8 +379,6 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
 interface FailureContext {
   uploadId: string | undefined;
   next: Record<string, any>;
-  client: import('@aws-sdk/client-glacier').GlacierClient;
-  MultipartUpload: typeof import('../../glacier/index.js').MultipartUpload;
   opts: Record<string, any>;
 }
 
@@ -390,7 +388,8 @@ interface FailureContext {
  * contradicting ones.
  */
 async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureContext): Promise<number> {
-  const e = err as Error & { uploadId?: string; aborted?: boolean };
+  // uploadArchive applied --abort-on-error / --abort-on-interrupt: its error says what became of the upload.
+  const e = err as Error & { uploadId?: string; aborted?: boolean; abortError?: unknown };
   const uploadId = e.uploadId ?? f.uploadId ?? job.uploadId ?? (job.journal ? (await journalHeaderOf(job.journal).catch(() => undefined))?.header.uploadId : undefined);
   const interrupted = ctx.signal.aborted;
   const root = rootOf(err);
@@ -399,27 +398,19 @@ async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureCon
   const attached = e.uploadId !== undefined || f.uploadId !== undefined;
   const found = interrupted ? 'resume' : outcomeOf(e);
   const outcome = found === 'abort' && !attached ? 'none' : found;
-  const abortIt = uploadId !== undefined && !e.aborted && outcome !== 'none' && outcome !== 'restart' &&
-    (interrupted ? Boolean(f.opts.abortOnInterrupt) : Boolean(f.opts.abortOnError));
-  let aborted = Boolean(e.aborted);
-  let abortFailure: string | undefined;
-  if (abortIt) {
-    try {
-      const upload = await f.MultipartUpload.resume({ client: f.client, vaultName: job.vaultName, accountId: f.opts.accountId, uploadId, maxAttempts: f.opts.maxAttempts });
-      await upload.abort();
-      if (job.journal) await rm(job.journal, { force: true });
-      aborted = true;
-    } catch (abortErr) {
-      abortFailure = (abortErr as Error).message;
-    }
-  }
+  const aborted = Boolean(e.aborted);
+  // A stream past 10,000 parts is aborted whatever the flags say: only name the flag when it decided.
+  const byFlag = aborted && (interrupted ? Boolean(f.opts.abortOnInterrupt) : Boolean(f.opts.abortOnError)) &&
+    (root as { code?: unknown }).code !== 'TOO_MANY_PARTS';
+  const abortFailure = e.abortError === undefined ? undefined
+    : e.abortError instanceof Error ? e.abortError.message : String(e.abortError);
   const flag = interrupted ? '--abort-on-interrupt' : '--abort-on-error';
   const what = interrupted ? 'interrupted' : formatError(root, false, { self: ctx.self, endpoint: ctx.endpoint }).replace(/^glacier-multipart: /, '').replace(/\.$/, '');
   let step: string;
   if (uploadId === undefined) {
     step = interrupted ? 'before the upload started; nothing to resume' : '';
   } else if (aborted) {
-    step = `multipart upload ${uploadId} was aborted${abortIt ? ` (${flag})` : ''} and its parts deleted`;
+    step = `multipart upload ${uploadId} was aborted${byFlag ? ` (${flag})` : ''} and its parts deleted`;
   } else if (abortFailure !== undefined) {
     step = `aborting multipart upload ${uploadId} failed too (${abortFailure}); abort it later with: ${abortLine(ctx, job, uploadId, f.next)}`;
   } else if (outcome === 'restart') {
