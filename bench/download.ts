@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateVaultCommand, GetJobOutputCommand, GlacierClient, type GetJobOutputCommandOutput } from '@aws-sdk/client-glacier';
 import { HashPool } from '../src/pool/index.js';
 import { MultipartUpload, createGlacierClient, downloadArchive, initiateRetrievalJob } from '../src/glacier/index.js';
+import { childEnv, peakRssBytes, readLine, serveInChild, stopChild } from './child-process.js';
 
 const MiB = 1024 * 1024;
 const SELF = fileURLToPath(import.meta.url);
@@ -93,37 +94,6 @@ function processCpuSeconds(pid: number | undefined): number | null {
     return null;
   }
 }
-
-/** Peak RSS of this process's own address space (VmHWM; getrusage's maxRSS survives fork/exec on Linux). */
-function peakRssBytes(): number {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS * 1024;
-}
-
-function readLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr?.on('data', (d) => { err += d; });
-    const onData = (d: Buffer) => {
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        child.stdout?.off('data', onData);
-        resolve(out.slice(0, nl));
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`bench child exited (${code}) before answering: ${err.trim()}`)));
-  });
-}
-
-const childEnv = () => ({ ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
 
 /** Puts `size` random bytes into the vault (generated part by part, never on disk). */
 async function putArchive(endpoint: string, size: number): Promise<string> {
@@ -235,22 +205,10 @@ export async function runDownloadBench(opts: DownloadBenchOptions = {}): Promise
     }
     return result;
   } finally {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server!.once('exit', resolve));
-    }
+    await stopChild(server);
     rmSync(serverDir, { recursive: true, force: true });
     rmSync(outDir, { recursive: true, force: true });
   }
-}
-
-async function serve(dataDir: string): Promise<void> {
-  const { startLocalGlacier } = await import('../src/server/index.js');
-  const server = await startLocalGlacier({ dataDir, credentials: CREDENTIALS });
-  process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint })}\n`);
-  process.on('SIGTERM', () => {
-    void server.close().finally(() => process.exit(0));
-  });
 }
 
 /** node:crypto tree hash of a stream, on the main thread: 1 MiB leaves, then pairs level by level. */
@@ -335,7 +293,7 @@ function parseSize(text: string): number {
 if (process.argv[1] === SELF) {
   const argv = process.argv.slice(2);
   if (argv[0] === '--serve') {
-    await serve(argv[1]!);
+    await serveInChild(argv[1]!, CREDENTIALS);
   } else if (argv[0] === '--run') {
     const [variant, endpoint, jobId, out, chunkSize, concurrency, threads] = argv.slice(1);
     await runOne(variant as DownloadVariant, endpoint!, jobId!, out!, Number(chunkSize), Number(concurrency), Number(threads));

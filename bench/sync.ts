@@ -19,7 +19,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ import { CreateVaultCommand, DeleteArchiveCommand, GlacierClient } from '@aws-sd
 import { createGlacierClient, defaultHashThreads, uploadArchive } from '../src/glacier/index.js';
 import { HashPool } from '../src/pool/index.js';
 import { syncDirectory } from '../src/catalog/index.js';
+import { childEnv, peakRssBytes, readLine, serveInChild, stopChild } from './child-process.js';
 
 const MiB = 1024 * 1024;
 const KiB = 1024;
@@ -104,36 +105,6 @@ function writeFiles(root: string, smallCount: number, largeCount: number): { sma
   }
   return { small, large };
 }
-
-function peakRssBytes(): number {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS * 1024;
-}
-
-function readLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr?.on('data', (d) => { err += d; });
-    const onData = (d: Buffer) => {
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        child.stdout?.off('data', onData);
-        resolve(out.slice(0, nl));
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`bench child exited (${code}) before answering: ${err.trim()}`)));
-  });
-}
-
-const childEnv = () => ({ ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
 
 interface ChildResult {
   archives: string[];
@@ -223,22 +194,10 @@ export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBen
     }
     return result;
   } finally {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server!.once('exit', resolve));
-    }
+    await stopChild(server);
     rmSync(dir, { recursive: true, force: true });
     rmSync(serverDir, { recursive: true, force: true });
   }
-}
-
-async function serve(dataDir: string): Promise<void> {
-  const { startLocalGlacier } = await import('../src/server/index.js');
-  const server = await startLocalGlacier({ dataDir, credentials: CREDENTIALS });
-  process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint })}\n`);
-  process.on('SIGTERM', () => {
-    void server.close().finally(() => process.exit(0));
-  });
 }
 
 /** Child: one measured run. */
@@ -268,7 +227,7 @@ async function runOne(variant: string, scope: string, endpoint: string, root: st
 
 if (process.argv[1] === SELF) {
   const argv = process.argv.slice(2);
-  if (argv[0] === '--serve') await serve(argv[1]!);
+  if (argv[0] === '--serve') await serveInChild(argv[1]!, CREDENTIALS);
   else if (argv[0] === '--run') await runOne(argv[1]!, argv[2]!, argv[3]!, argv[4]!, argv[5]!);
   else {
     const value = (flag: string) => {

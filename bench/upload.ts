@@ -31,6 +31,7 @@ import {
 import { combineTreeHashes } from '../src/hash/index.js';
 import { HashPool } from '../src/pool/index.js';
 import { MultipartUpload, choosePartSize, createGlacierClient, defaultHashThreads, uploadArchive } from '../src/glacier/index.js';
+import { childEnv, peakRssBytes, readLine, serveInChild, stopChild } from './child-process.js';
 
 const MiB = 1024 * 1024;
 const SELF = fileURLToPath(import.meta.url);
@@ -143,41 +144,6 @@ function writeRandomFile(path: string, size: number): void {
   }
 }
 
-/**
- * This process's own peak RSS. On Linux getrusage's maxRSS survives fork and exec, so a child spawned
- * by a big parent (the combined `bench` run, after the hash suite) would report the parent's peak;
- * VmHWM in /proc/self/status belongs to the address space exec created. Elsewhere, maxRSS.
- */
-function peakRssBytes(): number {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS * 1024;
-}
-
-function readLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr?.on('data', (d) => { err += d; });
-    const onData = (d: Buffer) => {
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        child.stdout?.off('data', onData);
-        resolve(out.slice(0, nl));
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`bench child exited (${code}) before answering: ${err.trim()}`)));
-  });
-}
-
-const childEnv = () => ({ ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
-
 /** Runs the whole benchmark; the CLI's `bench` calls this. */
 export async function runUploadBench(opts: UploadBenchOptions = {}): Promise<UploadBenchResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -273,10 +239,7 @@ export async function runUploadBench(opts: UploadBenchOptions = {}): Promise<Upl
     }
     return result;
   } finally {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server!.once('exit', resolve));
-    }
+    await stopChild(server);
     rmSync(dir, { recursive: true, force: true });
     rmSync(serverDir, { recursive: true, force: true });
   }
@@ -287,15 +250,6 @@ function fmt(ok: boolean | null): string {
 }
 
 /** Child: the local server, in its own process. */
-async function serve(dataDir: string): Promise<void> {
-  const { startLocalGlacier } = await import('../src/server/index.js');
-  const server = await startLocalGlacier({ dataDir, credentials: CREDENTIALS });
-  process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint })}\n`);
-  process.on('SIGTERM', () => {
-    void server.close().finally(() => process.exit(0));
-  });
-}
-
 /** Child: one upload, measured. */
 async function runOne(variant: UploadVariant, endpoint: string, file: string, partSize: number, concurrency: number, threads: number): Promise<void> {
   const histogram = monitorEventLoopDelay({ resolution: 5 });
@@ -420,7 +374,7 @@ function parseSize(text: string): number {
 if (process.argv[1] === SELF) {
   const argv = process.argv.slice(2);
   if (argv[0] === '--serve') {
-    await serve(argv[1]!);
+    await serveInChild(argv[1]!, CREDENTIALS);
   } else if (argv[0] === '--run') {
     const [variant, endpoint, file, partSize, concurrency, threads] = argv.slice(1);
     await runOne(variant as UploadVariant, endpoint!, file!, Number(partSize), Number(concurrency), Number(threads));
