@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateVaultCommand, GetJobOutputCommand, GlacierClient, type GetJobOutputCommandOutput } from '@aws-sdk/client-glacier';
 import { HashPool } from '../src/pool/index.js';
 import { MultipartUpload, createGlacierClient, downloadArchive, initiateRetrievalJob } from '../src/glacier/index.js';
+import { parseSize } from '../src/cli/size.js';
 import { childEnv, peakRssBytes, readLine, serveInChild, stopChild } from './child-process.js';
 
 const MiB = 1024 * 1024;
@@ -281,13 +282,6 @@ async function runOne(variant: DownloadVariant, endpoint: string, jobId: string,
     variant, seconds, treeHash, peakRssBytes: peakRssBytes(), p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
   })}\n`);
-}
-
-function parseSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?$/i.exec(text.trim());
-  if (!m) throw new Error(`not a size: ${text} (e.g. 256MiB, 1GiB)`);
-  const unit = { b: 1, kib: 1024, mib: MiB, gib: 1024 * MiB }[(m[2] ?? 'b').toLowerCase() as 'b']!;
-  return Math.round(Number(m[1]) * unit);
 }
 
 if (process.argv[1] === SELF) {

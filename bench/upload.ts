@@ -31,6 +31,7 @@ import {
 import { combineTreeHashes } from '../src/hash/index.js';
 import { HashPool } from '../src/pool/index.js';
 import { MultipartUpload, choosePartSize, createGlacierClient, defaultHashThreads, uploadArchive } from '../src/glacier/index.js';
+import { parseSize } from '../src/cli/size.js';
 import { childEnv, peakRssBytes, readLine, serveInChild, stopChild } from './child-process.js';
 
 const MiB = 1024 * 1024;
@@ -362,13 +363,6 @@ async function prehashedUpload(client: GlacierClient, file: string, partSize: nu
   } finally {
     await fh.close();
   }
-}
-
-function parseSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?$/i.exec(text.trim());
-  if (!m) throw new Error(`not a size: ${text} (e.g. 256MiB, 1GiB)`);
-  const unit = { b: 1, kib: 1024, mib: MiB, gib: 1024 * MiB }[(m[2] ?? 'b').toLowerCase() as 'b']!;
-  return Math.round(Number(m[1]) * unit);
 }
 
 if (process.argv[1] === SELF) {
