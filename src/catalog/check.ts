@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HashPool } from '../pool/index.js';
 import { cancelledError } from '../glacier/retry.js';
-import { defaultHashThreads } from '../glacier/upload-archive.js';
+import { defaultHashThreads } from '../glacier/upload/upload-archive.js';
 import type { Catalog } from './catalog.js';
 import { forEachLimit } from './limit.js';
 import { inShard, type Shard } from './shards.js';

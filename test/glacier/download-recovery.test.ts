@@ -9,7 +9,7 @@ import {
   DownloadCancelledError, HashPool, downloadArchive, initiateRetrievalJob, readDownloadJournal,
 } from 'glacier-multipart';
 // Internals, tested through their own module (not exported from the package).
-import { combineChunkTreeHashes, planChunks } from '../../dist/src/glacier/chunk-plan.js';
+import { combineChunkTreeHashes, planChunks } from '../../dist/src/glacier/download/chunk-plan.js';
 import { MiB, oracleTreeHash, randomData, setup, uploadPlain, type Env } from './download-helpers.js';
 
 let env: Env;

@@ -11,7 +11,7 @@ import {
 // Internals, not part of the package root (issue 10): imported by path.
 import { contentRange, parseListedRange, partRange } from '../../dist/src/glacier/part-size.js';
 import { backoffDelay, isRetryableError } from '../../dist/src/glacier/retry.js';
-import { JournalWriter, JOURNAL_FORMAT } from '../../dist/src/glacier/journal.js';
+import { JournalWriter, JOURNAL_FORMAT } from '../../dist/src/glacier/upload/journal.js';
 import { withRetries } from '../../dist/src/glacier/retry.js';
 
 const MiB = 1024 * 1024;

@@ -22,7 +22,7 @@ async function checkDownloadOptions(ctx: Context, opts: Record<string, any>) {
   const tier = parseTier(opts.tier);
   const range = parseRange(opts.range);
   if (opts.chunkSize !== undefined) {
-    const { checkChunkSize } = await import('../../glacier/chunk-plan.js');
+    const { checkChunkSize } = await import('../../glacier/download/chunk-plan.js');
     try {
       checkChunkSize(opts.chunkSize);
     } catch (err) {

@@ -1,5 +1,5 @@
 import type { GlacierClient } from '@aws-sdk/client-glacier';
-import { ResumeMismatchError } from './errors.js';
+import { ResumeMismatchError } from '../errors.js';
 import type { JournalHeader } from './journal.js';
 import { MultipartUpload } from './multipart-upload.js';
 

@@ -1,21 +1,21 @@
 import { setMaxListeners } from 'node:events';
 import { rm } from 'node:fs/promises';
 import type { GlacierClient } from '@aws-sdk/client-glacier';
-import { combineTreeHashes } from '../hash/index.js';
-import { HashPool } from '../pool/index.js';
-import { createGlacierClient } from './client.js';
-import { EmptyArchiveError, ResumeMismatchError, UploadCancelledError, UploadNotFoundError } from './errors.js';
+import { combineTreeHashes } from '../../hash/index.js';
+import { HashPool } from '../../pool/index.js';
+import { createGlacierClient } from '../client.js';
+import { EmptyArchiveError, ResumeMismatchError, UploadCancelledError, UploadNotFoundError } from '../errors.js';
 import { failUpload } from './failure-policy.js';
 import { JournalWriter, readJournal, type JournalState } from './journal.js';
 import { lostAnswer, repeatSentComplete } from './lost-complete.js';
 import { MultipartUpload, type ListedPart } from './multipart-upload.js';
-import { DEFAULT_STREAM_PART_SIZE, checkPartCount, choosePartSize } from './part-size.js';
+import { DEFAULT_STREAM_PART_SIZE, checkPartCount, choosePartSize } from '../part-size.js';
 import { produceBuffered, produceFileRanges, type Produced } from './part-producers.js';
 import { findInitiatedUpload } from './pending-initiate.js';
 import { checkJournal, checkJournalWritable, hashHeldParts, journalHeader } from './resume-check.js';
-import { cancelledError, isRetryableError, raceAbort } from './retry.js';
+import { cancelledError, isRetryableError, raceAbort } from '../retry.js';
 import { SendLoop } from './send-loop.js';
-import { identityDifference, isStreamReader, openSource, type PartReader } from './sources.js';
+import { identityDifference, isStreamReader, openSource, type PartReader } from '../sources.js';
 import {
   DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, MAX_BUFFERED_PART_SIZE, checkOptions, defaultHashThreads,
   type Pool, type UploadArchiveOptions, type UploadArchiveResult,

@@ -5,9 +5,9 @@ import {
   ArchiveNotFoundError, DownloadCancelledError, InsufficientCapacityError, InvalidDownloadOptionError, JobNotCompleteError, JobNotFoundError,
   JobWaitTimeoutError, RangeNotAlignedError, RetrievalJobFailedError, RetrievalPolicyError,
 } from './download-errors.js';
-import { UnexpectedResponseError, UploadCancelledError, VaultNotFoundError } from './errors.js';
-import { MiB, checkAccountId, checkVaultName } from './part-size.js';
-import { DEFAULT_MAX_ATTEMPTS, sleep, withRetries } from './retry.js';
+import { UnexpectedResponseError, UploadCancelledError, VaultNotFoundError } from '../errors.js';
+import { MiB, checkAccountId, checkVaultName } from '../part-size.js';
+import { DEFAULT_MAX_ATTEMPTS, sleep, withRetries } from '../retry.js';
 
 export type RetrievalTier = 'Expedited' | 'Standard' | 'Bulk';
 export const RETRIEVAL_TIERS: readonly RetrievalTier[] = ['Expedited', 'Standard', 'Bulk'];

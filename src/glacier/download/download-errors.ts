@@ -1,4 +1,4 @@
-import { GlacierMultipartError } from '../errors.js';
+import { GlacierMultipartError } from '../../errors.js';
 
 /**
  * Errors of the retrieval side (jobs and downloadArchive). Every message names what was wrong and

@@ -1,10 +1,10 @@
-import type { FilePartHash } from '../pool/index.js';
-import { TooManyPartsError, UnexpectedResponseError } from './errors.js';
+import type { FilePartHash } from '../../pool/index.js';
+import { TooManyPartsError, UnexpectedResponseError } from '../errors.js';
 import type { ListedPart } from './multipart-upload.js';
-import { MAX_PARTS, MiB } from './part-size.js';
-import { raceAbort } from './retry.js';
+import { MAX_PARTS, MiB } from '../part-size.js';
+import { raceAbort } from '../retry.js';
 import type { SendLoop } from './send-loop.js';
-import { isStreamReader, type PartReader } from './sources.js';
+import { isStreamReader, type PartReader } from '../sources.js';
 import type { Pool } from './upload-options.js';
 import type { ProgressReporter } from './upload-progress.js';
 

@@ -3,20 +3,20 @@ import {
   ListMultipartUploadsCommand, ListPartsCommand, UploadMultipartPartCommand,
   type GlacierClient,
 } from '@aws-sdk/client-glacier';
-import { InvariantError } from '../errors.js';
-import { combineTreeHashes, sha256 as linearSha256, treeHash as computeTreeHash } from '../hash/index.js';
+import { InvariantError } from '../../errors.js';
+import { combineTreeHashes, sha256 as linearSha256, treeHash as computeTreeHash } from '../../hash/index.js';
 import { openFileRange, type FilePartBody, type FileRangeStream } from './file-range-body.js';
-import { withPrecomputedChecksums } from './checksums.js';
+import { withPrecomputedChecksums } from '../checksums.js';
 import {
   ChecksumMismatchError, IncompleteUploadError, InvalidUploadOptionError, UnexpectedResponseError,
-} from './errors.js';
-import { callGlacier, errorName, type CallOptions, type CallTarget } from './glacier-call.js';
+} from '../errors.js';
+import { callGlacier, errorName, type CallOptions, type CallTarget } from '../glacier-call.js';
 import { listAllParts, listPartPages, type ListedPart } from './list-parts.js';
 import {
   checkAccountId, checkVaultName, contentRange, partRange, validateDescription, validatePartSize,
   type PartRange,
-} from './part-size.js';
-import { DEFAULT_MAX_ATTEMPTS, checkMaxAttempts } from './retry.js';
+} from '../part-size.js';
+import { DEFAULT_MAX_ATTEMPTS, checkMaxAttempts } from '../retry.js';
 
 /** Re-exported for the modules that import it from here (the rule lives in retry.ts). */
 export { checkMaxAttempts };

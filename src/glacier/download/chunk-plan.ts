@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidDownloadOptionError } from './download-errors.js';
-import { MiB } from './part-size.js';
+import { MiB } from '../part-size.js';
 
 /** Largest chunk downloadArchive takes (one buffer per request in flight). */
 export const MAX_CHUNK_SIZE = 1024 * MiB;

@@ -1,11 +1,11 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { JournalError, ResumeMismatchError, SourceChangedError } from './errors.js';
+import { JournalError, ResumeMismatchError, SourceChangedError } from '../errors.js';
 import { JOURNAL_FORMAT, JOURNAL_VERSION, type JournalConnection, type JournalState } from './journal.js';
 import type { ListedPart, MultipartUpload } from './multipart-upload.js';
-import { raceAbort } from './retry.js';
-import type { PartReader } from './sources.js';
+import { raceAbort } from '../retry.js';
+import type { PartReader } from '../sources.js';
 import type { Pool, UploadArchiveOptions } from './upload-options.js';
 import type { UploadProgress } from './upload-progress.js';
 

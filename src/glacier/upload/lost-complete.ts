@@ -1,11 +1,11 @@
 import { rm } from 'node:fs/promises';
 import type { GlacierClient } from '@aws-sdk/client-glacier';
-import { combineTreeHashes } from '../hash/index.js';
-import type { HashPool } from '../pool/index.js';
-import { CompleteAnswerLostError, UploadNotFoundError } from './errors.js';
+import { combineTreeHashes } from '../../hash/index.js';
+import type { HashPool } from '../../pool/index.js';
+import { CompleteAnswerLostError, UploadNotFoundError } from '../errors.js';
 import type { JournalState } from './journal.js';
 import { MultipartUpload } from './multipart-upload.js';
-import { identityDifference, type PartReader } from './sources.js';
+import { identityDifference, type PartReader } from '../sources.js';
 
 export interface SentComplete {
   archiveId: string;

@@ -2,24 +2,24 @@ import { constants } from 'node:fs';
 import { access, open, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier';
-import { DEFAULT_REQUEST_TIMEOUT_MS, checkTimeouts, createGlacierClient } from './client.js';
-import { HashPool } from '../pool/index.js';
-import { GlacierMultipartError } from '../errors.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, checkTimeouts, createGlacierClient } from '../client.js';
+import { HashPool } from '../../pool/index.js';
+import { GlacierMultipartError } from '../../errors.js';
 import { DEFAULT_CHUNK_SIZE, checkChunkSize, combineChunkTreeHashes, planChunks, type OutputChunk } from './chunk-plan.js';
 import {
   DestinationExistsError, DiskFullError, DownloadCancelledError, DownloadChecksumError, DownloadJournalError,
   InvalidDownloadOptionError, JobNotFoundError,
 } from './download-errors.js';
 import { DOWNLOAD_JOURNAL_FORMAT, DOWNLOAD_JOURNAL_VERSION, DownloadJournalWriter, readDownloadJournal, type DownloadJournalState, type VerifiedChunk } from './download-journal.js';
-import { UploadCancelledError } from './errors.js';
+import { UploadCancelledError } from '../errors.js';
 import { fetchJobOutputRange } from './job-output.js';
 import {
   checkRange, checkTier, checkWait, describeJob, initiateRetrievalJob, requireCompletedJob, waitForJob,
   type ByteRange, type RetrievalJob, type RetrievalTier, type WaitOptions,
 } from './jobs.js';
-import { checkAccountId, checkVaultName } from './part-size.js';
-import { DEFAULT_MAX_ATTEMPTS, backoffDelay, isRetryableError, sleep } from './retry.js';
-import { checkMaxAttempts } from './multipart-upload.js';
+import { checkAccountId, checkVaultName } from '../part-size.js';
+import { DEFAULT_MAX_ATTEMPTS, backoffDelay, isRetryableError, sleep } from '../retry.js';
+import { checkMaxAttempts } from '../upload/multipart-upload.js';
 
 export const DEFAULT_DOWNLOAD_CONCURRENCY = 4;
 const PROGRESS_INTERVAL_MS = 100;

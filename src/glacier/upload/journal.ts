@@ -1,6 +1,6 @@
 import { open, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { JournalError } from './errors.js';
+import { JournalError } from '../errors.js';
 
 /**
  * The journal of an upload: one JSON line describing the upload (written before any part is sent)

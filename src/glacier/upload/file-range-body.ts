@@ -1,5 +1,5 @@
 import { createReadStream, type ReadStream } from 'node:fs';
-import { SourceChangedError } from './errors.js';
+import { SourceChangedError } from '../errors.js';
 
 /** A byte range of a file, sent as a file stream (re-opened for each attempt) instead of held in memory. */
 export interface FilePartBody {

@@ -1,14 +1,14 @@
 import { availableParallelism } from 'node:os';
 import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier';
-import type { HashPool } from '../pool/index.js';
-import { checkTimeouts } from './client.js';
-import { InvalidUploadOptionError } from './errors.js';
+import type { HashPool } from '../../pool/index.js';
+import { checkTimeouts } from '../client.js';
+import { InvalidUploadOptionError } from '../errors.js';
 import type { UploadProgress } from './upload-progress.js';
-import { checkAccountId, checkVaultName, validateDescription, validatePartSize } from './part-size.js';
-import { DEFAULT_MAX_ATTEMPTS, checkMaxAttempts } from './retry.js';
+import { checkAccountId, checkVaultName, validateDescription, validatePartSize } from '../part-size.js';
+import { DEFAULT_MAX_ATTEMPTS, checkMaxAttempts } from '../retry.js';
 import type { JournalConnection } from './journal.js';
-import type { UploadSource } from './sources.js';
-import { MiB } from './part-size.js';
+import type { UploadSource } from '../sources.js';
+import { MiB } from '../part-size.js';
 
 /** Parts above this size are streamed from the file (hashed by HashPool.hashFile) instead of held in memory. */
 export const MAX_BUFFERED_PART_SIZE = 64 * MiB;

@@ -1,7 +1,7 @@
 import { ListPartsCommand, type ListPartsOutput } from '@aws-sdk/client-glacier';
-import { UnexpectedResponseError } from './errors.js';
-import { callGlacier, type CallTarget } from './glacier-call.js';
-import { MAX_PARTS, parseListedRange, type PartRange } from './part-size.js';
+import { UnexpectedResponseError } from '../errors.js';
+import { callGlacier, type CallTarget } from '../glacier-call.js';
+import { MAX_PARTS, parseListedRange, type PartRange } from '../part-size.js';
 
 export interface ListedPart extends PartRange {
   size: number;

@@ -1,6 +1,6 @@
 import {
   ChecksumMismatchError, TooManyPartsError, UploadCancelledError, UploadFailedError, UploadNotFoundError,
-} from './errors.js';
+} from '../errors.js';
 import type { JournalWriter } from './journal.js';
 import type { MultipartUpload } from './multipart-upload.js';
 
