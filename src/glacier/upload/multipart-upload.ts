@@ -10,7 +10,7 @@ import { withPrecomputedChecksums } from '../checksums.js';
 import {
   ChecksumMismatchError, IncompleteUploadError, InvalidUploadOptionError, UnexpectedResponseError,
 } from '../errors.js';
-import { callGlacier, errorName, type CallOptions, type CallTarget } from '../glacier-call.js';
+import { callGlacier, errorName, type CallOptions, type CallTarget } from '../request.js';
 import { listAllParts, listPartPages, type ListedPart } from './list-parts.js';
 import {
   checkAccountId, checkVaultName, contentRange, partRange, validateDescription, validatePartSize,
