@@ -28,6 +28,7 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .requiredOption('--vault <name>', 'the vault')
       .addOption(new Option('--format <format>', 'inventory format to request').choices(['json', 'csv']).default('json'))
       .option('--job-id <id>', 'use this inventory job (started earlier) instead of starting one')
+      .option('--from-file <file>', 'read an inventory downloaded earlier (e.g. saved with --out; JSON or CSV) instead of a job: no request is sent')
       .option('--out <file>', 'also save the raw inventory to this file')
       .option('--catalog <file>', 'write a catalog rebuilt from the inventory (paths and mtimes decoded from descriptions)')
       .option('--wait <minutes>', 'wait at most this long for the job, then print how to fetch it later (default 1440)')
