@@ -49,7 +49,7 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .option('--dry-run', 'list what would be uploaded and deleted; send nothing')
       .option('--shard <I/N>', 'only this host\'s share of the files: I from 0 to N-1 (e.g. $JOB_COMPLETION_INDEX/4)')
       .addOption(new Option('--part-size <size>', 'part size of multipart uploads (default: per file, at least 8MiB); smaller files go in one request').argParser(h.sizeArg))
-      .addOption(new Option('--concurrency <n>', 'small files uploading at once (default 8)').argParser(h.positiveIntArg('--concurrency')))
+      .addOption(new Option('--concurrency <n>', 'small files uploading at once (default: chosen from the link, from 8 up to 64)').argParser(h.positiveIntArg('--concurrency')))
       .addOption(h.threadsOption('one per core but one, at least one'))
       .addOption(h.progressOption())
       .option('--json', 'print the result as one JSON object'),
