@@ -8,10 +8,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier';
+import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier';
 import { HashPool } from '../pool/index.js';
 import { GlacierMultipartError } from '../errors.js';
-import { precomputedChecksumGenerator } from '../glacier/checksums.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, createGlacierClient } from '../glacier/client.js';
 import { SourceChangedError } from '../glacier/errors.js';
 import { readJournal } from '../glacier/upload/journal.js';
 import { MultipartUpload } from '../glacier/upload/multipart-upload.js';
@@ -125,6 +125,11 @@ function checkSyncOptions(o: SyncOptions): void {
   }
 }
 
+/** The idle timeout of the client sync makes: the usual one, or less when requestTimeout (a whole-request limit) is shorter. */
+function clientIdleTimeout(requestTimeout: number | undefined): number {
+  return Math.min(requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS);
+}
+
 function errorCode(err: unknown): string {
   const e = err as { code?: unknown; cause?: { code?: unknown } };
   return typeof e?.code === 'string' ? e.code : '';
@@ -161,12 +166,8 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
     const result: SyncResult = { dryRun: Boolean(o.dryRun), plan, uploaded: [], deleted: [], failed: [], bytesUploaded: 0, concurrency: o.concurrency ?? DEFAULT_CONCURRENCY };
     if (o.dryRun || (plan.uploads.length === 0 && plan.deletions.length === 0)) return result;
     const ownClient = o.client === undefined;
-    const client = o.client ?? new GlacierClient({
-      ...o.clientConfig,
-      // We retry every request ourselves; SDK retries would multiply.
-      maxAttempts: o.clientConfig?.maxAttempts ?? 1,
-      bodyChecksumGenerator: o.clientConfig?.bodyChecksumGenerator ?? (precomputedChecksumGenerator as GlacierClientConfig['bodyChecksumGenerator']),
-    });
+    // Like every client the library makes: SDK retries off, connect and idle timeouts, a quiet logger.
+    const client = o.client ?? createGlacierClient({ clientConfig: o.clientConfig ?? {}, requestTimeout: clientIdleTimeout(o.requestTimeout) });
     try {
       await runSync({ o, plan, catalog: catalog!, client, pool: getPool(), journalDir, result, note });
     } finally {
