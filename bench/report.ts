@@ -7,13 +7,13 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHART_PACKAGES, renderChartSvg, type ChartData } from './chart.js';
 
-export type SuiteName = 'hash' | 'pool' | 'upload' | 'download' | 'sync';
-export const SUITES: readonly SuiteName[] = ['hash', 'pool', 'upload', 'download', 'sync'];
+export type SuiteName = 'hash' | 'pool' | 'upload' | 'download' | 'sync' | 'restore';
+export const SUITES: readonly SuiteName[] = ['hash', 'pool', 'upload', 'download', 'sync', 'restore'];
 
 export interface BenchReportOptions {
   /** Smaller sizes for every suite (a quick look; the figures are noisier). */
   quick?: boolean;
-  /** Comma-separated subset of hash,pool,upload,download,sync (default all). */
+  /** Comma-separated subset of hash,pool,upload,download,sync,restore (default all). */
   only?: string;
   /** Default: bench/results of this package. */
   outDir?: string;
@@ -212,6 +212,15 @@ function syncRows(result: Rec): ReportRow[] {
   }));
 }
 
+function restoreRows(result: Rec): ReportRow[] {
+  return rowsOf(result).map((r) => ({
+    suite: 'restore' as const,
+    case: r.variant === 'restore' ? 'completeRestore (one pool, files at once)' : 'before: per file, in sequence, a pool each',
+    mibPerSecond: num(r.mibPerSecond),
+    notes: [`${fmt(num(r.filesPerSecond))} files/s`, `${fmt(num(r.seconds))} s`, `client CPU ${fmt(num(r.cpuSeconds))} s`, `peak RSS ${fmt(num(r.peakRssMiB), 0)} MiB`].join(', '),
+  }));
+}
+
 function uploadBars(result: Rec): ChartData['uploads'] {
   return rowsOf(result)
     .filter((r) => num(r.mibPerSecond) !== null)
@@ -325,6 +334,11 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
         const result = (await runSyncBench({ quick, signal: opts.signal, log, print: log, outDir })) as unknown as Rec;
         report.suites.sync = result;
         report.rows.push(...syncRows(result));
+      } else if (suite === 'restore') {
+        const { runRestoreBench } = await import('./restore.js');
+        const result = (await runRestoreBench({ quick, signal: opts.signal, log, print: log, outDir })) as unknown as Rec;
+        report.suites.restore = result;
+        report.rows.push(...restoreRows(result));
       } else {
         const { runUploadBench } = await import('./upload.js');
         const result = (await runUploadBench({ ...common, ...(sized.fileSize ? { fileSize: sized.fileSize } : {}) })) as Rec;

@@ -1,8 +1,10 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { formatCatalogLine, parseCatalogLine, type CatalogRecord } from './catalog-line.js';
 import { CatalogAccessError, CatalogFormatError, InvalidCatalogPathError } from './errors.js';
 import { catalogPathProblem } from './paths.js';
+import { CatalogIndex } from './catalog-index.js';
 
 /** A live archive as the catalog knows it. */
 export interface CatalogArchive {
@@ -37,7 +39,7 @@ export function nowSeconds(): number {
 
 interface Pending {
   records: CatalogRecord[];
-  text: string;
+  lines: string[];
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -53,10 +55,12 @@ interface Pending {
 export class Catalog {
   readonly path: string;
   readonly warnings: string[] = [];
-  private readonly archives = new Map<string, CatalogArchive & { seq: number }>();
-  private readonly byPath = new Map<string, Set<string>>();
-  private readonly jobs = new Map<string, RetrieveJobEntry[]>();
-  private seq = 0;
+  /** Where each record's line is: the records themselves are read back from the file when asked for. */
+  private readonly index = new CatalogIndex((offset, length) => {
+    const r = this.lineAt(offset, length);
+    return { archiveId: r.archiveId, path: r.type === 'CREATED' ? r.path : undefined };
+  });
+  private readFd: number | undefined;
   /** Bytes of complete lines; a torn tail beyond it is cut before appending. */
   private goodLength = 0;
   private fileLength = 0;
@@ -80,13 +84,13 @@ export class Catalog {
     const catalog = new Catalog(path);
     let exists = true;
     try {
-      for await (const { record } of Catalog.records(path, (w) => {
+      for await (const { record, offset, bytes } of Catalog.records(path, (w) => {
         catalog.warnings.push(w);
         options.onWarning?.(w);
       }, (good, total) => {
         catalog.goodLength = good;
         catalog.fileLength = total;
-      })) catalog.apply(record);
+      })) catalog.apply(record, offset, bytes);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       exists = false;
@@ -105,7 +109,7 @@ export class Catalog {
    * last line (no newline) is reported to `onWarning`; any other malformed line throws CatalogFormatError.
    */
   static async *records(path: string, onWarning?: (message: string) => void,
-    onEnd?: (goodLength: number, totalLength: number) => void): AsyncGenerator<{ record: CatalogRecord; line: number }> {
+    onEnd?: (goodLength: number, totalLength: number) => void): AsyncGenerator<{ record: CatalogRecord; line: number; offset: number; bytes: number }> {
     let handle: FileHandle;
     try {
       handle = await open(path, 'r');
@@ -122,15 +126,17 @@ export class Catalog {
       for (;;) {
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
         if (bytesRead === 0) break;
+        const dataStart = offset - carry.length;
         offset += bytesRead;
         const data = carry.length ? Buffer.concat([carry, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
         let start = 0;
         for (let nl = data.indexOf(10, start); nl >= 0; nl = data.indexOf(10, start)) {
           lineNo++;
           const record = decodeLine(path, lineNo, data.subarray(start, nl));
+          const lineStart = start;
           good += nl + 1 - start;
           start = nl + 1;
-          if (record) yield { record, line: lineNo };
+          if (record) yield { record, line: lineNo, offset: dataStart + lineStart, bytes: nl - lineStart };
         }
         carry = Buffer.from(data.subarray(start));
       }
@@ -147,67 +153,77 @@ export class Catalog {
 
   /** The file's current archive: the latest live CREATED for the path. */
   file(path: string): CatalogArchive | undefined {
-    const ids = this.byPath.get(path);
-    if (!ids) return undefined;
-    let best: (CatalogArchive & { seq: number }) | undefined;
-    for (const id of ids) {
-      const a = this.archives.get(id)!;
-      if (!best || a.time > best.time || (a.time === best.time && a.seq > best.seq)) best = a;
-    }
-    return best && strip(best);
+    const latest = this.latest(this.index.slotsOfPath(path));
+    return latest === undefined ? undefined : this.archiveAt(latest);
   }
 
   /** Every path with a live archive, each with its current archive, in no particular order. */
   *files(): IterableIterator<CatalogArchive> {
-    for (const path of this.byPath.keys()) yield this.file(path)!;
+    for (const group of this.index.pathGroups()) yield this.archiveAt(this.latest(group)!);
   }
 
   /** Every live archive, older versions of a path included. */
   *allArchives(): IterableIterator<CatalogArchive> {
-    for (const a of this.archives.values()) yield strip(a);
+    for (const slot of this.index.liveSlots()) yield this.archiveAt(slot);
   }
 
   /** Live archives recorded for a path, oldest first. */
   archivesOf(path: string): CatalogArchive[] {
-    const ids = this.byPath.get(path);
-    return ids ? [...ids].map((id) => this.archives.get(id)!).sort((a, b) => a.time - b.time || a.seq - b.seq).map(strip) : [];
+    return this.byAge(this.index.slotsOfPath(path)).map((slot) => this.archiveAt(slot));
   }
 
   archive(archiveId: string): CatalogArchive | undefined {
-    const a = this.archives.get(archiveId);
-    return a && strip(a);
+    const slot = this.index.slotOf(archiveId);
+    return this.index.isLive(slot) ? this.archiveAt(slot) : undefined;
   }
 
   /** Retrieval jobs recorded for an archive, oldest first. */
   retrieveJobs(archiveId: string): readonly RetrieveJobEntry[] {
-    return this.jobs.get(archiveId) ?? [];
+    return this.index.jobLines(archiveId).map(({ offset, length }) => {
+      const r = this.lineAt(offset, length) as Extract<CatalogRecord, { type: 'RETRIEVE_JOB' }>;
+      return { jobId: r.jobId, time: r.time };
+    });
   }
 
   get size(): number {
-    return this.byPath.size;
+    return this.index.pathCount;
   }
 
-  /** Applies a record to the in-memory state (as reading it from the file does). */
-  private apply(r: CatalogRecord): void {
-    if (r.type === 'CREATED') {
-      const old = this.archives.get(r.archiveId);
-      if (old) this.byPath.get(old.path)?.delete(r.archiveId);
-      this.archives.set(r.archiveId, { archiveId: r.archiveId, path: r.path, size: r.size, mtime: r.mtime, treeHash: r.treeHash, time: r.time, seq: this.seq++ });
-      let set = this.byPath.get(r.path);
-      if (!set) this.byPath.set(r.path, (set = new Set()));
-      set.add(r.archiveId);
-    } else if (r.type === 'DELETED') {
-      const old = this.archives.get(r.archiveId);
-      if (!old) return;
-      this.archives.delete(r.archiveId);
-      const set = this.byPath.get(old.path);
-      set?.delete(r.archiveId);
-      if (set && set.size === 0) this.byPath.delete(old.path);
-    } else {
-      let list = this.jobs.get(r.archiveId);
-      if (!list) this.jobs.set(r.archiveId, (list = []));
-      list.push({ jobId: r.jobId, time: r.time });
+  /** Slots by TIME, then line order (the order that decides a path's current archive). */
+  private byAge(slots: number[]): number[] {
+    const key = new Map(slots.map((s) => [s, this.index.place(s)]));
+    return [...slots].sort((a, b) => key.get(a)!.time - key.get(b)!.time || key.get(a)!.seq - key.get(b)!.seq);
+  }
+
+  private latest(slots: number[]): number | undefined {
+    return slots.length === 1 ? slots[0] : this.byAge(slots).pop();
+  }
+
+  private archiveAt(slot: number): CatalogArchive {
+    const { offset, length } = this.index.place(slot);
+    const r = this.lineAt(offset, length) as Extract<CatalogRecord, { type: 'CREATED' }>;
+    return { archiveId: r.archiveId, path: r.path, size: r.size, mtime: r.mtime, treeHash: r.treeHash, time: r.time };
+  }
+
+  /** The record of the line at `offset` (read back from the file: only the index is in memory). */
+  private lineAt(offset: number, length: number): CatalogRecord {
+    this.readFd ??= openSync(this.path, 'r');
+    const bytes = Buffer.allocUnsafe(length);
+    for (let done = 0; done < length;) {
+      const n = readSync(this.readFd, bytes, done, length - done, offset + done);
+      if (n === 0) throw new CatalogAccessError(this.path, `The catalog ${this.path} is shorter than when it was read: it was changed by another program; run again.`);
+      done += n;
     }
+    const record = decodeLine(this.path, 0, bytes);
+    if (!record) throw new CatalogAccessError(this.path, `The catalog ${this.path} changed under this process (a record moved): run again.`);
+    return record;
+  }
+
+  /** Applies a record whose line is at `offset` (`bytes` long, without its newline) to the index. */
+  private apply(r: CatalogRecord, offset: number, bytes: number): void {
+    if (r.type === 'CREATED') this.index.created(r.archiveId, r.path, r.time, offset, bytes);
+    else if (r.type === 'DELETED') this.index.deleted(r.archiveId);
+    else this.index.job(r.archiveId, offset, bytes);
   }
 
   recordCreated(a: { archiveId: string; path: string; size: number; mtime: number | null; treeHash: string; time?: number }): Promise<void> {
@@ -215,7 +231,7 @@ export class Catalog {
   }
 
   recordDeleted(archiveId: string, path?: string): Promise<void> {
-    return this.append([{ type: 'DELETED', time: nowSeconds(), archiveId, path: path ?? this.archives.get(archiveId)?.path ?? '' }]);
+    return this.append([{ type: 'DELETED', time: nowSeconds(), archiveId, path: path ?? this.archive(archiveId)?.path ?? '' }]);
   }
 
   recordRetrieveJob(archiveId: string, jobId: string): Promise<void> {
@@ -233,9 +249,9 @@ export class Catalog {
       return Promise.reject(err);
     }
     if (this.broken !== undefined) return Promise.reject(this.broken);
-    const text = records.map((r) => `${formatCatalogLine(r)}\n`).join('');
+    const lines = records.map((r) => formatCatalogLine(r));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records, text, resolve, reject });
+      this.queue.push({ records, lines, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -245,10 +261,12 @@ export class Catalog {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
+        let start = 0;
         try {
           if (this.broken !== undefined) throw this.broken;
           if (!this.handle) await this.openForAppend();
-          await this.writeAtEnd(batch.map((p) => p.text).join(''));
+          start = this.position;
+          await this.writeAtEnd(batch.map((p) => p.lines.map((l) => `${l}\n`).join('')).join(''));
           await this.handle!.datasync();
         } catch (err) {
           // After a failed write the file's end is unknown: refuse further appends.
@@ -258,7 +276,11 @@ export class Catalog {
           continue;
         }
         for (const p of batch) {
-          for (const r of p.records) this.apply(r);
+          p.records.forEach((r, i) => {
+            const bytes = Buffer.byteLength(p.lines[i]!);
+            this.apply(r, start, bytes);
+            start += bytes + 1;
+          });
           p.resolve();
         }
       }
@@ -304,12 +326,9 @@ export class Catalog {
     while (this.flushing || this.queue.length) await new Promise((r) => setTimeout(r, 5));
     await this.handle?.close().catch(() => undefined);
     this.handle = undefined;
+    if (this.readFd !== undefined) closeSync(this.readFd);
+    this.readFd = undefined;
   }
-}
-
-function strip(a: CatalogArchive & { seq: number }): CatalogArchive {
-  const { seq: _seq, ...rest } = a;
-  return rest;
 }
 
 function decodeLine(path: string, lineNo: number, bytes: Buffer): CatalogRecord | undefined {

@@ -1,6 +1,7 @@
 import { DeleteArchiveCommand, type GlacierClient } from '@aws-sdk/client-glacier';
-import { VaultNotFoundError } from '../glacier/errors.js';
-import { withRetries } from '../glacier/retry.js';
+import { ArchiveNotFoundError } from '../glacier/download/download-errors.js';
+import { callGlacier } from '../glacier/request.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../glacier/retry.js';
 import type { Catalog } from './catalog.js';
 
 export interface DeleteArchiveOptions {
@@ -16,8 +17,6 @@ export interface DeleteArchiveOptions {
   maxAttempts?: number;
 }
 
-const isNotFound = (err: unknown) => (err as { name?: string })?.name === 'ResourceNotFoundException';
-
 /**
  * DeleteArchive, retried on transient failures. 'deleted' when Glacier removed it, 'absent' when it
  * was not there (already deleted, or a wrong id); either way the catalog records DELETED, because
@@ -27,11 +26,11 @@ const isNotFound = (err: unknown) => (err as { name?: string })?.name === 'Resou
 export async function deleteArchive(o: DeleteArchiveOptions): Promise<'deleted' | 'absent'> {
   let outcome: 'deleted' | 'absent' = 'deleted';
   try {
-    await withRetries(() => o.client.send(new DeleteArchiveCommand({ accountId: o.accountId ?? '-', vaultName: o.vaultName, archiveId: o.archiveId }),
-      { abortSignal: o.signal }), { maxAttempts: o.maxAttempts ?? 5, signal: o.signal });
+    const target = { client: o.client, vaultName: o.vaultName, maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, missing: { kind: 'archive' as const, archiveId: o.archiveId } };
+    await callGlacier(target, 'DeleteArchive', (abortSignal) => o.client.send(
+      new DeleteArchiveCommand({ accountId: o.accountId ?? '-', vaultName: o.vaultName, archiveId: o.archiveId }), { abortSignal }), { signal: o.signal });
   } catch (err) {
-    if (!isNotFound(err)) throw err;
-    if (/vault not found/i.test((err as Error).message)) throw new VaultNotFoundError(o.vaultName, { cause: err });
+    if (!(err instanceof ArchiveNotFoundError)) throw err;
     outcome = 'absent';
   }
   if (o.catalog && (o.catalog.archive(o.archiveId) || outcome === 'deleted')) await o.catalog.recordDeleted(o.archiveId, o.path);

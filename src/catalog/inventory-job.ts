@@ -3,10 +3,12 @@
  * stream its output. Real Glacier takes hours for an inventory, and the inventory itself is up to
  * a day old: archives uploaded since are not in it yet.
  */
-import { DescribeJobCommand, GetJobOutputCommand, InitiateJobCommand, type GlacierClient } from '@aws-sdk/client-glacier';
+import { GetJobOutputCommand, type GlacierClient } from '@aws-sdk/client-glacier';
 import { GlacierMultipartError } from '../errors.js';
-import { VaultNotFoundError } from '../glacier/errors.js';
-import { sleep, withRetries } from '../glacier/retry.js';
+import { JobNotFoundError, JobWaitTimeoutError, RetrievalJobFailedError } from '../glacier/download/download-errors.js';
+import { describeJob, initiateInventoryJob, waitForJob, type JobTarget, type RetrievalJob } from '../glacier/download/jobs.js';
+import { callGlacier } from '../glacier/request.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../glacier/retry.js';
 import type { InventoryFormat } from './inventory.js';
 
 export interface InventoryJobOptions {
@@ -50,49 +52,49 @@ const REQUEST_TIMEOUT = 5 * 60_000;
 /** The output streams through this request: an inventory of millions of archives takes a while. */
 const OUTPUT_TIMEOUT = 2 * 3600_000;
 
-function translate(err: unknown, vaultName: string, jobId?: string): unknown {
-  const e = err as { name?: string; message?: string };
-  if (e?.name !== 'ResourceNotFoundException') return err;
-  if (/vault/i.test(e.message ?? '') && !/job/i.test(e.message ?? '')) return new VaultNotFoundError(vaultName, { cause: err });
-  return new InventoryJobError(jobId ?? '', `Job ${jobId} is not known to vault "${vaultName}" (a wrong id, or its output expired 24 hours after it completed): start a new inventory job (glacier-multipart inventory --vault ${vaultName}).`, { cause: err });
+/** The job errors of the shared request path and job polling, worded for an inventory. */
+function inventoryError(err: unknown, vaultName: string, jobId: string): unknown {
+  if (err instanceof JobNotFoundError) {
+    return new InventoryJobError(jobId, `Job ${jobId} is not known to vault "${vaultName}" (a wrong id, or its output expired 24 hours after it completed): start a new inventory job (glacier-multipart inventory --vault ${vaultName}).`, { cause: err });
+  }
+  if (err instanceof RetrievalJobFailedError) return new InventoryJobError(jobId, `Inventory job ${jobId} failed: start a new one.`, { cause: err });
+  if (err instanceof JobWaitTimeoutError) return new InventoryNotReadyError(vaultName, jobId);
+  return err;
+}
+
+/** The job when it has completed, waited for with the shared capped polling. */
+async function completedInventoryJob(o: InventoryJobOptions, target: JobTarget, jobId: string): Promise<RetrievalJob> {
+  const job = await describeJob({ ...target, jobId });
+  if (job.action !== 'InventoryRetrieval') throw new InventoryJobError(jobId, `Job ${jobId} is an ${job.action} job, not an inventory: pass the id of an inventory-retrieval job, or none to start one.`);
+  if (job.completed && job.statusCode === 'Succeeded') return job;
+  if (job.statusCode === 'Failed') throw new InventoryJobError(jobId, `Inventory job ${jobId} failed (${job.statusMessage ?? 'no reason given'}): start a new one.`);
+  return waitForJob({ ...target, jobId, timeout: o.timeout ?? 24 * 3600_000, ...(o.pollInterval !== undefined ? { pollInterval: o.pollInterval } : {}) });
 }
 
 /** Starts an inventory job (or takes `jobId`), waits for it, and returns its output as a byte stream. */
 export async function retrieveInventory(o: InventoryJobOptions): Promise<{ jobId: string; size: number | undefined; body: AsyncIterable<Uint8Array> }> {
   const accountId = o.accountId ?? '-';
-  const retry = { maxAttempts: o.maxAttempts ?? 5, signal: o.signal };
-  const send = <T>(cmd: unknown, ms = REQUEST_TIMEOUT) => withRetries(() => o.client.send(cmd as never, { abortSignal: AbortSignal.any([...(o.signal ? [o.signal] : []), AbortSignal.timeout(ms)]) }) as Promise<T>, retry);
+  const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  // The caller's client may have no timeouts of its own: every request here has one.
+  const target: JobTarget = { client: o.client, vaultName: o.vaultName, accountId, signal: o.signal, maxAttempts, requestTimeout: REQUEST_TIMEOUT };
   let jobId = o.jobId;
   if (!jobId) {
-    const format = (o.format ?? 'json').toUpperCase();
-    const started = await send<{ jobId?: string }>(new InitiateJobCommand({ accountId, vaultName: o.vaultName, jobParameters: { Type: 'inventory-retrieval', Format: format } }))
-      .catch((err) => { throw translate(err, o.vaultName); });
-    jobId = started.jobId!;
+    const format = (o.format ?? 'json').toUpperCase() as 'JSON' | 'CSV';
+    ({ jobId } = await initiateInventoryJob({ ...target, format }));
     o.onJob?.(jobId, true);
   } else o.onJob?.(jobId, false);
-  const begun = Date.now();
-  const timeout = o.timeout ?? 24 * 3600_000;
-  let interval = 1000;
-  let size: number | undefined;
-  for (;;) {
-    const d = await send<{ Action?: string; StatusCode?: string; StatusMessage?: string; Completed?: boolean; InventorySizeInBytes?: number }>(
-      new DescribeJobCommand({ accountId, vaultName: o.vaultName, jobId })).catch((err) => { throw translate(err, o.vaultName, jobId); });
-    if (d.Action !== 'InventoryRetrieval') throw new InventoryJobError(jobId, `Job ${jobId} is an ${d.Action} job, not an inventory: pass the id of an inventory-retrieval job, or none to start one.`);
-    if (d.StatusCode === 'Failed') throw new InventoryJobError(jobId, `Inventory job ${jobId} failed (${d.StatusMessage ?? 'no reason given'}): start a new one.`);
-    if (d.Completed && d.StatusCode === 'Succeeded') {
-      size = d.InventorySizeInBytes;
-      break;
-    }
-    const waited = Date.now() - begun;
-    if (waited >= timeout) throw new InventoryNotReadyError(o.vaultName, jobId);
-    await sleep(Math.min(o.pollInterval ?? interval, timeout - waited), o.signal);
-    interval = Math.min(300_000, Math.round(interval * 1.5));
+  const id = jobId;
+  try {
+    const job = await completedInventoryJob(o, target, id);
+    const size = job.outputSize;
+    const out = await callGlacier({ client: o.client, vaultName: o.vaultName, maxAttempts, missing: { kind: 'job', jobId: id } }, 'GetJobOutput',
+      (abortSignal) => o.client.send(new GetJobOutputCommand({ accountId, vaultName: o.vaultName, jobId: id }), { abortSignal }),
+      { signal: o.signal, timeout: OUTPUT_TIMEOUT });
+    return { jobId: id, size, body: counted(out.body as AsyncIterable<Uint8Array>, size, id) };
+  } catch (err) {
+    throw inventoryError(err, o.vaultName, id);
   }
-  const out = await send<{ body?: AsyncIterable<Uint8Array> }>(new GetJobOutputCommand({ accountId, vaultName: o.vaultName, jobId }), OUTPUT_TIMEOUT)
-    .catch((err) => { throw translate(err, o.vaultName, jobId); });
-  return { jobId, size, body: counted(out.body!, size, jobId) };
 }
-
 /** Passes the bytes through and checks, at the end, that exactly `size` arrived. */
 async function* counted(body: AsyncIterable<Uint8Array>, size: number | undefined, jobId: string): AsyncGenerator<Uint8Array> {
   let n = 0;

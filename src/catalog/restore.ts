@@ -7,13 +7,21 @@
 import { rename, rm, stat, utimes, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { GlacierClient } from '@aws-sdk/client-glacier';
-import type { HashPool } from '../pool/index.js';
+import { HashPool } from '../pool/index.js';
+import { defaultHashThreads } from '../glacier/upload/upload-archive.js';
 import { describeJob, initiateRetrievalJob, type RetrievalJob, type RetrievalTier } from '../glacier/download/jobs.js';
 import { downloadArchive } from '../glacier/download/download-archive.js';
 import { cancelledError } from '../glacier/retry.js';
 import type { Catalog, CatalogArchive } from './catalog.js';
 import { RestoreMismatchError } from './errors.js';
 import { inShard, type Shard } from './shards.js';
+import { forEachLimit } from './limit.js';
+
+/**
+ * Files downloaded at once by completeRestore. Small files are bound by round trips (DescribeJob,
+ * GetJobOutput), not bytes: several in flight keep the link busy; each download bounds its own memory.
+ */
+export const DEFAULT_RESTORE_CONCURRENCY = 8;
 
 export interface RestoreOptions {
   dir: string;
@@ -50,8 +58,11 @@ export interface StartRestoreResult {
 }
 
 export interface CompleteRestoreOptions extends RestoreOptions {
+  /** One pool hashes every file (default: one made here, used for all files, destroyed at the end). */
   pool?: HashPool;
   threads?: number;
+  /** Files described and downloaded at once (default DEFAULT_RESTORE_CONCURRENCY). */
+  concurrency?: number;
 }
 
 export interface CompleteRestoreResult {
@@ -119,40 +130,60 @@ export async function startRestore(o: StartRestoreOptions): Promise<StartRestore
 export async function completeRestore(o: CompleteRestoreOptions): Promise<CompleteRestoreResult> {
   const { missing } = await missingFiles(o);
   const result: CompleteRestoreResult = { restored: [], inProgress: [], needJob: [], failed: [] };
-  for (const f of missing) {
-    if (o.signal?.aborted) throw cancelledError(o.signal);
-    const job = await latestJob(o, f.archiveId);
-    if (!job) {
-      result.needJob.push(f.path);
-      continue;
-    }
-    const entry = { path: f.path, archiveId: f.archiveId, jobId: job.jobId };
-    if (!job.completed || job.statusCode !== 'Succeeded') {
-      result.inProgress.push(entry);
-      continue;
-    }
-    try {
-      const size = await restoreOne(o, f, job.jobId);
-      result.restored.push({ ...entry, size });
-    } catch (err) {
-      if (o.signal?.aborted) throw cancelledError(o.signal, err);
-      const code = (err as { code?: string }).code;
-      if (['RESTORE_MISMATCH', 'CHECKSUM_MISMATCH', 'JOB_NOT_FOUND', 'JOB_OUTPUT_EXPIRED', 'JOB_FAILED'].includes(code ?? '')) {
-        result.failed.push({ path: f.path, error: err as Error });
-        o.onNote?.(`${f.path}: not restored: ${(err as Error).message}`);
-      } else throw err;
-    }
+  // One pool for every file: a pool per download costs a worker start and calibration (~60 ms of CPU)
+  // per file, which dominated restoring many small files.
+  let pool = o.pool;
+  const getPool = () => (pool ??= new HashPool({ threads: o.threads ?? defaultHashThreads() }));
+  const stopped = () => o.signal?.aborted === true;
+  try {
+    await forEachLimit(missing, o.concurrency ?? DEFAULT_RESTORE_CONCURRENCY, (f) => completeOne(o, f, getPool, result), stopped);
+  } catch (err) {
+    if (stopped()) throw cancelledError(o.signal!, err);
+    throw err;
+  } finally {
+    if (!o.pool && pool) await pool.destroy().catch(() => undefined);
   }
+  if (stopped()) throw cancelledError(o.signal!);
+  // Finished in any order; reported in path order, as before.
+  const byPath = <T extends { path: string }>(a: T, b: T) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  result.restored.sort(byPath);
+  result.inProgress.sort(byPath);
+  result.failed.sort(byPath);
+  result.needJob.sort();
   return result;
 }
 
+async function completeOne(o: CompleteRestoreOptions, f: CatalogArchive, getPool: () => HashPool, result: CompleteRestoreResult): Promise<void> {
+  const job = await latestJob(o, f.archiveId);
+  if (!job) {
+    result.needJob.push(f.path);
+    return;
+  }
+  const entry = { path: f.path, archiveId: f.archiveId, jobId: job.jobId };
+  if (!job.completed || job.statusCode !== 'Succeeded') {
+    result.inProgress.push(entry);
+    return;
+  }
+  try {
+    const size = await restoreOne(o, f, job.jobId, getPool());
+    result.restored.push({ ...entry, size });
+  } catch (err) {
+    if (o.signal?.aborted) throw err;
+    const code = (err as { code?: string }).code;
+    if (['RESTORE_MISMATCH', 'CHECKSUM_MISMATCH', 'JOB_NOT_FOUND', 'JOB_OUTPUT_EXPIRED', 'JOB_FAILED'].includes(code ?? '')) {
+      result.failed.push({ path: f.path, error: err as Error });
+      o.onNote?.(`${f.path}: not restored: ${(err as Error).message}`);
+    } else throw err;
+  }
+}
+
 /** Downloads one job's output beside its destination, verifies it against the catalog, sets mtime, renames. */
-async function restoreOne(o: CompleteRestoreOptions, f: CatalogArchive, jobId: string): Promise<number> {
+async function restoreOne(o: CompleteRestoreOptions, f: CatalogArchive, jobId: string, pool: HashPool): Promise<number> {
   const dest = localPath(o.dir, f.path);
   await mkdir(dirname(dest), { recursive: true });
   const tmp = `${dest}.glacier-restore`;
   const r = await downloadArchive({
-    vaultName: o.vaultName, accountId: o.accountId, jobId, destination: tmp, client: o.client, pool: o.pool, threads: o.threads,
+    vaultName: o.vaultName, accountId: o.accountId, jobId, destination: tmp, client: o.client, pool,
     signal: o.signal, maxAttempts: o.maxAttempts, overwrite: true, wait: false,
   });
   if (r.treeHash !== f.treeHash || r.size !== f.size) {

@@ -7,8 +7,8 @@ import { open, stat } from 'node:fs/promises';
 import { UploadArchiveCommand, type GlacierClient } from '@aws-sdk/client-glacier';
 import type { HashPool } from '../pool/index.js';
 import { withPrecomputedChecksums } from '../glacier/checksums.js';
-import { ChecksumMismatchError, RequestTimeoutError, SourceChangedError, UnexpectedResponseError, VaultNotFoundError } from '../glacier/errors.js';
-import { withRetries } from '../glacier/retry.js';
+import { ChecksumMismatchError, SourceChangedError, UnexpectedResponseError } from '../glacier/errors.js';
+import { callGlacier } from '../glacier/request.js';
 import type { LocalFile } from './scan.js';
 
 export interface SmallUploadOptions {
@@ -63,30 +63,13 @@ export async function uploadSmallFile(o: SmallUploadOptions): Promise<{ archiveI
   }
   const h = await o.pool.hashPart(data, { signal: o.signal });
   const body = h.data;
-  let out;
-  try {
-    out = await withRetries(async () => {
-      const timeout = AbortSignal.timeout(o.requestTimeout);
-      try {
-        // The checksums ride on this command alone: the caller's client is never reconfigured.
-        return await o.client.send(withPrecomputedChecksums(new UploadArchiveCommand({
-          accountId: o.accountId, vaultName: o.vaultName, archiveDescription: o.description, body, checksum: h.treeHash,
-        }), h.sha256!, h.treeHash), { abortSignal: AbortSignal.any([o.requestSignal, timeout]) });
-      } catch (err) {
-        // Our own request timeout is worth another attempt (an abort by the caller is not); a
-        // marker named like the SDK's timeout, made a RequestTimeoutError once attempts run out.
-        if (timeout.aborted && !o.requestSignal.aborted) throw Object.assign(new Error(`UploadArchive of ${file.path} took over ${o.requestTimeout} ms`, { cause: err }), { name: 'TimeoutError' });
-        throw err;
-      }
-    }, {
-      maxAttempts: o.maxAttempts, signal: o.signal, onRetry: () => o.onRetry?.(),
-    });
-  } catch (err) {
-    const e = err as { name?: string; message?: string };
-    if (e.name === 'ResourceNotFoundException' && /vault/i.test(e.message ?? '')) throw new VaultNotFoundError(o.vaultName, { cause: err });
-    if (e.name === 'TimeoutError' && !o.requestSignal.aborted) throw new RequestTimeoutError(`UploadArchive of ${file.path}`, { cause: err });
-    throw err;
-  }
+  const target = { client: o.client, vaultName: o.vaultName, maxAttempts: o.maxAttempts };
+  // The checksums ride on this command alone: the caller's client is never reconfigured.
+  const out = await callGlacier(target, `UploadArchive of ${file.path}`, (abortSignal) => o.client.send(withPrecomputedChecksums(new UploadArchiveCommand({
+    accountId: o.accountId, vaultName: o.vaultName, archiveDescription: o.description, body, checksum: h.treeHash,
+  }), h.sha256!, h.treeHash), { abortSignal }), {
+    signal: o.signal, requestSignal: o.requestSignal, timeout: o.requestTimeout, onRetry: () => o.onRetry?.(),
+  });
   if (!out.archiveId) throw new UnexpectedResponseError(`UploadArchive of ${file.path}`, 'an archive id (x-amz-archive-id)');
   if (out.checksum !== h.treeHash) {
     throw new ChecksumMismatchError(`Archive of ${file.path}`, h.treeHash, String(out.checksum), undefined, out.archiveId);

@@ -8,10 +8,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier';
+import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier';
 import { HashPool } from '../pool/index.js';
 import { GlacierMultipartError } from '../errors.js';
-import { precomputedChecksumGenerator } from '../glacier/checksums.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, createGlacierClient } from '../glacier/client.js';
 import { SourceChangedError } from '../glacier/errors.js';
 import { readJournal } from '../glacier/upload/journal.js';
 import { MultipartUpload } from '../glacier/upload/multipart-upload.js';
@@ -24,6 +24,7 @@ import { encodeDescription } from './descriptions.js';
 import { InvalidCatalogOptionError } from './errors.js';
 import { pathFilter } from './globs.js';
 import { forEachLimit } from './limit.js';
+import { ConcurrencyProbe, forEachAdaptive } from './adaptive-concurrency.js';
 import { parseShard, type Shard } from './shards.js';
 import { uploadSmallFile } from './small-upload.js';
 import { planSync, type ChangeDetection, type PlannedUpload, type SyncPlan } from './sync-plan.js';
@@ -95,9 +96,15 @@ export interface SyncResult {
   deleted: { path: string; archiveId: string }[];
   failed: { path: string; error: Error }[];
   bytesUploaded: number;
+  /** One-request uploads in flight at the end: `concurrency`, or the level the probe settled on. */
+  concurrency: number;
 }
 
+/** Where the probe starts when `concurrency` is not given (and the fixed level of older versions). */
 const DEFAULT_CONCURRENCY = 8;
+/** The most one-request uploads in flight the probe goes to, and the memory their buffers may take. */
+const MAX_PROBED_CONCURRENCY = 64;
+const PROBED_BUFFER_BYTES = 256 * 1024 * 1024;
 /** A restore's files in the making (see restore.ts): never synced. */
 const RESTORE_TEMP = /\.glacier-restore(\.part|\.glacier-download\.json)?$/;
 const DEFAULT_REQUEST_TIMEOUT = 10 * 60_000;
@@ -116,6 +123,11 @@ function checkSyncOptions(o: SyncOptions): void {
   if (o.detect !== undefined && o.detect !== 'mtime' && o.detect !== 'treehash') {
     throw new InvalidCatalogOptionError('detect', `detect must be 'mtime' (size or mtime changed) or 'treehash', got ${JSON.stringify(o.detect)}.`);
   }
+}
+
+/** The idle timeout of the client sync makes: the usual one, or less when requestTimeout (a whole-request limit) is shorter. */
+function clientIdleTimeout(requestTimeout: number | undefined): number {
+  return Math.min(requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS);
 }
 
 function errorCode(err: unknown): string {
@@ -151,15 +163,11 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
       skip: (abs) => abs === catalogPath || abs === journalDir || abs.startsWith(catalogPath + '.') || RESTORE_TEMP.test(abs), pool: getPool, signal, onNote: note,
     });
     if (signal?.aborted) throw cancelledError(signal);
-    const result: SyncResult = { dryRun: Boolean(o.dryRun), plan, uploaded: [], deleted: [], failed: [], bytesUploaded: 0 };
+    const result: SyncResult = { dryRun: Boolean(o.dryRun), plan, uploaded: [], deleted: [], failed: [], bytesUploaded: 0, concurrency: o.concurrency ?? DEFAULT_CONCURRENCY };
     if (o.dryRun || (plan.uploads.length === 0 && plan.deletions.length === 0)) return result;
     const ownClient = o.client === undefined;
-    const client = o.client ?? new GlacierClient({
-      ...o.clientConfig,
-      // We retry every request ourselves; SDK retries would multiply.
-      maxAttempts: o.clientConfig?.maxAttempts ?? 1,
-      bodyChecksumGenerator: o.clientConfig?.bodyChecksumGenerator ?? (precomputedChecksumGenerator as GlacierClientConfig['bodyChecksumGenerator']),
-    });
+    // Like every client the library makes: SDK retries off, connect and idle timeouts, a quiet logger.
+    const client = o.client ?? createGlacierClient({ clientConfig: o.clientConfig ?? {}, requestTimeout: clientIdleTimeout(o.requestTimeout) });
     try {
       await runSync({ o, plan, catalog: catalog!, client, pool: getPool(), journalDir, result, note });
     } finally {
@@ -229,7 +237,11 @@ async function runSync(ctx: RunContext): Promise<void> {
   };
 
   const maxSmall = small.reduce((m, u) => Math.max(m, u.file.size), 0);
-  const smallLane = forEachLimit(small, o.concurrency ?? DEFAULT_CONCURRENCY, (() => {
+  // Unless told, the small files' concurrency follows the link (see adaptive-concurrency.ts), each
+  // level holding one buffer per upload in flight.
+  const probe = o.concurrency !== undefined ? new ConcurrencyProbe(o.concurrency, o.concurrency)
+    : new ConcurrencyProbe(DEFAULT_CONCURRENCY, Math.max(DEFAULT_CONCURRENCY, Math.min(MAX_PROBED_CONCURRENCY, Math.floor(PROBED_BUFFER_BYTES / Math.max(maxSmall, 1)))));
+  const smallLane = forEachAdaptive(small, probe, (() => {
     const buffers: Uint8Array[] = [];
     return async (u: PlannedUpload) => {
       // One shared buffer per lane worker, reused file after file; the pool reads it in place.
@@ -252,6 +264,7 @@ async function runSync(ctx: RunContext): Promise<void> {
   })(), stopped);
   const largeLane = forEachLimit(large, 1, (u) => guard(u, () => uploadLarge(ctx, u, signal, progress, report)), stopped);
   await Promise.all([smallLane, largeLane]);
+  result.concurrency = probe.limit;
   if (!stopped()) {
     await forEachLimit(plan.deletions, 4, async (d) => {
       for (const a of d.archives) {

@@ -61,8 +61,9 @@ export async function resolveConnection(opts: ConnectionOptions, debug: (line: s
   }
 
   // Ask the SDK's own providers, exactly as a GlacierClient would, so config files and SSO work.
-  const { GlacierClient } = await import('@aws-sdk/client-glacier');
-  const probe = new GlacierClient({ ...(opts.region ? { region: opts.region } : {}), ...(endpointText ? { endpoint: endpointText } : {}) });
+  // (It only resolves settings and never sends; still made like every client, by createGlacierClient.)
+  const { createGlacierClient } = await import('../glacier/client.js');
+  const probe = createGlacierClient({ ...(opts.region ? { region: opts.region } : {}), ...(endpointText ? { endpoint: endpointText } : {}) });
   try {
     let region: string;
     try {

@@ -75,6 +75,8 @@ export interface RetryOptions {
   random?: () => number;
   /** Called before each wait, e.g. to count retries. */
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  /** Whether a failure is worth another attempt (default isRetryableError). */
+  isRetryable?: (err: unknown) => boolean;
 }
 
 export const DEFAULT_BASE_DELAY_MS = 100;
@@ -133,7 +135,7 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, option
       return await fn(attempt);
     } catch (err) {
       if (signal?.aborted) throw cancelledError(signal, err);
-      if (attempt >= maxAttempts || !isRetryableError(err)) throw err;
+      if (attempt >= maxAttempts || !(options.isRetryable ?? isRetryableError)(err)) throw err;
       const delay = backoffDelay(attempt, options.baseDelayMs, options.maxDelayMs, options.random);
       options.onRetry?.(err, attempt, delay);
       await sleep(delay, signal);

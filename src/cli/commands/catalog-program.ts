@@ -28,6 +28,7 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .requiredOption('--vault <name>', 'the vault')
       .addOption(new Option('--format <format>', 'inventory format to request').choices(['json', 'csv']).default('json'))
       .option('--job-id <id>', 'use this inventory job (started earlier) instead of starting one')
+      .option('--from-file <file>', 'read an inventory downloaded earlier (e.g. saved with --out; JSON or CSV) instead of a job: no request is sent')
       .option('--out <file>', 'also save the raw inventory to this file')
       .option('--catalog <file>', 'write a catalog rebuilt from the inventory (paths and mtimes decoded from descriptions)')
       .option('--wait <minutes>', 'wait at most this long for the job, then print how to fetch it later (default 1440)')
@@ -48,7 +49,7 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .option('--dry-run', 'list what would be uploaded and deleted; send nothing')
       .option('--shard <I/N>', 'only this host\'s share of the files: I from 0 to N-1 (e.g. $JOB_COMPLETION_INDEX/4)')
       .addOption(new Option('--part-size <size>', 'part size of multipart uploads (default: per file, at least 8MiB); smaller files go in one request').argParser(h.sizeArg))
-      .addOption(new Option('--concurrency <n>', 'small files uploading at once (default 8)').argParser(h.positiveIntArg('--concurrency')))
+      .addOption(new Option('--concurrency <n>', 'small files uploading at once (default: chosen from the link, from 8 up to 64)').argParser(h.positiveIntArg('--concurrency')))
       .addOption(h.threadsOption('one per core but one, at least one'))
       .addOption(h.progressOption())
       .option('--json', 'print the result as one JSON object'),

@@ -60,7 +60,7 @@ export async function syncCommand(ctx: Context, opts: Record<string, any>): Prom
       ctx.json({
         dryRun, vaultName, catalog: opts.catalog, seconds,
         planned: { uploads: plan.uploads.map((u) => ({ path: u.file.path, kind: u.kind, size: u.file.size })), deletions: plan.deletions.map((d) => ({ path: d.path, archives: d.archives.map((a) => a.archiveId) })) },
-        uploaded: result.uploaded, deleted: result.deleted, unchanged: plan.unchanged, empty: plan.empty,
+        uploaded: result.uploaded, deleted: result.deleted, unchanged: plan.unchanged, empty: plan.empty, concurrency: result.concurrency,
         failed: result.failed.map((f) => ({ path: f.path, code: (f.error as { code?: string }).code, message: f.error.message })), notes,
       });
     } else if (dryRun) {

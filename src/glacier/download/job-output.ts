@@ -1,5 +1,6 @@
 import { GetJobOutputCommand, type GlacierClient } from '@aws-sdk/client-glacier';
-import { ChunkTransferError, JobNotFoundError } from './download-errors.js';
+import { ChunkTransferError } from './download-errors.js';
+import { callGlacier } from '../request.js';
 
 export interface FetchRangeOptions {
   client: GlacierClient;
@@ -27,9 +28,21 @@ export interface FetchedRange {
  * One ranged GetJobOutput: `Range: bytes=first-last` streamed into `into`. Checks the answer's
  * Content-Range and the body's length; a body that stops sending for `stallTimeout` ms is aborted
  * (the SDK's socket timeout does not watch a body already handed over). Does not retry: the caller
- * decides (transfer errors here are ChunkTransferError, retryable).
+ * decides (transfer errors here are ChunkTransferError, retryable). A 404 is JobNotFoundError.
  */
-export async function fetchJobOutputRange(o: FetchRangeOptions): Promise<FetchedRange> {
+export function fetchJobOutputRange(o: FetchRangeOptions): Promise<FetchedRange> {
+  const target = { client: o.client, vaultName: o.vaultName, maxAttempts: 1, missing: jobOutputMissing(o) };
+  return callGlacier(target, 'GetJobOutput', (signal) => getJobOutputRange(o, signal));
+}
+
+/** What a 404 of GetJobOutput means: the job's output is gone (expired, or a wrong id). */
+export function jobOutputMissing(o: Pick<FetchRangeOptions, 'jobId' | 'archiveId'>) {
+  return { kind: 'job' as const, jobId: o.jobId, archiveId: o.archiveId, duringDownload: true };
+}
+
+/** fetchJobOutputRange's one attempt, untranslated (for the request path's retries); `signal` overrides o.signal. */
+export async function getJobOutputRange(o: FetchRangeOptions, signal = o.signal): Promise<FetchedRange> {
+  o = { ...o, signal };
   const size = o.last - o.first + 1;
   if (o.into.byteLength < size) throw new RangeError(`fetchJobOutputRange: buffer of ${o.into.byteLength} bytes for ${size} bytes`);
   const local = new AbortController();
@@ -55,9 +68,6 @@ export async function fetchJobOutputRange(o: FetchRangeOptions): Promise<Fetched
       }), { abortSignal: local.signal });
     } catch (err) {
       if (stalled) throw stallError();
-      if ((err as { name?: string }).name === 'ResourceNotFoundException' && !/vault not found/i.test((err as Error).message)) {
-        throw new JobNotFoundError(o.vaultName, o.jobId, { archiveId: o.archiveId, cause: err, duringDownload: true });
-      }
       throw err;
     }
     body = out.body as typeof body;

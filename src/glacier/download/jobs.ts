@@ -2,12 +2,13 @@ import {
   DescribeJobCommand, InitiateJobCommand, ListJobsCommand, type GlacierClient, type GlacierJobDescription,
 } from '@aws-sdk/client-glacier';
 import {
-  ArchiveNotFoundError, DownloadCancelledError, InsufficientCapacityError, InvalidDownloadOptionError, JobNotCompleteError, JobNotFoundError,
+  DownloadCancelledError, InsufficientCapacityError, InvalidDownloadOptionError, JobNotCompleteError,
   JobWaitTimeoutError, RangeNotAlignedError, RetrievalJobFailedError, RetrievalPolicyError,
 } from './download-errors.js';
-import { UnexpectedResponseError, UploadCancelledError, VaultNotFoundError } from '../errors.js';
+import { UnexpectedResponseError, UploadCancelledError } from '../errors.js';
 import { MiB, checkAccountId, checkVaultName } from '../part-size.js';
-import { DEFAULT_MAX_ATTEMPTS, sleep, withRetries } from '../retry.js';
+import { callGlacier, errorName, type CallOptions, type MissingResource } from '../request.js';
+import { DEFAULT_MAX_ATTEMPTS, sleep } from '../retry.js';
 
 export type RetrievalTier = 'Expedited' | 'Standard' | 'Bulk';
 export const RETRIEVAL_TIERS: readonly RetrievalTier[] = ['Expedited', 'Standard', 'Bulk'];
@@ -21,6 +22,11 @@ export interface JobTarget {
   signal?: AbortSignal;
   /** Attempts per request, first included (default 5): throttling, 5xx and resets are retried. */
   maxAttempts?: number;
+  /**
+   * Milliseconds one request may take in all (then it is retried as a timeout). Default: none
+   * beyond the client's own timeouts (createGlacierClient's idle timeout).
+   */
+  requestTimeout?: number;
 }
 
 /** An inclusive byte range of an archive. */
@@ -106,19 +112,19 @@ export function checkRange(range: unknown): ByteRange | undefined {
   return { first: r.first, last: r.last };
 }
 
-const errName = (err: unknown) => (err && typeof err === 'object' ? String((err as { name?: unknown }).name) : '');
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Maps a 404 to the resource that is missing: the vault, or `other()`; a cancellation to DownloadCancelledError. */
-function notFound(err: unknown, vaultName: string, other: () => Error, jobId?: string): Error {
-  if (err instanceof UploadCancelledError) return new DownloadCancelledError({ jobId, cause: err.cause });
-  if (errName(err) !== 'ResourceNotFoundException') return err as Error;
-  if (/vault not found/i.test(errMessage(err))) return new VaultNotFoundError(vaultName, { cause: err });
-  return other();
+/** A cancellation of a job call is the download's. */
+function cancelledJob(err: unknown, jobId?: string): unknown {
+  return err instanceof UploadCancelledError ? new DownloadCancelledError({ jobId, cause: err.cause }) : err;
 }
 
-function retries(t: JobTarget) {
-  return { maxAttempts: t.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, signal: t.signal };
+/** A job call through the one request path (retries, timeouts, the not-found table). */
+function jobCall<T>(t: JobTarget, operation: string, missing: MissingResource | undefined, send: (abortSignal: AbortSignal | undefined) => Promise<T>,
+  extra: Pick<CallOptions, 'retryable'> = {}): Promise<T> {
+  const target = { client: t.client, vaultName: t.vaultName, maxAttempts: t.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, missing };
+  return callGlacier(target, operation, send, { signal: t.signal, timeout: t.requestTimeout, ...extra })
+    .catch((err: unknown) => { throw cancelledJob(err, missing?.kind === 'job' ? missing.jobId : undefined); });
 }
 
 export interface InitiateRetrievalOptions extends JobTarget {
@@ -141,7 +147,7 @@ export async function initiateRetrievalJob(o: InitiateRetrievalOptions): Promise
   const range = checkRange(o.range);
   const accountId = o.accountId ?? '-';
   try {
-    const out = await withRetries(() => o.client.send(new InitiateJobCommand({
+    const out = await jobCall(o, 'InitiateJob', { kind: 'archive', archiveId: o.archiveId }, (abortSignal) => o.client.send(new InitiateJobCommand({
       accountId,
       vaultName: o.vaultName,
       jobParameters: {
@@ -152,23 +158,20 @@ export async function initiateRetrievalJob(o: InitiateRetrievalOptions): Promise
         ...(o.description !== undefined ? { Description: o.description } : {}),
         ...(o.snsTopic !== undefined ? { SNSTopic: o.snsTopic } : {}),
       },
-    }), { abortSignal: o.signal }).catch((err: unknown) => {
+    }), { abortSignal }), {
       // A 503 that is not a blip: no Expedited capacity. Retrying only delays the advice.
-      // (isRetryableError looks into causes too, so the 503 travels wrapped in a plain marker.)
-      if (errName(err) === 'InsufficientCapacityException') throw { noCapacity: err };
-      throw err;
-    }), retries(o));
+      retryable: (err) => (errorName(err) === 'InsufficientCapacityException' ? false : undefined),
+    });
     if (!out.jobId) throw new UnexpectedResponseError('InitiateJob', 'an x-amz-job-id header');
     return { jobId: out.jobId, location: out.location };
   } catch (err) {
-    const name = errName(err);
-    const noCapacity = (err as { noCapacity?: unknown } | null)?.noCapacity;
-    if (noCapacity) throw new InsufficientCapacityError(o.vaultName, o.archiveId, { cause: noCapacity });
+    const name = errorName(err);
+    if (name === 'InsufficientCapacityException') throw new InsufficientCapacityError(o.vaultName, o.archiveId, { cause: err });
     if (name === 'PolicyEnforcedException') throw new RetrievalPolicyError(errMessage(err), { cause: err });
     if (name === 'InvalidParameterValueException' && /RetrievalByteRange/i.test(errMessage(err)) && range) {
       throw new RangeNotAlignedError(`${range.first}-${range.last}`, errMessage(err), { cause: err });
     }
-    throw notFound(err, o.vaultName, () => new ArchiveNotFoundError(o.vaultName, o.archiveId, { cause: err }));
+    throw err;
   }
 }
 
@@ -178,12 +181,20 @@ export async function describeJob(o: JobTarget & { jobId: string; archiveId?: st
   if (typeof o.jobId !== 'string' || o.jobId.length === 0) {
     throw new InvalidDownloadOptionError('jobId', `jobId must be the id InitiateJob returned, got ${JSON.stringify(o.jobId)}.`);
   }
-  try {
-    const d = await withRetries(() => o.client.send(new DescribeJobCommand({ accountId: o.accountId ?? '-', vaultName: o.vaultName, jobId: o.jobId }), { abortSignal: o.signal }), retries(o));
-    return parseJob(d);
-  } catch (err) {
-    throw notFound(err, o.vaultName, () => new JobNotFoundError(o.vaultName, o.jobId, { archiveId: o.archiveId, cause: err }), o.jobId);
-  }
+  const d = await jobCall(o, 'DescribeJob', { kind: 'job', jobId: o.jobId, archiveId: o.archiveId }, (abortSignal) => o.client.send(
+    new DescribeJobCommand({ accountId: o.accountId ?? '-', vaultName: o.vaultName, jobId: o.jobId }), { abortSignal }));
+  return parseJob(d);
+}
+
+/** InitiateJob (inventory-retrieval): starts the job and returns its id. */
+export async function initiateInventoryJob(o: JobTarget & { format?: 'JSON' | 'CSV'; description?: string }): Promise<{ jobId: string }> {
+  checkTarget(o);
+  const out = await jobCall(o, 'InitiateJob', undefined, (abortSignal) => o.client.send(new InitiateJobCommand({
+    accountId: o.accountId ?? '-', vaultName: o.vaultName,
+    jobParameters: { Type: 'inventory-retrieval', Format: o.format ?? 'JSON', ...(o.description !== undefined ? { Description: o.description } : {}) },
+  }), { abortSignal }));
+  if (!out.jobId) throw new UnexpectedResponseError('InitiateJob', 'an x-amz-job-id header');
+  return { jobId: out.jobId };
 }
 
 export interface ListJobsOptions extends JobTarget {
@@ -197,15 +208,13 @@ export async function* listJobs(o: ListJobsOptions): AsyncGenerator<RetrievalJob
   checkTarget(o);
   let marker: string | undefined;
   do {
-    const page = await withRetries(() => o.client.send(new ListJobsCommand({
+    const page = await jobCall(o, 'ListJobs', undefined, (abortSignal) => o.client.send(new ListJobsCommand({
       accountId: o.accountId ?? '-',
       vaultName: o.vaultName,
       ...(o.completed !== undefined ? { completed: String(o.completed) } : {}),
       ...(o.statusCode ? { statuscode: o.statusCode } : {}),
       ...(marker ? { marker } : {}),
-    }), { abortSignal: o.signal }), retries(o)).catch((err: unknown) => {
-      throw notFound(err, o.vaultName, () => err as Error);
-    });
+    }), { abortSignal }));
     for (const d of page.JobList ?? []) yield parseJob(d);
     marker = page.Marker ?? undefined;
   } while (marker);
@@ -253,7 +262,7 @@ export async function waitForJob(o: JobTarget & WaitOptions & { jobId: string; a
     const next = o.pollInterval ?? interval;
     interval = Math.min(cap, Math.round(interval * 1.5));
     await sleep(Math.max(0, Math.min(next, timeout - waited)), o.signal).catch((err: unknown) => {
-      throw notFound(err, o.vaultName, () => err as Error, o.jobId);
+      throw cancelledJob(err, o.jobId);
     });
   }
 }

@@ -1,6 +1,6 @@
 import { ListPartsCommand, type ListPartsOutput } from '@aws-sdk/client-glacier';
 import { UnexpectedResponseError } from '../errors.js';
-import { callGlacier, type CallTarget } from '../glacier-call.js';
+import { callGlacier, type CallTarget } from '../request.js';
 import { MAX_PARTS, parseListedRange, type PartRange } from '../part-size.js';
 
 export interface ListedPart extends PartRange {

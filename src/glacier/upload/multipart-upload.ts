@@ -3,14 +3,15 @@ import {
   ListMultipartUploadsCommand, ListPartsCommand, UploadMultipartPartCommand,
   type GlacierClient,
 } from '@aws-sdk/client-glacier';
-import { InvariantError } from '../../errors.js';
-import { combineTreeHashes, sha256 as linearSha256, treeHash as computeTreeHash } from '../../hash/index.js';
+import { combineTreeHashes } from '../../hash/index.js';
+import { lastCallback, settle, type Callback } from './callbacks.js';
+import { checkComplete, checkPart } from './part-checks.js';
 import { openFileRange, type FilePartBody, type FileRangeStream } from './file-range-body.js';
 import { withPrecomputedChecksums } from '../checksums.js';
 import {
   ChecksumMismatchError, IncompleteUploadError, InvalidUploadOptionError, UnexpectedResponseError,
 } from '../errors.js';
-import { callGlacier, errorName, type CallOptions, type CallTarget } from '../glacier-call.js';
+import { callGlacier, errorName, type CallOptions, type CallTarget } from '../request.js';
 import { listAllParts, listPartPages, type ListedPart } from './list-parts.js';
 import {
   checkAccountId, checkVaultName, contentRange, partRange, validateDescription, validatePartSize,
@@ -24,8 +25,7 @@ export { checkMaxAttempts };
 export type { ListedPart } from './list-parts.js';
 export type { FilePartBody } from './file-range-body.js';
 
-/** Node-style callback, as the classic Glacier components take. */
-export type Callback<T> = (err: Error | null, data?: T) => void;
+export type { Callback } from './callbacks.js';
 
 export interface MultipartUploadTarget {
   client: GlacierClient;
@@ -111,19 +111,6 @@ function checkTarget(opts: MultipartUploadTarget | undefined): void {
   checkVaultName(opts.vaultName);
   checkAccountId(opts.accountId);
   checkMaxAttempts(opts.maxAttempts);
-}
-
-/** Calls `promise` and, when the last argument is a Node-style callback, reports to it instead. */
-function settle<T>(promise: Promise<T>, cb: Callback<T> | undefined): Promise<T> | undefined {
-  if (!cb) return promise;
-  // Every rejection here is an Error of ours or the SDK's; anything else is a bug, still handed over as an Error.
-  promise.then((data) => cb(null, data), (err: unknown) => cb(err instanceof Error ? err : new InvariantError(String(err))));
-  return undefined;
-}
-
-function lastCallback(args: unknown[]): Callback<never> | undefined {
-  const last = args[args.length - 1];
-  return typeof last === 'function' ? (last as Callback<never>) : undefined;
 }
 
 function combineSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
@@ -402,37 +389,4 @@ export class MultipartUpload {
 
 function targetOf(opts: MultipartUploadTarget): CallTarget {
   return { client: opts.client, vaultName: opts.vaultName, maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS };
-}
-
-/** Checks a part's data and hashes before any request; computes the hashes of bytes given without them. */
-function checkPart(index: number, data: Uint8Array | FilePartBody, hashes: PartHashes | undefined): PartHashes {
-  const isBytes = data instanceof Uint8Array;
-  if (!isBytes && !(data && typeof data === 'object' && typeof (data as FilePartBody).path === 'string')) {
-    throw new InvalidUploadOptionError('data', `Part ${index}: data must be a Uint8Array or { path, start, size } of a file.`);
-  }
-  if (!isBytes && (!Number.isSafeInteger(data.start) || data.start < 0)) {
-    throw new InvalidUploadOptionError('data', `Part ${index}: file offset must be a whole number >= 0, got ${String(data.start)}.`);
-  }
-  if (hashes !== undefined) {
-    if (!hashes || !/^[0-9a-f]{64}$/.test(hashes.treeHash) || !/^[0-9a-f]{64}$/.test(hashes.sha256)) {
-      throw new InvalidUploadOptionError('hashes', `Part ${index}: hashes must be { treeHash, sha256 }, each 64 lowercase hex digits.`);
-    }
-    return hashes;
-  }
-  if (isBytes) return { treeHash: computeTreeHash(data), sha256: linearSha256(data) };
-  throw new InvalidUploadOptionError('hashes', `Part ${index}: a part sent from a file range needs its { treeHash, sha256 } (e.g. from HashPool.hashFile).`);
-}
-
-function checkComplete(opts: CompleteOptions): { archiveSize?: number; treeHash?: string } {
-  const { archiveSize, treeHash } = opts;
-  if ((archiveSize === undefined) !== (treeHash === undefined)) {
-    throw new InvalidUploadOptionError('complete', 'Pass both archiveSize and treeHash to complete(), or neither (then they are built from ListParts).');
-  }
-  if (archiveSize !== undefined && (!Number.isSafeInteger(archiveSize) || archiveSize < 1)) {
-    throw new InvalidUploadOptionError('archiveSize', `archiveSize must be a whole number of bytes >= 1, got ${String(archiveSize)}.`);
-  }
-  if (treeHash !== undefined && !/^[0-9a-f]{64}$/.test(treeHash)) {
-    throw new InvalidUploadOptionError('treeHash', `treeHash must be 64 lowercase hex digits, got ${JSON.stringify(treeHash)}.`);
-  }
-  return { archiveSize, treeHash };
 }
