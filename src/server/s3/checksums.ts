@@ -2,6 +2,10 @@
 // own (CRC32, CRC32C, CRC64NVME: node:crypto has none of them), plus the CRC combination S3 uses for
 // FULL_OBJECT checksums of multipart uploads. Independent of src/hash, like the rest of the server.
 import { createHash, type Hash } from 'node:crypto';
+import * as zlib from 'node:zlib';
+
+/** Node's native CRC32 (zlib, Node >= 20.15), when present: the same CRC, several times faster. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
 export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
 export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'];
@@ -14,19 +18,30 @@ export const checksumField = (a: ChecksumAlgorithm): string => `Checksum${a}`;
 /** Digest length in bytes, to refuse a malformed checksum value (InvalidDigest … as S3 does). */
 export const DIGEST_LENGTH: Record<ChecksumAlgorithm, number> = { CRC32: 4, CRC32C: 4, CRC64NVME: 8, SHA1: 20, SHA256: 32 };
 
-/** A reflected CRC of width 32 or 64: one 256-entry table, split in two 32-bit halves for speed. */
+/**
+ * A reflected CRC of width 32 or 64: eight 256-entry tables (slicing-by-8: eight bytes per step),
+ * each entry split in two 32-bit halves so no BigInt is touched per byte.
+ */
 class CrcSpec {
-  readonly lo = new Uint32Array(256);
-  readonly hi = new Uint32Array(256);
+  readonly lo = new Uint32Array(8 * 256);
+  readonly hi = new Uint32Array(8 * 256);
 
   constructor(readonly width: 32 | 64, readonly poly: bigint) {
     const mask = (1n << BigInt(width)) - 1n;
+    const t0: bigint[] = [];
     for (let n = 0; n < 256; n++) {
       let c = BigInt(n);
       for (let k = 0; k < 8; k++) c = c & 1n ? (c >> 1n) ^ poly : c >> 1n;
-      c &= mask;
-      this.lo[n] = Number(c & 0xffffffffn);
-      this.hi[n] = Number(c >> 32n);
+      t0.push(c & mask);
+    }
+    let prev = t0;
+    for (let t = 0; t < 8; t++) {
+      const cur = t === 0 ? t0 : prev.map((v) => (v >> 8n) ^ t0[Number(v & 0xffn)]!);
+      cur.forEach((v, n) => {
+        this.lo[t * 256 + n] = Number(v & 0xffffffffn);
+        this.hi[t * 256 + n] = Number(v >> 32n);
+      });
+      prev = cur;
     }
   }
 
@@ -79,16 +94,35 @@ export class Crc {
   }
 
   update(data: Uint8Array): this {
-    const { lo: tlo, hi: thi } = this.spec;
+    const { lo: L, hi: H } = this.spec;
     let lo = this.lo;
     let hi = this.hi;
+    let i = 0;
+    const end8 = data.length - (data.length % 8);
+    if (this.name === 'CRC32' && nativeCrc32) {
+      this.lo = ~nativeCrc32(data, (~lo) >>> 0) >>> 0;
+      return this;
+    }
     if (this.spec.width === 32) {
-      for (let i = 0; i < data.length; i++) lo = (lo >>> 8) ^ tlo[(lo ^ data[i]!) & 0xff]!;
+      for (; i < end8; i += 8) {
+        const a = lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
+        lo = L[1792 + (a & 0xff)]! ^ L[1536 + ((a >>> 8) & 0xff)]! ^ L[1280 + ((a >>> 16) & 0xff)]! ^ L[1024 + (a >>> 24)]!
+          ^ L[768 + data[i + 4]!]! ^ L[512 + data[i + 5]!]! ^ L[256 + data[i + 6]!]! ^ L[data[i + 7]!]!;
+      }
+      for (; i < data.length; i++) lo = (lo >>> 8) ^ L[(lo ^ data[i]!) & 0xff]!;
     } else {
-      for (let i = 0; i < data.length; i++) {
+      for (; i < end8; i += 8) {
+        const a = lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
+        const b = hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24));
+        const i0 = 1792 + (a & 0xff), i1 = 1536 + ((a >>> 8) & 0xff), i2 = 1280 + ((a >>> 16) & 0xff), i3 = 1024 + (a >>> 24);
+        const i4 = 768 + (b & 0xff), i5 = 512 + ((b >>> 8) & 0xff), i6 = 256 + ((b >>> 16) & 0xff), i7 = b >>> 24;
+        lo = L[i0]! ^ L[i1]! ^ L[i2]! ^ L[i3]! ^ L[i4]! ^ L[i5]! ^ L[i6]! ^ L[i7]!;
+        hi = H[i0]! ^ H[i1]! ^ H[i2]! ^ H[i3]! ^ H[i4]! ^ H[i5]! ^ H[i6]! ^ H[i7]!;
+      }
+      for (; i < data.length; i++) {
         const idx = (lo ^ data[i]!) & 0xff;
-        lo = ((lo >>> 8) | (hi << 24)) ^ tlo[idx]!;
-        hi = (hi >>> 8) ^ thi[idx]!;
+        lo = ((lo >>> 8) | (hi << 24)) ^ L[idx]!;
+        hi = (hi >>> 8) ^ H[idx]!;
       }
     }
     this.lo = lo >>> 0;
