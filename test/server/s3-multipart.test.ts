@@ -9,7 +9,7 @@ import {
   GetObjectAttributesCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand,
   UploadPartCommand, type ChecksumAlgorithm, type CompletedPart, type S3Client,
 } from '@aws-sdk/client-s3';
-import { Crc64Nvme } from '@aws-sdk/checksums/crc';
+import { Crc32c, Crc64Nvme } from '@aws-sdk/checksums/crc';
 import { startLocalGlacier, type LocalGlacier } from '../../dist/src/server/index.js';
 import { MiB, bytes, codeOf, failure, multipartEtag, s3client } from './s3-helpers.js';
 
@@ -139,5 +139,24 @@ describe('multipart uploads', () => {
     expect(again.ETag).toBe(first.ETag);
     const { UploadId: other } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
     expect(codeOf(await failure(s3.send(new UploadPartCommand({ Bucket, Key, UploadId: other, PartNumber: 10001, Body: 'x' }))))).toEqual({ name: 'InvalidArgument', status: 400 });
+  });
+
+  it('CRC32C FULL_OBJECT on request, ObjectParts pages, and If-None-Match: * on Complete', async () => {
+    const Key = 'crc32c/object';
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key, ChecksumAlgorithm: 'CRC32C', ChecksumType: 'FULL_OBJECT' }));
+    const parts = await uploadParts(Key, UploadId!, 'CRC32C');
+    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })) } }));
+    const crc = new Crc32c();
+    crc.update(Buffer.concat(PARTS));
+    expect([done.ChecksumCRC32C, done.ChecksumType]).toEqual([Buffer.from(await crc.digest()).toString('base64'), 'FULL_OBJECT']);
+    const page = await s3.send(new GetObjectAttributesCommand({ Bucket, Key, ObjectAttributes: ['ObjectParts'], MaxParts: 2 }));
+    expect([page.ObjectParts?.TotalPartsCount, page.ObjectParts?.Parts?.map((p) => p.PartNumber), page.ObjectParts?.IsTruncated]).toEqual([3, [1, 2], true]);
+    const rest = await s3.send(new GetObjectAttributesCommand({ Bucket, Key, ObjectAttributes: ['ObjectParts'], PartNumberMarker: page.ObjectParts?.NextPartNumberMarker }));
+    expect(rest.ObjectParts?.Parts?.map((p) => p.PartNumber)).toEqual([3]);
+    // The key is taken now: a second upload to it with If-None-Match: * is refused at Complete.
+    const second = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+    const one = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId: second.UploadId, PartNumber: 1, Body: 'x' }));
+    const err = await failure(s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: second.UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: one.ETag }] } })));
+    expect(codeOf(err)).toEqual({ name: 'PreconditionFailed', status: 412 });
   });
 });

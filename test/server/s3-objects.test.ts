@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import {
   CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand,
-  HeadObjectCommand, ListBucketsCommand, PutObjectCommand, type S3Client,
+  HeadObjectCommand, ListBucketsCommand, ListObjectsCommand, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { startLocalGlacier, type LocalGlacier } from '../../dist/src/server/index.js';
-import { bytes, codeOf, failure, md5hex, s3client, sha256b64 } from './s3-helpers.js';
+import { bytes, codeOf, failure, md5hex, s3client, sha256b64, signedS3Request, xmlCode } from './s3-helpers.js';
 
 let server: LocalGlacier;
 let s3: S3Client;
@@ -149,5 +149,20 @@ describe('PutObject / GetObject / HeadObject', () => {
     expect(codeOf(await failure(unknown.send(new GetObjectCommand({ Bucket: 'objects', Key: 'range' }))))).toEqual({ name: 'InvalidAccessKeyId', status: 403 });
     wrong.destroy();
     unknown.destroy();
+  });
+
+  it('refuses a body over 5 GiB before reading it, too much metadata, and operations it does not have', async () => {
+    const big = await signedS3Request(server, {
+      method: 'PUT', path: '/objects/huge', headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': String(6 * 1024 ** 3) },
+    });
+    expect([big.status, xmlCode(big.body)]).toEqual([400, 'EntityTooLarge']);
+    const meta = await failure(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'meta', Body: 'x', Metadata: { big: 'v'.repeat(2100) } })));
+    expect(codeOf(meta)).toEqual({ name: 'MetadataTooLarge', status: 400 });
+    const v1 = await failure(s3.send(new ListObjectsCommand({ Bucket: 'objects' })));
+    expect(codeOf(v1)).toEqual({ name: 'NotImplemented', status: 501 });
+    const acl = await signedS3Request(server, { method: 'GET', path: '/objects/range', query: { acl: '' }, headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+    expect([acl.status, xmlCode(acl.body)]).toEqual([501, 'NotImplemented']);
+    const unsigned = await signedS3Request(server, { method: 'GET', path: '/objects/range', headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, secret: 'not-the-secret' });
+    expect(unsigned.body).toMatch(/<Error><Code>SignatureDoesNotMatch<\/Code><Message>[^<]+<\/Message>.*<RequestId>[0-9A-F]{16}<\/RequestId>/);
   });
 });
