@@ -147,6 +147,8 @@ export interface LocalGlacier {
    * stats['RangeTreeHash:leaves'] = stored 1 MiB leaf digests combined for a range's tree hash
    * (InitiateJob, GetJobOutput), stats['RangeTreeHash:hashedBytes'] = archive bytes read and hashed
    * instead (archives stored without leaf digests, by an older data directory).
+   * The local S3 counts stats['s3:<Operation>'], stats['s3:<Operation>:<fault kind>'],
+   * stats['s3:PutObject:bytes'|'s3:UploadPart:bytes'|'s3:GetObject:bytes'] and stats['s3:Unknown'].
    */
   stats: Record<string, number>;
   /** Replace the fault plan at run time (rule counters restart). */
