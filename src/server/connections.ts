@@ -31,15 +31,17 @@ export class ConnectionGuard {
   attach(server: Server): void {
     server.on('connection', (socket: Socket) => this.admit(socket));
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      const t = this.sockets.get(req.socket);
+      // Kept here: req.socket is null once the socket was detached (an answer sent before the body ended).
+      const socket = req.socket;
+      const t = this.sockets.get(socket);
       if (!t) return;
       t.busy++;
       clearTimeout(t.deadline);
       res.once('close', () => {
         t.busy--;
-        if (t.busy === 0 && !req.socket.destroyed) {
+        if (t.busy === 0 && !socket.destroyed) {
           t.idleSince = Date.now();
-          this.arm(req.socket, t);
+          this.arm(socket, t);
         }
       });
     });

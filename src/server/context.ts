@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Delays } from './delays.js';
 import type { FaultInjector, FiredFault } from './faults.js';
+import type { S3Store } from './s3/store.js';
 import type { Store } from './store.js';
 import type { GlacierOperation } from './types.js';
 
@@ -46,6 +47,8 @@ export interface ServerContext {
   faults: FaultInjector;
   /** Timed holds (Slow, StalledBody) that end early when the server closes. */
   delays: Delays;
+  /** The local S3's buckets, objects and uploads (src/server/s3). */
+  s3: S3Store;
 }
 
 /** A request matched to an operation, with the labels taken from its path. */

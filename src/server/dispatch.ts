@@ -11,6 +11,7 @@ import { readSmallBody } from './http-util.js';
 import { checkHost } from './host-check.js';
 import { resetConnection, sendError, sendReply } from './respond.js';
 import { matchRoute } from './router.js';
+import { handleS3Request, isS3Request } from './s3/dispatch.js';
 import { REGION_RE } from './store.js';
 import { parseAuthorization, verifySignature } from './sigv4.js';
 
@@ -125,6 +126,10 @@ export async function handleRequest(server: ServerContext, req: IncomingMessage,
   const rawUrl = req.url ?? '/';
   const qIndex = rawUrl.indexOf('?');
   const rawPath = qIndex < 0 ? rawUrl : rawUrl.slice(0, qIndex);
+  if (isS3Request(req, rawPath)) {
+    await handleS3Request(server, req, res, rawUrl, rawPath);
+    return;
+  }
   const method = req.method ?? 'GET';
   const route = matchRoute(method, rawPath);
   if (!route) {

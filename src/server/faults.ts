@@ -1,5 +1,21 @@
 import { LocalGlacierOptionsError } from './errors.js';
-import { FAULT_KINDS, GLACIER_OPERATIONS, JOB_OUTPUT_FAULT_KINDS, type FaultKind, type FaultPlan, type FaultRule, type GlacierOperation } from './types.js';
+import { S3_OPERATIONS } from './s3/operations.js';
+import {
+  FAULT_KINDS, GLACIER_OPERATIONS, JOB_OUTPUT_FAULT_KINDS, S3_ONLY_FAULT_KINDS,
+  type FaultKind, type FaultPlan, type FaultRule, type GlacierOperation, type S3FaultOperation,
+} from './types.js';
+
+const S3_FAULT_OPERATIONS: readonly string[] = ['s3:*', ...S3_OPERATIONS.map((o) => `s3:${o}`)];
+
+/** Whether a rule's kind can happen on this operation at all (other rules never count it). */
+function kindApplies(kind: FaultKind, operation: GlacierOperation | S3FaultOperation): boolean {
+  const s3 = operation.startsWith('s3:');
+  if (kind === 'ListPartsRangeQuirk') return operation === 'ListParts';
+  if (kind === 'JobOutputExpired') return operation === 'GetJobOutput';
+  if (JOB_OUTPUT_FAULT_KINDS.includes(kind)) return operation === 'GetJobOutput' || operation === 's3:GetObject';
+  if (S3_ONLY_FAULT_KINDS.includes(kind)) return s3;
+  return true;
+}
 
 /** mulberry32: a tiny deterministic PRNG, so a seeded plan injects the same faults on every run. */
 function mulberry32(seed: number): () => number {
@@ -33,9 +49,9 @@ export function validateFaultPlan(plan: unknown): FaultPlan {
   plan.forEach((rule: FaultRule, i) => {
     const where = `faults[${i}]`;
     if (typeof rule !== 'object' || rule === null) throw new LocalGlacierOptionsError(`${where} must be an object.`);
-    if (rule.operation !== '*' && !GLACIER_OPERATIONS.includes(rule.operation)) {
+    if (rule.operation !== '*' && !GLACIER_OPERATIONS.includes(rule.operation as GlacierOperation) && !S3_FAULT_OPERATIONS.includes(rule.operation)) {
       throw new LocalGlacierOptionsError(
-        `${where}.operation "${String(rule.operation)}" is not a Glacier operation; use '*' or one of ${GLACIER_OPERATIONS.join(', ')}.`);
+        `${where}.operation "${String(rule.operation)}" is not a Glacier operation; use '*' or one of ${GLACIER_OPERATIONS.join(', ')} (or an S3 one: ${S3_FAULT_OPERATIONS.join(', ')}).`);
     }
     if (!FAULT_KINDS.includes(rule.kind)) {
       throw new LocalGlacierOptionsError(`${where}.kind "${String(rule.kind)}" is unknown; use one of ${FAULT_KINDS.join(', ')}.`);
@@ -81,14 +97,13 @@ export class FaultInjector {
     }));
   }
 
-  next(operation: GlacierOperation): FiredFault | undefined {
+  next(operation: GlacierOperation | S3FaultOperation): FiredFault | undefined {
     let fired: FiredFault | undefined;
     for (const armed of this.rules) {
       const { rule } = armed;
-      if (rule.operation !== '*' && rule.operation !== operation) continue;
-      // The range quirk only exists on ListParts answers.
-      if (rule.kind === 'ListPartsRangeQuirk' && operation !== 'ListParts') continue;
-      if (JOB_OUTPUT_FAULT_KINDS.includes(rule.kind) && operation !== 'GetJobOutput') continue;
+      if (rule.operation !== '*' && rule.operation !== operation && !(rule.operation === 's3:*' && operation.startsWith('s3:'))) continue;
+      // Kinds tied to one answer (the ListParts range quirk, job output bodies, S3 errors) skip the rest.
+      if (!kindApplies(rule.kind, operation)) continue;
       armed.seen += 1;
       const draw = armed.random ? armed.random() : 0;
       let fires = true;

@@ -14,6 +14,7 @@ import { LocalGlacierOptionsError } from './errors.js';
 import { FaultInjector } from './faults.js';
 import { sweepExpired } from './lookups.js';
 import { serverConfig } from './options.js';
+import { S3Store } from './s3/store.js';
 import { Store } from './store.js';
 import type { FaultPlan, LocalGlacier, LocalGlacierOptions } from './types.js';
 
@@ -28,6 +29,17 @@ async function openStore(dataDir: string): Promise<Store> {
       `dataDir ${dataDir} cannot be used: ${(err as Error).message}. Pass a writable directory (or none for a fresh temporary one).`);
   }
   return store;
+}
+
+async function openS3Store(dataDir: string): Promise<S3Store> {
+  const s3 = new S3Store(dataDir);
+  try {
+    await s3.load();
+  } catch (err) {
+    throw new LocalGlacierOptionsError(
+      `dataDir ${dataDir} cannot be used for the local S3: ${(err as Error).message}. Pass a writable directory (or none for a fresh temporary one).`);
+  }
+  return s3;
 }
 
 async function listen(server: Server, host: string, port: number | undefined): Promise<void> {
@@ -69,6 +81,7 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
       stats: new Stats(),
       faults: new FaultInjector(opts.faults ?? []),
       delays: new Delays(),
+      s3: await openS3Store(dataDir),
     };
   } catch (err) {
     await release();
@@ -107,8 +120,11 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
 
   let closed: Promise<void> | undefined;
   const host = config.host;
+  const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
-    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    endpoint,
+    // The same port: requests signed for the service s3 are S3's (path-style addressing).
+    s3Endpoint: endpoint,
     port,
     dataDir,
     stats: context.stats.values,

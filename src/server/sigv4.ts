@@ -74,7 +74,7 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
 }
 
 /** Parses X-Amz-Date (yyyymmddThhmmssZ). */
-function parseAmzDate(value: string | undefined): Date | undefined {
+export function parseAmzDate(value: string | undefined): Date | undefined {
   const m = value ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value) : null;
   if (!m) return undefined;
   return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
@@ -138,12 +138,33 @@ export async function verifySignature(
     }
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
+  const expected = await expectedSignature(req, auth, credentials, signingDate, headers, true);
+  const a = Buffer.from(expected, 'hex');
+  const b = Buffer.from(auth.signature, 'hex');
+  if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    throw new GlacierHttpError(403, 'InvalidSignatureException',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
+  }
+}
+
+/**
+ * The signature the SDK's own signer gives the request (only `headers`, the signed ones, take part).
+ * Glacier escapes the path once more (uriEscapePath); S3 signs the path as sent.
+ */
+export async function expectedSignature(
+  req: SignedRequest,
+  auth: ParsedAuthorization,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  signingDate: Date,
+  headers: Record<string, string>,
+  uriEscapePath: boolean,
+): Promise<string> {
   const signer = new SignatureV4({
     credentials,
     region: auth.region,
     service: auth.service,
     sha256: NodeSha256,
-    uriEscapePath: true,
+    uriEscapePath,
     applyChecksum: false,
   });
   const signed = await signer.sign(
@@ -163,11 +184,5 @@ export async function verifySignature(
       signableHeaders: new Set(auth.signedHeaders),
     },
   );
-  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers['authorization']))?.[1] ?? '';
-  const a = Buffer.from(expected, 'hex');
-  const b = Buffer.from(auth.signature, 'hex');
-  if (a.length !== b.length || !timingSafeEqual(a, b)) {
-    throw new GlacierHttpError(403, 'InvalidSignatureException',
-      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
-  }
+  return /Signature=([0-9a-f]{64})/.exec(String(signed.headers['authorization']))?.[1] ?? '';
 }

@@ -1,3 +1,5 @@
+import type { S3Operation } from './s3/operations.js';
+
 /** The 16 Glacier operations the local server speaks (names as in @aws-sdk/client-glacier). */
 export type GlacierOperation = 'CreateVault' | 'DescribeVault' | 'ListVaults' | 'DeleteVault'
   | 'InitiateMultipartUpload' | 'UploadMultipartPart' | 'ListParts' | 'ListMultipartUploads'
@@ -20,18 +22,27 @@ export type FaultKind = 'ServiceUnavailable'   // 500 ServiceUnavailableExceptio
   | 'TruncatedBody'                            // GetJobOutput: headers as usual, half the body, then the connection closes
   | 'FlippedByte'                              // GetJobOutput: one byte of the body flipped, tree-hash header still the true one
   | 'StalledBody'                              // GetJobOutput: half the body, then nothing for delayMs (default 2000), then the rest
-  | 'JobOutputExpired';                        // GetJobOutput: 404 ResourceNotFoundException, as after the output expired
+  | 'JobOutputExpired'                         // GetJobOutput: 404 ResourceNotFoundException, as after the output expired
+  | 'InternalError'                            // S3 only: 500 InternalError
+  | 'SlowDown';                                // S3 only: 503 SlowDown
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'ServiceUnavailable', 'Throttling', 'RequestTimeout', 'ConnectionReset', 'Slow', 'ListPartsRangeQuirk',
-  'TruncatedBody', 'FlippedByte', 'StalledBody', 'JobOutputExpired',
+  'TruncatedBody', 'FlippedByte', 'StalledBody', 'JobOutputExpired', 'InternalError', 'SlowDown',
 ];
+
+/** Fault kinds only S3 operations answer with. */
+export const S3_ONLY_FAULT_KINDS: readonly FaultKind[] = ['InternalError', 'SlowDown'];
+
+/** Fault-plan names of the local S3's operations ('s3:*' is every one of them). */
+export type S3FaultOperation = `s3:${S3Operation}`;
 
 /** Fault kinds that exist only on GetJobOutput answers (rules for other operations never fire). */
 export const JOB_OUTPUT_FAULT_KINDS: readonly FaultKind[] = ['TruncatedBody', 'FlippedByte', 'StalledBody', 'JobOutputExpired'];
 
 export interface FaultRule {
-  operation: GlacierOperation | '*';
+  /** A Glacier operation, an S3 one ('s3:UploadPart'), 's3:*' (every S3 operation) or '*' (all). */
+  operation: GlacierOperation | S3FaultOperation | 's3:*' | '*';
   kind: FaultKind;
   /** The nth request(s) of that operation, 1-based (counted per rule since the plan was set). */
   nth?: number | number[];
@@ -120,6 +131,11 @@ export interface LocalGlacierOptions {
 export interface LocalGlacier {
   /** e.g. http://127.0.0.1:34567 */
   endpoint: string;
+  /**
+   * The local S3's endpoint (the same port: requests signed for the service s3 are S3 requests);
+   * use it with forcePathStyle: true, e.g. new S3Client({ endpoint: s3Endpoint, forcePathStyle: true, … }).
+   */
+  s3Endpoint: string;
   port: number;
   dataDir: string;
   /**
@@ -131,6 +147,8 @@ export interface LocalGlacier {
    * stats['RangeTreeHash:leaves'] = stored 1 MiB leaf digests combined for a range's tree hash
    * (InitiateJob, GetJobOutput), stats['RangeTreeHash:hashedBytes'] = archive bytes read and hashed
    * instead (archives stored without leaf digests, by an older data directory).
+   * The local S3 counts stats['s3:<Operation>'], stats['s3:<Operation>:<fault kind>'],
+   * stats['s3:PutObject:bytes'|'s3:UploadPart:bytes'|'s3:GetObject:bytes'] and stats['s3:Unknown'].
    */
   stats: Record<string, number>;
   /** Replace the fault plan at run time (rule counters restart). */

@@ -53,6 +53,19 @@ describe('serve', () => {
     };
     expect(await job('Expedited')).toBe(true);
     expect(await job('Standard')).toBe(false);
+    // The printed S3 endpoint serves the S3 SDK on the same port, path-style.
+    let s3Endpoint: string | undefined;
+    for (let i = 0; i < 100 && !s3Endpoint; i++) {
+      s3Endpoint = /Local S3 \(path-style\) on the same port: (http:\/\/\S+)/.exec(server.output())?.[1];
+      if (!s3Endpoint) await new Promise((ok) => setTimeout(ok, 50));
+    }
+    expect(s3Endpoint).toBe(endpoint);
+    const { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const s3 = new S3Client({ endpoint: s3Endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    cleanup.push(() => s3.destroy());
+    await s3.send(new CreateBucketCommand({ Bucket: 'cli-bucket' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'cli-bucket', Key: 'k', Body: 'via serve' }));
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: 'cli-bucket', Key: 'k' }))).Body!.transformToString()).toBe('via serve');
     const foreign = await fetch(`${endpoint}/-/vaults`, { headers: { host: 'rebound.example' } });
     expect(foreign.status).toBe(403);
 

@@ -31,6 +31,9 @@ export async function serveCommand(ctx: Context, opts: Record<string, any>): Pro
   ctx.out(`  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=${keys.accessKeyId} AWS_SECRET_ACCESS_KEY=${keys.secretAccessKey}`);
   ctx.out('  glacier-multipart vault create my-vault && glacier-multipart upload big.tar --vault my-vault');
   ctx.out(`  // or in code: new GlacierClient({ endpoint: '${server.endpoint}', region: 'us-east-1', credentials: { accessKeyId: '${keys.accessKeyId}', secretAccessKey: '${keys.secretAccessKey}' } })`);
+  ctx.out(`Local S3 (path-style) on the same port: ${server.s3Endpoint}`);
+  ctx.out(`  export AWS_ENDPOINT_URL_S3=${server.s3Endpoint}`);
+  ctx.out(`  // new S3Client({ endpoint: '${server.s3Endpoint}', forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: '${keys.accessKeyId}', secretAccessKey: '${keys.secretAccessKey}' } })`);
   ctx.out('Press Ctrl-C to stop.');
 
   await new Promise<void>((resolve) => {
