@@ -15,7 +15,7 @@ import { cancelledError } from '../glacier/retry.js';
 import type { Catalog, CatalogArchive } from './catalog.js';
 import { RestoreMismatchError } from './errors.js';
 import { inShard, type Shard } from './shards.js';
-import { forEachLimit } from './limit.js';
+import { forEachLimit } from '../concurrency/index.js';
 
 /**
  * Files downloaded at once by completeRestore. Small files are bound by round trips (DescribeJob,

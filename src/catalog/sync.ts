@@ -23,7 +23,7 @@ import { deleteArchive } from './delete-archive.js';
 import { encodeDescription } from './descriptions.js';
 import { InvalidCatalogOptionError } from './errors.js';
 import { pathFilter } from './globs.js';
-import { forEachLimit } from './limit.js';
+import { forEachLimit } from '../concurrency/index.js';
 import { ConcurrencyProbe, forEachAdaptive } from './adaptive-concurrency.js';
 import { parseShard, type Shard } from './shards.js';
 import { uploadSmallFile } from './small-upload.js';

@@ -14,7 +14,7 @@ import { UploadCancelledError } from '../errors.js';
 import { checkRange, checkTier, checkWait, type ByteRange, type RetrievalTier, type WaitOptions } from './jobs.js';
 import { checkAccountId, checkVaultName } from '../part-size.js';
 import { checkMaxAttempts } from '../upload/multipart-upload.js';
-import { BufferRing, forEachWithBuffer } from './buffer-ring.js';
+import { BufferRing, forEachWithBuffer } from '../../concurrency/index.js';
 import { chunkSizeOf, fetchVerified } from './fetch.js';
 import { checkDestination, commitPartial, exists, openPartial } from './partial-file.js';
 import { Progress, cancelled, openSession, type Session } from './session.js';

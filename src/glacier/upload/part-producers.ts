@@ -1,3 +1,4 @@
+import { BufferRing } from '../../concurrency/index.js';
 import type { FilePartHash } from '../../pool/index.js';
 import { TooManyPartsError, UnexpectedResponseError } from '../errors.js';
 import type { ListedPart } from './multipart-upload.js';
@@ -78,32 +79,6 @@ export async function produceFileRanges(c: ProducerContext): Promise<Produced> {
   return { treeHashes, archiveSize: size };
 }
 
-/** A fixed set of reusable SharedArrayBuffer part buffers; a part waits for a free one. */
-class BufferRing {
-  private readonly free: Uint8Array[] = [];
-  private readonly waiters: ((b: Uint8Array) => void)[] = [];
-  private allocated = 0;
-  constructor(private readonly count: number, private readonly size: number) {}
-
-  acquire(): Promise<Uint8Array> {
-    const b = this.free.pop();
-    if (b) return Promise.resolve(b);
-    if (this.allocated < this.count) {
-      this.allocated++;
-      // Shared, so the pool's workers read it in place: no copy, no transfer. Pages are touched
-      // only as data is written, so a short last part or stream costs no more than its bytes.
-      return Promise.resolve(new Uint8Array(new SharedArrayBuffer(this.size)));
-    }
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  release(b: Uint8Array): void {
-    const w = this.waiters.shift();
-    if (w) w(b);
-    else this.free.push(b);
-  }
-}
-
 export function streamTooLong(partSize: number): TooManyPartsError {
   return new TooManyPartsError(partSize, undefined,
     `The stream is longer than 10,000 parts of ${partSize} bytes (${MAX_PARTS * partSize} bytes), Glacier's limit: the upload ` +
@@ -132,6 +107,7 @@ export async function produceBuffered(c: ProducerContext): Promise<Produced> {
       continue;
     }
     const buffer = await ring.acquire();
+    if (!buffer) break;
     if (c.failed()) {
       ring.release(buffer);
       break;
