@@ -6,7 +6,8 @@
  * recorded file recorded and every multipart upload resumable: running again continues.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { currentIdentity, identityDifference } from '../file-identity.js';
 import { resolve, sep } from 'node:path';
 import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier';
 import { HashPool } from '../pool/index.js';
@@ -303,8 +304,8 @@ async function replaceOld(ctx: RunContext, u: PlannedUpload, done: SyncedFile, s
 async function uploadLarge(ctx: RunContext, u: PlannedUpload, signal: AbortSignal, progress: SyncProgress, report: () => void): Promise<SyncedFile> {
   const { o } = ctx;
   const journal = journalPathFor(ctx.journalDir, u.file.path);
-  const now = await stat(u.file.absolute);
-  if (now.size !== u.file.size || now.mtimeMs !== u.file.mtimeMs) throw new SourceChangedError(u.file.absolute, 'it changed after the directory was scanned');
+  const changed = identityDifference(u.file.identity, await currentIdentity(u.file.absolute));
+  if (changed) throw new SourceChangedError(u.file.absolute, `${changed} after the directory was scanned`);
   const mtime = Math.floor(u.file.mtimeMs / 1000);
   const description = encodeDescription(u.file.path, mtime);
   let counted = 0;

@@ -45,6 +45,8 @@ export async function produceFileRanges(c: ProducerContext): Promise<Produced> {
   const { reader, partSize: ps, progress } = c;
   const size = reader.size!;
   const path = reader.file!.path;
+  // The reader's one open descriptor: the pool's workers hash through it, the sender streams from it.
+  const opened = reader.opened;
   const count = Math.ceil(size / ps);
   const bytesOf = (index: number) => Math.min(ps, size - index * ps);
   const treeHashes: string[] = new Array<string>(count);
@@ -67,11 +69,11 @@ export async function produceFileRanges(c: ProducerContext): Promise<Produced> {
     // The worker checked the file as it read it; checked again right before its bytes are sent.
     c.loop.send({
       index: h.index, size: partBytes, hashes: { treeHash: h.treeHash, sha256: h.sha256 },
-      body: { path, start: h.index * ps, size: partBytes }, check: () => reader.checkUnchanged(),
+      body: { path, start: h.index * ps, size: partBytes, ...(opened ? { fd: opened.handle.fd } : {}) }, check: () => reader.checkUnchanged(),
     });
   };
   if (needed.length > 0) {
-    const hashed = await raceAbort(c.pool.hashFile(path, { partSize: ps, parts: needed, signal: c.signal, concurrency: c.concurrency, onPart: hashedPart }), c.signal);
+    const hashed = await raceAbort(c.pool.hashFile(path, { partSize: ps, parts: needed, signal: c.signal, concurrency: c.concurrency, onPart: hashedPart, ...(opened ? { opened } : {}) }), c.signal);
     // A pool of another make that ignores onPart (or parts): its parts are sent now.
     for (const h of hashed.parts) hashedPart(h);
     if (wanted.size > 0) throw new UnexpectedResponseError('HashPool.hashFile', `the hashes of part ${[...wanted][0]}`);
