@@ -82,6 +82,8 @@ export interface Limit {
 const limit = <D extends number | string>(option: string, where: string, min: number, max: number, dflt: D, what: string, infinity?: boolean): Limit & { readonly default: D } =>
   ({ option, where, min, max, default: dflt, what, ...(infinity ? { infinity } : {}) });
 const ANY = Number.MAX_SAFE_INTEGER;
+/** The longest delay a Node timer takes (longer ones fire after 1 ms). */
+const TIMER_MAX = 2 ** 31 - 1;
 
 /**
  * Every numeric option of the library, once. A key names the option where one name means
@@ -101,7 +103,7 @@ export const LIMITS = {
   threads: limit('threads', 'HashPool, uploadArchive, downloadArchive, syncDirectory, completeRestore', 1, 1024,
     'cores (uploads: cores - 1; downloads: 1)', 'hashing threads'),
   maxQueue: limit('maxQueue', 'HashPool', 0, ANY, Infinity, 'tasks waiting for a thread', true),
-  idleTimeout: limit('idleTimeout', 'HashPool', 0, ANY, 'none', 'ms before an idle thread exits', true),
+  idleTimeout: limit('idleTimeout', 'HashPool', 0, TIMER_MAX, 'none', 'ms before an idle thread exits', true),
   hashFileConcurrency: limit('concurrency', 'HashPool.hashFile', 1, 1000, 'threads x 2', 'parts hashed at once'),
   // downloads and jobs
   downloadConcurrency: limit('concurrency', 'downloadArchive', 1, 256, 4, 'ranged requests in flight'),
@@ -123,8 +125,8 @@ export const LIMITS = {
   expeditedCapacity: limit('expeditedCapacity', 'startLocalGlacier', 0, ANY, Infinity, 'Expedited jobs accepted', true),
   maxVaults: limit('maxVaults', 'startLocalGlacier', 1, ANY, 1000, 'vaults per account'),
   inventoryIntervalMs: limit('inventoryIntervalMs', 'startLocalGlacier', 0, ANY, DAY, 'ms between inventories'),
-  headersTimeoutMs: limit('headersTimeoutMs', 'startLocalGlacier', 1, ANY, 10_000, "ms to receive a request's headers"),
-  bodyIdleTimeoutMs: limit('bodyIdleTimeoutMs', 'startLocalGlacier', 1, ANY, 30_000, 'ms a request body may stall'),
+  headersTimeoutMs: limit('headersTimeoutMs', 'startLocalGlacier', 1, TIMER_MAX, 10_000, "ms to receive a request's headers"),
+  bodyIdleTimeoutMs: limit('bodyIdleTimeoutMs', 'startLocalGlacier', 1, TIMER_MAX, 30_000, 'ms a request body may stall'),
   maxConnections: limit('maxConnections', 'startLocalGlacier', 1, ANY, 512, 'open connections'),
 } as const satisfies Record<string, Limit>;
 
@@ -146,7 +148,7 @@ export const DEFAULTS = {
 
 /** 'an integer from 1 to 100 (attempts per request, the first included)' */
 export function limitText(l: Limit): string {
-  if (l.max !== ANY) return `an integer from ${l.min} to ${l.max} (${l.what})`;
+  if (l.max !== ANY) return `an integer from ${l.min} to ${l.max}${l.infinity ? ', or Infinity' : ''} (${l.what})`;
   return `an integer of ${l.min} or more${l.infinity ? ', or Infinity' : ''} (${l.what})`;
 }
 
