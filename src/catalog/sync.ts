@@ -33,7 +33,7 @@ export interface SyncOptions {
   dir: string;
   vaultName: string;
   accountId?: string;
-  /** The catalog file (created when missing), or an open Catalog. */
+  /** The catalog file (created when missing; locked while syncing, see Catalog.open's lock), or an open Catalog (the caller locks it). */
   catalog: string | Catalog;
   /** Upload files the catalog does not know. Default: true unless replaceModified or deleteRemoved is set (as mt-aws-glacier). */
   new?: boolean;
@@ -106,7 +106,7 @@ const DEFAULT_CONCURRENCY = 8;
 const MAX_PROBED_CONCURRENCY = 64;
 const PROBED_BUFFER_BYTES = 256 * 1024 * 1024;
 /** A restore's files in the making (see restore.ts): never synced. */
-const RESTORE_TEMP = /\.glacier-restore(\.part|\.glacier-download\.json)?$/;
+const RESTORE_TEMP = /\.glacier-restore(\.part|\.glacier-download\.json(\.lock(\.\w+\.(tmp|stale))?)?)?$/;
 const DEFAULT_REQUEST_TIMEOUT = 10 * 60_000;
 /** Errors that concern one file only: it is reported and the sync goes on with the others. */
 const FILE_ERRORS = new Set(['SOURCE_CHANGED', 'DESCRIPTION_TOO_LONG', 'INVALID_CATALOG_PATH', 'EMPTY_ARCHIVE', 'CHECKSUM_MISMATCH', 'ENOENT', 'EACCES', 'EISDIR', 'ELOOP']);
@@ -146,7 +146,7 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
   if (signal?.aborted) throw cancelledError(signal);
   const note = o.onNote ?? (() => undefined);
   const shard = typeof o.shard === 'string' ? parseShard(o.shard) : o.shard;
-  const catalog = typeof o.catalog === 'string' ? await Catalog.open(o.catalog, { create: !o.dryRun, onWarning: note }).catch((err) => {
+  const catalog = typeof o.catalog === 'string' ? await Catalog.open(o.catalog, { create: !o.dryRun, lock: !o.dryRun, onWarning: note }).catch((err) => {
     if (o.dryRun && (err as { code?: string }).code === 'CATALOG_ACCESS') return undefined;
     throw err;
   }) : o.catalog;

@@ -5,7 +5,7 @@ import { checkVaultName } from './manage.js';
 export async function deleteCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
   const { Catalog, deleteArchive } = await import('../../catalog/index.js');
-  const catalog = opts.catalog ? await Catalog.open(opts.catalog, { create: false, onWarning: (w) => ctx.note(w) }) : undefined;
+  const catalog = opts.catalog ? await Catalog.open(opts.catalog, { create: false, lock: true, onWarning: (w) => ctx.note(w) }) : undefined;
   const { client } = await connect(opts, ctx.log);
   try {
     const outcome = await deleteArchive({ client, vaultName, accountId: opts.accountId, archiveId: opts.archiveId, catalog, signal: ctx.signal, maxAttempts: opts.maxAttempts });

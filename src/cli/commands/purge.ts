@@ -26,7 +26,7 @@ export async function purgeCommand(ctx: Context, opts: Record<string, any>): Pro
   }
   const { Catalog, pathFilter, purgeArchives, retrieveInventory, parseInventory, decodeDescription } = await import('../../catalog/index.js');
   const filter = await usage('--include/--exclude', () => pathFilter(opts.include, opts.exclude));
-  const catalog = opts.catalog ? await Catalog.open(opts.catalog, { create: false, onWarning: (w) => ctx.note(w) }) : undefined;
+  const catalog = opts.catalog ? await Catalog.open(opts.catalog, { create: false, lock: !opts.dryRun, onWarning: (w) => ctx.note(w) }) : undefined;
   const needClient = !catalog || !opts.dryRun;
   const { client } = needClient ? await connect(opts, ctx.log) : { client: undefined };
   try {
