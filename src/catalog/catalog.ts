@@ -200,6 +200,12 @@ export class Catalog {
     return this.index.isLive(slot) ? this.archiveAt(slot) : undefined;
   }
 
+  /** Whether the catalog knows the archive but not as live (its DELETED line was recorded). */
+  isDeleted(archiveId: string): boolean {
+    const slot = this.index.slotOf(archiveId);
+    return slot >= 0 && !this.index.isLive(slot);
+  }
+
   /** Retrieval jobs recorded for an archive, oldest first. */
   retrieveJobs(archiveId: string): readonly RetrieveJobEntry[] {
     return this.index.jobLines(archiveId).map(({ offset, length }) => {

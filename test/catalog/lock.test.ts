@@ -36,10 +36,10 @@ describe('catalog lock', () => {
   it('a second sync (another process) is refused while the first writes; check and dry runs still read', async () => {
     const root = join(env.dir, 'tree');
     const files: Record<string, number> = {};
-    for (let i = 0; i < 12; i++) files[`f${i}.dat`] = 2000 + i;
+    for (let i = 0; i < 30; i++) files[`f${i}.dat`] = 2000 + i;
     writeTree(root, files);
     const catalog = join(env.dir, 'v.catalog');
-    env.server.setFaults([{ operation: 'UploadArchive', kind: 'Slow', every: 1, delayMs: 200 }]);
+    env.server.setFaults([{ operation: 'UploadArchive', kind: 'Slow', every: 1, delayMs: 2000 }]);
     const args = ['sync', '--dir', root, '--catalog', catalog, ...conn(), '--concurrency', '1', '--threads', '1', '--progress', 'none'];
     const first = startCli(args, { env: awsEnv() });
     first.child.stdin!.end();
@@ -68,7 +68,7 @@ describe('catalog lock', () => {
     expect(r.code).toBe(0);
     expect(existsSync(`${catalog}.lock`)).toBe(false);
     const c = await Catalog.open(catalog);
-    expect(c.size).toBe(12);
+    expect(c.size).toBe(30);
     await c.close();
   });
 
