@@ -47,6 +47,8 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .option('--delete-removed', 'delete the archives of catalog files no longer in the directory')
       .addOption(new Option('--detect <how>', "how --replace-modified spots a change: 'mtime' (size or mtime) or 'treehash'").choices(['mtime', 'treehash']).default('mtime'))
       .option('--dry-run', 'list what would be uploaded and deleted; send nothing')
+      .option('--inventory-job <id>', 'adopt, from this finished inventory job, the archives of uploads a killed run began but never recorded (instead of uploading again)')
+      .option('--from-inventory <file>', 'the same from an inventory saved earlier (inventory --out F)')
       .option('--shard <I/N>', 'only this host\'s share of the files: I from 0 to N-1 (e.g. $JOB_COMPLETION_INDEX/4)')
       .addOption(new Option('--part-size <size>', 'part size of multipart uploads (default: per file, at least 8MiB); smaller files go in one request').argParser(sizeArg))
       .addOption(new Option('--concurrency <n>', `small files uploading at once, at most ${LIMITS.syncConcurrency.max} (default: chosen from the link, from 8 up to 64)`).argParser(intArg('syncConcurrency')))
@@ -95,7 +97,7 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .command('purge')
       .description('delete every archive a catalog records, or an inventory lists (optionally only matching paths)')
       .requiredOption('--vault <name>', 'the vault')
-      .option('--catalog <file>', 'delete the archives this catalog records (and record DELETED)')
+      .option('--catalog <file>', 'delete the archives this catalog records (and record DELETED); with --from-inventory, record the deletions there')
       .option('--from-inventory', 'delete the archives an inventory lists (misses archives from the last day)')
       .option('--job-id <id>', 'with --from-inventory: use this finished inventory job')
       .option('--dry-run', 'list what would be deleted and the bytes; delete nothing')
@@ -109,4 +111,17 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
     .argument('<catalogs...>', 'catalog files to merge')
     .requiredOption('--out <file>', 'the merged catalog (may be one of the inputs)')
     .action(h.act('catalog merge'));
+  h.withConnection(
+    catalog
+      .command('reconcile')
+      .description("compare a catalog with the vault's inventory: archives it does not know, duplicates, entries the vault lacks (a dry run unless told to act)")
+      .requiredOption('--vault <name>', 'the vault')
+      .requiredOption('--catalog <file>', 'the catalog of this vault')
+      .option('--inventory-job <id>', 'a finished inventory job of the vault')
+      .option('--from-inventory <file>', 'an inventory saved earlier (inventory --out F; JSON or CSV)')
+      .option('--adopt', 'record the archives the catalog does not know')
+      .option('--delete-duplicates', 'delete the younger copies of each file uploaded twice (same path and tree hash), keeping the oldest')
+      .option('--yes', 'confirm --delete-duplicates')
+      .option('--json', 'print the result as one JSON object'),
+  ).action(h.act('catalog reconcile'));
 }
