@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CliUsageError } from './errors.js';
 import { parseSize } from './size.js';
+import { parseBandwidth } from './bandwidth.js';
 import { PROGRESS_MODES } from './progress.js';
 import { addCatalogCommands } from './commands/catalog-program.js';
 import {
@@ -64,6 +65,21 @@ function durationArg(value: string): number {
     throw new InvalidArgumentError('give seconds (e.g. 120) or a duration with a unit (500ms, 30s, 2m), from 1 ms to 1 hour.');
   }
   return ms;
+}
+
+/** serve --latency: one way, as durationArg (bare numbers are seconds), at most a minute. */
+function latencyArg(value: string): number {
+  const ms = durationArg(value);
+  if (ms > 60_000) throw new InvalidArgumentError('--latency is one way and at most 60s, e.g. 25ms.');
+  return ms;
+}
+
+function bandwidthArg(value: string): number {
+  try {
+    return parseBandwidth(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 /** --job-delay: "5000" for every tier, or "expedited=1000,standard=5000" (a tier left out: 0). */
@@ -312,6 +328,8 @@ function addToolCommands(program: Command, act: Act): void {
     .option('--secret-access-key <key>', 'the secret key for --access-key-id')
     .option('--allow-any-host', 'serve requests for any Host name (default without credentials: only localhost, 127.x, [::1] and --host, against DNS rebinding)')
     .addOption(new Option('--job-delay <ms>', 'milliseconds before a job completes: one number, or per tier as expedited=MS,standard=MS,bulk=MS').argParser(jobDelayArg))
+    .addOption(new Option('--latency <duration>', 'emulate a distant Glacier: delay every byte this long each way, e.g. 25ms (a round trip takes twice it)').argParser(latencyArg))
+    .addOption(new Option('--bandwidth <rate>', 'emulate a link of this speed per direction, shared by all connections, e.g. 400Mbit, 1Gbit').argParser(bandwidthArg))
     .action(act('serve'));
 
   program

@@ -9,7 +9,7 @@ import { HANDLERS } from './handlers/index.js';
 import { GIB4, contentSha256Mismatch, glacierVersion, header } from './headers.js';
 import { readSmallBody } from './http-util.js';
 import { checkHost } from './host-check.js';
-import { resetConnection, sendError, sendReply } from './respond.js';
+import { resetConnection, sendError, sendReply, stalledBodyTimeout } from './respond.js';
 import { matchRoute } from './router.js';
 import { handleS3Request, isS3Request } from './s3/dispatch.js';
 import { REGION_RE } from './store.js';
@@ -67,7 +67,7 @@ async function admit(ctx: RequestContext, rawPath: string, closeAfterError: () =
     }
   } else {
     // Small requests: read the body now, so the payload hash and the signature can be checked.
-    ctx.body = await readSmallBody(req, MAX_JSON_BODY, ctx.config.bodyIdleTimeoutMs);
+    ctx.body = await readSmallBody(req, MAX_JSON_BODY, stalledBodyTimeout(ctx));
     const sent = header(req, 'x-amz-content-sha256');
     if (sent !== undefined && sent !== UNSIGNED) {
       const actual = createHash('sha256').update(ctx.body).digest('hex');

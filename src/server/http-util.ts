@@ -13,7 +13,7 @@ export async function receiveBody(
   req: IncomingMessage,
   path: string,
   expectedSize: number,
-  idleMs: number,
+  idleMs: BodyIdle,
 ): Promise<{ sha256: string; treeHash: string; size: number; leaves: Buffer[] }> {
   const hasher = new StreamingTreeHash();
   const fh = await open(path, 'wx').catch((err: Error) => { throw storageFailure(err); });
@@ -77,18 +77,23 @@ export class BodyIdleError extends Error {
   }
 }
 
-/**
- * Destroys the request (and its connection) when the body stalls for `ms`: the reader's loop then
- * fails and removes its temporary file. The caller refreshes the timer on every chunk.
- */
-function idleTimer(req: IncomingMessage, ms: number): NodeJS.Timeout {
-  const timer = setTimeout(() => req.destroy(new BodyIdleError(ms)), ms);
+/** How long a request body may stall, and what then happens (by default: the connection is dropped). */
+export interface BodyIdle {
+  ms: number;
+  /** Must end the request, so the reader's loop fails and removes its temporary file. */
+  onIdle?: (err: BodyIdleError) => void;
+}
+
+/** Fires idle.onIdle when the body stalls for idle.ms; the caller refreshes the timer on every chunk. */
+function idleTimer(req: IncomingMessage, idle: BodyIdle): NodeJS.Timeout {
+  const onIdle = idle.onIdle ?? ((err: BodyIdleError) => req.destroy(err));
+  const timer = setTimeout(() => onIdle(new BodyIdleError(idle.ms)), idle.ms);
   timer.unref();
   return timer;
 }
 
 /** Reads a small (JSON) request body, refusing more than `max` bytes. */
-export async function readSmallBody(req: IncomingMessage, max: number, idleMs: number): Promise<Buffer> {
+export async function readSmallBody(req: IncomingMessage, max: number, idleMs: BodyIdle): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   const idle = idleTimer(req, idleMs);

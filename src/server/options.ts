@@ -49,6 +49,8 @@ export function checkOptions(opts: LocalGlacierOptions): void {
   checkInt(opts.headersTimeoutMs, 'headersTimeoutMs', 1);
   checkInt(opts.bodyIdleTimeoutMs, 'bodyIdleTimeoutMs', 1);
   checkInt(opts.maxConnections, 'maxConnections', 1);
+  checkInt(opts.latencyMs, 'latencyMs', 0, 60_000);
+  checkInt(opts.bandwidthBitsPerSecond, 'bandwidthBitsPerSecond', 8_000);
   if (opts.allowAnyHost !== undefined && typeof opts.allowAnyHost !== 'boolean') {
     throw new LocalGlacierOptionsError('allowAnyHost must be true or false.');
   }
@@ -81,6 +83,8 @@ export function serverConfig(opts: LocalGlacierOptions): ServerConfig {
     headersTimeoutMs: opts.headersTimeoutMs ?? 10_000,
     bodyIdleTimeoutMs: opts.bodyIdleTimeoutMs ?? 30_000,
     maxConnections: opts.maxConnections ?? 512,
+    latencyMs: opts.latencyMs ?? 0,
+    bandwidthBitsPerSecond: opts.bandwidthBitsPerSecond,
     allowAnyHost: opts.allowAnyHost ?? false,
     credentials: opts.credentials,
   };
