@@ -350,7 +350,7 @@ function addToolCommands(program: Command, act: Act): void {
     .description('run the hash, pool and upload benchmarks; write bench/results/latest.json and chart.svg')
     .option('--quick', 'smaller sizes (minutes become seconds; figures are noisier)')
     .addOption(new Option('--size <size>', 'data size for every suite instead of the defaults (at least 4MiB)').argParser(sizeArg))
-    .option('--only <list>', 'comma-separated subset of: hash,pool,upload,download,sync')
+    .option('--only <list>', 'comma-separated subset of: hash,pool,upload,download,sync,restore,wan')
     .option('--out <dir>', 'results folder (default: bench/results in the package; with --quick, a new temporary folder)')
     .option('--readme <file>', "replace the benchmark section of this README (e.g. README.md) with the results")
     .action(act('bench'));
