@@ -2,7 +2,7 @@
  * Messages between HashPool (main thread) and its Piscina worker (src/pool/worker.ts), and how many
  * parts a task carries. Internal: not exported from the package.
  */
-import { MiB } from '../limits.js';
+import { MiB } from '../options.js';
 import type { PartDigest } from './node-hash.js';
 
 export type HashEngine = 'wasm' | 'node';

@@ -1,29 +1,16 @@
 import { nodePair } from '../../pool/node-hash.js';
 import { toHex, TreeCombiner } from '../../hash/tree-combine.js';
-import { InvalidDownloadOptionError } from './download-errors.js';
+import { DEFAULTS, InvalidOptionError } from '../../options.js';
 import { MiB } from '../part-size.js';
 
-/** Largest chunk downloadArchive takes (one buffer per request in flight). */
-export const MAX_CHUNK_SIZE = 1024 * MiB;
-export const DEFAULT_CHUNK_SIZE = 16 * MiB;
+export { MAX_CHUNK_SIZE, checkChunkSize } from '../../options.js';
+export const DEFAULT_CHUNK_SIZE = DEFAULTS.chunkSize;
 
 /** One ranged GetJobOutput request: bytes [first, last] of the job's output (inclusive). */
 export interface OutputChunk {
   index: number;
   first: number;
   last: number;
-}
-
-export function checkChunkSize(chunkSize: unknown): number {
-  const n = chunkSize as number;
-  let ok = typeof n === 'number' && Number.isSafeInteger(n) && n >= MiB && n <= MAX_CHUNK_SIZE;
-  if (ok) for (let s = MiB; s < n; s *= 2) if (s * 2 > n) ok = false;
-  if (!ok) {
-    throw new InvalidDownloadOptionError('chunkSize',
-      `chunkSize must be 1 MiB x 2^k from 1048576 to ${MAX_CHUNK_SIZE} bytes (so each chunk is one node of the archive's ` +
-      `hash tree and Glacier sends its tree hash), e.g. 16777216 (16 MiB); got ${String(chunkSize)}.`);
-  }
-  return n;
 }
 
 /**
@@ -76,11 +63,11 @@ export interface HashedRange {
  * thread would cost more than all of them.
  */
 export function combineChunkTreeHashes(chunks: readonly HashedRange[]): string {
-  if (chunks.length === 0) throw new InvalidDownloadOptionError('chunks', 'combineChunkTreeHashes needs at least one chunk.');
+  if (chunks.length === 0) throw new InvalidOptionError('chunks', 'combineChunkTreeHashes needs at least one chunk.');
   const combiner = new TreeCombiner(nodePair);
   for (const c of chunks) {
     if (!/^[0-9a-f]{64}$/.test(c.treeHash)) {
-      throw new InvalidDownloadOptionError('chunks', `combineChunkTreeHashes: tree hashes are 64 lowercase hex digits, got ${JSON.stringify(c.treeHash)}.`);
+      throw new InvalidOptionError('chunks', `combineChunkTreeHashes: tree hashes are 64 lowercase hex digits, got ${JSON.stringify(c.treeHash)}.`);
     }
     combiner.push(Buffer.from(c.treeHash, 'hex'), Math.max(1, Math.ceil(c.size / MiB)));
   }
