@@ -16,11 +16,17 @@ export interface CatalogProgramHelpers {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): void {
-  const filters = (cmd: Command) => cmd
-    .option('--include <glob>', "only paths matching (repeatable): '*.jpg' matches names anywhere, 'photos/**' a subtree", collect)
-    .option('--exclude <glob>', 'leave out paths matching (repeatable; wins over --include)', collect);
+const filters = (cmd: Command) => cmd
+  .option('--include <glob>', "only paths matching (repeatable): '*.jpg' matches names anywhere, 'photos/**' a subtree", collect)
+  .option('--exclude <glob>', 'leave out paths matching (repeatable; wins over --include)', collect);
 
+export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): void {
+  addCopyCommands(program, h);
+  addDeletionCommands(program, h);
+}
+
+/** inventory, sync, restore, check: the commands that read or copy archives. */
+function addCopyCommands(program: Command, h: CatalogProgramHelpers): void {
   h.withConnection(
     program
       .command('inventory')
@@ -82,7 +88,10 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .addOption(h.threadsOption())
       .option('--json', 'print the result as one JSON object'),
   ).action(h.act('check'));
+}
 
+/** delete, purge, catalog merge / reconcile: the commands that remove archives or mend catalogs. */
+function addDeletionCommands(program: Command, h: CatalogProgramHelpers): void {
   h.withConnection(
     program
       .command('delete')
