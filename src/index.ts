@@ -8,3 +8,4 @@ export * from './catalog/index.js';
 export {
   InvalidOptionError, LIMITS, DEFAULTS, limitText, checkLimit, type Limit, type LimitKey,
 } from './options.js';
+export { LockHeldError, CatalogLockedError, JournalLockedError, type LockHolder } from './lock-file.js';

@@ -41,6 +41,8 @@ export const syncFlags = {
   deleteRemoved: bool('--delete-removed', 'delete the archives of catalog files no longer in the directory'),
   detect: withDefault(oneOf('--detect <how>', "how --replace-modified spots a change: 'mtime' (size or mtime) or 'treehash'", ['mtime', 'treehash'] as const), 'mtime'),
   dryRun: bool('--dry-run', 'list what would be uploaded and deleted; send nothing'),
+  inventoryJob: str('--inventory-job <id>', 'adopt, from this finished inventory job, the archives of uploads a killed run began but never recorded (instead of uploading again)'),
+  fromInventory: str('--from-inventory <file>', 'the same from an inventory saved earlier (inventory --out F)'),
   shard: str('--shard <I/N>', 'only this host\'s share of the files: I from 0 to N-1 (e.g. $JOB_COMPLETION_INDEX/4)'),
   partSize: parsed('--part-size <size>', 'part size of multipart uploads (default: per file, at least 8MiB); smaller files go in one request', sizeArg),
   concurrency: parsed('--concurrency <n>', `small files uploading at once, at most ${LIMITS.syncConcurrency.max} (default: chosen from the link, from 8 up to 64)`, intArg('syncConcurrency')),
@@ -111,7 +113,7 @@ export const deleteArchive = defineCommand({
 
 export const purgeFlags = {
   vault: req('--vault <name>', 'the vault'),
-  catalog: str('--catalog <file>', 'delete the archives this catalog records (and record DELETED)'),
+  catalog: str('--catalog <file>', 'delete the archives this catalog records (and record DELETED); with --from-inventory, record the deletions there'),
   fromInventory: bool('--from-inventory', 'delete the archives an inventory lists (misses archives from the last day)'),
   jobId: str('--job-id <id>', 'with --from-inventory: use this finished inventory job'),
   dryRun: bool('--dry-run', 'list what would be deleted and the bytes; delete nothing'),
@@ -125,6 +127,25 @@ export const purge = defineCommand({
   description: 'delete every archive a catalog records, or an inventory lists (optionally only matching paths)',
   flags: purgeFlags,
   run: async (ctx, _args, opts) => (await import('../commands/purge.js')).purgeCommand(ctx, opts),
+});
+
+export const reconcileFlags = {
+  vault: req('--vault <name>', 'the vault'),
+  catalog: req('--catalog <file>', 'the catalog of this vault'),
+  inventoryJob: str('--inventory-job <id>', 'a finished inventory job of the vault'),
+  fromInventory: str('--from-inventory <file>', 'an inventory saved earlier (inventory --out F; JSON or CSV)'),
+  adopt: bool('--adopt', 'record the archives the catalog does not know'),
+  deleteDuplicates: bool('--delete-duplicates', 'delete the younger copies of each file uploaded twice (same path and tree hash), keeping the oldest'),
+  yes: bool('--yes', 'confirm --delete-duplicates'),
+  json: json('print the result as one JSON object'),
+  ...CONNECTION,
+};
+export type ReconcileFlags = FlagValues<typeof reconcileFlags>;
+export const catalogReconcile = defineCommand({
+  name: 'catalog reconcile',
+  description: "compare a catalog with the vault's inventory: archives it does not know, duplicates, entries the vault lacks (a dry run unless told to act)",
+  flags: reconcileFlags,
+  run: async (ctx, _args, opts) => (await import('../commands/reconcile.js')).reconcileCommand(ctx, opts),
 });
 
 export const mergeFlags = { out: req('--out <file>', 'the merged catalog (may be one of the inputs)') };

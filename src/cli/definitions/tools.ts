@@ -1,7 +1,17 @@
 /** serve, demo, bench: the local server and the tools around it. */
 import { bool, defineCommand, parsed, str, withDefault, type FlagValues } from '../define.js';
-import { intArg, jobDelayArg, sizeArg } from '../flags.js';
+import { InvalidArgumentError } from 'commander';
+import { parseBandwidth } from '../bandwidth.js';
+import { durationArg, intArg, jobDelayArg, sizeArg } from '../flags.js';
 import { UPLOAD_THREADS, concurrency, engine, json, partSize, progress, threads } from './common.js';
+
+function bandwidthArg(value: string): number {
+  try {
+    return parseBandwidth(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
 
 export const serveFlags = {
   host: withDefault(str('--host <host>', 'address to bind'), '127.0.0.1'),
@@ -11,6 +21,9 @@ export const serveFlags = {
   secretAccessKey: str('--secret-access-key <key>', 'the secret key for --access-key-id'),
   allowAnyHost: bool('--allow-any-host', 'serve requests for any Host name (default without credentials: only localhost, 127.x, [::1] and --host, against DNS rebinding)'),
   jobDelay: parsed('--job-delay <ms>', 'milliseconds before a job completes: one number, or per tier as expedited=MS,standard=MS,bulk=MS', jobDelayArg),
+  // One way, a duration (bare numbers are seconds) within LIMITS.latencyMs.
+  latency: parsed('--latency <duration>', 'emulate a distant Glacier: delay every byte this long each way, e.g. 25ms (a round trip takes twice it)', durationArg('latencyMs')),
+  bandwidth: parsed('--bandwidth <rate>', 'emulate a link of this speed per direction, shared by all connections, e.g. 400Mbit, 1Gbit', bandwidthArg),
 };
 export type ServeFlags = FlagValues<typeof serveFlags>;
 export const serve = defineCommand({
@@ -41,7 +54,7 @@ export const demo = defineCommand({
 export const benchFlags = {
   quick: bool('--quick', 'smaller sizes (minutes become seconds; figures are noisier)'),
   size: parsed('--size <size>', 'data size for every suite instead of the defaults (at least 4MiB)', sizeArg),
-  only: str('--only <list>', 'comma-separated subset of: hash,pool,upload,download,sync'),
+  only: str('--only <list>', 'comma-separated subset of: hash,pool,upload,download,sync,restore,wan'),
   out: str('--out <dir>', 'results folder (default: bench/results in the package; with --quick, a new temporary folder)'),
   readme: str('--readme <file>', 'replace the benchmark section of this README (e.g. README.md) with the results'),
 };
