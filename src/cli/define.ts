@@ -28,9 +28,11 @@ type AnyFlag = Flag<any, boolean>;
 export type Flags = Readonly<Record<string, AnyFlag>>;
 
 /** The values a command's flags yield, with their parsers' types. */
-export type FlagValues<F extends Flags> = {
-  [K in keyof F]: F[K] extends Flag<infer T, true> ? T : F[K] extends Flag<infer T, boolean> ? T | undefined : never;
-} & { debug?: boolean };
+export type FlagValues<F extends Flags> =
+  { [K in AlwaysKeys<F>]: ValueOf<F[K]> } & { [K in Exclude<keyof F, AlwaysKeys<F>>]?: ValueOf<F[K]> } & { debug?: boolean };
+type ValueOf<F> = F extends Flag<infer T, boolean> ? T : never;
+/** The flags that always have a value (a default, or required); commander leaves the others out when not given. */
+type AlwaysKeys<F extends Flags> = { [K in keyof F]: F[K] extends Flag<any, true> ? K : never }[keyof F];
 
 /** '<file>' is a string, '[file]' maybe not, '<file...>' a list. */
 type ArgValue<A extends string> = A extends `${string}...${string}` ? string[] : A extends `[${string}]` ? string | undefined : string;

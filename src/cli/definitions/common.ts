@@ -2,7 +2,7 @@
 import { LIMITS } from '../../options.js';
 import { accountIdArg, durationArg, intArg, partSizeArg } from '../flags.js';
 import { PROGRESS_MODES, type ProgressMode } from '../progress.js';
-import { bool, parsed, str, withDefault, type Flag } from '../define.js';
+import { bool, parsed, str, withDefault, type Flag, type FlagValues } from '../define.js';
 
 export const ENGINES = ['auto', 'wasm', 'node'] as const;
 export type EngineChoice = (typeof ENGINES)[number];
@@ -15,6 +15,7 @@ export const CONNECTION = {
   maxAttempts: parsed('--max-attempts <n>', `attempts per request before giving up, at most ${LIMITS.maxAttempts.max} (default ${LIMITS.maxAttempts.default})`, intArg('maxAttempts')),
   requestTimeout: parsed('--request-timeout <duration>', 'retry a request after this long with no byte moving: seconds, or 500ms, 30s, 2m (default 120s, at most 1 hour)', durationArg('requestTimeout')),
 } as const;
+export type ConnectionFlags = Partial<FlagValues<typeof CONNECTION>>;
 
 export const engine = () => withDefault<EngineChoice>(
   { flags: '--engine <engine>', description: 'hash engine: wasm (WebAssembly SIMD), node (node:crypto) or auto (measure and pick)', choices: ENGINES } as Flag<EngineChoice, false>,
