@@ -289,6 +289,15 @@ export class Catalog {
     }
   }
 
+  /**
+   * Opens the file for appending now (it is otherwise opened at the first record): a caller about
+   * to make requests whose results must be recorded learns before the first one that it cannot.
+   */
+  async checkWritable(): Promise<void> {
+    if (this.broken !== undefined) throw this.broken;
+    if (!this.handle) await this.openForAppend();
+  }
+
   private async openForAppend(): Promise<void> {
     let created = false;
     try {

@@ -89,3 +89,14 @@ export class RestoreMismatchError extends GlacierMultipartError {
     this.path = path;
   }
 }
+
+/** The directory for multipart journals cannot be created or written: found before the first request. */
+export class JournalDirAccessError extends GlacierMultipartError {
+  readonly journalDir: string;
+  constructor(journalDir: string, code: string | undefined, options?: { cause?: unknown }) {
+    super('JOURNAL_DIR_ACCESS',
+      `Cannot write multipart journals into ${journalDir} (${code ?? 'not writable'}): nothing was uploaded. Make it writable, ` +
+      `or keep the catalog in a writable directory (its journals go to <catalog>.journals).`, options);
+    this.journalDir = journalDir;
+  }
+}

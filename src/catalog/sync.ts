@@ -27,6 +27,7 @@ import { forEachLimit } from './limit.js';
 import { ConcurrencyProbe, forEachAdaptive } from './adaptive-concurrency.js';
 import { parseShard, type Shard } from './shards.js';
 import { uploadSmallFile } from './small-upload.js';
+import { checkJournalDirWritable, removeIfEmpty } from './writable.js';
 import { planSync, type ChangeDetection, type PlannedUpload, type SyncPlan } from './sync-plan.js';
 
 export interface SyncOptions {
@@ -165,6 +166,12 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
     if (signal?.aborted) throw cancelledError(signal);
     const result: SyncResult = { dryRun: Boolean(o.dryRun), plan, uploaded: [], deleted: [], failed: [], bytesUploaded: 0, concurrency: o.concurrency ?? DEFAULT_CONCURRENCY };
     if (o.dryRun || (plan.uploads.length === 0 && plan.deletions.length === 0)) return result;
+    // Before the first request: a catalog (or journal directory) that cannot be written would
+    // leave every archive uploaded unrecorded.
+    await catalog!.checkWritable();
+    const multipart = plan.uploads.some((u) => u.file.size > (o.partSize ?? choosePartSize(u.file.size)));
+    const journalDirExisted = await stat(journalDir).then(() => true, () => false);
+    if (multipart) await checkJournalDirWritable(journalDir);
     const ownClient = o.client === undefined;
     // Like every client the library makes: SDK retries off, connect and idle timeouts, a quiet logger.
     const client = o.client ?? createGlacierClient({ clientConfig: o.clientConfig ?? {}, requestTimeout: clientIdleTimeout(o.requestTimeout) });
@@ -172,6 +179,8 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
       await runSync({ o, plan, catalog: catalog!, client, pool: getPool(), journalDir, result, note });
     } finally {
       if (ownClient) client.destroy();
+      // Made for this run's multipart journals: gone again once each upload finished.
+      if (multipart && (!journalDirExisted || o.journalDir === undefined)) await removeIfEmpty(journalDir);
     }
     return result;
   } finally {
