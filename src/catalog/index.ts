@@ -12,8 +12,8 @@ export {
 export { parseShard, type Shard } from './shards.js';
 export { pathFilter } from './globs.js';
 export { mergeCatalogs, type MergeCatalogsResult } from './merge.js';
-export type { LocalFile, ScanOptions } from './scan.js';
-export type { SyncPlan, PlannedUpload, PlannedDeletion, ChangeDetection } from './sync-plan.js';
+export type { LocalFile, ScanOptions, SkippedEntry, SkipReason } from './scan.js';
+export { notBackedUp, type SyncPlan, type PlannedUpload, type PlannedDeletion, type ChangeDetection } from './sync-plan.js';
 export { syncDirectory, type SyncOptions, type SyncProgress, type SyncResult, type SyncedFile } from './sync.js';
 export { deleteArchive, type DeleteArchiveOptions } from './delete-archive.js';
 export { retrieveInventory, InventoryNotReadyError, InventoryJobError, type InventoryJobOptions } from './inventory-job.js';

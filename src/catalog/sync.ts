@@ -22,7 +22,7 @@ import { Catalog } from './catalog.js';
 import { deleteArchive } from './delete-archive.js';
 import { encodeDescription } from './descriptions.js';
 import { InvalidCatalogOptionError } from './errors.js';
-import { pathFilter } from './globs.js';
+import { excludesDirectory, pathFilter } from './globs.js';
 import { forEachLimit } from './limit.js';
 import { ConcurrencyProbe, forEachAdaptive } from './adaptive-concurrency.js';
 import { parseShard, type Shard } from './shards.js';
@@ -160,7 +160,7 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
   const getPool = () => (pool ??= new HashPool({ threads: o.threads ?? defaultHashThreads() }));
   try {
     const plan = await planSync({
-      dir: o.dir, catalog: catalog ?? Catalog.empty(catalogPath), modes, detect: o.detect ?? 'mtime', filter: pathFilter(o.include, o.exclude), shard,
+      dir: o.dir, catalog: catalog ?? Catalog.empty(catalogPath), modes, detect: o.detect ?? 'mtime', filter: pathFilter(o.include, o.exclude), excludeDir: excludesDirectory(o.exclude), shard,
       skip: (abs) => abs === catalogPath || abs === journalDir || abs.startsWith(catalogPath + '.') || RESTORE_TEMP.test(abs), pool: getPool, signal, onNote: note,
     });
     if (signal?.aborted) throw cancelledError(signal);

@@ -24,7 +24,7 @@ export async function checkDir(dir: string, flag = '--dir'): Promise<void> {
 export async function syncCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
   await checkDir(opts.dir);
-  const { syncDirectory, parseShard, pathFilter } = await import('../../catalog/index.js');
+  const { syncDirectory, parseShard, pathFilter, notBackedUp } = await import('../../catalog/index.js');
   const shard = opts.shard !== undefined ? await usage('--shard', () => parseShard(opts.shard)) : undefined;
   await usage('--include/--exclude', () => pathFilter(opts.include, opts.exclude));
   if (opts.partSize !== undefined) {
@@ -56,28 +56,32 @@ export async function syncCommand(ctx: Context, opts: Record<string, any>): Prom
     progress.stop();
     const seconds = (Date.now() - started) / 1000;
     const { plan } = result;
+    const missed = notBackedUp(plan);
     if (opts.json) {
       ctx.json({
         dryRun, vaultName, catalog: opts.catalog, seconds,
         planned: { uploads: plan.uploads.map((u) => ({ path: u.file.path, kind: u.kind, size: u.file.size })), deletions: plan.deletions.map((d) => ({ path: d.path, archives: d.archives.map((a) => a.archiveId) })) },
         uploaded: result.uploaded, deleted: result.deleted, unchanged: plan.unchanged, empty: plan.empty, concurrency: result.concurrency,
+        skipped: plan.skipped.map((s) => ({ path: s.path, reason: s.reason, directory: s.directory })),
         failed: result.failed.map((f) => ({ path: f.path, code: (f.error as { code?: string }).code, message: f.error.message })), notes,
       });
     } else if (dryRun) {
       for (const u of plan.uploads) ctx.out(`would upload (${u.kind})\t${u.file.path}\t${formatSize(u.file.size)}`);
       for (const d of plan.deletions) ctx.out(`would delete\t${d.path}\t${d.archives.length} archive(s)`);
       const bytes = plan.uploads.reduce((n, u) => n + u.file.size, 0);
-      ctx.note(`dry run: ${plan.uploads.length} files to upload (${formatSize(bytes)}), ${plan.deletions.length} paths to delete, ${plan.unchanged} unchanged, ${plan.empty.length} empty skipped; nothing was sent`);
+      ctx.note(`dry run: ${plan.uploads.length} files to upload (${formatSize(bytes)}), ${plan.deletions.length} paths to delete, ${plan.unchanged} unchanged, ${plan.empty.length} empty skipped, ${missed.length} not backed up (unreadable or unusable name); nothing was sent`);
     } else {
       const multipart = result.uploaded.filter((f) => f.multipart).length;
       ctx.out(`uploaded ${result.uploaded.length} files (${formatSize(result.bytesUploaded)}; ${result.uploaded.length - multipart} in one request, ${multipart} multipart) in ${seconds.toFixed(1)} s; ` +
-        `${plan.unchanged} unchanged, ${plan.empty.length} empty skipped, ${result.deleted.length} archives deleted, ${result.failed.length} failed`);
+        `${plan.unchanged} unchanged, ${plan.empty.length} empty skipped, ${missed.length} not backed up (unreadable or unusable name), ` +
+        `${result.deleted.length} archives deleted, ${result.failed.length} failed`);
     }
-    if (result.failed.length) {
-      ctx.note(`${result.failed.length} file(s) were not uploaded (see above); run the same command again to retry them`);
-      return EXIT_FAILURE;
+    if (missed.length) {
+      ctx.note(`${missed.length} ${missed.length === 1 ? 'entry was' : 'entries were'} not backed up (see the notes above: unreadable, or a name a catalog cannot hold): ` +
+        'fix or rename them, or leave them out with --exclude');
     }
-    return 0;
+    if (result.failed.length) ctx.note(`${result.failed.length} file(s) were not uploaded (see above); run the same command again to retry them`);
+    return result.failed.length || missed.length ? EXIT_FAILURE : 0;
   } catch (err) {
     progress.stop();
     if (ctx.signal.aborted) {
