@@ -113,3 +113,14 @@ export class RestoreOutsideDirError extends GlacierMultipartError {
     this.link = link;
   }
 }
+
+/** The catalog was recorded for another vault (or account, region, endpoint) than the one named. */
+export class CatalogVaultMismatchError extends GlacierMultipartError {
+  readonly catalog: string;
+  constructor(catalog: string, recorded: string, given: string) {
+    super('CATALOG_VAULT_MISMATCH',
+      `The catalog ${catalog} belongs to ${recorded} (recorded in ${catalog}.vault), not ${given}: nothing was sent. ` +
+      `Pass the catalog of that vault (or a new catalog path), or --force-vault if this catalog really is that vault's.`);
+    this.catalog = catalog;
+  }
+}

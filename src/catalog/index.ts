@@ -11,6 +11,7 @@ export {
 } from './inventory.js';
 export { parseShard, type Shard } from './shards.js';
 export { pathFilter } from './globs.js';
+export { checkVaultIdentity, readVaultIdentity, type VaultIdentity } from './vault-identity.js';
 export { mergeCatalogs, type MergeCatalogsResult } from './merge.js';
 export type { LocalFile, ScanOptions, SkippedEntry, SkipReason } from './scan.js';
 export { notBackedUp, type SyncPlan, type PlannedUpload, type PlannedDeletion, type ChangeDetection } from './sync-plan.js';

@@ -28,6 +28,7 @@ import { ConcurrencyProbe, forEachAdaptive } from './adaptive-concurrency.js';
 import { parseShard, type Shard } from './shards.js';
 import { uploadSmallFile } from './small-upload.js';
 import { checkJournalDirWritable, removeIfEmpty } from './writable.js';
+import { checkVaultIdentity } from './vault-identity.js';
 import { planSync, type ChangeDetection, type PlannedUpload, type SyncPlan } from './sync-plan.js';
 
 export interface SyncOptions {
@@ -68,6 +69,13 @@ export interface SyncOptions {
   maxAttempts?: number;
   /** Per UploadArchive request, default 10 minutes. */
   requestTimeout?: number;
+  /**
+   * Where the vault is, recorded with its name and account in `<catalog>.vault` at the first sync
+   * and compared at every later one (fields not given are not compared).
+   */
+  vaultIdentity?: { region?: string; endpoint?: string };
+  /** Use a catalog whose `<catalog>.vault` names another vault (or account, region, endpoint). */
+  forceVault?: boolean;
 }
 
 export interface SyncProgress {
@@ -152,6 +160,11 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
     throw err;
   }) : o.catalog;
   const catalogPath = resolve(typeof o.catalog === 'string' ? o.catalog : o.catalog.path);
+  const identity = { vaultName: o.vaultName, accountId: o.accountId ?? '-', ...o.vaultIdentity };
+  await checkVaultIdentity(catalogPath, identity, { force: o.forceVault }).catch(async (err) => {
+    if (typeof o.catalog === 'string') await catalog?.close();
+    throw err;
+  });
   const journalDir = resolve(o.journalDir ?? `${catalogPath}.journals`);
   const noneSet = !o.new && !o.replaceModified && !o.deleteRemoved;
   const modes = { new: o.new ?? noneSet, replaceModified: Boolean(o.replaceModified), deleteRemoved: Boolean(o.deleteRemoved) };
@@ -165,10 +178,15 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
     });
     if (signal?.aborted) throw cancelledError(signal);
     const result: SyncResult = { dryRun: Boolean(o.dryRun), plan, uploaded: [], deleted: [], failed: [], bytesUploaded: 0, concurrency: o.concurrency ?? DEFAULT_CONCURRENCY };
-    if (o.dryRun || (plan.uploads.length === 0 && plan.deletions.length === 0)) return result;
+    if (o.dryRun) return result;
+    if (plan.uploads.length === 0 && plan.deletions.length === 0) {
+      await checkVaultIdentity(catalogPath, identity, { force: o.forceVault, record: true }).catch(() => undefined);
+      return result;
+    }
     // Before the first request: a catalog (or journal directory) that cannot be written would
     // leave every archive uploaded unrecorded.
     await catalog!.checkWritable();
+    await checkVaultIdentity(catalogPath, identity, { force: o.forceVault, record: true });
     const multipart = plan.uploads.some((u) => u.file.size > (o.partSize ?? choosePartSize(u.file.size)));
     const journalDirExisted = await stat(journalDir).then(() => true, () => false);
     if (multipart) await checkJournalDirWritable(journalDir);

@@ -47,6 +47,7 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .option('--delete-removed', 'delete the archives of catalog files no longer in the directory')
       .addOption(new Option('--detect <how>', "how --replace-modified spots a change: 'mtime' (size or mtime) or 'treehash'").choices(['mtime', 'treehash']).default('mtime'))
       .option('--dry-run', 'list what would be uploaded and deleted; send nothing')
+      .option('--force-vault', 'use the catalog even though <catalog>.vault records another vault, account, region or endpoint')
       .option('--shard <I/N>', 'only this host\'s share of the files: I from 0 to N-1 (e.g. $JOB_COMPLETION_INDEX/4)')
       .addOption(new Option('--part-size <size>', 'part size of multipart uploads (default: per file, at least 8MiB); smaller files go in one request').argParser(h.sizeArg))
       .addOption(new Option('--concurrency <n>', 'small files uploading at once (default: chosen from the link, from 8 up to 64)').argParser(h.positiveIntArg('--concurrency')))
@@ -99,6 +100,7 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .option('--from-inventory', 'delete the archives an inventory lists (misses archives from the last day)')
       .option('--job-id <id>', 'with --from-inventory: use this finished inventory job')
       .option('--dry-run', 'list what would be deleted and the bytes; delete nothing')
+      .option('--force-vault', 'with --catalog: go on even though <catalog>.vault records another vault, account, region or endpoint')
       .option('--yes', 'do not ask for confirmation'),
   )).action(h.act('purge'));
 

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
@@ -24,8 +25,14 @@ export async function purgeCommand(ctx: Context, opts: Record<string, any>): Pro
   if (!opts.dryRun && !opts.yes && !process.stdin.isTTY) {
     throw new CliUsageError('purge deletes archives and asks for confirmation on a terminal: pass --yes to delete without asking, or --dry-run to list what would go.');
   }
-  const { Catalog, pathFilter, purgeArchives, retrieveInventory, parseInventory, decodeDescription } = await import('../../catalog/index.js');
+  const { Catalog, pathFilter, purgeArchives, retrieveInventory, parseInventory, decodeDescription, checkVaultIdentity } = await import('../../catalog/index.js');
   const filter = await usage('--include/--exclude', () => pathFilter(opts.include, opts.exclude));
+  // A catalog of another vault would record DELETED for archives this purge never touched.
+  if (opts.catalog) {
+    await checkVaultIdentity(resolve(opts.catalog), {
+      vaultName, accountId: opts.accountId ?? '-', ...(opts.region ? { region: opts.region } : {}), ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    }, { force: Boolean(opts.forceVault) });
+  }
   const catalog = opts.catalog ? await Catalog.open(opts.catalog, { create: false, onWarning: (w) => ctx.note(w) }) : undefined;
   const needClient = !catalog || !opts.dryRun;
   const { client } = needClient ? await connect(opts, ctx.log) : { client: undefined };

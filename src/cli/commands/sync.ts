@@ -32,7 +32,7 @@ export async function syncCommand(ctx: Context, opts: Record<string, any>): Prom
     await usage('--part-size', () => validatePartSize(opts.partSize));
   }
   const dryRun = Boolean(opts.dryRun);
-  const { client } = dryRun ? { client: undefined } : await connect(opts, ctx.log);
+  const { client, conn } = dryRun ? { client: undefined, conn: undefined } : await connect(opts, ctx);
   const progress = createFilesProgress(ctx.io, opts.json || dryRun ? 'none' : opts.progress, 'sync');
   const notes: string[] = [];
   const started = Date.now();
@@ -42,7 +42,8 @@ export async function syncCommand(ctx: Context, opts: Record<string, any>): Prom
       dir: opts.dir, vaultName, accountId: opts.accountId, catalog: opts.catalog, ...(client ? { client } : {}),
       new: opts.new, replaceModified: opts.replaceModified, deleteRemoved: opts.deleteRemoved, include: opts.include, exclude: opts.exclude,
       detect: opts.detect, dryRun, shard, partSize: opts.partSize, concurrency: opts.concurrency, threads: opts.threads,
-      maxAttempts: opts.maxAttempts, signal: ctx.signal,
+      maxAttempts: opts.maxAttempts, signal: ctx.signal, forceVault: Boolean(opts.forceVault),
+      vaultIdentity: conn ? { region: conn.region, endpoint: conn.endpoint ?? 'AWS' } : { ...(opts.region ? { region: opts.region } : {}), ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) },
       onProgress: (p) => {
         lastProgress = p;
         progress.update(p);
