@@ -277,7 +277,7 @@ async function runSync(ctx: RunContext): Promise<void> {
         await guard(u, async () => {
           const description = encodeDescription(u.file.path, Math.floor(u.file.mtimeMs / 1000));
           const r = await uploadSmallFile({
-            client: ctx.client, pool: ctx.pool, vaultName: o.vaultName, accountId: o.accountId ?? '-', file: u.file, description, buffer, signal, requestSignal: inner.signal,
+            client: ctx.client, pool: ctx.pool, vaultName: o.vaultName, accountId: o.accountId ?? '-', file: u.file, description, buffer, signal,
             maxAttempts: o.maxAttempts ?? 5, requestTimeout: o.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT, onRetry: () => progress.retries++,
           });
           await ctx.catalog.recordCreated({ archiveId: r.archiveId, path: u.file.path, size: u.file.size, mtime: Math.floor(u.file.mtimeMs / 1000), treeHash: r.treeHash });

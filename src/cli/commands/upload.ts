@@ -409,6 +409,9 @@ async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureCon
   let step: string;
   if (uploadId === undefined) {
     step = interrupted ? 'before the upload started; nothing to resume' : '';
+  } else if (uploadId === '' && interrupted) {
+    // Stopped while InitiateMultipartUpload was unanswered: the pending journal finds the upload, if one was made.
+    step = `InitiateMultipartUpload had not been answered; if it created an upload, resume finds it${job.source === '-' ? '' : ': resume with:'} ${resumeLine(ctx, job, uploadId, f.next)}`;
   } else if (aborted) {
     step = `multipart upload ${uploadId} was aborted${byFlag ? ` (${flag})` : ''} and its parts deleted`;
   } else if (abortFailure !== undefined) {
