@@ -118,6 +118,9 @@ export class Catalog {
       throw new CatalogAccessError(path, `Cannot read the catalog ${path} (${(err as NodeJS.ErrnoException).code}): check its permissions.`, { cause: err });
     }
     try {
+      if ((await handle.stat()).isDirectory()) {
+        throw new CatalogAccessError(path, `The catalog ${path} is a directory: pass the catalog file itself (e.g. ${path.replace(/\/+$/, '')}/vault.catalog).`);
+      }
       const buffer = Buffer.allocUnsafe(READ_CHUNK);
       let carry: Buffer<ArrayBufferLike> = Buffer.alloc(0);
       let lineNo = 0;

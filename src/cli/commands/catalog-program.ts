@@ -88,7 +88,8 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .description('delete one archive (recorded as DELETED in --catalog when given)')
       .requiredOption('--vault <name>', 'the vault')
       .requiredOption('--archive-id <id>', 'the archive to delete')
-      .option('--catalog <file>', 'record the deletion in this catalog'),
+      .option('--catalog <file>', 'record the deletion in this catalog')
+      .option('--yes', 'do not ask for confirmation'),
   ).action(h.act('delete'));
 
   h.withConnection(filters(

@@ -7,7 +7,7 @@ import { formatSize } from '../size.js';
 import { checkVaultName } from './manage.js';
 import { usage } from './sync.js';
 
-async function confirm(ctx: Context, question: string): Promise<boolean> {
+export async function confirm(ctx: Context, question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: ctx.io.stderr });
   try {
     return (await rl.question(question, { signal: ctx.signal })).trim().toLowerCase() === 'yes';
