@@ -9,7 +9,7 @@ import { CreateVaultCommand, GlacierClient, UploadArchiveCommand } from '@aws-sd
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalGlacier, type LocalGlacier } from 'glacier-multipart';
 import { cannotMount, mountSmallFs } from '../small-fs.js';
-import { MAIN, runCli, runPasted, startCli, tempDir, waitFor } from './helpers.js';
+import { MAIN, SELF, runCli, runPasted, startCli, tempDir, waitFor } from './helpers.js';
 
 const MiB = 1024 * 1024;
 let server: LocalGlacier;
@@ -129,6 +129,25 @@ describe('hostile odds and ends', () => {
     } finally {
       silent.closeAllConnections();
       silent.close();
+    }
+  });
+
+  it('serve prints its next steps with the CLI as started, and they work as pasted (exports first)', async () => {
+    const serve = startCli(['serve', '--port', '0']);
+    serve.child.stdin!.end();
+    try {
+      await waitFor(() => serve.stdout().includes('Press Ctrl-C to stop.') || undefined);
+      const lines = serve.stdout().split('\n').map((l) => l.trim());
+      const step = lines.find((l) => l.includes(' vault create my-vault'))!;
+      expect(step).toBe(`${SELF} vault create my-vault && ${SELF} upload big.tar --vault my-vault`);
+      const exports = lines.filter((l) => l.startsWith('export AWS_')).slice(0, 2).join(' && ');
+      writeFileSync(join(dir, 'big.tar'), Buffer.alloc(5000, 1));
+      const r = await runPasted(`cd ${dir} && ${exports} && ${step}`);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('created vault my-vault');
+    } finally {
+      serve.child.kill('SIGINT');
+      await serve.done;
     }
   });
 });

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, type Context } from '../output.js';
-import { formatSize } from '../size.js';
+import { formatSize, plural } from '../size.js';
 import { checkVaultName } from './manage.js';
 import { createFilesProgress } from './files-progress.js';
 
@@ -68,25 +68,25 @@ export async function syncCommand(ctx: Context, opts: Record<string, any>): Prom
       });
     } else if (dryRun) {
       for (const u of plan.uploads) ctx.out(`would upload (${u.kind})\t${u.file.path}\t${formatSize(u.file.size)}`);
-      for (const d of plan.deletions) ctx.out(`would delete\t${d.path}\t${d.archives.length} archive(s)`);
+      for (const d of plan.deletions) ctx.out(`would delete\t${d.path}\t${plural(d.archives.length, 'archive')}`);
       const bytes = plan.uploads.reduce((n, u) => n + u.file.size, 0);
-      ctx.note(`dry run: ${plan.uploads.length} files to upload (${formatSize(bytes)}), ${plan.deletions.length} paths to delete, ${plan.unchanged} unchanged, ${plan.empty.length} empty skipped, ${missed.length} not backed up (unreadable or unusable name); nothing was sent`);
+      ctx.note(`dry run: ${plural(plan.uploads.length, 'file')} to upload (${formatSize(bytes)}), ${plural(plan.deletions.length, 'path')} to delete, ${plan.unchanged} unchanged, ${plan.empty.length} empty skipped, ${missed.length} not backed up (unreadable or unusable name); nothing was sent`);
     } else {
       const multipart = result.uploaded.filter((f) => f.multipart).length;
-      ctx.out(`uploaded ${result.uploaded.length} files (${formatSize(result.bytesUploaded)}; ${result.uploaded.length - multipart} in one request, ${multipart} multipart) in ${seconds.toFixed(1)} s; ` +
+      ctx.out(`uploaded ${plural(result.uploaded.length, 'file')} (${formatSize(result.bytesUploaded)}; ${result.uploaded.length - multipart} in one request, ${multipart} multipart) in ${seconds.toFixed(1)} s; ` +
         `${plan.unchanged} unchanged, ${plan.empty.length} empty skipped, ${missed.length} not backed up (unreadable or unusable name), ` +
-        `${result.deleted.length} archives deleted, ${result.failed.length} failed`);
+        `${plural(result.deleted.length, 'archive')} deleted, ${result.failed.length} failed`);
     }
     if (missed.length) {
       ctx.note(`${missed.length} ${missed.length === 1 ? 'entry was' : 'entries were'} not backed up (see the notes above: unreadable, or a name a catalog cannot hold): ` +
         'fix or rename them, or leave them out with --exclude');
     }
-    if (result.failed.length) ctx.note(`${result.failed.length} file(s) were not uploaded (see above); run the same command again to retry them`);
+    if (result.failed.length) ctx.note(`${plural(result.failed.length, 'file')} ${result.failed.length === 1 ? 'was' : 'were'} not uploaded (see above); run the same command again to retry them`);
     return result.failed.length || missed.length ? EXIT_FAILURE : 0;
   } catch (err) {
     progress.stop();
     if (ctx.signal.aborted) {
-      ctx.note(`sync stopped: ${lastProgress.filesDone} of ${lastProgress.filesTotal} files recorded in ${opts.catalog}; an interrupted multipart upload stays resumable. ` +
+      ctx.note(`sync stopped: ${lastProgress.filesDone} of ${plural(lastProgress.filesTotal, 'file')} recorded in ${opts.catalog}; an interrupted multipart upload stays resumable. ` +
         `Continue with the same command: ${commandLine(ctx, process.argv.slice(2))}`);
       return EXIT_INTERRUPTED;
     }
