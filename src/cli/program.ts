@@ -113,7 +113,8 @@ function withConnection(cmd: Command): Command {
     .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, ~/.aws/config)')
     .addOption(new Option('--account-id <id>', "AWS account id owning the vault ('-' means the credentials' account)").argParser(accountIdArg).default('-'))
     .addOption(new Option('--max-attempts <n>', 'attempts per request before giving up').argParser(positiveIntArg('--max-attempts')))
-    .addOption(new Option('--request-timeout <duration>', 'retry a request after this long with no byte moving: seconds, or 500ms, 30s, 2m (default 120s)').argParser(durationArg));
+    .addOption(new Option('--request-timeout <duration>', 'retry a request after this long with no byte moving: seconds, or 500ms, 30s, 2m (default 120s)').argParser(durationArg))
+    .option('--no-endpoint-check', "accept answers that do not look like Glacier's (no x-amzn-RequestId, no Glacier error body), as the SDK alone would");
 }
 
 export type Action = (ctx: Context, ...args: any[]) => Promise<number | void>;

@@ -133,7 +133,7 @@ function restartCommand(ctx: Context, job: Job, header: Pick<JournalHeader, 'des
 
 /** --restart: abort the journal's upload if it is still open, delete the journal. */
 async function restart(ctx: Context, job: Job, header: JournalHeader, opts: Record<string, any>): Promise<void> {
-  const { client } = await connect({ endpoint: opts.endpoint, region: opts.region }, ctx);
+  const { client } = await connect({ endpoint: opts.endpoint, region: opts.region, endpointCheck: opts.endpointCheck }, ctx);
   const { MultipartUpload, UploadNotFoundError } = await import('../../glacier/index.js');
   try {
     const upload = await MultipartUpload.resume({ client, vaultName: header.vaultName, accountId: header.accountId, uploadId: header.uploadId, maxAttempts: opts.maxAttempts, signal: ctx.signal });
@@ -295,7 +295,7 @@ function rootOf(err: unknown): Error {
 }
 
 async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Promise<number> {
-  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region, requestTimeout: opts.requestTimeout }, ctx);
+  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region, requestTimeout: opts.requestTimeout, endpointCheck: opts.endpointCheck }, ctx);
   const { uploadArchive, defaultHashThreads } = await import('../../glacier/index.js');
   const { HashPool } = await import('../../pool/index.js');
   const stdin = job.source === '-';
