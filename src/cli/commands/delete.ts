@@ -3,15 +3,16 @@ import { CliUsageError } from '../errors.js';
 import { EXIT_FAILURE, type Context } from '../output.js';
 import { checkVaultName } from './manage.js';
 import { confirm } from './purge.js';
+import type { DeleteFlags } from '../definitions/catalog.js';
 
-export async function deleteCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+export async function deleteCommand(ctx: Context, opts: DeleteFlags): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
   // Like purge: a deletion cannot be undone, so it is confirmed on a terminal or asked for with --yes.
   if (!opts.yes && !process.stdin.isTTY) {
     throw new CliUsageError('delete removes the archive for good and asks for confirmation on a terminal: pass --yes to delete without asking.');
   }
   const { Catalog, deleteArchive } = await import('../../catalog/index.js');
-  const catalog = opts.catalog ? await Catalog.open(opts.catalog, { create: false, onWarning: (w) => ctx.note(w) }) : undefined;
+  const catalog = opts.catalog ? await Catalog.open(opts.catalog, { create: false, lock: true, onWarning: (w) => ctx.note(w) }) : undefined;
   const known = catalog?.archive(opts.archiveId);
   try {
     if (!opts.yes && !(await confirm(ctx, `Delete archive ${opts.archiveId}${known ? ` (${known.path})` : ''} from vault ${vaultName}? This cannot be undone. Type yes to go on: `))) {

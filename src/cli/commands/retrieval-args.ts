@@ -1,11 +1,14 @@
 // What retrieve, jobs and download share: their argument checks and the next-step command lines
 // they print (which must work when pasted: same CLI invocation, same connection options).
+import { RETRIEVAL_TIERS } from '../../options.js';
 import { CliUsageError } from '../errors.js';
 import type { Context } from '../output.js';
 import { commandLine, connectionArgs } from '../next-step.js';
+import type { ConnectionFlags } from '../definitions/common.js';
 
 const MiB = 1024 * 1024;
-export const TIERS = ['Expedited', 'Standard', 'Bulk'] as const;
+/** Glacier's tiers, from the option contract. */
+export const TIERS = RETRIEVAL_TIERS;
 
 /** `--tier standard` and `--tier Standard` both work; Glacier wants the capitalised name. */
 export function parseTier(value: string | undefined): (typeof TIERS)[number] | undefined {
@@ -31,11 +34,11 @@ export function parseRange(value: string | undefined): { first: number; last: nu
 }
 
 /** A command line to print as a next step: this CLI as it was started, plus the run's connection options. */
-export function nextCommand(ctx: Context, words: string[], opts: Record<string, any>): string {
+export function nextCommand(ctx: Context, words: string[], opts: ConnectionFlags): string {
   return commandLine(ctx, words, connectionArgs(opts));
 }
 
 /** The `download` command that finishes a job. */
-export function downloadCommandLine(ctx: Context, vaultName: string, jobId: string, out: string | undefined, opts: Record<string, any>): string {
+export function downloadCommandLine(ctx: Context, vaultName: string, jobId: string, out: string | undefined, opts: ConnectionFlags): string {
   return nextCommand(ctx, ['download', '--vault', vaultName, '--job-id', jobId, '--out', out ?? 'FILE'], opts);
 }

@@ -6,6 +6,7 @@ import { EXIT_FAILURE, EXIT_INTERRUPTED, type Context } from '../output.js';
 import { formatSize, plural } from '../size.js';
 import { checkVaultName } from './manage.js';
 import { createFilesProgress } from './files-progress.js';
+import type { SyncFlags } from '../definitions/catalog.js';
 
 /** Turns the catalog layer's option errors into usage errors (exit 2), before any request. */
 export async function usage<T>(flag: string, fn: () => T | Promise<T>): Promise<T> {
@@ -21,18 +22,25 @@ export async function checkDir(dir: string, flag = '--dir'): Promise<void> {
   if (!st?.isDirectory()) throw new CliUsageError(`${flag} ${dir}: no such directory; check the path.`, 'NO_SUCH_DIRECTORY');
 }
 
-export async function syncCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+export async function syncCommand(ctx: Context, opts: SyncFlags): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
   await checkDir(opts.dir);
   const { syncDirectory, parseShard, pathFilter, notBackedUp } = await import('../../catalog/index.js');
-  const shard = opts.shard !== undefined ? await usage('--shard', () => parseShard(opts.shard)) : undefined;
+  const shardText = opts.shard;
+  const shard = shardText !== undefined ? await usage('--shard', () => parseShard(shardText)) : undefined;
   await usage('--include/--exclude', () => pathFilter(opts.include, opts.exclude));
   if (opts.partSize !== undefined) {
     const { validatePartSize } = await import('../../glacier/index.js');
     await usage('--part-size', () => validatePartSize(opts.partSize));
   }
   const dryRun = Boolean(opts.dryRun);
+  if (opts.fromInventory !== undefined && opts.inventoryJob !== undefined) throw new CliUsageError('--from-inventory and --inventory-job both name the inventory: give one.');
+  if (opts.fromInventory !== undefined) await stat(opts.fromInventory).catch(() => { throw new CliUsageError(`--from-inventory ${opts.fromInventory} does not exist: check the path (an inventory saved with inventory --out).`); });
   const { client, conn } = dryRun ? { client: undefined, conn: undefined } : await connect(opts, ctx);
+  const inventory = opts.fromInventory ?? (opts.inventoryJob && client ? async () => {
+    const { retrieveInventory } = await import('../../catalog/index.js');
+    return (await retrieveInventory({ client, vaultName, accountId: opts.accountId, jobId: opts.inventoryJob, signal: ctx.signal, maxAttempts: opts.maxAttempts })).body;
+  } : undefined);
   const progress = createFilesProgress(ctx.io, opts.json || dryRun ? 'none' : opts.progress, 'sync');
   const notes: string[] = [];
   const started = Date.now();
@@ -42,7 +50,7 @@ export async function syncCommand(ctx: Context, opts: Record<string, any>): Prom
       dir: opts.dir, vaultName, accountId: opts.accountId, catalog: opts.catalog, ...(client ? { client } : {}),
       new: opts.new, replaceModified: opts.replaceModified, deleteRemoved: opts.deleteRemoved, include: opts.include, exclude: opts.exclude,
       detect: opts.detect, dryRun, shard, partSize: opts.partSize, concurrency: opts.concurrency, threads: opts.threads,
-      maxAttempts: opts.maxAttempts, signal: ctx.signal, forceVault: Boolean(opts.forceVault),
+      maxAttempts: opts.maxAttempts, signal: ctx.signal, inventory, forceVault: Boolean(opts.forceVault),
       vaultIdentity: conn ? { region: conn.region, endpoint: conn.endpoint ?? 'AWS' } : { ...(opts.region ? { region: opts.region } : {}), ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) },
       onProgress: (p) => {
         lastProgress = p;
@@ -62,7 +70,7 @@ export async function syncCommand(ctx: Context, opts: Record<string, any>): Prom
       ctx.json({
         dryRun, vaultName, catalog: opts.catalog, seconds,
         planned: { uploads: plan.uploads.map((u) => ({ path: u.file.path, kind: u.kind, size: u.file.size })), deletions: plan.deletions.map((d) => ({ path: d.path, archives: d.archives.map((a) => a.archiveId) })) },
-        uploaded: result.uploaded, deleted: result.deleted, unchanged: plan.unchanged, empty: plan.empty, concurrency: result.concurrency,
+        uploaded: result.uploaded, deleted: result.deleted, adopted: result.adopted, unresolvedIntents: result.unresolvedIntents, unchanged: plan.unchanged, empty: plan.empty, concurrency: result.concurrency,
         skipped: plan.skipped.map((s) => ({ path: s.path, reason: s.reason, directory: s.directory })),
         failed: result.failed.map((f) => ({ path: f.path, code: (f.error as { code?: string }).code, message: f.error.message })), notes,
       });
@@ -75,7 +83,8 @@ export async function syncCommand(ctx: Context, opts: Record<string, any>): Prom
       const multipart = result.uploaded.filter((f) => f.multipart).length;
       ctx.out(`uploaded ${plural(result.uploaded.length, 'file')} (${formatSize(result.bytesUploaded)}; ${result.uploaded.length - multipart} in one request, ${multipart} multipart) in ${seconds.toFixed(1)} s; ` +
         `${plan.unchanged} unchanged, ${plan.empty.length} empty skipped, ${missed.length} not backed up (unreadable or unusable name), ` +
-        `${plural(result.deleted.length, 'archive')} deleted, ${result.failed.length} failed`);
+        `${plural(result.deleted.length, 'archive')} deleted, ${result.failed.length} failed` +
+        `${result.adopted.length ? `; ${result.adopted.length} adopted from the inventory` : ''}`);
     }
     if (missed.length) {
       ctx.note(`${missed.length} ${missed.length === 1 ? 'entry was' : 'entries were'} not backed up (see the notes above: unreadable, or a name a catalog cannot hold): ` +
