@@ -137,7 +137,7 @@ function restartCommand(ctx: Context, job: Job, header: Pick<JournalHeader, 'des
 
 /** --restart: abort the journal's upload if it is still open, delete the journal. */
 async function restart(ctx: Context, job: Job, header: JournalHeader, opts: TransferFlags): Promise<void> {
-  const { client } = await connect({ endpoint: opts.endpoint, region: opts.region }, ctx);
+  const { client } = await connect({ endpoint: opts.endpoint, region: opts.region, endpointCheck: opts.endpointCheck }, ctx);
   const { MultipartUpload, UploadNotFoundError } = await import('../../glacier/index.js');
   try {
     const upload = await MultipartUpload.resume({ client, vaultName: header.vaultName, accountId: header.accountId, uploadId: header.uploadId, maxAttempts: opts.maxAttempts, signal: ctx.signal });
@@ -299,7 +299,7 @@ function rootOf(err: unknown): Error {
 }
 
 async function runUpload(ctx: Context, job: Job, opts: TransferFlags): Promise<number> {
-  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region, requestTimeout: opts.requestTimeout }, ctx);
+  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region, requestTimeout: opts.requestTimeout, endpointCheck: opts.endpointCheck }, ctx);
   const { uploadArchive, defaultHashThreads } = await import('../../glacier/index.js');
   const { HashPool } = await import('../../pool/index.js');
   const stdin = job.source === '-';
@@ -413,6 +413,9 @@ async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureCon
   let step: string;
   if (uploadId === undefined) {
     step = interrupted ? 'before the upload started; nothing to resume' : '';
+  } else if (uploadId === '' && interrupted) {
+    // Stopped while InitiateMultipartUpload was unanswered: the pending journal finds the upload, if one was made.
+    step = `InitiateMultipartUpload had not been answered; if it created an upload, resume finds it${job.source === '-' ? '' : ': resume with:'} ${resumeLine(ctx, job, uploadId, f.next)}`;
   } else if (aborted) {
     step = `multipart upload ${uploadId} was aborted${byFlag ? ` (${flag})` : ''} and its parts deleted`;
   } else if (abortFailure !== undefined) {
