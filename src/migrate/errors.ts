@@ -1,0 +1,28 @@
+import { GlacierMultipartError } from '../errors.js';
+
+/** A migrateVault option (or CLI flag) that cannot work; thrown before any request. */
+export class InvalidMigrateOptionError extends GlacierMultipartError {
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super('INVALID_MIGRATE_OPTION', message);
+    this.option = option;
+  }
+}
+
+/** The state file is unreadable or belongs to another migration. */
+export class MigrationStateError extends GlacierMultipartError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super('MIGRATION_STATE', message, options);
+    this.path = path;
+  }
+}
+
+/** One archive could not be copied (recorded as failed; the migration goes on with the others). */
+export class ArchiveCopyError extends GlacierMultipartError {
+  readonly archiveId: string;
+  constructor(code: string, archiveId: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.archiveId = archiveId;
+  }
+}
