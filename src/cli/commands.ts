@@ -18,6 +18,7 @@ export const commands: Record<string, CommandImpl> = {
   retrieve: async (ctx, _args, opts) => (await import('./commands/retrieve.js')).retrieveCommand(ctx, opts),
   jobs: async (ctx, _args, opts) => (await import('./commands/jobs.js')).jobsCommand(ctx, opts),
   download: async (ctx, _args, opts) => (await import('./commands/download.js')).downloadCommand(ctx, opts),
+  migrate: async (ctx, _args, opts) => (await import('./commands/migrate.js')).migrateCommand(ctx, opts),
   bench: async (ctx, _args, opts) => (await import('./commands/bench.js')).benchCommand(ctx, opts),
   ...catalogCommands,
 };

@@ -4,6 +4,7 @@ import { CliUsageError } from './errors.js';
 import { parseSize } from './size.js';
 import { PROGRESS_MODES } from './progress.js';
 import { addCatalogCommands } from './commands/catalog-program.js';
+import { addMigrateCommand } from './commands/migrate-program.js';
 import {
   createContext, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, formatError,
   type Context, type Io,
@@ -155,6 +156,7 @@ Try it with no AWS account: glacier-multipart demo`);
   addRetrievalCommands(program, act);
   addToolCommands(program, act);
   addCatalogCommands(program, { act, withConnection, progressOption, threadsOption, sizeArg, positiveIntArg });
+  addMigrateCommand(program, { act, withConnection, progressOption, threadsOption, sizeArg, positiveIntArg });
 
   // A usage error names the command's own usage and where to read more, not just the top level's.
   const hint = (cmd: Command, path: string) => {

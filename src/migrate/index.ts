@@ -6,4 +6,4 @@ export { nameOf, uniqueName, readNameCsv, type Naming } from './naming.js';
 export { MigrationState, type StateRecord } from './state.js';
 export { formatPlan, formatReport, type MigrationReport, type MigrationFailure } from './report.js';
 export { InvalidMigrateOptionError, MigrationStateError, ArchiveCopyError } from './errors.js';
-export { STORAGE_CLASSES, type MigrateVaultOptions, type MigrateProgress, type S3Destination, type DirDestination } from './options.js';
+export { STORAGE_CLASSES, checkMigrateOptions, type MigrateVaultOptions, type MigrateProgress, type S3Destination, type DirDestination } from './options.js';

@@ -5,7 +5,8 @@
  * beside the state file so reruns need no new job.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, rename } from 'node:fs/promises';
+import { access, readdir, rename, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { GlacierClient } from '@aws-sdk/client-glacier';
@@ -49,6 +50,13 @@ export async function inventoryJobSource(o: {
   if (o.jobId) {
     const path = `${o.statePath}.inventory-${o.jobId}`;
     if (await access(path).then(() => true, () => false)) return inventoryFileSource(path);
+  } else {
+    // A rerun reuses the inventory an earlier run fetched (a new one takes Glacier hours).
+    const kept = await keptInventory(o.statePath);
+    if (kept) {
+      o.onNote?.(`using the inventory fetched by an earlier run: ${kept} (delete it to fetch a new one)`);
+      return inventoryFileSource(kept);
+    }
   }
   const got = await retrieveInventory({
     client: o.client, vaultName: o.vaultName, accountId: o.accountId, ...(o.jobId ? { jobId: o.jobId } : {}), signal: o.signal,
@@ -59,4 +67,18 @@ export async function inventoryJobSource(o: {
   await pipeline(Readable.from(got.body), createWriteStream(`${path}.tmp`));
   await rename(`${path}.tmp`, path);
   return inventoryFileSource(path);
+}
+
+/** The newest '<state>.inventory-<job id>' beside the state file. */
+async function keptInventory(statePath: string): Promise<string | undefined> {
+  const dir = dirname(statePath);
+  const stem = `${basename(statePath)}.inventory-`;
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(stem) && !n.endsWith('.tmp'));
+  let best: { path: string; mtime: number } | undefined;
+  for (const n of names) {
+    const path = join(dir, n);
+    const st = await stat(path).catch(() => undefined);
+    if (st && (!best || st.mtimeMs > best.mtime)) best = { path, mtime: st.mtimeMs };
+  }
+  return best?.path;
 }
