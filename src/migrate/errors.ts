@@ -1,13 +1,8 @@
 import { GlacierMultipartError } from '../errors.js';
+import { InvalidOptionError } from '../options.js';
 
 /** A migrateVault option (or CLI flag) that cannot work; thrown before any request. */
-export class InvalidMigrateOptionError extends GlacierMultipartError {
-  readonly option: string;
-  constructor(option: string, message: string) {
-    super('INVALID_MIGRATE_OPTION', message);
-    this.option = option;
-  }
-}
+export class InvalidMigrateOptionError extends InvalidOptionError {}
 
 /** The state file is unreadable or belongs to another migration. */
 export class MigrationStateError extends GlacierMultipartError {
