@@ -25,6 +25,23 @@ const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 const errName = (err: unknown) => (err as { name?: string })?.name;
 const status = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 
+const withUnsignedPayload = new WeakSet<S3Client>();
+
+/**
+ * Our PutObject/UploadPart bodies carry their SHA-256 in x-amz-checksum-sha256, which S3 verifies
+ * (BadDigest when the bytes differ): signing the payload too would make the SDK hash every byte a
+ * second time on the main thread (it does over http). UNSIGNED-PAYLOAD, as the SDK sends over
+ * https, leaves the one check that matters.
+ */
+export function useUnsignedPayload(s3: S3Client): void {
+  if (withUnsignedPayload.has(s3)) return;
+  withUnsignedPayload.add(s3);
+  s3.middlewareStack.add((next: any) => async (args: any) => {
+    if (args.input?.ChecksumSHA256 && args.request?.headers) args.request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+    return next(args);
+  }, { step: 'build', priority: 'low', name: 'glacierMultipartUnsignedPayload' });
+}
+
 /** S3 calls retried on transient failures and on BadDigest (bytes damaged on the way: sent again). */
 export function sendS3<T>(ctx: CopyContext, call: (signal: AbortSignal) => Promise<T>, signal = ctx.signal): Promise<T> {
   return withRetries(() => call(signal), {

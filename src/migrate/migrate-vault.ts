@@ -14,7 +14,7 @@ import { JobNotFoundError } from '../glacier/download/download-errors.js';
 import { HashPool } from '../pool/pool.js';
 import { MiB } from '../glacier/part-size.js';
 import { copyToDir, existingFile } from './copy-to-dir.js';
-import { copyToS3, existingObject, type S3Target } from './copy-to-s3.js';
+import { copyToS3, existingObject, useUnsignedPayload, type S3Target } from './copy-to-s3.js';
 import type { CopyArchive, CopyContext, CopyResult } from './copy-context.js';
 import { IdTable } from './id-table.js';
 import { abortLeftoverUploads } from './leftovers.js';
@@ -86,6 +86,7 @@ export async function migrateVault(o: MigrateVaultOptions): Promise<MigrationRep
       pollInterval: o.wait?.pollInterval, waitTimeout: o.wait?.timeout, counters: report.jobs, onNote: note, now: () => Date.now(),
     };
     const target: S3Target | undefined = s3 && isS3(dest) ? { s3, bucket: dest.bucket, storageClass: dest.storageClass ?? 'DEEP_ARCHIVE' } : undefined;
+    if (target) useUnsignedPayload(target.s3);
     const dir = isS3(dest) ? '' : resolvePath(dest.dir);
     const pacer = new Pacer(o.budget?.maxBytesPerDay);
     const keys = new IdTable();
