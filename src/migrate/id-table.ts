@@ -1,10 +1,11 @@
 /**
  * A compact open-addressing table from strings (archive ids, keys, names) to a small number, for
- * millions of entries: each key is kept only as 64 bits of its SHA-256 (two Uint32 words) and its
- * value as one byte, about 20 bytes per entry at the table's load, instead of a Map of strings.
- * Two different strings share 64 bits with odds of about n^2 / 2^65 (1e-6 at 10 million).
+ * millions of entries: each key is kept only as a 64-bit hash (two Uint32 words) and its value as
+ * one byte, about 20 bytes per entry at the table's load, instead of a Map of strings. Two
+ * different strings share 64 bits with odds of about n^2 / 2^65 (1e-6 at 10 million). The hash is
+ * two multiplicative string hashes (FNV-1a and a murmur-style mix), not SHA-256: this runs for every
+ * inventory entry, twice.
  */
-import { createHash } from 'node:crypto';
 
 const EMPTY = 0;
 
@@ -75,6 +76,18 @@ export class IdTable {
 }
 
 function digest(key: string): [number, number] {
-  const d = createHash('sha256').update(key, 'utf8').digest();
-  return [d.readUInt32BE(0), d.readUInt32BE(4)];
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c ^ key.length;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  a ^= a >>> 16;
+  a = Math.imul(a, 0x85ebca6b);
+  a ^= a >>> 13;
+  b = Math.imul(b ^ (b >>> 16), 0xc2b2ae35);
+  b ^= b >>> 16;
+  return [a >>> 0, b >>> 0];
 }
