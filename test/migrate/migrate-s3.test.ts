@@ -3,6 +3,7 @@
 // and storage class, a rerun copies nothing twice, and a directory destination gets the same files.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { migrateVault, uniqueName, verifyMigration } from '../../dist/src/index.js';
 import { getObject, headObject, listKeys, MIXED, openUploads, oracleTreeHash, setupMigrate, uploadAll, type MigrateEnv, type Uploaded } from './helpers.js';
@@ -63,6 +64,17 @@ describe('migrateVault to S3', () => {
     expect(env.server.stats['s3:PutObject'] ?? 0).toBe(before);
     const v = await verifyMigration({ ...base(), destination: { bucket: env.bucket, prefix: 'vault', storageClass: 'GLACIER', client: env.s3 }, state, content: true });
     expect(v).toMatchObject({ checked: MIXED.length, ok: MIXED.length, problems: 0 });
+    // Replaced bytes under the same metadata: only reading the content back finds them.
+    const victim = uploaded[2]!;
+    const key = expectedKey(victim, 'vault/');
+    const head = await headObject(env.s3, env.bucket, key);
+    await env.s3.send(new PutObjectCommand({ Bucket: env.bucket, Key: key, Body: Buffer.alloc(victim.data.length, 1), Metadata: head.Metadata, StorageClass: 'GLACIER', ChecksumAlgorithm: 'SHA256' }));
+    const shallow = await verifyMigration({ ...base(), destination: { bucket: env.bucket, prefix: 'vault', storageClass: 'GLACIER', client: env.s3 }, state });
+    expect(shallow.problems).toBe(0);
+    const deep = await verifyMigration({ ...base(), destination: { bucket: env.bucket, prefix: 'vault', storageClass: 'GLACIER', client: env.s3 }, state, content: true });
+    expect(deep.problems).toBe(1);
+    expect(deep.failures[0]).toMatchObject({ archiveId: victim.archiveId, key });
+    expect(deep.failures[0]!.reason).toMatch(/its bytes hash to/);
   }, 120_000);
 
   it('into a directory: files written whole, verified, named the same', async () => {
