@@ -19,7 +19,7 @@ export const FLAG_OF: Readonly<Record<string, string>> = {
   uploadId: '--upload-id', archiveId: '--archive-id', jobId: '--job-id', tier: '--tier', range: '--range',
   chunkSize: '--chunk-size', pollInterval: '--poll-interval', destination: '--out', dir: '--dir', catalog: '--catalog',
   detect: '--detect', maxFiles: '--max-files', include: '--include', port: '--port', host: '--host', dataDir: '--data-dir',
-  jobDelayMs: '--job-delay', credentials: '--access-key-id',
+  jobDelayMs: '--job-delay', credentials: '--access-key-id', latencyMs: '--latency', bandwidthBitsPerSecond: '--bandwidth',
 };
 
 /** An InvalidOptionError in the CLI's words: the flag instead of the library's option name. */

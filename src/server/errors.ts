@@ -29,3 +29,12 @@ export const notFound = (message: string) =>
   new GlacierHttpError(404, 'ResourceNotFoundException', message);
 export const limitExceeded = (message: string) =>
   new GlacierHttpError(400, 'LimitExceededException', message);
+
+/**
+ * The data dir refused a write (full disk, quota, I/O error): a retryable server error, as Glacier
+ * answers its own internal failures. The cause's message (e.g. "ENOSPC: no space left on device")
+ * tells whoever runs the server what to fix.
+ */
+export const storageFailure = (cause: Error) =>
+  new GlacierHttpError(500, 'ServiceUnavailableException',
+    `The local Glacier server could not store the request: ${cause.message}. Free space in its data dir, then retry the request.`);

@@ -29,7 +29,7 @@ function jobDelays(v: LocalGlacierOptions['jobDelayMs']): ServerConfig['jobDelay
 
 /** The numeric options, checked against the one table (src/options.ts). */
 const NUMERIC = ['port', 'pageLimit', 'uploadTtlMs', 'jobOutputTtlMs', 'expeditedCapacity', 'maxVaults', 'inventoryIntervalMs',
-  'headersTimeoutMs', 'bodyIdleTimeoutMs', 'maxConnections'] as const;
+  'headersTimeoutMs', 'bodyIdleTimeoutMs', 'maxConnections', 'latencyMs', 'bandwidthBitsPerSecond'] as const;
 
 export function checkOptions(opts: LocalGlacierOptions): void {
   if (opts === null || typeof opts !== 'object') throw new InvalidOptionError('options', 'startLocalGlacier takes an options object (or none).');
@@ -70,6 +70,8 @@ export function serverConfig(opts: LocalGlacierOptions): ServerConfig {
     headersTimeoutMs: opts.headersTimeoutMs ?? LIMITS.headersTimeoutMs.default,
     bodyIdleTimeoutMs: opts.bodyIdleTimeoutMs ?? LIMITS.bodyIdleTimeoutMs.default,
     maxConnections: opts.maxConnections ?? LIMITS.maxConnections.default,
+    latencyMs: opts.latencyMs ?? LIMITS.latencyMs.default,
+    bandwidthBitsPerSecond: opts.bandwidthBitsPerSecond,
     allowAnyHost: opts.allowAnyHost ?? false,
     credentials: opts.credentials,
   };

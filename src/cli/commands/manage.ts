@@ -5,6 +5,7 @@ import type { Context } from '../output.js';
 import { formatSize, plural } from '../size.js';
 // part-size.js alone (not the glacier index) so that checking arguments does not load the SDK.
 import { isValidVaultName } from '../../glacier/part-size.js';
+import type { VaultFlags, UploadsFlags, PartsFlags, AbortFlags } from '../definitions/vault.js';
 
 /** Glacier's vault-name rule, checked before any request so a typo is a usage error, not a 400. */
 export function checkVaultName(name: string): string {
@@ -14,7 +15,7 @@ export function checkVaultName(name: string): string {
   return name;
 }
 
-export async function vaultCreateCommand(ctx: Context, name: string, opts: Record<string, any>): Promise<void> {
+export async function vaultCreateCommand(ctx: Context, name: string, opts: VaultFlags): Promise<void> {
   const vaultName = checkVaultName(name);
   const { client } = await connect(opts, ctx, 'sdk');
   try {
@@ -26,7 +27,7 @@ export async function vaultCreateCommand(ctx: Context, name: string, opts: Recor
   }
 }
 
-export async function vaultDescribeCommand(ctx: Context, name: string, opts: Record<string, any>): Promise<void> {
+export async function vaultDescribeCommand(ctx: Context, name: string, opts: VaultFlags): Promise<void> {
   const vaultName = checkVaultName(name);
   const { client } = await connect(opts, ctx, 'sdk');
   try {
@@ -47,7 +48,7 @@ export async function vaultDescribeCommand(ctx: Context, name: string, opts: Rec
   }
 }
 
-export async function uploadsCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+export async function uploadsCommand(ctx: Context, opts: UploadsFlags): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
   const { client } = await connect(opts, ctx);
   const { MultipartUpload } = await import('../../glacier/index.js');
@@ -79,7 +80,7 @@ function field(o: Record<string, unknown>, name: string, glacierName: string): s
   return v === undefined || v === null ? undefined : v instanceof Date ? v.toISOString() : String(v);
 }
 
-export async function partsCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+export async function partsCommand(ctx: Context, opts: PartsFlags): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
   const { client } = await connect(opts, ctx);
   const { MultipartUpload } = await import('../../glacier/index.js');
@@ -99,7 +100,7 @@ export async function partsCommand(ctx: Context, opts: Record<string, any>): Pro
   }
 }
 
-export async function abortCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+export async function abortCommand(ctx: Context, opts: AbortFlags): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
   const { client } = await connect(opts, ctx);
   const { MultipartUpload, UploadNotFoundError } = await import('../../glacier/index.js');

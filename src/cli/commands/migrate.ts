@@ -5,15 +5,16 @@ import { commandLine } from '../next-step.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, type Context } from '../output.js';
 import { checkVaultName } from './manage.js';
 import { usage } from './sync.js';
+import type { MigrateFlags } from '../definitions/migrate.js';
 
 type Destination = { bucket: string; prefix: string } | { dir: string };
 
-function destinationOf(opts: Record<string, any>): Destination {
+function destinationOf(opts: MigrateFlags): Destination {
   if ((opts.to === undefined) === (opts.toDir === undefined)) {
     throw new CliUsageError('Give one destination: --to s3://BUCKET/PREFIX or --to-dir DIR.');
   }
   if (opts.toDir !== undefined) return { dir: opts.toDir };
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(opts.to);
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(opts.to!);
   if (!m) throw new CliUsageError(`--to ${opts.to}: write it as s3://BUCKET or s3://BUCKET/PREFIX, e.g. s3://my-archive/vault-photos/.`);
   return { bucket: m[1]!, prefix: m[2]! };
 }
@@ -34,7 +35,7 @@ async function confirm(ctx: Context, question: string): Promise<boolean> {
   }
 }
 
-export async function migrateCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+export async function migrateCommand(ctx: Context, opts: MigrateFlags): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
   const dest = destinationOf(opts);
   const naming = namingOf(opts.names);

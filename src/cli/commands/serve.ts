@@ -3,13 +3,14 @@ import { GlacierMultipartError } from '../../errors.js';
 import { CliUsageError } from '../errors.js';
 import { LOCAL_DUMMY_CREDENTIALS } from '../client.js';
 import type { Context } from '../output.js';
+import type { ServeFlags } from '../definitions/tools.js';
 
 /** Runs the local Glacier-compatible server until Ctrl-C (or SIGTERM), then closes it cleanly. */
-export async function serveCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+export async function serveCommand(ctx: Context, opts: ServeFlags): Promise<void> {
   if (Boolean(opts.accessKeyId) !== Boolean(opts.secretAccessKey)) {
     throw new CliUsageError('--access-key-id and --secret-access-key go together: pass both to verify SigV4 signatures, or neither.');
   }
-  const credentials = opts.accessKeyId ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey } : undefined;
+  const credentials = opts.accessKeyId && opts.secretAccessKey ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey } : undefined;
   // A busy port must fail before anything is created (the data directory, a temporary one).
   await checkPortFree(opts.host, opts.port);
   const { startLocalGlacier } = await import('../../server/index.js');
@@ -20,10 +21,16 @@ export async function serveCommand(ctx: Context, opts: Record<string, any>): Pro
     ...(credentials ? { credentials } : {}),
     ...(opts.jobDelay !== undefined ? { jobDelayMs: opts.jobDelay } : {}),
     ...(opts.allowAnyHost ? { allowAnyHost: true } : {}),
+    ...(opts.latency !== undefined ? { latencyMs: opts.latency } : {}),
+    ...(opts.bandwidth !== undefined ? { bandwidthBitsPerSecond: opts.bandwidth } : {}),
   });
   const keys = credentials ?? LOCAL_DUMMY_CREDENTIALS;
   ctx.out(`Local Glacier listening on ${server.endpoint}`);
   ctx.out(`data directory: ${server.dataDir}${opts.dataDir ? '' : ' (temporary)'}`);
+  if (opts.latency !== undefined || opts.bandwidth !== undefined) {
+    const rate = opts.bandwidth === undefined ? 'no bandwidth cap' : `${opts.bandwidth / 1e6} Mbit/s per direction (shared)`;
+    ctx.out(`emulated link: ${opts.latency ?? 0} ms each way (round trip ${2 * (opts.latency ?? 0)} ms), ${rate}`);
+  }
   ctx.out(credentials ? 'SigV4 signatures are verified with the given credentials.' : 'SigV4 signatures are not verified: any credentials work.');
   ctx.out('');
   ctx.out('Point the CLI or the AWS SDK at it:');

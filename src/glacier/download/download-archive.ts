@@ -3,6 +3,7 @@
  * session (job, journal, resume), fetch (verified chunk fetch), sinks (file or stream),
  * partial-file (<dest>.part, fsync, rename) and verify (the combined tree hash).
  */
+import { lockJournal } from '../../lock-file.js';
 import { resolve } from 'node:path';
 import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier';
 import { DEFAULT_REQUEST_TIMEOUT_MS, createGlacierClient } from '../client.js';
@@ -165,6 +166,16 @@ export async function downloadArchive(options: DownloadArchiveOptions): Promise<
   const destination = toFile ? resolve(o.destination as string) : undefined;
   if (destination) await checkDestination(destination, Boolean(o.overwrite));
   const journalPath = !destination || o.journal === false ? undefined : resolve(o.journal || `${destination}.glacier-download.json`);
+  // One download per journal: two would write the same .part file.
+  const release = journalPath ? await lockJournal(journalPath) : undefined;
+  try {
+    return await downloadLocked(o, destination, journalPath);
+  } finally {
+    await release?.();
+  }
+}
+
+async function downloadLocked(o: DownloadArchiveOptions, destination: string | undefined, journalPath: string | undefined): Promise<DownloadArchiveResult> {
   const requestTimeout = o.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const ownClient = !o.client;
   const client = o.client ?? createClient(o.clientConfig, requestTimeout);
