@@ -12,6 +12,7 @@ import { DEFAULT_MAX_ATTEMPTS } from '../glacier/retry.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../glacier/client.js';
 import { JobNotFoundError } from '../glacier/download/download-errors.js';
 import { HashPool } from '../pool/pool.js';
+import { lockJournal } from '../lock-file.js';
 import { MiB } from '../glacier/part-size.js';
 import { copyToDir, existingFile } from './copy-to-dir.js';
 import { copyToS3, existingObject, useUnsignedPayload, type S3Target } from './copy-to-s3.js';
@@ -50,6 +51,7 @@ export async function migrateVault(o: MigrateVaultOptions): Promise<MigrationRep
   const signal = o.signal ? AbortSignal.any([o.signal, local.signal]) : local.signal;
   let state: MigrationState | undefined;
   let prepared: Prepared | undefined;
+  let unlock: (() => Promise<void>) | undefined;
   try {
     prepared = await preparePlan(o, shard, client, statePath, signal, note);
     const { plan, prefix, destination } = prepared;
@@ -60,6 +62,8 @@ export async function migrateVault(o: MigrateVaultOptions): Promise<MigrationRep
       copy: { bytesFetched: 0, bytesCopied: 0, partsUploaded: 0, partsSkipped: 0, retries: 0 }, uploadsAborted: 0, notes,
     };
     if (o.dryRun) return report;
+    // One run per state file: two would copy the same archives and spoil each other's records.
+    unlock = await lockJournal(statePath);
     state = await MigrationState.open(statePath);
     const st = state;
     if (st.header && (st.header.vault !== o.vaultName || st.header.destination !== destination || st.header.shard !== report.shard)) {
@@ -227,6 +231,7 @@ export async function migrateVault(o: MigrateVaultOptions): Promise<MigrationRep
     return report;
   } finally {
     await state?.close();
+    await unlock?.();
     await prepared?.close();
     if (!o.client) client.destroy();
     if (s3 && isS3(dest) && !dest.client) s3.destroy();

@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeDescription, MigrationState, nameOf, readNameCsv, uniqueName, planMigration } from '../../dist/src/index.js';
+import { encodeDescription, migrateVault, MigrationState, nameOf, readNameCsv, uniqueName, planMigration } from '../../dist/src/index.js';
 import { Pacer } from '../../dist/src/migrate/pacing.js';
 import { IdTable } from '../../dist/src/migrate/id-table.js';
+import { lockJournal } from '../../dist/src/lock-file.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'migrate-unit-'));
 const DAY = 24 * 3600_000;
@@ -61,6 +62,17 @@ describe('MigrationState', () => {
     expect(third.inFlight('A')).toMatchObject({ jobId: 'J1' });
     expect(third.inFlight('A')!.uploadId).toBeUndefined();
     await third.close();
+  });
+
+  it('one run per state file: a second one is refused while the first holds it', async () => {
+    const dir = tmp();
+    const state = join(dir, 's.jsonl');
+    const release = (await lockJournal(state))!;
+    const run = migrateVault({ vaultName: 'v', inventory: [], destination: { dir: join(dir, 'out') }, state, clientConfig: { endpoint: 'http://127.0.0.1:9', region: 'us-east-1' } });
+    await expect(run).rejects.toMatchObject({ code: 'JOURNAL_LOCKED' });
+    await release();
+    const r = await migrateVault({ vaultName: 'v', inventory: [], destination: { dir: join(dir, 'out') }, state, clientConfig: { endpoint: 'http://127.0.0.1:9', region: 'us-east-1' } });
+    expect(r.complete).toBe(true);
   });
 
   it('refuses a file that is not a state file', async () => {
