@@ -11,6 +11,10 @@ import type { JournalHeader } from '../../glacier/index.js';
 import { identityChange, identityOf, type FileIdentity } from '../../file-identity.js';
 import { formatSize } from '../size.js';
 import { commandLine, connectionArgs } from '../next-step.js';
+import type { ResumeFlags, UploadFlags } from '../definitions/transfer.js';
+
+export /** What upload and resume share: resume's flags, plus the ones only upload has (a resume from a journal takes them from it). */
+type TransferFlags = Omit<ResumeFlags, 'journal'> & Partial<Pick<UploadFlags, 'description' | 'partSize' | 'restart' | 'journal'>>;
 
 /** A missing or unreadable file is reported before any request starts an upload. */
 export async function checkSourceFile(path: string): Promise<FileIdentity> {
@@ -68,7 +72,7 @@ export async function journalHeaderOf(path: string): Promise<{ header: JournalHe
 }
 
 /** Connection options the journal recorded fill in those not given (explicit options win). */
-export function reconnectFrom(header: JournalHeader, opts: Record<string, any>, ctx: Context): void {
+export function reconnectFrom(header: JournalHeader, opts: TransferFlags, ctx: Context): void {
   if (opts.endpoint === undefined && header.connection?.endpoint) opts.endpoint = header.connection.endpoint;
   if (opts.region === undefined && header.connection?.region) opts.region = header.connection.region;
   if (opts.accountId === '-' || opts.accountId === undefined) opts.accountId = header.accountId;
@@ -79,7 +83,7 @@ export function reconnectFrom(header: JournalHeader, opts: Record<string, any>, 
  * An existing journal must be for this file, unchanged, and for the same part size and
  * description: checked before any request, each with the exact command that goes on from here.
  */
-export async function checkJournalFor(ctx: Context, job: Job, header: JournalHeader, opts: Record<string, any>): Promise<void> {
+export async function checkJournalFor(ctx: Context, job: Job, header: JournalHeader, opts: TransferFlags): Promise<void> {
   const j = shellQuote(job.journal!);
   if (header.file && job.source !== '-') {
     const now = await checkSourceFile(job.source);
@@ -105,7 +109,7 @@ export async function checkJournalFor(ctx: Context, job: Job, header: JournalHea
   }
 }
 
-export function restartCommand(ctx: Context, job: Job, header: Pick<JournalHeader, 'description'> | undefined, opts: Record<string, any>): string {
+export function restartCommand(ctx: Context, job: Job, header: Pick<JournalHeader, 'description'> | undefined, opts: TransferFlags): string {
   const description = job.description ?? header?.description;
   return commandLine(ctx, [
     'upload', job.source, '--vault', job.vaultName,
@@ -116,8 +120,8 @@ export function restartCommand(ctx: Context, job: Job, header: Pick<JournalHeade
 }
 
 /** --restart: abort the journal's upload if it is still open, delete the journal. */
-export async function restart(ctx: Context, job: Job, header: JournalHeader, opts: Record<string, any>): Promise<void> {
-  const { client } = await connect({ endpoint: opts.endpoint, region: opts.region }, ctx);
+export async function restart(ctx: Context, job: Job, header: JournalHeader, opts: TransferFlags): Promise<void> {
+  const { client } = await connect({ endpoint: opts.endpoint, region: opts.region, endpointCheck: opts.endpointCheck }, ctx);
   const { MultipartUpload, UploadNotFoundError } = await import('../../glacier/index.js');
   try {
     const upload = await MultipartUpload.resume({ client, vaultName: header.vaultName, accountId: header.accountId, uploadId: header.uploadId, maxAttempts: opts.maxAttempts, signal: ctx.signal });
@@ -138,7 +142,7 @@ export async function restart(ctx: Context, job: Job, header: JournalHeader, opt
  * is refused with the one command that starts over; with --restart it is deleted (the upload it
  * may have started, unknown, is left to expire).
  */
-export async function readableJournal(ctx: Context, job: Job, opts: Record<string, any>): Promise<{ header: JournalHeader; parts: number } | undefined> {
+export async function readableJournal(ctx: Context, job: Job, opts: TransferFlags): Promise<{ header: JournalHeader; parts: number } | undefined> {
   try {
     return await journalHeaderOf(job.journal!);
   } catch (err) {

@@ -11,8 +11,10 @@ import type { JournalHeader, UploadProgress } from '../../glacier/index.js';
 import { formatSize, plural } from '../size.js';
 import { checkVaultName } from './manage.js';
 import { commandLine, connectionArgs } from '../next-step.js';
+import type { ResumeFlags, UploadFlags } from '../definitions/transfer.js';
 import {
-  checkJournalFor, checkSourceFile, defaultJournalPath, exists, journalHeaderOf, readableJournal, reconnectFrom, restart, restartCommand, type Job,
+  checkJournalFor, checkSourceFile, defaultJournalPath, exists, journalHeaderOf, readableJournal, reconnectFrom, restart, restartCommand,
+  type Job, type TransferFlags,
 } from './upload-journal.js';
 
 export { checkSourceFile } from './upload-journal.js';
@@ -20,7 +22,7 @@ export { checkSourceFile } from './upload-journal.js';
 const MiB = 1024 * 1024;
 
 /** Validates what the uploader would reject anyway, so bad arguments are usage errors (exit 2). */
-async function checkUploadOptions(opts: Record<string, any>): Promise<void> {
+async function checkUploadOptions(opts: TransferFlags): Promise<void> {
   const { validatePartSize, validateDescription } = await import('../../glacier/index.js');
   const asUsage = (flag: string, fn: () => unknown) => {
     try {
@@ -33,7 +35,7 @@ async function checkUploadOptions(opts: Record<string, any>): Promise<void> {
   if (opts.description !== undefined) asUsage('--description', () => validateDescription(opts.description));
 }
 
-export async function uploadCommand(ctx: Context, file: string, opts: Record<string, any>): Promise<number> {
+export async function uploadCommand(ctx: Context, file: string, opts: UploadFlags): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
   await checkUploadOptions(opts);
   const stdin = file === '-';
@@ -62,7 +64,7 @@ export async function uploadCommand(ctx: Context, file: string, opts: Record<str
   return runUpload(ctx, job, opts);
 }
 
-export async function resumeCommand(ctx: Context, file: string | undefined, opts: Record<string, any>): Promise<number> {
+export async function resumeCommand(ctx: Context, file: string | undefined, opts: ResumeFlags): Promise<number> {
   if (typeof opts.journal === 'string') {
     const found = await journalHeaderOf(opts.journal);
     if (!found) {
@@ -111,7 +113,7 @@ export function sampleOf(p: UploadProgress): ProgressSample {
 }
 
 /** The command that continues an upload left open, as it must be pasted. */
-function resumeLine(ctx: Context, job: Job, uploadId: string, opts: Record<string, any>): string {
+function resumeLine(ctx: Context, job: Job, uploadId: string, opts: TransferFlags): string {
   const conn = connectionArgs(opts);
   if (job.source === '-') {
     const cmd = commandLine(ctx, ['resume', '-', ...(job.journal ? ['--journal', job.journal] : ['--vault', job.vaultName, '--upload-id', uploadId])], conn);
@@ -120,7 +122,7 @@ function resumeLine(ctx: Context, job: Job, uploadId: string, opts: Record<strin
   return job.journal ? commandLine(ctx, ['resume', '--journal', job.journal], conn) : commandLine(ctx, ['resume', job.source, '--vault', job.vaultName, '--upload-id', uploadId], conn);
 }
 
-function abortLine(ctx: Context, job: Job, uploadId: string, opts: Record<string, any>): string {
+function abortLine(ctx: Context, job: Job, uploadId: string, opts: TransferFlags): string {
   return commandLine(ctx, ['abort', '--vault', job.vaultName, '--upload-id', uploadId], connectionArgs(opts));
 }
 
@@ -149,8 +151,8 @@ function rootOf(err: unknown): Error {
   return e.name === 'UploadFailedError' && e.cause instanceof Error ? e.cause : e;
 }
 
-async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Promise<number> {
-  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region, requestTimeout: opts.requestTimeout }, ctx);
+async function runUpload(ctx: Context, job: Job, opts: TransferFlags): Promise<number> {
+  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region, requestTimeout: opts.requestTimeout, endpointCheck: opts.endpointCheck }, ctx);
   const { uploadArchive, defaultHashThreads } = await import('../../glacier/index.js');
   const { HashPool } = await import('../../pool/index.js');
   const stdin = job.source === '-';
@@ -233,8 +235,8 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
 
 interface FailureContext {
   uploadId: string | undefined;
-  next: Record<string, any>;
-  opts: Record<string, any>;
+  next: TransferFlags;
+  opts: TransferFlags;
 }
 
 /**
@@ -264,6 +266,9 @@ async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureCon
   let step: string;
   if (uploadId === undefined) {
     step = interrupted ? 'before the upload started; nothing to resume' : '';
+  } else if (uploadId === '' && interrupted) {
+    // Stopped while InitiateMultipartUpload was unanswered: the pending journal finds the upload, if one was made.
+    step = `InitiateMultipartUpload had not been answered; if it created an upload, resume finds it${job.source === '-' ? '' : ': resume with:'} ${resumeLine(ctx, job, uploadId, f.next)}`;
   } else if (aborted) {
     step = `multipart upload ${uploadId} was aborted${byFlag ? ` (${flag})` : ''} and its parts deleted`;
   } else if (abortFailure !== undefined) {
