@@ -5,12 +5,12 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { connect } from '../client.js';
 import { CliFailure, CliUsageError } from '../errors.js';
-import { EXIT_FAILURE, EXIT_INTERRUPTED, formatError, shellQuote, type Context } from '../output.js';
+import { describeError, EXIT_FAILURE, EXIT_INTERRUPTED, formatError, shellQuote, type Context } from '../output.js';
 import { createProgress, type ProgressMode, type ProgressSample } from '../progress.js';
 import type { JournalHeader, UploadProgress } from '../../glacier/index.js';
 import { formatSize, plural } from '../size.js';
 import { checkVaultName } from './manage.js';
-import { commandLine, connectionArgs } from '../next-step.js';
+import { abortStep, listUploadsStep, nextCommand, restartStep, resumeStep, uploadAgainStep } from '../next-step.js';
 
 const MiB = 1024 * 1024;
 
@@ -109,7 +109,7 @@ async function checkJournalFor(ctx: Context, job: Job, header: JournalHeader, op
         `${restartCommand(ctx, job, header, opts)}`), 'SOURCE_CHANGED');
     }
   } else if (header.file && job.source === '-') {
-    throw new CliUsageError(`the journal ${job.journal} belongs to the file ${header.file.path}, not to stdin: resume with: ${commandLine(ctx, ['resume', '--journal', job.journal!], connectionArgs(opts))}`);
+    throw new CliUsageError(`the journal ${job.journal} belongs to the file ${header.file.path}, not to stdin: resume with: ${nextCommand(ctx, ['resume', '--journal', job.journal!], opts)}`);
   }
   if (opts.partSize !== undefined && opts.partSize !== 'auto' && opts.partSize !== header.partSize) {
     throw new CliUsageError(`the journal ${j} records --part-size ${formatSize(header.partSize).replace(' ', '')} for upload ${header.uploadId}, not ${formatSize(opts.partSize).replace(' ', '')}: ` +
@@ -122,13 +122,7 @@ async function checkJournalFor(ctx: Context, job: Job, header: JournalHeader, op
 }
 
 function restartCommand(ctx: Context, job: Job, header: Pick<JournalHeader, 'description'> | undefined, opts: Record<string, any>): string {
-  const description = job.description ?? header?.description;
-  return commandLine(ctx, [
-    'upload', job.source, '--vault', job.vaultName,
-    ...(job.journal && !job.defaultJournal ? ['--journal', job.journal] : []),
-    ...(description ? ['--description', description] : []),
-    '--restart',
-  ], connectionArgs(opts));
+  return restartStep(ctx, { ...job, description: job.description ?? header?.description }, opts);
 }
 
 /** --restart: abort the journal's upload if it is still open, delete the journal. */
@@ -158,13 +152,14 @@ async function readableJournal(ctx: Context, job: Job, opts: Record<string, any>
   try {
     return await journalHeaderOf(job.journal!);
   } catch (err) {
-    if ((err as { code?: string }).code !== 'INVALID_JOURNAL' || !(await exists(job.journal!))) throw err;
-    const why = (err as Error).message.replace(/\. (Resume|Delete|Pass) .*$/s, '');
+    const { JournalError } = await import('../../glacier/index.js');
+    if (!(err instanceof JournalError) || !(await exists(job.journal!))) throw err;
+    const why = err.problem;
     if (!opts.restart) {
       throw new CliFailure(`${why}: it cannot be used. Start over with: ${restartCommand(ctx, job, undefined, opts)}`, 'INVALID_JOURNAL');
     }
     await rm(job.journal!, { force: true });
-    ctx.note(`--restart: deleted the unreadable journal ${job.journal}; an upload it may have started is left to expire (list them with: ${commandLine(ctx, ['uploads', '--vault', job.vaultName], connectionArgs(opts))})`);
+    ctx.note(`--restart: deleted the unreadable journal ${job.journal}; an upload it may have started is left to expire (list them with: ${listUploadsStep(ctx, job.vaultName, opts)})`);
     return undefined;
   }
 }
@@ -209,7 +204,7 @@ export async function resumeCommand(ctx: Context, file: string | undefined, opts
     const source = file ?? header.file?.path ?? (process.stdin.isTTY ? undefined : '-');
     const vaultName = opts.vault ?? header.vaultName;
     if (!source) {
-      throw new CliUsageError(`journal ${opts.journal} records an upload from stdin: pipe the same bytes in again, e.g. … | ${commandLine(ctx, ['resume', '-', '--journal', opts.journal], connectionArgs(opts))}`);
+      throw new CliUsageError(`journal ${opts.journal} records an upload from stdin: pipe the same bytes in again, e.g. … | ${nextCommand(ctx, ['resume', '-', '--journal', opts.journal], opts)}`);
     }
     checkVaultName(vaultName);
     const job: Job = { source, vaultName, journal: opts.journal, resuming: true, header };
@@ -255,19 +250,8 @@ export function sampleOf(p: UploadProgress): ProgressSample {
   };
 }
 
-/** The command that continues an upload left open, as it must be pasted. */
-function resumeLine(ctx: Context, job: Job, uploadId: string, opts: Record<string, any>): string {
-  const conn = connectionArgs(opts);
-  if (job.source === '-') {
-    const cmd = commandLine(ctx, ['resume', '-', ...(job.journal ? ['--journal', job.journal] : ['--vault', job.vaultName, '--upload-id', uploadId])], conn);
-    return `pipe the same bytes in again: … | ${cmd}`;
-  }
-  return job.journal ? commandLine(ctx, ['resume', '--journal', job.journal], conn) : commandLine(ctx, ['resume', job.source, '--vault', job.vaultName, '--upload-id', uploadId], conn);
-}
-
-function abortLine(ctx: Context, job: Job, uploadId: string, opts: Record<string, any>): string {
-  return commandLine(ctx, ['abort', '--vault', job.vaultName, '--upload-id', uploadId], connectionArgs(opts));
-}
+const resumeLine = (ctx: Context, job: Job, uploadId: string, opts: Record<string, any>) => resumeStep(ctx, job, uploadId, opts);
+const abortLine = (ctx: Context, job: Job, uploadId: string, opts: Record<string, any>) => abortStep(ctx, job.vaultName, uploadId, opts);
 
 /** What can be done with an upload after this failure. */
 type Outcome = 'resume' | 'abort' | 'restart' | 'none';
@@ -405,7 +389,7 @@ async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureCon
   const abortFailure = e.abortError === undefined ? undefined
     : e.abortError instanceof Error ? e.abortError.message : String(e.abortError);
   const flag = interrupted ? '--abort-on-interrupt' : '--abort-on-error';
-  const what = interrupted ? 'interrupted' : formatError(root, false, { self: ctx.self, endpoint: ctx.endpoint }).replace(/^glacier-multipart: /, '').replace(/\.$/, '');
+  const what = interrupted ? 'interrupted' : describeError(root, { self: ctx.self, endpoint: ctx.endpoint, command: 'upload', opts: { ...f.next, vault: job.vaultName } }).replace(/\.$/, '');
   let step: string;
   if (uploadId === undefined) {
     step = interrupted ? 'before the upload started; nothing to resume' : '';
@@ -415,6 +399,9 @@ async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureCon
     step = `aborting multipart upload ${uploadId} failed too (${abortFailure}); abort it later with: ${abortLine(ctx, job, uploadId, f.next)}`;
   } else if (outcome === 'restart') {
     step = notFoundStep(ctx, job, uploadId, f);
+  } else if (outcome === 'abort' && (root as { kind?: unknown }).kind === 'foreign-parts' && job.source !== '-') {
+    step = `to send this file's bytes in place of those parts, resume with --force: ${resumeLine(ctx, job, uploadId, f.next)} --force; ` +
+      `or abort it with: ${abortLine(ctx, job, uploadId, f.next)}`;
   } else if (outcome === 'abort') {
     step = `upload ${uploadId} cannot be resumed with this ${job.source === '-' ? 'data' : 'file'}: abort it with: ${abortLine(ctx, job, uploadId, f.next)}` +
       (job.journal && job.source !== '-' ? ` (or start over with --restart, which aborts it: ${restartCommand(ctx, job, job.header, f.next)})` : '');
@@ -435,9 +422,7 @@ async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureCon
 /** An upload id Glacier does not know: a wrong connection is as likely as an expired upload. */
 function notFoundStep(ctx: Context, job: Job, uploadId: string, f: FailureContext): string {
   const where = `${ctx.endpoint ?? 'the AWS endpoint'}${f.next.region ? `, region ${f.next.region}` : ''}, account ${f.opts.accountId ?? '-'}`;
-  const again = job.source === '-'
-    ? `start over with: … | ${commandLine(ctx, ['upload', '-', '--vault', job.vaultName], connectionArgs(f.next))}`
-    : job.journal ? `start over with: ${restartCommand(ctx, job, job.header, f.next)}` : `start over with: ${commandLine(ctx, ['upload', job.source, '--vault', job.vaultName], connectionArgs(f.next))}`;
+  const again = `start over with: ${uploadAgainStep(ctx, { ...job, description: job.description ?? job.header?.description }, f.next)}`;
   return `multipart upload ${uploadId} was not found in vault ${job.vaultName} (${where}). If that is the wrong endpoint, region or account, ` +
     `run again with the right --endpoint, --region or --account-id; otherwise it was aborted, expired (24 h without activity) or completed, and cannot be resumed: ${again}`;
 }

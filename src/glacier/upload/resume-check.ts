@@ -36,8 +36,8 @@ export async function hashHeldParts(pool: Pool, reader: PartReader, remote: Map<
   throw new ResumeMismatchError(
     `None of the ${held.length} part${held.length === 1 ? '' : 's'} that upload ${uploadId} holds matches ${reader.file.path} (part ${first}: ` +
     `Glacier holds tree hash ${remote.get(first)!.treeHash}, the file has ${onDisk.get(first)}): the upload belongs to another file, ` +
-    `or this file was replaced. Nothing was sent. Pass force: true (CLI: --force) to replace its parts with this file's, ` +
-    `or start a new upload without the upload id or journal (and abort ${uploadId}).`);
+    `or this file was replaced. Nothing was sent. Pass force: true to replace its parts with this file's, ` +
+    `or start a new upload without the upload id or journal (and abort ${uploadId}).`, { kind: 'foreign-parts', uploadId });
 }
 
 /** A new journal's directory must exist and be writable: found out before the upload starts. */
@@ -47,7 +47,8 @@ export async function checkJournalWritable(path: string): Promise<void> {
     await access(dir, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new JournalError(path, `Cannot create the journal ${path}: its directory ${dir} ${code === 'ENOENT' ? 'does not exist' : 'is not writable'}. Choose a journal path in a writable directory.`, { cause: err });
+    throw new JournalError({ journal: path, operation: 'upload', kind: 'unwritable', problem: `Cannot create the journal ${path}: its directory ${dir} ${code === 'ENOENT' ? 'does not exist' : 'is not writable'}`,
+      fix: 'Choose a journal path in a writable directory.', cause: err });
   }
 }
 
