@@ -1,4 +1,5 @@
 import { ChecksumMismatchError, GlacierMultipartError } from '../errors.js';
+import { InvalidOptionError } from '../options.js';
 
 /**
  * Errors of the catalog layer (catalog files, descriptions, inventories, sync, restore, purge).
@@ -70,14 +71,10 @@ export class InvalidShardError extends GlacierMultipartError {
   }
 }
 
-/** Any other catalog-layer option that is missing or out of range. */
-export class InvalidCatalogOptionError extends GlacierMultipartError {
-  readonly option: string;
-  constructor(option: string, message: string) {
-    super('INVALID_OPTION', message);
-    this.option = option;
-  }
-}
+/** @deprecated the catalog layer's option error: use InvalidOptionError (the one option error; same `option` and code 'INVALID_OPTION'). */
+export const InvalidCatalogOptionError = InvalidOptionError;
+/** @deprecated use InvalidOptionError. */
+export type InvalidCatalogOptionError = InvalidOptionError;
 
 /** @deprecated Use ChecksumMismatchError (operation 'restore', scope 'file'): every checksum mismatch is one class. */
 export const RestoreMismatchError = ChecksumMismatchError;

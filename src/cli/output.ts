@@ -1,5 +1,4 @@
-import { GlacierMultipartError } from '../errors.js';
-import { CliUsageError } from './errors.js';
+import { GlacierMultipartError, UsageError } from '../errors.js';
 import { commandLine, endpointStep, nextStepFor, type Invocation } from './next-step.js';
 import { shellQuote } from './quote.js';
 
@@ -171,5 +170,5 @@ export function formatError(err: unknown, debug: boolean, run: ErrorContext = {}
 }
 
 export function exitCodeFor(err: unknown): number {
-  return err instanceof CliUsageError ? EXIT_USAGE : EXIT_FAILURE;
+  return err instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
 }

@@ -1,8 +1,10 @@
 // What retrieve, jobs and download share: their argument checks (their next steps are in next-step.ts).
+import { RETRIEVAL_TIERS } from '../../options.js';
 import { CliUsageError } from '../errors.js';
 
 const MiB = 1024 * 1024;
-export const TIERS = ['Expedited', 'Standard', 'Bulk'] as const;
+/** Glacier's tiers, from the option contract. */
+export const TIERS = RETRIEVAL_TIERS;
 
 /** `--tier standard` and `--tier Standard` both work; Glacier wants the capitalised name. */
 export function parseTier(value: string | undefined): (typeof TIERS)[number] | undefined {
