@@ -167,6 +167,8 @@ export function nextStepFor(err: unknown, inv: Invocation): string | undefined {
       return 'check --endpoint and the network; if the link is that slow, raise --request-timeout';
     case 'UNEXPECTED_RESPONSE': case 'NOT_GLACIER':
       return endpointStep(inv);
+    case 'DATA_DIR_IN_USE':
+      return 'or give serve another --data-dir';
     case 'DESTINATION_EXISTS':
       return 'choose another --out, or add --overwrite to replace it';
     case 'INVALID_CATALOG': case 'CATALOG_ACCESS':
