@@ -99,7 +99,7 @@ export function retrieveStep(ctx: { self: string }, vaultName: string, archiveId
 }
 
 export function inventoryStep(ctx: { self: string }, vaultName: string, jobId: string | undefined, opts: Opts): string {
-  const format = typeof opts?.format === 'string' && opts.format !== 'JSON' ? ['--format', opts.format] : [];
+  const format = typeof opts?.format === 'string' && opts.format.toLowerCase() !== 'json' ? ['--format', opts.format] : [];
   return nextCommand(ctx, ['inventory', '--vault', vaultName, ...(jobId ? ['--job-id', jobId] : []), ...format], opts);
 }
 

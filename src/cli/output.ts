@@ -123,7 +123,8 @@ function cliWords(err: Error & Facts, run: Invocation): string | undefined {
     const cause = err.cause instanceof Error ? ` (${err.cause.name}: ${withoutPeriod(err.cause.message)})` : '';
     return `vault "${err.vaultName}" does not exist for this account and region${cause}`;
   }
-  const e = err as Error & { partSize?: unknown; archiveSize?: unknown };
+  const e = err as Error & { partSize?: unknown; archiveSize?: unknown; path?: unknown };
+  if (err.code === 'DESTINATION_EXISTS' && typeof e.path === 'string') return `${e.path} already exists`;
   if (err.code === 'TOO_MANY_PARTS' && typeof e.partSize === 'number') {
     return typeof e.archiveSize === 'number'
       ? `an archive of ${e.archiveSize} bytes needs more than 10,000 parts of ${e.partSize} bytes: give a larger --part-size (or leave it out)`
@@ -143,7 +144,7 @@ export function describeError(err: unknown, run: ErrorContext = {}): string {
   if (!own && !(e instanceof GlacierMultipartError) && typeof e.code === 'string' && !line.includes(e.code)) line = `${line} (${e.code})`;
   const step = findNotGlacier(err) ? endpointStep(inv) : nextStepFor(err, inv);
   const hint = step ?? hintFor(e, inv);
-  if (hint) line = `${withoutPeriod(line)}; ${hint}`;
+  if (hint) line = `${withoutPeriod(line)} — ${hint}`;
   const { uploadId, journal } = err as Facts;
   const extras: string[] = [];
   if (typeof uploadId === 'string' && !line.includes(uploadId)) extras.push(`upload id ${uploadId}`);
