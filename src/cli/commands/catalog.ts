@@ -1,7 +1,8 @@
 import type { Context } from '../output.js';
 import { usage } from './sync.js';
+import type { MergeFlags } from '../definitions/catalog.js';
 
-export async function catalogMergeCommand(ctx: Context, inputs: string[], opts: Record<string, any>): Promise<void> {
+export async function catalogMergeCommand(ctx: Context, inputs: string[], opts: MergeFlags): Promise<void> {
   const { mergeCatalogs } = await import('../../catalog/index.js');
   await usage('catalog merge', async () => {
     const { access } = await import('node:fs/promises');

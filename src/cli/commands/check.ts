@@ -1,10 +1,12 @@
 import { EXIT_FAILURE, type Context } from '../output.js';
 import { checkDir, usage } from './sync.js';
+import type { CheckFlags } from '../definitions/catalog.js';
 
-export async function checkCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+export async function checkCommand(ctx: Context, opts: CheckFlags): Promise<number> {
   await checkDir(opts.dir);
   const { Catalog, checkLocalFiles, parseShard, pathFilter } = await import('../../catalog/index.js');
-  const shard = opts.shard !== undefined ? await usage('--shard', () => parseShard(opts.shard)) : undefined;
+  const shardText = opts.shard;
+  const shard = shardText !== undefined ? await usage('--shard', () => parseShard(shardText)) : undefined;
   const filter = await usage('--include/--exclude', () => pathFilter(opts.include, opts.exclude));
   const catalog = await Catalog.open(opts.catalog, { create: false, onWarning: (w) => ctx.note(w) });
   try {

@@ -1,8 +1,9 @@
 import { connect } from '../client.js';
 import { EXIT_FAILURE, type Context } from '../output.js';
 import { checkVaultName } from './manage.js';
+import type { DeleteFlags } from '../definitions/catalog.js';
 
-export async function deleteCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+export async function deleteCommand(ctx: Context, opts: DeleteFlags): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
   const { Catalog, deleteArchive } = await import('../../catalog/index.js');
   const catalog = opts.catalog ? await Catalog.open(opts.catalog, { create: false, lock: true, onWarning: (w) => ctx.note(w) }) : undefined;

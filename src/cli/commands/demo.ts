@@ -14,6 +14,7 @@ import type { Context } from '../output.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 import { formatSize } from '../size.js';
 import { sampleOf } from './upload.js';
+import type { DemoFlags } from '../definitions/tools.js';
 
 const MiB = 1024 * 1024;
 const randomFillAsync = (buf: Buffer) =>
@@ -49,7 +50,7 @@ async function writeRandomFile(path: string, size: number, signal: AbortSignal):
  * random bytes, an upload through the worker pool, then an archive-retrieval job that reads it back;
  * bytes and tree hash are checked against the original before the summary is printed.
  */
-export async function demoCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+export async function demoCommand(ctx: Context, opts: DemoFlags): Promise<number> {
   if (opts.file === undefined && opts.size < 1) {
     throw new CliUsageError('--size must be at least 1 byte: a Glacier archive cannot be empty (e.g. --size 64MiB).');
   }
@@ -80,7 +81,7 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
     const vaultName = 'demo';
     await client.send(new CreateVaultCommand({ accountId: '-', vaultName }));
 
-    let source: string = opts.file;
+    let source = opts.file;
     if (source === undefined) {
       source = join(work, 'random.bin');
       say(`writing ${formatSize(opts.size)} of random bytes to ${source}`);

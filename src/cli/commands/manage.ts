@@ -5,6 +5,7 @@ import type { Context } from '../output.js';
 import { formatSize, plural } from '../size.js';
 // part-size.js alone (not the glacier index) so that checking arguments does not load the SDK.
 import { isValidVaultName } from '../../glacier/part-size.js';
+import type { VaultFlags, UploadsFlags, PartsFlags, AbortFlags } from '../definitions/vault.js';
 
 /** Glacier's vault-name rule, checked before any request so a typo is a usage error, not a 400. */
 export function checkVaultName(name: string): string {
@@ -15,7 +16,7 @@ export function checkVaultName(name: string): string {
 }
 
 /** One vault request through the library's one request path (its retries, timeouts and not-found table). */
-async function vaultCall<T>(ctx: Context, vaultName: string, opts: Record<string, any>, operation: string,
+async function vaultCall<T>(ctx: Context, vaultName: string, opts: VaultFlags, operation: string,
   send: (client: import('@aws-sdk/client-glacier').GlacierClient, signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
   const { client } = await connect(opts, ctx);
   const { callGlacier } = await import('../../glacier/request.js');
@@ -27,7 +28,7 @@ async function vaultCall<T>(ctx: Context, vaultName: string, opts: Record<string
   }
 }
 
-export async function vaultCreateCommand(ctx: Context, name: string, opts: Record<string, any>): Promise<void> {
+export async function vaultCreateCommand(ctx: Context, name: string, opts: VaultFlags): Promise<void> {
   const vaultName = checkVaultName(name);
   const out = await vaultCall(ctx, vaultName, opts, 'CreateVault', (client, abortSignal) =>
     client.send(new CreateVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal }));
@@ -35,7 +36,7 @@ export async function vaultCreateCommand(ctx: Context, name: string, opts: Recor
   else ctx.out(`created vault ${vaultName}${out.location ? ` (${out.location})` : ''}`);
 }
 
-export async function vaultDescribeCommand(ctx: Context, name: string, opts: Record<string, any>): Promise<void> {
+export async function vaultDescribeCommand(ctx: Context, name: string, opts: VaultFlags): Promise<void> {
   const vaultName = checkVaultName(name);
   const out = await vaultCall(ctx, vaultName, opts, 'DescribeVault', (client, abortSignal) =>
     client.send(new DescribeVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal }));
@@ -52,7 +53,7 @@ export async function vaultDescribeCommand(ctx: Context, name: string, opts: Rec
   ctx.out(`last inventory: ${vault.LastInventoryDate ?? 'none yet'}`);
 }
 
-export async function uploadsCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+export async function uploadsCommand(ctx: Context, opts: UploadsFlags): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
   const { client } = await connect(opts, ctx);
   const { MultipartUpload } = await import('../../glacier/index.js');
@@ -84,7 +85,7 @@ function field(o: Record<string, unknown>, name: string, glacierName: string): s
   return v === undefined || v === null ? undefined : v instanceof Date ? v.toISOString() : String(v);
 }
 
-export async function partsCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+export async function partsCommand(ctx: Context, opts: PartsFlags): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
   const { client } = await connect(opts, ctx);
   const { MultipartUpload } = await import('../../glacier/index.js');
@@ -104,7 +105,7 @@ export async function partsCommand(ctx: Context, opts: Record<string, any>): Pro
   }
 }
 
-export async function abortCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+export async function abortCommand(ctx: Context, opts: AbortFlags): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
   const { client } = await connect(opts, ctx);
   const { MultipartUpload, UploadNotFoundError } = await import('../../glacier/index.js');

@@ -5,6 +5,7 @@ import { EXIT_FAILURE, EXIT_INTERRUPTED, type Context } from '../output.js';
 import { formatSize } from '../size.js';
 import { checkVaultName } from './manage.js';
 import { usage } from './sync.js';
+import type { PurgeFlags } from '../definitions/catalog.js';
 
 async function confirm(ctx: Context, question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: ctx.io.stderr });
@@ -15,7 +16,7 @@ async function confirm(ctx: Context, question: string): Promise<boolean> {
   }
 }
 
-export async function purgeCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+export async function purgeCommand(ctx: Context, opts: PurgeFlags): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
   if (!opts.catalog && !opts.fromInventory) {
     throw new CliUsageError('purge needs a source: --catalog F (the archives it records) or --from-inventory (those an inventory lists; with --catalog F the deletions are recorded there).');

@@ -4,12 +4,14 @@ import { EXIT_FAILURE, EXIT_INTERRUPTED, type Context } from '../output.js';
 import { formatSize } from '../size.js';
 import { checkVaultName } from './manage.js';
 import { checkDir, usage } from './sync.js';
+import type { RestoreFlags } from '../definitions/catalog.js';
 
-export async function restoreCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+export async function restoreCommand(ctx: Context, opts: RestoreFlags): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
   await checkDir(opts.dir);
   const { Catalog, parseShard, pathFilter, startRestore, completeRestore } = await import('../../catalog/index.js');
-  const shard = opts.shard !== undefined ? await usage('--shard', () => parseShard(opts.shard)) : undefined;
+  const shardText = opts.shard;
+  const shard = shardText !== undefined ? await usage('--shard', () => parseShard(shardText)) : undefined;
   const filter = await usage('--include/--exclude', () => pathFilter(opts.include, opts.exclude));
   const catalog = await Catalog.open(opts.catalog, { create: false, lock: true, onWarning: (w) => ctx.note(w) });
   const { client } = await connect(opts, ctx.log);

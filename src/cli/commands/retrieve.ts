@@ -3,6 +3,7 @@ import type { Context } from '../output.js';
 import { checkVaultName } from './manage.js';
 import { parseRange, parseTier } from './retrieval-args.js';
 import { downloadStep as downloadCommandLine } from '../next-step.js';
+import type { RetrieveFlags } from '../definitions/vault.js';
 
 const EXPECTED: Record<string, string> = {
   Expedited: '1-5 minutes (archives up to 250 MB)',
@@ -11,7 +12,7 @@ const EXPECTED: Record<string, string> = {
 };
 
 /** `retrieve`: starts an archive-retrieval job and prints its id and the download command that finishes it. */
-export async function retrieveCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+export async function retrieveCommand(ctx: Context, opts: RetrieveFlags): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
   const tier = parseTier(opts.tier);
   const range = parseRange(opts.range);

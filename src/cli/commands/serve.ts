@@ -3,13 +3,14 @@ import { GlacierMultipartError } from '../../errors.js';
 import { CliUsageError } from '../errors.js';
 import { LOCAL_DUMMY_CREDENTIALS } from '../client.js';
 import type { Context } from '../output.js';
+import type { ServeFlags } from '../definitions/tools.js';
 
 /** Runs the local Glacier-compatible server until Ctrl-C (or SIGTERM), then closes it cleanly. */
-export async function serveCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+export async function serveCommand(ctx: Context, opts: ServeFlags): Promise<void> {
   if (Boolean(opts.accessKeyId) !== Boolean(opts.secretAccessKey)) {
     throw new CliUsageError('--access-key-id and --secret-access-key go together: pass both to verify SigV4 signatures, or neither.');
   }
-  const credentials = opts.accessKeyId ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey } : undefined;
+  const credentials = opts.accessKeyId && opts.secretAccessKey ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey } : undefined;
   // A busy port must fail before anything is created (the data directory, a temporary one).
   await checkPortFree(opts.host, opts.port);
   const { startLocalGlacier } = await import('../../server/index.js');

@@ -6,6 +6,7 @@ import { EXIT_FAILURE, EXIT_INTERRUPTED, type Context } from '../output.js';
 import { formatSize } from '../size.js';
 import { checkVaultName } from './manage.js';
 import { createFilesProgress } from './files-progress.js';
+import type { SyncFlags } from '../definitions/catalog.js';
 
 /** Turns the catalog layer's option errors into usage errors (exit 2), before any request. */
 export async function usage<T>(flag: string, fn: () => T | Promise<T>): Promise<T> {
@@ -21,11 +22,12 @@ export async function checkDir(dir: string, flag = '--dir'): Promise<void> {
   if (!st?.isDirectory()) throw new CliUsageError(`${flag} ${dir}: no such directory; check the path.`, 'NO_SUCH_DIRECTORY');
 }
 
-export async function syncCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+export async function syncCommand(ctx: Context, opts: SyncFlags): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
   await checkDir(opts.dir);
   const { syncDirectory, parseShard, pathFilter } = await import('../../catalog/index.js');
-  const shard = opts.shard !== undefined ? await usage('--shard', () => parseShard(opts.shard)) : undefined;
+  const shardText = opts.shard;
+  const shard = shardText !== undefined ? await usage('--shard', () => parseShard(shardText)) : undefined;
   await usage('--include/--exclude', () => pathFilter(opts.include, opts.exclude));
   if (opts.partSize !== undefined) {
     const { validatePartSize } = await import('../../glacier/index.js');
