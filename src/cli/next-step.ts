@@ -105,7 +105,8 @@ export function inventoryStep(ctx: { self: string }, vaultName: string, jobId: s
 
 /** The fix for an endpoint that does not answer like Glacier. */
 export function endpointStep(inv: { self: string }): string {
-  return `check --endpoint (e.g. http://127.0.0.1:3000 for a local server started with: ${commandLine(inv, ['serve'])}; leave it out for real AWS)`;
+  return `check --endpoint (e.g. http://127.0.0.1:3000 for a local server started with: ${commandLine(inv, ['serve'])}; leave it out for real AWS), ` +
+    'or pass --no-endpoint-check if it is a Glacier emulator that answers without AWS headers';
 }
 
 interface Facts {

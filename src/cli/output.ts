@@ -103,11 +103,27 @@ function findNotGlacier(err: unknown): (Error & Facts) | undefined {
 
 const withoutPeriod = (text: string) => text.replace(/\.+$/, '');
 
+/** "wrong version number" and friends: OpenSSL's words for https sent to a plain HTTP server. */
+function findTlsMismatch(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (/wrong version number|packet length too long|unknown protocol|record layer failure/i.test(e.message) || code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+      return typeof code === 'string' ? code : 'EPROTO';
+    }
+  }
+  return undefined;
+}
+
 /**
  * The CLI's own words for errors whose library message is written for library callers, built from
  * the error's fields (never by rewriting its text); undefined to show the message as it is.
  */
 function cliWords(err: Error & Facts, run: Invocation): string | undefined {
+  const tls = findTlsMismatch(err);
+  if (tls) {
+    return `the endpoint ${run.endpoint ?? '(AWS default)'} did not answer in TLS (${tls}): it seems to speak plain HTTP; ` +
+      `write http:// instead of https:// in --endpoint (the local server started with ${commandLine(run, ['serve'])} speaks plain HTTP)`;
+  }
   const foreign = findNotGlacier(err);
   if (foreign) {
     const status = foreign.$metadata?.httpStatusCode ?? (typeof foreign.status === 'number' ? foreign.status : undefined);
@@ -142,7 +158,7 @@ export function describeError(err: unknown, run: ErrorContext = {}): string {
   const fromService = e.$metadata !== undefined && !(e instanceof GlacierMultipartError);
   let line = own ?? (fromService ? `${e.name}: ${e.message}` : e.message);
   if (!own && !(e instanceof GlacierMultipartError) && typeof e.code === 'string' && !line.includes(e.code)) line = `${line} (${e.code})`;
-  const step = findNotGlacier(err) ? endpointStep(inv) : nextStepFor(err, inv);
+  const step = findTlsMismatch(err) ? undefined : findNotGlacier(err) ? endpointStep(inv) : nextStepFor(err, inv);
   const hint = step ?? hintFor(e, inv);
   if (hint) line = `${withoutPeriod(line)} — ${hint}`;
   const { uploadId, journal } = err as Facts;

@@ -112,6 +112,10 @@ export async function demoCommand(ctx: Context, opts: DemoFlags): Promise<number
     const verified = await readBackAndVerify(ctx, client, pool, vaultName, result.archiveId, source, join(work, 'downloaded.bin'), result.checksum, mode);
     const verifySeconds = (performance.now() - t1) / 1000;
 
+    say('migrating a few archives to the local S3 (migrate: verified ranged job output into S3 parts)');
+    const { demoMigrate } = await import('./demo-migrate.js');
+    const migrated = await demoMigrate({ client, pool, vaultName, s3Endpoint: server.s3Endpoint, signal: ctx.signal, statePath: join(work, 'migrate.state.jsonl') });
+
     const summary = {
       size: result.archiveSize,
       parts: result.partCount,
@@ -125,6 +129,7 @@ export async function demoCommand(ctx: Context, opts: DemoFlags): Promise<number
       verified: true,
       retrievalTreeHash: verified.serverTreeHash,
       verifySeconds: Math.round(verifySeconds * 100) / 100,
+      migrated,
     };
     if (opts.json) {
       ctx.json(summary);
@@ -137,6 +142,7 @@ export async function demoCommand(ctx: Context, opts: DemoFlags): Promise<number
       ctx.out(`  tree hash   ${summary.treeHash}`);
       ctx.out(`  archive id  ${summary.archiveId}`);
       ctx.out(`  read back   downloadArchive: ${verified.chunks} verified chunk${verified.chunks === 1 ? '' : 's'}, bytes identical, tree hash matches (${summary.verifySeconds} s)`);
+      ctx.out(`  migrate     ${migrated.archives} archives (${formatSize(migrated.bytes)}) to s3://${migrated.bucket}/, bytes identical (${migrated.seconds} s)`);
     }
     return 0;
   } finally {

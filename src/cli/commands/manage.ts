@@ -3,6 +3,7 @@ import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
 import type { Context } from '../output.js';
 import { formatSize, plural } from '../size.js';
+import { noteWhileWaiting } from '../waiting.js';
 // part-size.js alone (not the glacier index) so that checking arguments does not load the SDK.
 import { isValidVaultName } from '../../glacier/part-size.js';
 import type { VaultFlags, UploadsFlags, PartsFlags, AbortFlags } from '../definitions/vault.js';
@@ -22,7 +23,8 @@ async function vaultCall<T>(ctx: Context, vaultName: string, opts: VaultFlags, o
   const { callGlacier } = await import('../../glacier/request.js');
   const { DEFAULT_MAX_ATTEMPTS } = await import('../../glacier/retry.js');
   try {
-    return await callGlacier({ client, vaultName, maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS }, operation, (signal) => send(client, signal), { signal: ctx.signal });
+    return await noteWhileWaiting(ctx, operation, opts.requestTimeout,
+      callGlacier({ client, vaultName, maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS }, operation, (signal) => send(client, signal), { signal: ctx.signal }));
   } finally {
     client.destroy();
   }

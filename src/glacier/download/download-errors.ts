@@ -177,3 +177,14 @@ export type DownloadJournalError = JournalError;
 export const DownloadCancelledError = CancelledError;
 /** @deprecated Use CancelledError. */
 export type DownloadCancelledError = CancelledError;
+
+/** The destination (or its partial file) is a symbolic link: a download never writes through one. */
+export class UnsafeDestinationError extends GlacierMultipartError {
+  readonly path: string;
+  constructor(path: string, options?: { cause?: unknown }) {
+    super('UNSAFE_DESTINATION',
+      `${path} is a symbolic link, and a download never writes through one (it could lead anywhere): ` +
+      `remove it, or name the real file to write.`, options);
+    this.path = path;
+  }
+}
