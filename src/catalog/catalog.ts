@@ -119,7 +119,7 @@ export class Catalog {
     }
     if (!exists) {
       if (options.create === false) {
-        throw new CatalogAccessError(path, `The catalog ${path} does not exist: check the path, or rebuild it from an inventory (glacier-multipart inventory --vault V --catalog ${path}).`);
+        throw new CatalogAccessError(path, `The catalog ${path} does not exist: check the path, or rebuild it from an inventory of the vault.`);
       }
       await this.openForAppend();
     }

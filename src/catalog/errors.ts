@@ -1,4 +1,4 @@
-import { GlacierMultipartError } from '../errors.js';
+import { ChecksumMismatchError, GlacierMultipartError } from '../errors.js';
 import { InvalidOptionError } from '../options.js';
 
 /**
@@ -14,7 +14,7 @@ export class CatalogFormatError extends GlacierMultipartError {
     super('INVALID_CATALOG',
       `${catalog}, line ${line}: ${detail}. A catalog holds mt-aws-glacier journal lines (A or B: CREATED, DELETED, ` +
       `RETRIEVE_JOB); fix or remove that line (only a torn LAST line is skipped on its own), or rebuild the catalog ` +
-      `from an inventory (glacier-multipart inventory --vault V --catalog F).`);
+      `from an inventory of the vault.`);
     this.catalog = catalog;
     this.line = line;
   }
@@ -76,16 +76,10 @@ export const InvalidCatalogOptionError = InvalidOptionError;
 /** @deprecated use InvalidOptionError. */
 export type InvalidCatalogOptionError = InvalidOptionError;
 
-/** A restored file's bytes do not have the tree hash the catalog recorded. */
-export class RestoreMismatchError extends GlacierMultipartError {
-  readonly path: string;
-  constructor(path: string, expected: string, actual: string) {
-    super('RESTORE_MISMATCH',
-      `${path}: the retrieved archive has tree hash ${actual}, but the catalog records ${expected}; the file was not ` +
-      `written. Check that the catalog belongs to this vault (rebuild it from an inventory if not), then restore again.`);
-    this.path = path;
-  }
-}
+/** @deprecated Use ChecksumMismatchError (operation 'restore', scope 'file'): every checksum mismatch is one class. */
+export const RestoreMismatchError = ChecksumMismatchError;
+/** @deprecated Use ChecksumMismatchError. */
+export type RestoreMismatchError = ChecksumMismatchError;
 
 /** The directory for multipart journals cannot be created or written: found before the first request. */
 export class JournalDirAccessError extends GlacierMultipartError {

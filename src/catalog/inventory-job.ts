@@ -5,7 +5,7 @@
  */
 import { GetJobOutputCommand, type GlacierClient } from '@aws-sdk/client-glacier';
 import { GlacierMultipartError } from '../errors.js';
-import { JobNotFoundError, JobWaitTimeoutError, RetrievalJobFailedError } from '../glacier/download/download-errors.js';
+import { JobNotFoundError, JobNotReadyError, RetrievalJobFailedError } from '../glacier/download/download-errors.js';
 import { describeJob, initiateInventoryJob, jobKind, waitForJob, type JobTarget, type RetrievalJob } from '../glacier/download/jobs.js';
 import { callGlacier } from '../glacier/request.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../glacier/retry.js';
@@ -19,7 +19,7 @@ export interface InventoryJobOptions {
   format?: InventoryFormat;
   /** An inventory job started earlier (no new job is started). */
   jobId?: string;
-  /** How long to wait for the job, ms (default 24 h); then InventoryNotReadyError (the job keeps running). */
+  /** How long to wait for the job, ms (default 24 h); then JobNotReadyError (the job keeps running). */
   timeout?: number;
   /** Fixed ms between DescribeJob calls (default: 1 s, growing by half up to 5 min). */
   pollInterval?: number;
@@ -29,23 +29,19 @@ export interface InventoryJobOptions {
   onJob?: (jobId: string, started: boolean) => void;
 }
 
-/** The inventory job has not finished within the wait; it keeps running at Glacier. */
-export class InventoryNotReadyError extends GlacierMultipartError {
-  readonly jobId: string;
-  constructor(vaultName: string, jobId: string) {
-    super('INVENTORY_NOT_READY',
-      `Inventory job ${jobId} of vault "${vaultName}" has not finished yet (Glacier takes about 3-5 hours). It keeps ` +
-      `running: fetch it later with glacier-multipart inventory --vault ${vaultName} --job-id ${jobId}`);
-    this.jobId = jobId;
-  }
-}
+/** @deprecated Use JobNotReadyError (action 'InventoryRetrieval'): every "job not ready" is one class. */
+export const InventoryNotReadyError = JobNotReadyError;
+/** @deprecated Use JobNotReadyError. */
+export type InventoryNotReadyError = JobNotReadyError;
 
 /** The job failed, is not an inventory job, or its output expired (24 h after it completed). */
 export class InventoryJobError extends GlacierMultipartError {
   readonly jobId: string;
-  constructor(jobId: string, message: string, options?: { cause?: unknown }) {
-    super('INVENTORY_JOB_FAILED', message, options);
+  readonly vaultName: string | undefined;
+  constructor(jobId: string, message: string, options?: { cause?: unknown; vaultName?: string }) {
+    super('INVENTORY_JOB_FAILED', message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.jobId = jobId;
+    this.vaultName = options?.vaultName;
   }
 }
 
@@ -56,10 +52,10 @@ const OUTPUT_TIMEOUT = 2 * 3600_000;
 /** The job errors of the shared request path and job polling, worded for an inventory. */
 function inventoryError(err: unknown, vaultName: string, jobId: string): unknown {
   if (err instanceof JobNotFoundError) {
-    return new InventoryJobError(jobId, `Job ${jobId} is not known to vault "${vaultName}" (a wrong id, or its output expired 24 hours after it completed): start a new inventory job (glacier-multipart inventory --vault ${vaultName}).`, { cause: err });
+    return new InventoryJobError(jobId, `Job ${jobId} is not known to vault "${vaultName}" (a wrong id, or its output expired 24 hours after it completed): start a new inventory job.`, { cause: err, vaultName });
   }
-  if (err instanceof RetrievalJobFailedError) return new InventoryJobError(jobId, `Inventory job ${jobId} failed: start a new one.`, { cause: err });
-  if (err instanceof JobWaitTimeoutError) return new InventoryNotReadyError(vaultName, jobId);
+  if (err instanceof RetrievalJobFailedError) return new InventoryJobError(jobId, `Inventory job ${jobId} failed: start a new one.`, { cause: err, vaultName });
+  if (err instanceof JobNotReadyError) return new JobNotReadyError({ vaultName, jobId, action: 'InventoryRetrieval', waitedMs: err.waitedMs, timedOut: err.timedOut });
   return err;
 }
 
@@ -106,5 +102,5 @@ async function* counted(body: AsyncIterable<Uint8Array>, size: number | undefine
     n += chunk.byteLength;
     yield chunk;
   }
-  if (size !== undefined && n !== size) throw new InventoryJobError(jobId, `The output of inventory job ${jobId} ended after ${n} of its ${size} bytes: the connection broke; run the command again with --job-id ${jobId}.`);
+  if (size !== undefined && n !== size) throw new InventoryJobError(jobId, `The output of inventory job ${jobId} ended after ${n} of its ${size} bytes: the connection broke; fetch it again with job id ${jobId}.`);
 }

@@ -13,7 +13,7 @@ import { describeJob, initiateRetrievalJob, type RetrievalJob, type RetrievalTie
 import { downloadArchive } from '../glacier/download/download-archive.js';
 import { cancelledError } from '../glacier/retry.js';
 import type { Catalog, CatalogArchive } from './catalog.js';
-import { RestoreMismatchError } from './errors.js';
+import { ChecksumMismatchError } from '../errors.js';
 import { restoreDestination } from './restore-path.js';
 import { inShard, type Shard } from './shards.js';
 import { forEachLimit } from '../concurrency/index.js';
@@ -196,7 +196,7 @@ async function restoreOne(o: CompleteRestoreOptions, f: CatalogArchive, jobId: s
   });
   if (r.treeHash !== f.treeHash || r.size !== f.size) {
     await rm(tmp, { force: true });
-    throw new RestoreMismatchError(f.path, f.treeHash, r.treeHash);
+    throw new ChecksumMismatchError({ scope: 'file', operation: 'restore', what: f.path, path: f.path, expected: f.treeHash, actual: r.treeHash, jobId, archiveId: f.archiveId });
   }
   if (f.mtime !== null) await utimes(tmp, f.mtime, f.mtime);
   await rename(tmp, dest);

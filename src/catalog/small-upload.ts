@@ -83,7 +83,7 @@ export async function uploadSmallFile(o: SmallUploadOptions): Promise<{ archiveI
   });
   if (!out.archiveId) throw new UnexpectedResponseError(`UploadArchive of ${file.path}`, 'an archive id (x-amz-archive-id)');
   if (out.checksum !== h.treeHash) {
-    throw new ChecksumMismatchError(`Archive of ${file.path}`, h.treeHash, String(out.checksum), undefined, out.archiveId);
+    throw new ChecksumMismatchError({ scope: 'archive', operation: 'upload', what: `Archive of ${file.path}`, expected: h.treeHash, actual: String(out.checksum), archiveId: out.archiveId ?? undefined, path: file.path });
   }
   return { archiveId: out.archiveId, treeHash: h.treeHash };
 }

@@ -22,8 +22,8 @@ export async function checkIntents(catalog: Catalog, inventory: SyncInventory | 
   note(`${pending.length} one-request upload(s) were begun by an earlier run that stopped before recording them (killed?): ` +
     `their archives may be in the vault (${pending.slice(0, 3).map((i) => i.path).join(', ')}${pending.length > 3 ? ', ...' : ''})`);
   if (inventory === undefined || dryRun) {
-    note(dryRun ? 'dry run: nothing adopted' : 'without an inventory they are uploaded again: pass an inventory taken since that run (--inventory-job J or --from-inventory F) ' +
-      'to adopt their archives instead, or find the duplicates later with: catalog reconcile');
+    note(dryRun ? 'dry run: nothing adopted' : 'without an inventory they are uploaded again: pass an inventory taken since that run (the inventory option) ' +
+      'to adopt their archives instead, or find the duplicates later by reconciling the catalog (reconcileCatalog)');
     return { pending, adopted: [] };
   }
   const source = typeof inventory === 'function' ? await inventory() : inventory;

@@ -93,17 +93,13 @@ export async function resolveConnection(opts: ConnectionOptions, debug: (line: s
   }
 }
 
-/** The SDK's own default attempts, for commands whose requests nobody else retries. */
-const SDK_DEFAULT_ATTEMPTS = 3;
-
 /**
  * A GlacierClient wired by the uploader layer (its checksum generator takes the pool's hashes, so
- * the SDK hashes nothing on the main thread), pointed where the options say.
- * `retries`: 'ours' (default) when the command goes through MultipartUpload/uploadArchive, which
- * retry every call themselves with --max-attempts, so the SDK makes one attempt (retries would
- * otherwise multiply); 'sdk' when the command sends SDK commands directly, so the SDK retries them.
+ * the SDK hashes nothing on the main thread), pointed where the options say. Every command sends
+ * through the library's one request path, which retries each call itself with --max-attempts, so
+ * the SDK makes one attempt (retries would otherwise multiply).
  */
-export async function connect(opts: ConnectionOptions, ctxOrLog: { log: (line: string) => void; endpoint?: string } | ((line: string) => void), retries: 'ours' | 'sdk' = 'ours') {
+export async function connect(opts: ConnectionOptions, ctxOrLog: { log: (line: string) => void; endpoint?: string } | ((line: string) => void)) {
   // Given the command's context (not just its debug log), errors can name the endpoint used.
   const ctx = typeof ctxOrLog === 'function' ? { log: ctxOrLog } : ctxOrLog;
   const conn = await resolveConnection(opts, ctx.log);
@@ -113,7 +109,7 @@ export async function connect(opts: ConnectionOptions, ctxOrLog: { log: (line: s
     ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
     region: conn.region,
     ...(conn.credentials ? { credentials: conn.credentials } : {}),
-    maxAttempts: retries === 'sdk' ? opts.maxAttempts ?? SDK_DEFAULT_ATTEMPTS : 1,
+    maxAttempts: 1,
     ...(opts.requestTimeout !== undefined ? { requestTimeout: opts.requestTimeout } : {}),
   });
   if (opts.endpointCheck !== false) {
@@ -127,9 +123,8 @@ export async function connect(opts: ConnectionOptions, ctxOrLog: { log: (line: s
 export class NotGlacierError extends GlacierMultipartError {
   readonly status: number | undefined;
   constructor(endpoint: string | undefined, status: number | undefined) {
-    super('NOT_GLACIER', `the endpoint ${endpoint ?? '(AWS default)'} did not answer like Glacier${status ? ` (HTTP ${status}, no x-amzn-RequestId)` : ''}: ` +
-      'check --endpoint (e.g. http://127.0.0.1:3000 for a local server started with: glacier-multipart serve; leave it out for real AWS), ' +
-      'or pass --no-endpoint-check if it is a Glacier emulator that answers without AWS headers');
+    // Its next step (check --endpoint) is added where errors are printed (next-step.ts).
+    super('NOT_GLACIER', `the endpoint ${endpoint ?? '(AWS default)'} did not answer like Glacier${status ? ` (HTTP ${status}, no x-amzn-RequestId)` : ''}`);
     this.status = status;
   }
 }

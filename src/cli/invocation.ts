@@ -1,6 +1,6 @@
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { shellQuote } from './output.js';
+import { shellQuote } from './quote.js';
 
 const NAME = 'glacier-multipart';
 

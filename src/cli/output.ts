@@ -1,4 +1,8 @@
 import { GlacierMultipartError, UsageError } from '../errors.js';
+import { commandLine, endpointStep, nextStepFor, type Invocation } from './next-step.js';
+import { shellQuote } from './quote.js';
+
+export { shellQuote };
 
 /** Where a command writes; injectable so a command can be run in-process as well as from main.ts. */
 export interface Io {
@@ -51,16 +55,21 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
 
-interface WithUpload {
+interface Facts {
+  code?: unknown;
   uploadId?: unknown;
   journal?: unknown;
+  vaultName?: unknown;
+  status?: unknown;
+  $metadata?: { httpStatusCode?: number };
 }
 
 /**
  * The SDK's words for an answer it could not read as Glacier's (an HTML page, an empty 200, a
  * 501 from a plain web server): what a wrong --endpoint looks like.
  */
-function notGlacier(err: Error & { $metadata?: { httpStatusCode?: number }; $response?: unknown }): boolean {
+function notGlacier(err: Error & Facts): boolean {
+  if (err.code === 'NOT_GLACIER') return true;
   const status = err.$metadata?.httpStatusCode;
   if (/Deserialization error|Unexpected token|is not valid JSON|Expected .* but got|Unexpected end of JSON/i.test(err.message)) return true;
   if (err.name === 'SyntaxError') return true;
@@ -70,38 +79,29 @@ function notGlacier(err: Error & { $metadata?: { httpStatusCode?: number }; $res
 }
 
 /** Hints for errors that come from outside the project (SDK, file system) and name no fix. */
-function hintFor(err: Error & { code?: unknown; $metadata?: unknown }, endpoint: string | undefined): string | undefined {
+function hintFor(err: Error & Facts, run: Invocation): string | undefined {
   if (err.name === 'CredentialsProviderError') {
     return 'configure AWS credentials (aws configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), or point --endpoint at a local server';
   }
-  const vault = /Vault not found for ARN: \S*:vaults\/(\S+)/.exec(err.message);
-  if (err.name === 'ResourceNotFoundException' && vault) {
-    return `create it with: glacier-multipart vault create ${vault[1]} (or check --region and --account-id)`;
-  }
   if (err.code === 'ECONNREFUSED') {
-    return `is the endpoint${endpoint ? ` ${endpoint}` : ''} right and the server running? (glacier-multipart serve starts a local one)`;
+    return `is the endpoint${run.endpoint ? ` ${run.endpoint}` : ''} right and the server running? (${commandLine(run, ['serve'])} starts a local one)`;
   }
   if (err.code === 'ENOENT' && !/no such file/i.test(err.message)) return 'check the path';
   return undefined;
 }
 
-function uploadIdOf(e: unknown): unknown {
-  return (e as { uploadId?: unknown }).uploadId;
-}
-
-/** What formatError needs to know about the run: how to name the CLI, which endpoint it used. */
-export interface ErrorContext {
-  self?: string;
-  endpoint?: string;
-}
+/** What formatError needs to know about the run: how to name the CLI, which endpoint and options it used. */
+export type ErrorContext = Partial<Invocation>;
 
 /** The error, or one of its causes, that says the endpoint did not answer like Glacier. */
-function findNotGlacier(err: unknown): (Error & { $metadata?: { httpStatusCode?: number } }) | undefined {
+function findNotGlacier(err: unknown): (Error & Facts) | undefined {
   for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (notGlacier(e as Error & { $metadata?: { httpStatusCode?: number } })) return e as Error & { $metadata?: { httpStatusCode?: number } };
+    if (notGlacier(e as Error & Facts)) return e as Error & Facts;
   }
   return undefined;
 }
+
+const withoutPeriod = (text: string) => text.replace(/\.+$/, '');
 
 /** "wrong version number" and friends: OpenSSL's words for https sent to a plain HTTP server. */
 function findTlsMismatch(err: unknown): string | undefined {
@@ -115,79 +115,69 @@ function findTlsMismatch(err: unknown): string | undefined {
 }
 
 /**
- * The library's option names in messages, in the CLI's words: users type --part-size, not partSize.
- * (Library messages are written for library callers; the CLI shows them to people at a shell.)
+ * The CLI's own words for errors whose library message is written for library callers, built from
+ * the error's fields (never by rewriting its text); undefined to show the message as it is.
  */
-export function cliLanguage(text: string): string {
-  return text
-    .replace(/,? ?pass leavePartsOnError: true to keep them for a resume/g, '; run without --abort-on-error to keep them for a resume')
-    .replace(/ ?\(leavePartsOnError\)/g, '')
-    .replace(/\bleavePartsOnError\b/g, '--abort-on-error')
-    .replace(/\bpartSize (\d+|'auto') was passed/g, '--part-size $1 was given')
-    .replace(/drop partSize \(or pass 'auto'\)/g, 'drop --part-size')
-    .replace(/\bpartSize\b/g, '--part-size')
-    .replace(/\buploadId (\S+) was passed/g, '--upload-id $1 was given')
-    .replace(/\buploadId\b/g, '--upload-id')
-    .replace(/\bexpectedSize \(an upper estimate of the stream's size\) with --part-size 'auto'/g, 'a file instead of stdin')
-    .replace(/\bthreads must be/g, '--threads must be')
-    .replace(/\bconcurrency must be/g, '--concurrency must be')
-    .replace(/\baccountId must be/g, '--account-id must be')
-    .replace(/\bmaxAttempts must be/g, '--max-attempts must be')
-    .replace(/\.\.(?=\s|$)/g, '.');
+function cliWords(err: Error & Facts, run: Invocation): string | undefined {
+  const tls = findTlsMismatch(err);
+  if (tls) {
+    return `the endpoint ${run.endpoint ?? '(AWS default)'} did not answer in TLS (${tls}): it seems to speak plain HTTP; ` +
+      `write http:// instead of https:// in --endpoint (the local server started with ${commandLine(run, ['serve'])} speaks plain HTTP)`;
+  }
+  const foreign = findNotGlacier(err);
+  if (foreign) {
+    const status = foreign.$metadata?.httpStatusCode ?? (typeof foreign.status === 'number' ? foreign.status : undefined);
+    return `the endpoint ${run.endpoint ?? '(AWS default)'} did not answer like Glacier${status ? ` (HTTP ${status})` : ''}`;
+  }
+  if (err.code === 'UPLOAD_NOT_FOUND' && typeof err.vaultName === 'string') {
+    // A wrong endpoint, region or account looks exactly like an expired upload: name it first.
+    return `multipart upload ${String(err.uploadId)} was not found in vault ${err.vaultName} at ${run.endpoint ?? 'the AWS endpoint'}: ` +
+      'if that is the wrong endpoint, region or account, pass the right --endpoint, --region or --account-id; otherwise it was aborted, ' +
+      'expired (24 h without activity) or completed, and cannot be resumed';
+  }
+  if (err.code === 'VAULT_NOT_FOUND' && typeof err.vaultName === 'string') {
+    const cause = err.cause instanceof Error ? ` (${err.cause.name}: ${withoutPeriod(err.cause.message)})` : '';
+    return `vault "${err.vaultName}" does not exist for this account and region${cause}`;
+  }
+  const e = err as Error & { partSize?: unknown; archiveSize?: unknown; path?: unknown };
+  if (err.code === 'DESTINATION_EXISTS' && typeof e.path === 'string') return `${e.path} already exists`;
+  if (err.code === 'TOO_MANY_PARTS' && typeof e.partSize === 'number') {
+    return typeof e.archiveSize === 'number'
+      ? `an archive of ${e.archiveSize} bytes needs more than 10,000 parts of ${e.partSize} bytes: give a larger --part-size (or leave it out)`
+      : `the stream is longer than 10,000 parts of ${e.partSize} bytes, Glacier's limit: the upload was aborted. Give a larger --part-size, or upload a file instead of stdin`;
+  }
+  return undefined;
 }
 
-/** `glacier-multipart <words>` in a message, as this run was started (npx, node main.js, …). */
-function withSelf(text: string, self: string | undefined): string {
-  if (!self || self === 'glacier-multipart') return text;
-  // Commands already written with `self` (npx glacier-multipart …) stay as they are.
-  const kept: string[] = [];
-  const held = text.split(`${self} `).map((piece, i) => (i === 0 ? piece : `\u0000${kept.push(self) - 1}\u0000${piece}`)).join('');
-  return held
-    .replace(/\bglacier-multipart (?=(resume|abort|uploads|parts|upload|vault|serve|hash|demo|bench|retrieve|jobs|download|sync)\b)/g, `${self} `)
-    .replace(/\u0000(\d+)\u0000/g, (_, n: string) => `${kept[Number(n)]} `);
+/** One line for an error: its words, its next step, and the upload and journal it names. */
+export function describeError(err: unknown, run: ErrorContext = {}): string {
+  if (!(err instanceof Error)) return String(err);
+  const inv: Invocation = { self: 'glacier-multipart', ...run };
+  const e = err as Error & Facts;
+  const own = cliWords(e, inv);
+  const fromService = e.$metadata !== undefined && !(e instanceof GlacierMultipartError);
+  let line = own ?? (fromService ? `${e.name}: ${e.message}` : e.message);
+  if (!own && !(e instanceof GlacierMultipartError) && typeof e.code === 'string' && !line.includes(e.code)) line = `${line} (${e.code})`;
+  const step = findTlsMismatch(err) ? undefined : findNotGlacier(err) ? endpointStep(inv) : nextStepFor(err, inv);
+  const hint = step ?? hintFor(e, inv);
+  if (hint) line = `${withoutPeriod(line)} — ${hint}`;
+  const { uploadId, journal } = err as Facts;
+  const extras: string[] = [];
+  if (typeof uploadId === 'string' && !line.includes(uploadId)) extras.push(`upload id ${uploadId}`);
+  if (typeof journal === 'string' && !line.includes(journal)) extras.push(`journal ${journal}`);
+  if (extras.length) line += ` (${extras.join(', ')})`;
+  return line;
 }
 
 /**
- * One clear line per error: the typed error's own message (it already names the problem and the
- * fix, in the CLI's words), the upload id and journal when the error carries them, and with
+ * One clear line per error (the problem, and the one next step built from its facts), and with
  * --debug the stack and causes.
  */
 export function formatError(err: unknown, debug: boolean, run: ErrorContext = {}): string {
-  if (!(err instanceof Error)) return `glacier-multipart: ${String(err)}`;
-  const e = err as Error & WithUpload & { code?: unknown; $metadata?: unknown };
-  const foreign = findNotGlacier(err);
-  let line: string;
-  const tls = findTlsMismatch(err);
-  if (tls) {
-    line = `the endpoint ${run.endpoint ?? '(AWS default)'} did not answer in TLS (${tls}): it seems to speak plain HTTP; ` +
-      'write http:// instead of https:// in --endpoint (the local server started with glacier-multipart serve speaks plain HTTP)';
-  } else if (foreign) {
-    const status = foreign.$metadata?.httpStatusCode;
-    line = `the endpoint ${run.endpoint ?? '(AWS default)'} did not answer like Glacier${status ? ` (HTTP ${status})` : ''}: ` +
-      'check --endpoint (e.g. http://127.0.0.1:3000 for a local server started with: glacier-multipart serve; leave it out for real AWS)';
-  } else if (e.code === 'UPLOAD_NOT_FOUND' && typeof (e as { vaultName?: unknown }).vaultName === 'string') {
-    // A wrong endpoint, region or account looks exactly like an expired upload: name it first.
-    line = `multipart upload ${String(uploadIdOf(e))} was not found in vault ${(e as { vaultName?: string }).vaultName} at ${run.endpoint ?? 'the AWS endpoint'}: ` +
-      'if that is the wrong endpoint, region or account, pass the right --endpoint, --region or --account-id; otherwise it was aborted, ' +
-      'expired (24 h without activity) or completed, and cannot be resumed';
-  } else {
-    const fromService = e.$metadata !== undefined && !(e instanceof GlacierMultipartError);
-    line = fromService ? `${e.name}: ${e.message}` : cliLanguage(e.message);
-    if (!(e instanceof GlacierMultipartError) && typeof e.code === 'string' && !line.includes(e.code)) {
-      line = `${line} (${e.code})`;
-    }
-    const hint = hintFor(e, run.endpoint);
-    if (hint) line = `${line.replace(/\.$/, '')} — ${hint}`;
-    const { uploadId, journal } = err as WithUpload;
-    const extras: string[] = [];
-    if (typeof uploadId === 'string' && !line.includes(uploadId)) extras.push(`upload id ${uploadId}`);
-    if (typeof journal === 'string' && !line.includes(journal)) extras.push(`journal ${journal}`);
-    if (extras.length) line += ` (${extras.join(', ')})`;
-  }
-  let text = `glacier-multipart: ${withSelf(line, run.self)}`;
-  if (debug) {
-    text += `\n${e.stack ?? ''}`;
-    let cause = e.cause;
+  let text = `glacier-multipart: ${describeError(err, run)}`;
+  if (debug && err instanceof Error) {
+    text += `\n${err.stack ?? ''}`;
+    let cause = err.cause;
     while (cause instanceof Error) {
       text += `\ncaused by: ${cause.stack ?? cause.message}`;
       cause = cause.cause;
@@ -198,9 +188,4 @@ export function formatError(err: unknown, debug: boolean, run: ErrorContext = {}
 
 export function exitCodeFor(err: unknown): number {
   return err instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
-}
-
-/** Quotes a path for a copy-pasteable command line when it needs it. */
-export function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -68,9 +68,12 @@ export async function run(argv: string[], io: Io, runOptions: RunOptions = {}): 
   const signal = runOptions.signal ?? new AbortController().signal;
   const self = runOptions.self ?? 'glacier-multipart';
   let ctx: Context | undefined;
+  let invoked: { command: string; opts: Record<string, unknown> } | undefined;
   let status = EXIT_OK;
   const program = buildProgram(io, self, async (d, args, opts) => {
     ctx = createContext(io, Boolean(opts.debug), signal, self);
+    // What a printed next step repeats: the command's options, and its argument as `name` (vault create/describe).
+    invoked = { command: d.name, opts: { ...opts, ...(typeof args[0] === 'string' ? { name: args[0] } : {}) } };
     const result = await d.run(ctx, args as string[], opts);
     status = typeof result === 'number' ? result : EXIT_OK;
   });
@@ -86,7 +89,7 @@ export async function run(argv: string[], io: Io, runOptions: RunOptions = {}): 
       return EXIT_USAGE;
     }
     const debug = ctx?.debug ?? argv.includes('--debug');
-    const where = { self, endpoint: ctx?.endpoint };
+    const where = { self, endpoint: ctx?.endpoint, ...invoked };
     if (signal.aborted && isAbort(err)) {
       // stdout was closed under us (`… | head -1`): stopping is all that was asked for.
       if ((signal.reason as { code?: string } | undefined)?.code === 'EPIPE') return EXIT_OK;

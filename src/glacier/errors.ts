@@ -9,6 +9,17 @@ import { InvalidOptionError } from '../options.js';
 // InvalidPartSizeError and TooManyPartsError live beside the base class (src/errors.ts): the pool
 // raises them too.
 export { InvalidPartSizeError, SourceChangedError, TooManyPartsError } from '../errors.js';
+// One class per cause, shared with the download, the pool and the catalog (src/errors.ts).
+export {
+  CancelledError, ChecksumMismatchError, JournalError,
+  type CancelledDetails, type CancelledOperation, type ChecksumMismatchDetails, type ChecksumScope, type JournalErrorKind,
+} from '../errors.js';
+import { CancelledError } from '../errors.js';
+
+/** @deprecated Use CancelledError (operation 'upload'): every cancel is one class. */
+export const UploadCancelledError = CancelledError;
+/** @deprecated Use CancelledError. */
+export type UploadCancelledError = CancelledError;
 
 /** An archive description Glacier would refuse (at most 1,024 characters, ASCII 0x20-0x7E). */
 export class InvalidDescriptionError extends GlacierMultipartError {
@@ -28,24 +39,6 @@ export type InvalidUploadOptionError = InvalidOptionError;
 export class EmptyArchiveError extends GlacierMultipartError {
   constructor(what: string) {
     super('EMPTY_ARCHIVE', `${what} is empty: a Glacier archive needs at least one byte. Check the source.`);
-  }
-}
-
-/** Glacier's tree hash of what it received (a part, or the whole archive) differs from ours. */
-export class ChecksumMismatchError extends GlacierMultipartError {
-  readonly expected: string;
-  readonly actual: string;
-  readonly partIndex: number | undefined;
-  /** Set when CompleteMultipartUpload created an archive whose tree hash is not ours. */
-  readonly archiveId: string | undefined;
-  constructor(what: string, expected: string, actual: string, partIndex?: number, archiveId?: string) {
-    super('CHECKSUM_MISMATCH',
-      `${what}: Glacier computed tree hash ${actual} but we computed ${expected}. The data was corrupted ` +
-      `in transit or changed while uploading; ${archiveId ? `delete archive ${archiveId} (DeleteArchive) and ` : ''}upload it again.`);
-    this.expected = expected;
-    this.actual = actual;
-    this.partIndex = partIndex;
-    this.archiveId = archiveId;
   }
 }
 
@@ -71,7 +64,7 @@ export class RequestTimeoutError extends GlacierMultipartError {
     const detail = (options?.cause as { message?: unknown } | undefined)?.message;
     super('REQUEST_TIMEOUT',
       `${operation}: Glacier did not answer in time${typeof detail === 'string' ? ` (${detail.replace(/^@smithy\/node-http-handler - /, '')})` : ''}, ` +
-      `on every attempt. Check the endpoint and the network; if the link is that slow, raise requestTimeout (CLI: --request-timeout).`,
+      `on every attempt. Check the endpoint and the network; if the link is that slow, raise the client's requestTimeout.`,
       options);
     this.operation = operation;
   }
@@ -82,7 +75,7 @@ export class UnexpectedResponseError extends GlacierMultipartError {
   readonly operation: string;
   constructor(operation: string, detail: string) {
     super('UNEXPECTED_RESPONSE',
-      `${operation} answered without ${detail}: the endpoint did not answer like Glacier. Check the endpoint (CLI: --endpoint) ` +
+      `${operation} answered without ${detail}: the endpoint did not answer like Glacier. Check the endpoint ` +
       `and try again; if it is Glacier, this is a service fault worth reporting.`);
     this.operation = operation;
   }
@@ -94,27 +87,22 @@ export class VaultNotFoundError extends GlacierMultipartError {
   constructor(vaultName: string, options?: { cause?: unknown }) {
     super('VAULT_NOT_FOUND',
       `Vault "${vaultName}" does not exist for this account and region: create it first ` +
-      `(glacier-multipart vault create ${vaultName}) or check the region and account id.`, options);
+      `(CreateVault) or check the region and account id.`, options);
     this.vaultName = vaultName;
   }
 }
 
 /** The upload to resume does not match what is being uploaded now (part size, vault, file). */
 export class ResumeMismatchError extends GlacierMultipartError {
-  constructor(message: string) {
+  /** 'foreign-parts': none of the parts the upload holds match the source (force: true replaces them). */
+  readonly kind: 'foreign-parts' | undefined;
+  readonly uploadId: string | undefined;
+  constructor(message: string, details?: { kind?: 'foreign-parts'; uploadId?: string }) {
     super('RESUME_MISMATCH', message);
+    this.kind = details?.kind;
+    this.uploadId = details?.uploadId;
   }
 }
-
-/** The journal file cannot be read or belongs to something else. */
-export class JournalError extends GlacierMultipartError {
-  readonly journal: string;
-  constructor(journal: string, message: string, options?: { cause?: unknown }) {
-    super('INVALID_JOURNAL', message, options);
-    this.journal = journal;
-  }
-}
-
 
 /**
  * CompleteMultipartUpload was sent (the journal says so) but its answer was lost, and Glacier no
@@ -155,31 +143,9 @@ export class IncompleteUploadError extends GlacierMultipartError {
 }
 
 /**
- * Cancelled through the AbortSignal. When uploadArchive is cancelled after the upload started,
- * `uploadId`, `journal` and `aborted` say what became of it (as on UploadFailedError).
- */
-export class UploadCancelledError extends GlacierMultipartError {
-  readonly uploadId: string | undefined;
-  readonly journal: string | undefined;
-  readonly aborted: boolean;
-  readonly uploadedParts: number;
-  /** The policy called for an abort and the abort itself failed with this (the upload is left open). */
-  readonly abortError: unknown;
-  constructor(message = 'The upload was cancelled through its AbortSignal.',
-    options?: { cause?: unknown; uploadId?: string; journal?: string; aborted?: boolean; uploadedParts?: number; abortError?: unknown }) {
-    super('CANCELLED', message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.uploadId = options?.uploadId;
-    this.journal = options?.journal;
-    this.aborted = options?.aborted ?? false;
-    this.uploadedParts = options?.uploadedParts ?? 0;
-    this.abortError = options?.abortError;
-  }
-}
-
-/**
  * uploadArchive failed (code UPLOAD_FAILED). `cause` is the underlying error, with its own code.
  * With leavePartsOnError: false (the default) the upload was aborted (`aborted`), otherwise
- * `uploadId` and `journal` say how to resume. A cancel rejects with UploadCancelledError instead.
+ * `uploadId` and `journal` say how to resume. A cancel rejects with CancelledError instead.
  */
 export class UploadFailedError extends GlacierMultipartError {
   readonly uploadId: string | undefined;

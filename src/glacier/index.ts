@@ -23,7 +23,7 @@ export type { UploadSource } from './sources.js';
 // The retrieval side: jobs and the verified, parallel, resumable downloadArchive().
 export {
   InvalidDownloadOptionError, RangeNotAlignedError, ArchiveNotFoundError, InsufficientCapacityError, RetrievalPolicyError,
-  RetrievalJobFailedError, JobNotFoundError, JobNotCompleteError, DestinationExistsError, DiskFullError, DownloadChecksumError,
+  RetrievalJobFailedError, JobNotFoundError, JobNotReadyError, JobNotCompleteError, DestinationExistsError, DiskFullError, DownloadChecksumError,
   ChunkTransferError, DownloadJournalError, JobWaitTimeoutError, DownloadCancelledError, UnsafeDestinationError,
 } from './download/download-errors.js';
 export {

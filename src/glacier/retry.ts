@@ -1,4 +1,4 @@
-import { UploadCancelledError } from './errors.js';
+import { CancelledError } from './errors.js';
 import { LIMITS, checkLimit } from '../options.js';
 
 /** Attempts per request, the first included, when the caller names none (MultipartUpload and uploadArchive). */
@@ -47,7 +47,7 @@ interface ErrorLike {
 export function isRetryableError(err: unknown, depth = 0): boolean {
   if (err === null || typeof err !== 'object' || depth > 4) return false;
   const e = err as ErrorLike;
-  if (e.name === 'AbortError' || e instanceof UploadCancelledError) return false;
+  if (e.name === 'AbortError' || e instanceof CancelledError) return false;
   const status = e.$metadata?.httpStatusCode;
   // The SDK names unknown errors after the status ("NotImplemented") and marks some $retryable by
   // status alone: a status outside the rule's list is final whatever the name says.
@@ -92,18 +92,18 @@ export function backoffDelay(attempt: number, baseDelayMs = DEFAULT_BASE_DELAY_M
   return Math.floor(random() * bound);
 }
 
-/** Throws UploadCancelledError when the signal has fired. */
+/** Throws CancelledError when the signal has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw cancelledError(signal);
 }
 
-export function cancelledError(signal: AbortSignal | undefined, cause?: unknown): UploadCancelledError {
+export function cancelledError(signal: AbortSignal | undefined, cause?: unknown): CancelledError {
   const reason = signal?.reason;
-  if (reason instanceof UploadCancelledError) return reason;
-  return new UploadCancelledError(undefined, { cause: reason ?? cause });
+  if (reason instanceof CancelledError) return reason;
+  return new CancelledError({ operation: 'request', cause: reason ?? cause });
 }
 
-/** Waits `ms`, or rejects with UploadCancelledError as soon as the signal fires. */
+/** Waits `ms`, or rejects with CancelledError as soon as the signal fires. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
@@ -124,7 +124,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * Runs `fn` until it succeeds, a non-retryable error occurs, or `maxAttempts` attempts have failed
- * (then the last error is thrown). A fired signal ends it with UploadCancelledError.
+ * (then the last error is thrown). A fired signal ends it with CancelledError.
  */
 export async function withRetries<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const { maxAttempts, signal } = options;
@@ -142,7 +142,7 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, option
   }
 }
 
-/** Rejects with UploadCancelledError as soon as the signal fires (for reads that cannot be cancelled). */
+/** Rejects with CancelledError as soon as the signal fires (for reads that cannot be cancelled). */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) {

@@ -1,8 +1,10 @@
 import { GlacierMultipartError } from '../errors.js';
 import { InvalidOptionError } from '../options.js';
 
-/** A migrateVault option (or CLI flag) that cannot work; thrown before any request. */
-export class InvalidMigrateOptionError extends InvalidOptionError {}
+/** @deprecated migrateVault's option error: use InvalidOptionError (the one option error; same `option`, code 'INVALID_OPTION'). */
+export const InvalidMigrateOptionError = InvalidOptionError;
+/** @deprecated use InvalidOptionError. */
+export type InvalidMigrateOptionError = InvalidOptionError;
 
 /** The state file is unreadable or belongs to another migration. */
 export class MigrationStateError extends GlacierMultipartError {

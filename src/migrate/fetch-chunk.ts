@@ -8,7 +8,7 @@ import type { GlacierClient } from '@aws-sdk/client-glacier';
 import type { HashPool } from '../pool/pool.js';
 import { ChunkHashMismatch } from '../glacier/download/fetch.js';
 import { getJobOutputRange, jobOutputMissing } from '../glacier/download/job-output.js';
-import { DownloadChecksumError } from '../glacier/download/download-errors.js';
+import { ChecksumMismatchError } from '../errors.js';
 import { callGlacier } from '../glacier/request.js';
 
 /** A chunk buffer whose owner may change (the pool may transfer it and hand it back as a new view). */
@@ -59,7 +59,8 @@ export async function fetchChunk(t: ChunkTarget, first: number, last: number, he
     });
   } catch (err) {
     if (err instanceof ChunkHashMismatch) {
-      throw new DownloadChecksumError(`Bytes ${first}-${last} of job ${t.jobId}`, err.expected, err.actual, { index: 0, first, last, attempts: t.maxAttempts });
+      throw new ChecksumMismatchError({ scope: 'range', operation: 'download', what: `Bytes ${first}-${last} of job ${t.jobId}`, expected: err.expected, actual: err.actual,
+        chunk: { index: 0, first, last, attempts: t.maxAttempts }, jobId: t.jobId });
     }
     throw err;
   }

@@ -1,4 +1,4 @@
-import { GlacierMultipartError } from '../errors.js';
+import { CancelledError, GlacierMultipartError } from '../errors.js';
 import { InvalidOptionError } from '../options.js';
 
 /**
@@ -48,15 +48,14 @@ export class FileNotReadableError extends GlacierMultipartError {
 /** The file changed while its parts were being hashed: the project's one "file changed" error. */
 export { SourceChangedError as FileChangedError } from '../errors.js';
 
-/**
- * The work was cancelled through its AbortSignal. `name` is 'AbortError' like the DOM's and
- * Node's own abort errors, so generic `err.name === 'AbortError'` checks also work.
- */
-export class HashAbortedError extends GlacierMultipartError {
-  constructor(what: string, reason?: unknown) {
-    super('ABORTED', `${what} was aborted${describeReason(reason)}.`, reason === undefined ? undefined : { cause: reason });
-    this.name = 'AbortError';
-  }
+/** @deprecated Use CancelledError (operation 'hash'): every cancel is one class, named 'AbortError'. */
+export const HashAbortedError = CancelledError;
+/** @deprecated Use CancelledError. */
+export type HashAbortedError = CancelledError;
+
+/** The CancelledError of hashing `what`, cancelled with `reason`. */
+export function hashAborted(what: string, reason?: unknown): CancelledError {
+  return new CancelledError({ operation: 'hash', message: `${what} was aborted${describeReason(reason)}.`, cause: reason });
 }
 
 /** The worker thread running this task died (process.exit, fatal error, out of memory). */

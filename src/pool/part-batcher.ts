@@ -3,7 +3,7 @@
  * linear hashes fill the WebAssembly core's four SIMD lanes; at most one batch per thread runs, so
  * later parts wait here, where they can still join a batch.
  */
-import { HashAbortedError, PoolDestroyedError, PoolQueueFullError } from './errors.js';
+import { hashAborted, type HashAbortedError, PoolDestroyedError, PoolQueueFullError } from './errors.js';
 import { InvalidOptionError } from '../options.js';
 import { describe } from './describe-value.js';
 import { takePart, transferList, type TakenPart } from './part-transfer.js';
@@ -54,12 +54,12 @@ export class PartBatcher {
       throw new InvalidOptionError('linear', `Invalid linear option: ${describe(opts.linear)}. Use true or false.`);
     }
     const signal = opts.signal;
-    if (signal?.aborted) throw new HashAbortedError(what, signal.reason);
+    if (signal?.aborted) throw hashAborted(what, signal.reason);
     if (this.#pending.length >= this.maxQueue) throw new PoolQueueFullError(this.maxQueue);
     const taken = takePart(data);
 
     return new Promise<PartHashResult>((resolve, reject) => {
-      const onAbort = () => this.#abortPart(part, new HashAbortedError(what, signal!.reason));
+      const onAbort = () => this.#abortPart(part, hashAborted(what, signal!.reason));
       const settle = (): boolean => {
         if (part.settled) return false;
         part.settled = true;

@@ -1,4 +1,4 @@
-import { HashAbortedError, PoolDestroyedError } from './errors.js';
+import { hashAborted, PoolDestroyedError } from './errors.js';
 import { calibrateEngines } from './calibration.js';
 import { hashFileParts } from './file-hasher.js';
 import { checkHashFileArgs } from './file-options.js';
@@ -120,7 +120,7 @@ export class HashPool {
    * same object; a view covering its whole ArrayBuffer is transferred (the caller's view is
    * detached from the call on; use `result.data`); any other view is copied once.
    *
-   * Aborting `signal` rejects with HashAbortedError: a waiting part is dropped; a running one
+   * Aborting `signal` rejects with CancelledError: a waiting part is dropped; a running one
    * stops (its thread is ended and replaced) unless it shares a task with parts still wanted, in
    * which case only its result is dropped.
    *
@@ -154,13 +154,13 @@ export class HashPool {
     const signal = opts.signal;
     const what = `hashFile ${path}`;
     if (this.#workers.destroyed) throw new PoolDestroyedError(what);
-    if (signal?.aborted) throw new HashAbortedError(what, signal.reason);
+    if (signal?.aborted) throw hashAborted(what, signal.reason);
     // A file the caller opened (uploadArchive's reader) is read through its descriptor; else the
     // pool opens it once, and closes it after the last task settled.
     const opened = opts.opened ?? (await openSource(path));
     try {
       const engine = await this.ready();
-      if (signal?.aborted) throw new HashAbortedError(what, signal.reason);
+      if (signal?.aborted) throw hashAborted(what, signal.reason);
       return await hashFileParts({ run: this.#run, threads: this.threads, engine, path, fd: opened.handle.fd, identity: opened.identity, opts });
     } finally {
       if (opts.opened === undefined) await opened.handle.close().catch(() => undefined);

@@ -6,7 +6,7 @@ import { GlacierMultipartError } from '../errors.js';
 import {
   FileChangedError,
   FileNotReadableError,
-  HashAbortedError,
+  hashAborted,
   HashWorkerError,
   PoolDestroyedError,
   WasmEngineUnavailableError,
@@ -24,7 +24,7 @@ export function mapRunError(e: unknown, what: string, signal: AbortSignal | unde
     // caller's HashAbortedError); surface that instead of Piscina's generic one.
     const reason = signal?.reason;
     if (reason instanceof GlacierMultipartError) return reason;
-    return new HashAbortedError(what, reason);
+    return hashAborted(what, reason);
   }
   const exit = /worker exited with code: (-?\d+)/.exec(err.message);
   if (exit) return new WorkerCrashedError(what, Number(exit[1]), { cause: err });

@@ -11,7 +11,7 @@ export class DataDirInUseError extends GlacierMultipartError {
   constructor(readonly dataDir: string, readonly pid: number) {
     super('DATA_DIR_IN_USE',
       `dataDir ${dataDir} is in use by another local Glacier server (process ${pid}${pid === process.pid ? ', this one' : ''}). `
-      + `Stop that server first, or pass another dataDir (serve --data-dir). If no server runs there, delete ${join(dataDir, LOCK_FILE)}.`);
+      + `Stop that server first, or pass another dataDir. If no server runs there, delete ${join(dataDir, LOCK_FILE)}.`);
   }
 }
 

@@ -26,5 +26,5 @@ export function checkHost(hostHeader: string | undefined, config: ServerConfig):
   if (name !== '' && (isLoopbackName(name) || (name === configured && !BIND_ALL.has(config.host)))) return;
   throw new GlacierHttpError(403, 'AccessDeniedException',
     `Host "${hostHeader ?? ''}" is not served: without credentials the local Glacier server answers only requests to localhost, 127.0.0.1, [::1] or its own host ${config.host} (a guard against DNS rebinding). `
-    + 'Address it by one of those, give it credentials (serve --access-key-id/--secret-access-key), or start it with allowAnyHost (serve --allow-any-host).');
+    + 'Address it by one of those, give it credentials (an access key id and secret), or start it with allowAnyHost.');
 }

@@ -87,7 +87,8 @@ describe('GetJobOutput faults: exactly the bad chunk is fetched again', () => {
     const e = err as JobNotFoundError;
     expect(e.code).toBe('JOB_OUTPUT_EXPIRED');
     expect(e.keptChunks).toBe(2);
-    expect(e.message).toContain(`glacier-multipart retrieve --vault ${env.vaultName} --archive-id ${archiveId}`);
+    expect(e.message).toContain(`start a new retrieval job for archive ${archiveId}`);
+    expect(e).toMatchObject({ vaultName: env.vaultName, archiveId });
     expect(e.journal).toBe(`${dest}.glacier-download.json`);
     expect((await readDownloadJournal(e.journal!))!.chunks.size).toBe(2);
 
@@ -122,7 +123,8 @@ describe('jobs as Glacier runs them', () => {
       expect(err).toBeInstanceOf(JobNotFoundError);
       const kept = (err as JobNotFoundError).keptChunks!;
       expect(kept).toBeGreaterThanOrEqual(1);
-      expect((err as Error).message).toMatch(/at least 24 h.*glacier-multipart retrieve --vault expiring/);
+      expect((err as Error).message).toMatch(/at least 24 h.*start a new retrieval job/);
+      expect((err as JobNotFoundError).vaultName).toBe(short.vaultName);
       expect(existsSync(journal)).toBe(true);
       // Naming the archive instead starts a new job for the journal's bytes and keeps what was verified.
       short.server.resetStats();
@@ -143,7 +145,8 @@ describe('jobs as Glacier runs them', () => {
     env.server.resetStats();
     const err = await downloadArchive({ ...base(), archiveId, tier: 'Expedited', destination: out() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InsufficientCapacityError);
-    expect((err as Error).message).toContain('--tier Standard');
+    expect((err as Error).message).toContain('use the Standard tier');
+    expect(err).toMatchObject({ vaultName: env.vaultName, archiveId });
     expect(env.server.stats.InitiateJob).toBe(1);
     const ok = await downloadArchive({ ...base(), archiveId, tier: 'Standard', destination: out() });
     expect(ok.size).toBe(100);

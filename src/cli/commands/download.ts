@@ -6,7 +6,8 @@ import type { ProgressMode } from '../progress.js';
 import { formatSize } from '../size.js';
 import { checkVaultName } from './manage.js';
 import { createDownloadView, formatDuration } from './download-progress.js';
-import { downloadCommandLine, nextCommand, parseRange, parseTier } from './retrieval-args.js';
+import { parseRange, parseTier } from './retrieval-args.js';
+import { downloadStep as downloadCommandLine } from '../next-step.js';
 import type { DownloadFlags } from '../definitions/vault.js';
 
 const MiB = 1024 * 1024;
@@ -42,7 +43,7 @@ export async function downloadCommand(ctx: Context, opts: DownloadFlags): Promis
   const { vaultName, tier, range, toStdout } = await checkDownloadOptions(ctx, opts);
   const out = toStdout ? undefined : resolve(opts.out);
   const { client, conn } = await connect(opts, ctx.log);
-  const { downloadArchive, defaultHashThreads, DownloadCancelledError, JobNotCompleteError, JobNotFoundError, JobWaitTimeoutError } = await import('../../glacier/index.js');
+  const { downloadArchive, defaultHashThreads, CancelledError } = await import('../../glacier/index.js');
   const { HashPool } = await import('../../pool/index.js');
   const pool = new HashPool({ engine: opts.engine, threads: opts.threads ?? defaultHashThreads() });
   const mode: ProgressMode = opts.json && !toStdout ? 'none' : opts.progress;
@@ -108,7 +109,7 @@ export async function downloadCommand(ctx: Context, opts: DownloadFlags): Promis
     view.stop();
     const e = err as Error & { jobId?: string; journal?: string };
     jobId = e.jobId ?? jobId;
-    if (ctx.signal.aborted || err instanceof DownloadCancelledError) {
+    if (ctx.signal.aborted || err instanceof CancelledError) {
       if (jobId && out) {
         ctx.note(`interrupted: ${e.journal ? `the journal ${e.journal} keeps the verified chunks; ` : ''}continue with: ${downloadCommandLine(ctx, vaultName, jobId, opts.out, opts)}`);
       } else if (jobId) {
@@ -118,18 +119,7 @@ export async function downloadCommand(ctx: Context, opts: DownloadFlags): Promis
       }
       return EXIT_INTERRUPTED;
     }
-    if ((err instanceof JobNotCompleteError || err instanceof JobWaitTimeoutError) && jobId) {
-      ctx.note(`the job keeps running at Glacier; download it later with: ${downloadCommandLine(ctx, vaultName, jobId, opts.out === '-' ? '-' : opts.out, opts)}`);
-    }
-    if (err instanceof JobNotFoundError && (e as { archiveId?: string }).archiveId) {
-      const archiveId = (e as { archiveId?: string }).archiveId!;
-      const tier = opts.tier !== undefined ? ['--tier', String(opts.tier)] : [];
-      // With --archive-id, download starts a new job for the journal's bytes and keeps its verified chunks.
-      ctx.note(err.keptChunks && opts.out
-        ? `start a new retrieval job and continue (keeping the ${err.keptChunks} verified chunks) with: ` +
-          nextCommand(ctx, ['download', '--vault', vaultName, '--archive-id', archiveId, ...tier, '--out', opts.out], opts)
-        : `start a new retrieval job with: ${nextCommand(ctx, ['retrieve', '--vault', vaultName, '--archive-id', archiveId, ...tier], opts)}`);
-    }
+    // The next step (download later, start a new job, …) is printed with the error (next-step.ts).
     throw err;
   } finally {
     await pool.destroy();

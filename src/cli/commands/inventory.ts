@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
 import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
-import { EXIT_FAILURE, type Context } from '../output.js';
+import type { Context } from '../output.js';
 import { formatSize } from '../size.js';
 import { checkVaultName } from './manage.js';
 import type { InventoryFlags } from '../definitions/catalog.js';
@@ -34,25 +34,18 @@ export async function inventoryCommand(ctx: Context, opts: InventoryFlags): Prom
   }
   if (opts.fromFile !== undefined && opts.jobId !== undefined) throw new CliUsageError('--from-file and --job-id both say where the inventory comes from: give one.');
   if (opts.fromFile !== undefined && !existsSync(opts.fromFile)) throw new CliUsageError(`--from-file ${opts.fromFile} does not exist: check the path (an inventory saved with --out).`);
-  const { Catalog, retrieveInventory, InventoryNotReadyError } = await import('../../catalog/index.js');
+  const { Catalog, retrieveInventory } = await import('../../catalog/index.js');
   const fromFile = opts.fromFile;
   const connection = fromFile === undefined ? await connect(opts, ctx.log) : undefined;
   const catalog = opts.catalog ? await Catalog.open(opts.catalog, { lock: true }) : undefined;
   try {
     let body: AsyncIterable<Uint8Array>;
     if (connection) {
-      try {
-        body = (await retrieveInventory({
-          client: connection.client, vaultName, accountId: opts.accountId, format: opts.format, jobId: opts.jobId, timeout: minutes * 60_000, signal: ctx.signal, maxAttempts: opts.maxAttempts,
-          onJob: (id, started) => ctx.note(started ? `started inventory job ${id} (Glacier takes about 3-5 hours; the inventory is up to a day old)` : `using inventory job ${id}`),
-        })).body;
-      } catch (err) {
-        if (err instanceof InventoryNotReadyError) {
-          ctx.note(err.message);
-          return EXIT_FAILURE;
-        }
-        throw err;
-      }
+      // A job not ready yet fails with the command that fetches it later (next-step.ts).
+      body = (await retrieveInventory({
+        client: connection.client, vaultName, accountId: opts.accountId, format: opts.format, jobId: opts.jobId, timeout: minutes * 60_000, signal: ctx.signal, maxAttempts: opts.maxAttempts,
+        onJob: (id, started) => ctx.note(started ? `started inventory job ${id} (Glacier takes about 3-5 hours; the inventory is up to a day old)` : `using inventory job ${id}`),
+      })).body;
     } else body = createReadStream(fromFile!);
     await listInventory(ctx, opts, opts.out ? tee(body, opts.out) : body, catalog);
     return 0;

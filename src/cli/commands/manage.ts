@@ -16,39 +16,43 @@ export function checkVaultName(name: string): string {
   return name;
 }
 
-export async function vaultCreateCommand(ctx: Context, name: string, opts: VaultFlags): Promise<void> {
-  const vaultName = checkVaultName(name);
-  const { client } = await connect(opts, ctx, 'sdk');
+/** One vault request through the library's one request path (its retries, timeouts and not-found table). */
+async function vaultCall<T>(ctx: Context, vaultName: string, opts: VaultFlags, operation: string,
+  send: (client: import('@aws-sdk/client-glacier').GlacierClient, signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  const { client } = await connect(opts, ctx);
+  const { callGlacier } = await import('../../glacier/request.js');
+  const { DEFAULT_MAX_ATTEMPTS } = await import('../../glacier/retry.js');
   try {
-    const out = await noteWhileWaiting(ctx, 'CreateVault', opts.requestTimeout,
-      client.send(new CreateVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal }));
-    if (opts.json) ctx.json({ vaultName, location: out.location });
-    else ctx.out(`created vault ${vaultName}${out.location ? ` (${out.location})` : ''}`);
+    return await noteWhileWaiting(ctx, operation, opts.requestTimeout,
+      callGlacier({ client, vaultName, maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS }, operation, (signal) => send(client, signal), { signal: ctx.signal }));
   } finally {
     client.destroy();
   }
 }
 
+export async function vaultCreateCommand(ctx: Context, name: string, opts: VaultFlags): Promise<void> {
+  const vaultName = checkVaultName(name);
+  const out = await vaultCall(ctx, vaultName, opts, 'CreateVault', (client, abortSignal) =>
+    client.send(new CreateVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal }));
+  if (opts.json) ctx.json({ vaultName, location: out.location });
+  else ctx.out(`created vault ${vaultName}${out.location ? ` (${out.location})` : ''}`);
+}
+
 export async function vaultDescribeCommand(ctx: Context, name: string, opts: VaultFlags): Promise<void> {
   const vaultName = checkVaultName(name);
-  const { client } = await connect(opts, ctx, 'sdk');
-  try {
-    const out = await noteWhileWaiting(ctx, 'DescribeVault', opts.requestTimeout,
-      client.send(new DescribeVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal }));
-    const { $metadata: _m, ...vault } = out;
-    if (opts.json) {
-      ctx.json(vault);
-      return;
-    }
-    ctx.out(`vault:          ${vault.VaultName}`);
-    ctx.out(`arn:            ${vault.VaultARN}`);
-    ctx.out(`created:        ${vault.CreationDate}`);
-    ctx.out(`archives:       ${vault.NumberOfArchives ?? 0} (as of the last inventory)`);
-    ctx.out(`size:           ${formatSize(vault.SizeInBytes ?? 0)}`);
-    ctx.out(`last inventory: ${vault.LastInventoryDate ?? 'none yet'}`);
-  } finally {
-    client.destroy();
+  const out = await vaultCall(ctx, vaultName, opts, 'DescribeVault', (client, abortSignal) =>
+    client.send(new DescribeVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal }));
+  const { $metadata: _m, ...vault } = out;
+  if (opts.json) {
+    ctx.json(vault);
+    return;
   }
+  ctx.out(`vault:          ${vault.VaultName}`);
+  ctx.out(`arn:            ${vault.VaultARN}`);
+  ctx.out(`created:        ${vault.CreationDate}`);
+  ctx.out(`archives:       ${vault.NumberOfArchives ?? 0} (as of the last inventory)`);
+  ctx.out(`size:           ${formatSize(vault.SizeInBytes ?? 0)}`);
+  ctx.out(`last inventory: ${vault.LastInventoryDate ?? 'none yet'}`);
 }
 
 export async function uploadsCommand(ctx: Context, opts: UploadsFlags): Promise<void> {

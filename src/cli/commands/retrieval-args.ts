@@ -1,10 +1,6 @@
-// What retrieve, jobs and download share: their argument checks and the next-step command lines
-// they print (which must work when pasted: same CLI invocation, same connection options).
+// What retrieve, jobs and download share: their argument checks (their next steps are in next-step.ts).
 import { RETRIEVAL_TIERS } from '../../options.js';
 import { CliUsageError } from '../errors.js';
-import type { Context } from '../output.js';
-import { commandLine, connectionArgs } from '../next-step.js';
-import type { ConnectionFlags } from '../definitions/common.js';
 
 const MiB = 1024 * 1024;
 /** Glacier's tiers, from the option contract. */
@@ -31,14 +27,4 @@ export function parseRange(value: string | undefined): { first: number; last: nu
     throw new CliUsageError(`--range ${value}: FIRST must be a multiple of 1048576 (1 MiB), e.g. ${Math.floor(first / MiB) * MiB}-${last}; LAST+1 a multiple of 1048576 or the archive's size.`, 'RANGE_NOT_ALIGNED');
   }
   return { first, last };
-}
-
-/** A command line to print as a next step: this CLI as it was started, plus the run's connection options. */
-export function nextCommand(ctx: Context, words: string[], opts: ConnectionFlags): string {
-  return commandLine(ctx, words, connectionArgs(opts));
-}
-
-/** The `download` command that finishes a job. */
-export function downloadCommandLine(ctx: Context, vaultName: string, jobId: string, out: string | undefined, opts: ConnectionFlags): string {
-  return nextCommand(ctx, ['download', '--vault', vaultName, '--job-id', jobId, '--out', out ?? 'FILE'], opts);
 }

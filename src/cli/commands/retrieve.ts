@@ -1,7 +1,8 @@
 import { connect } from '../client.js';
 import type { Context } from '../output.js';
 import { checkVaultName } from './manage.js';
-import { downloadCommandLine, parseRange, parseTier } from './retrieval-args.js';
+import { parseRange, parseTier } from './retrieval-args.js';
+import { downloadStep as downloadCommandLine } from '../next-step.js';
 import type { RetrieveFlags } from '../definitions/vault.js';
 
 const EXPECTED: Record<string, string> = {

@@ -5,12 +5,12 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { connect } from '../client.js';
 import { CliFailure, CliUsageError } from '../errors.js';
-import { EXIT_FAILURE, EXIT_INTERRUPTED, formatError, shellQuote, type Context } from '../output.js';
+import { describeError, EXIT_FAILURE, EXIT_INTERRUPTED, formatError, shellQuote, type Context } from '../output.js';
 import { createProgress, type ProgressMode, type ProgressSample } from '../progress.js';
 import type { JournalHeader, UploadProgress } from '../../glacier/index.js';
 import { formatSize, plural } from '../size.js';
 import { checkVaultName } from './manage.js';
-import { commandLine, connectionArgs } from '../next-step.js';
+import { abortStep, listUploadsStep, nextCommand, restartStep, resumeStep, uploadAgainStep } from '../next-step.js';
 import type { ResumeFlags, UploadFlags } from '../definitions/transfer.js';
 import {
   checkJournalFor, checkSourceFile, defaultJournalPath, exists, journalHeaderOf, readableJournal, reconnectFrom, restart, restartCommand,
@@ -75,7 +75,7 @@ export async function resumeCommand(ctx: Context, file: string | undefined, opts
     const source = file ?? header.file?.path ?? (process.stdin.isTTY ? undefined : '-');
     const vaultName = opts.vault ?? header.vaultName;
     if (!source) {
-      throw new CliUsageError(`journal ${opts.journal} records an upload from stdin: pipe the same bytes in again, e.g. … | ${commandLine(ctx, ['resume', '-', '--journal', opts.journal], connectionArgs(opts))}`);
+      throw new CliUsageError(`journal ${opts.journal} records an upload from stdin: pipe the same bytes in again, e.g. … | ${nextCommand(ctx, ['resume', '-', '--journal', opts.journal], opts)}`);
     }
     checkVaultName(vaultName);
     const job: Job = { source, vaultName, journal: opts.journal, resuming: true, header };
@@ -112,19 +112,8 @@ export function sampleOf(p: UploadProgress): ProgressSample {
   };
 }
 
-/** The command that continues an upload left open, as it must be pasted. */
-function resumeLine(ctx: Context, job: Job, uploadId: string, opts: TransferFlags): string {
-  const conn = connectionArgs(opts);
-  if (job.source === '-') {
-    const cmd = commandLine(ctx, ['resume', '-', ...(job.journal ? ['--journal', job.journal] : ['--vault', job.vaultName, '--upload-id', uploadId])], conn);
-    return `pipe the same bytes in again: … | ${cmd}`;
-  }
-  return job.journal ? commandLine(ctx, ['resume', '--journal', job.journal], conn) : commandLine(ctx, ['resume', job.source, '--vault', job.vaultName, '--upload-id', uploadId], conn);
-}
-
-function abortLine(ctx: Context, job: Job, uploadId: string, opts: TransferFlags): string {
-  return commandLine(ctx, ['abort', '--vault', job.vaultName, '--upload-id', uploadId], connectionArgs(opts));
-}
+const resumeLine = (ctx: Context, job: Job, uploadId: string, opts: TransferFlags) => resumeStep(ctx, job, uploadId, opts);
+const abortLine = (ctx: Context, job: Job, uploadId: string, opts: TransferFlags) => abortStep(ctx, job.vaultName, uploadId, opts);
 
 /** What can be done with an upload after this failure. */
 type Outcome = 'resume' | 'abort' | 'restart' | 'none';
@@ -262,7 +251,7 @@ async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureCon
   const abortFailure = e.abortError === undefined ? undefined
     : e.abortError instanceof Error ? e.abortError.message : String(e.abortError);
   const flag = interrupted ? '--abort-on-interrupt' : '--abort-on-error';
-  const what = interrupted ? 'interrupted' : formatError(root, false, { self: ctx.self, endpoint: ctx.endpoint }).replace(/^glacier-multipart: /, '').replace(/\.$/, '');
+  const what = interrupted ? 'interrupted' : describeError(root, { self: ctx.self, endpoint: ctx.endpoint, command: 'upload', opts: { ...f.next, vault: job.vaultName } }).replace(/\.$/, '');
   let step: string;
   if (uploadId === undefined) {
     step = interrupted ? 'before the upload started; nothing to resume' : '';
@@ -275,6 +264,9 @@ async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureCon
     step = `aborting multipart upload ${uploadId} failed too (${abortFailure}); abort it later with: ${abortLine(ctx, job, uploadId, f.next)}`;
   } else if (outcome === 'restart') {
     step = notFoundStep(ctx, job, uploadId, f);
+  } else if (outcome === 'abort' && (root as { kind?: unknown }).kind === 'foreign-parts' && job.source !== '-') {
+    step = `to send this file's bytes in place of those parts, resume with --force: ${resumeLine(ctx, job, uploadId, f.next)} --force; ` +
+      `or abort it with: ${abortLine(ctx, job, uploadId, f.next)}`;
   } else if (outcome === 'abort') {
     step = `upload ${uploadId} cannot be resumed with this ${job.source === '-' ? 'data' : 'file'}: abort it with: ${abortLine(ctx, job, uploadId, f.next)}` +
       (job.journal && job.source !== '-' ? ` (or start over with --restart, which aborts it: ${restartCommand(ctx, job, job.header, f.next)})` : '');
@@ -295,9 +287,7 @@ async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureCon
 /** An upload id Glacier does not know: a wrong connection is as likely as an expired upload. */
 function notFoundStep(ctx: Context, job: Job, uploadId: string, f: FailureContext): string {
   const where = `${ctx.endpoint ?? 'the AWS endpoint'}${f.next.region ? `, region ${f.next.region}` : ''}, account ${f.opts.accountId ?? '-'}`;
-  const again = job.source === '-'
-    ? `start over with: … | ${commandLine(ctx, ['upload', '-', '--vault', job.vaultName], connectionArgs(f.next))}`
-    : job.journal ? `start over with: ${restartCommand(ctx, job, job.header, f.next)}` : `start over with: ${commandLine(ctx, ['upload', job.source, '--vault', job.vaultName], connectionArgs(f.next))}`;
+  const again = `start over with: ${uploadAgainStep(ctx, { ...job, description: job.description ?? job.header?.description }, f.next)}`;
   return `multipart upload ${uploadId} was not found in vault ${job.vaultName} (${where}). If that is the wrong endpoint, region or account, ` +
     `run again with the right --endpoint, --region or --account-id; otherwise it was aborted, expired (24 h without activity) or completed, and cannot be resumed: ${again}`;
 }

@@ -9,8 +9,11 @@ import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier
 import { DEFAULT_REQUEST_TIMEOUT_MS, createGlacierClient } from '../client.js';
 import { HashPool } from '../../pool/index.js';
 import { GlacierMultipartError } from '../../errors.js';
-import { DownloadCancelledError, JobNotFoundError } from './download-errors.js';
-import { UploadCancelledError } from '../errors.js';
+import { JobNotFoundError } from './download-errors.js';
+import { CancelledError } from '../errors.js';
+
+/** The download's own cancel (with its job and journal), not a request's or a hash's. */
+const isDownloadCancel = (err: unknown): err is CancelledError => err instanceof CancelledError && err.operation === 'download';
 import { checkRange, checkTier, checkWait, type ByteRange, type RetrievalTier, type WaitOptions } from './jobs.js';
 import {
   InvalidOptionError, LIMITS, checkAccountId, checkChunkSize, checkClient, checkLimit, checkOptionsObject, checkSignal, checkVaultName,
@@ -190,9 +193,9 @@ async function downloadLocked(o: DownloadArchiveOptions, destination: string | u
     const s = await openSession(o, { client, pool, signal: internal.signal, progress, requestTimeout, journalPath, partFile: destination && `${destination}.part` });
     return await runSession(s, destination);
   } catch (err) {
-    if (o.signal?.aborted && !(err instanceof DownloadCancelledError && (err.journal || !journalPath))) {
+    if (o.signal?.aborted && !(isDownloadCancel(err) && (err.journal || !journalPath))) {
       throw cancelled(o, progress.p.jobId, journalPath && (await exists(journalPath)) ? journalPath : undefined,
-        err instanceof DownloadCancelledError ? err.cause : err);
+        isDownloadCancel(err) ? err.cause : err);
     }
     throw err;
   } finally {
@@ -267,8 +270,8 @@ async function runSession(s: Session, destination: string | undefined): Promise<
 
 /** Errors that end a download, reworded with what the journal keeps. */
 function mapFailure(s: Session, err: unknown): unknown {
-  if (s.signal.aborted || err instanceof UploadCancelledError) {
-    return err instanceof DownloadCancelledError ? err : cancelled(s.o, s.job.jobId, s.journal ? s.journalPath : undefined, err);
+  if (s.signal.aborted || err instanceof CancelledError) {
+    return isDownloadCancel(err) ? err : cancelled(s.o, s.job.jobId, s.journal ? s.journalPath : undefined, err);
   }
   if (err instanceof JobNotFoundError && s.journal) {
     return new JobNotFoundError(s.o.vaultName, s.job.jobId, {

@@ -1,15 +1,10 @@
-import { GlacierMultipartError } from '../../errors.js';
+import { CancelledError, ChecksumMismatchError, GlacierMultipartError, JournalError } from '../../errors.js';
 import { InvalidOptionError } from '../../options.js';
 
 /**
  * Errors of the retrieval side (jobs and downloadArchive). Every message names what was wrong and
  * what to do about it; errors the service or the network raised are kept as `cause`.
  */
-
-/** The command line that starts a new archive-retrieval job (named in the fixes below). */
-export function retrieveCommand(vaultName: string, archiveId: string | undefined): string {
-  return `glacier-multipart retrieve --vault ${vaultName} --archive-id ${archiveId ?? '<archive id>'}`;
-}
 
 /** @deprecated downloadArchive's and the job helpers' option error: use InvalidOptionError (the one option error; same `option` and code 'INVALID_OPTION'). */
 export const InvalidDownloadOptionError = InvalidOptionError;
@@ -42,10 +37,14 @@ export class ArchiveNotFoundError extends GlacierMultipartError {
 
 /** Expedited retrieval refused: no capacity right now (503 InsufficientCapacityException). */
 export class InsufficientCapacityError extends GlacierMultipartError {
+  readonly vaultName: string;
+  readonly archiveId: string;
   constructor(vaultName: string, archiveId: string, options?: { cause?: unknown }) {
     super('INSUFFICIENT_CAPACITY',
       `Glacier has no Expedited retrieval capacity right now (InsufficientCapacityException): retry later, buy ` +
-      `provisioned capacity, or use the Standard tier (hours): ${retrieveCommand(vaultName, archiveId)} --tier Standard.`, options);
+      `provisioned capacity, or use the Standard tier (hours) for archive ${archiveId}.`, options);
+    this.vaultName = vaultName;
+    this.archiveId = archiveId;
   }
 }
 
@@ -61,11 +60,17 @@ export class RetrievalPolicyError extends GlacierMultipartError {
 /** The job ended with StatusCode Failed. */
 export class RetrievalJobFailedError extends GlacierMultipartError {
   readonly jobId: string;
+  readonly vaultName: string;
+  readonly archiveId: string | undefined;
+  readonly statusMessage: string | undefined;
   constructor(vaultName: string, jobId: string, archiveId: string | undefined, statusMessage: string | undefined) {
     super('JOB_FAILED',
-      `Retrieval job ${jobId} failed${statusMessage ? ` (${statusMessage})` : ''}: start a new one with ` +
-      `${retrieveCommand(vaultName, archiveId)}.`);
+      `Retrieval job ${jobId} failed${statusMessage ? ` (${statusMessage})` : ''}: start a new retrieval job` +
+      `${archiveId ? ` for archive ${archiveId}` : ''} (InitiateJob).`);
     this.jobId = jobId;
+    this.vaultName = vaultName;
+    this.archiveId = archiveId;
+    this.statusMessage = statusMessage;
   }
 }
 
@@ -88,7 +93,7 @@ export class JobNotFoundError extends GlacierMultipartError {
     super(details.duringDownload ? 'JOB_OUTPUT_EXPIRED' : 'JOB_NOT_FOUND',
       `${details.duringDownload ? 'The output of retrieval job' : 'Retrieval job'} ${jobId} is not available in vault "${vaultName}" ` +
       `(Glacier keeps a job's output at least 24 h after it completes; or the id, vault or region is wrong): ` +
-      `start a new retrieval job with ${retrieveCommand(vaultName, details.archiveId)}.${kept}`, { cause: details.cause });
+      `start a new retrieval job${details.archiveId ? ` for archive ${details.archiveId}` : ''} (InitiateJob).${kept}`, { cause: details.cause });
     this.jobId = jobId;
     this.vaultName = vaultName;
     this.archiveId = details.archiveId;
@@ -97,23 +102,46 @@ export class JobNotFoundError extends GlacierMultipartError {
   }
 }
 
-/** The job is still InProgress and the caller asked not to wait. */
-export class JobNotCompleteError extends GlacierMultipartError {
+/**
+ * The one "job not ready" error: a retrieval or inventory job is still InProgress when the caller
+ * would not wait (`waitedMs` undefined) or the wait ran out (`timedOut`). The job keeps running
+ * at Glacier; its id fetches the output later.
+ */
+export class JobNotReadyError extends GlacierMultipartError {
   readonly jobId: string;
-  constructor(vaultName: string, jobId: string, waitedMs?: number) {
-    super('JOB_NOT_COMPLETE',
-      `Retrieval job ${jobId} has not completed yet${waitedMs !== undefined ? ` (waited ${Math.round(waitedMs / 1000)} s)` : ''} ` +
-      `(Expedited takes minutes, Standard hours, Bulk 5-12 h): download it later with ` +
-      `glacier-multipart download --vault ${vaultName} --job-id ${jobId} --out FILE, or let it wait (--wait).`);
-    this.jobId = jobId;
+  readonly vaultName: string;
+  readonly action: 'ArchiveRetrieval' | 'InventoryRetrieval';
+  readonly waitedMs: number | undefined;
+  readonly timedOut: boolean;
+  constructor(d: { vaultName: string; jobId: string; action?: 'ArchiveRetrieval' | 'InventoryRetrieval'; waitedMs?: number; timedOut?: boolean; cause?: unknown }) {
+    const inventory = d.action === 'InventoryRetrieval';
+    super('JOB_NOT_READY',
+      `${inventory ? 'Inventory' : 'Retrieval'} job ${d.jobId} of vault "${d.vaultName}" has not completed yet` +
+      `${d.waitedMs !== undefined ? ` (waited ${Math.round(d.waitedMs / 1000)} s)` : ''} ` +
+      `(${inventory ? 'an inventory takes about 3-5 hours' : 'Expedited takes minutes, Standard hours, Bulk 5-12 h'}). ` +
+      `It keeps running at Glacier; its output can be fetched later by its job id.`, d.cause === undefined ? undefined : { cause: d.cause });
+    this.jobId = d.jobId;
+    this.vaultName = d.vaultName;
+    this.action = d.action ?? 'ArchiveRetrieval';
+    this.waitedMs = d.waitedMs;
+    this.timedOut = d.timedOut ?? false;
   }
 }
+
+/** @deprecated Use JobNotReadyError: every "job not ready" is one class. */
+export const JobNotCompleteError = JobNotReadyError;
+/** @deprecated Use JobNotReadyError. */
+export type JobNotCompleteError = JobNotReadyError;
+/** @deprecated Use JobNotReadyError (timedOut: true). */
+export const JobWaitTimeoutError = JobNotReadyError;
+/** @deprecated Use JobNotReadyError. */
+export type JobWaitTimeoutError = JobNotReadyError;
 
 /** The destination already exists and `overwrite` was not given. */
 export class DestinationExistsError extends GlacierMultipartError {
   readonly path: string;
   constructor(path: string) {
-    super('DESTINATION_EXISTS', `${path} already exists: choose another destination, or pass overwrite: true (--overwrite) to replace it.`);
+    super('DESTINATION_EXISTS', `${path} already exists: choose another destination, or pass overwrite: true to replace it.`);
     this.path = path;
   }
 }
@@ -127,28 +155,10 @@ export class DiskFullError extends GlacierMultipartError {
   }
 }
 
-/**
- * Bytes that do not match Glacier's tree hash: one chunk still wrong after every attempt
- * (`chunkIndex`, `first`, `last` name it), or the whole output's tree hash.
- */
-export class DownloadChecksumError extends GlacierMultipartError {
-  readonly expected: string;
-  readonly actual: string;
-  readonly chunkIndex: number | undefined;
-  readonly first: number | undefined;
-  readonly last: number | undefined;
-  constructor(what: string, expected: string, actual: string, chunk?: { index: number; first: number; last: number; attempts: number }) {
-    super('CHECKSUM_MISMATCH',
-      `${what}: Glacier's tree hash is ${expected} but the bytes received hash to ${actual}` +
-      (chunk ? ` (chunk ${chunk.index}, output bytes ${chunk.first}-${chunk.last}, after ${chunk.attempts} attempt${chunk.attempts === 1 ? '' : 's'})` : '') +
-      `. Something between Glacier and this machine corrupts data: run the download again (verified chunks are kept), from another network if it repeats.`);
-    this.expected = expected;
-    this.actual = actual;
-    this.chunkIndex = chunk?.index;
-    this.first = chunk?.first;
-    this.last = chunk?.last;
-  }
-}
+/** @deprecated Use ChecksumMismatchError (operation 'download'): every checksum mismatch is one class. */
+export const DownloadChecksumError = ChecksumMismatchError;
+/** @deprecated Use ChecksumMismatchError. */
+export type DownloadChecksumError = ChecksumMismatchError;
 
 /** A chunk's body was shorter or longer than asked, or no byte came for too long (retried). */
 export class ChunkTransferError extends GlacierMultipartError {
@@ -158,38 +168,15 @@ export class ChunkTransferError extends GlacierMultipartError {
   }
 }
 
-/** A journal that cannot be read or belongs to another download. */
-export class DownloadJournalError extends GlacierMultipartError {
-  readonly journal: string;
-  constructor(journal: string, message: string, options?: { cause?: unknown }) {
-    super('INVALID_JOURNAL', message, options);
-    this.journal = journal;
-  }
-}
+/** @deprecated Use JournalError (operation 'download'): uploads and downloads share one journal error. */
+export const DownloadJournalError = JournalError;
+/** @deprecated Use JournalError. */
+export type DownloadJournalError = JournalError;
 
-/** Waiting for the job took longer than `wait.timeout`. */
-export class JobWaitTimeoutError extends GlacierMultipartError {
-  readonly jobId: string;
-  constructor(vaultName: string, jobId: string, waitedMs: number) {
-    super('JOB_WAIT_TIMEOUT',
-      `Retrieval job ${jobId} did not complete within ${Math.round(waitedMs / 1000)} s: the job keeps running at Glacier; ` +
-      `download it later with glacier-multipart download --vault ${vaultName} --job-id ${jobId} --out FILE.`);
-    this.jobId = jobId;
-  }
-}
-
-/** Cancelled through the AbortSignal; `journal` (when set) continues the download. */
-export class DownloadCancelledError extends GlacierMultipartError {
-  readonly jobId: string | undefined;
-  readonly journal: string | undefined;
-  constructor(details: { jobId?: string; journal?: string; cause?: unknown } = {}) {
-    super('CANCELLED',
-      `The download was cancelled${details.jobId ? ` (job ${details.jobId})` : ''}` +
-      `${details.journal ? `; the journal ${details.journal} keeps the verified chunks for the next run` : ''}.`, { cause: details.cause });
-    this.jobId = details.jobId;
-    this.journal = details.journal;
-  }
-}
+/** @deprecated Use CancelledError (operation 'download'): every cancel is one class. */
+export const DownloadCancelledError = CancelledError;
+/** @deprecated Use CancelledError. */
+export type DownloadCancelledError = CancelledError;
 
 /** The destination (or its partial file) is a symbolic link: a download never writes through one. */
 export class UnsafeDestinationError extends GlacierMultipartError {

@@ -1,5 +1,5 @@
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
-import { DownloadJournalError } from './download-errors.js';
+import { JournalError } from '../../errors.js';
 
 /**
  * The download journal: one JSON header line (which job, which archive bytes, chunk size), then one
@@ -49,18 +49,18 @@ export async function readDownloadJournal(path: string): Promise<DownloadJournal
     text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new DownloadJournalError(path, `Cannot read the download journal ${path} (${(err as Error).message}): check its permissions.`, { cause: err });
+    throw new JournalError({ journal: path, operation: 'download', kind: 'unreadable', problem: `Cannot read the download journal ${path} (${(err as Error).message})`, fix: 'Check its permissions.', cause: err });
   }
   const lines = text.split('\n');
   let header: DownloadJournalHeader;
   try {
     header = JSON.parse(lines[0]!) as DownloadJournalHeader;
   } catch (err) {
-    throw new DownloadJournalError(path, `${path} is not a glacier-multipart download journal (unreadable first line): delete it or pass another journal path.`, { cause: err });
+    throw new JournalError({ journal: path, operation: 'download', kind: 'not-a-journal', problem: `${path} is not a glacier-multipart download journal (unreadable first line)`, fix: 'Delete it or pass another journal path.', cause: err });
   }
   if (header?.format !== DOWNLOAD_JOURNAL_FORMAT || header.version !== DOWNLOAD_JOURNAL_VERSION || typeof header.jobId !== 'string'
     || !Number.isSafeInteger(header.outputSize) || !Number.isSafeInteger(header.chunkSize)) {
-    throw new DownloadJournalError(path, `${path} is not a version ${DOWNLOAD_JOURNAL_VERSION} glacier-multipart download journal: delete it or pass another journal path.`);
+    throw new JournalError({ journal: path, operation: 'download', kind: 'version', problem: `${path} is not a version ${DOWNLOAD_JOURNAL_VERSION} glacier-multipart download journal`, fix: 'Delete it or pass another journal path.' });
   }
   const chunks = new Map<number, VerifiedChunk>();
   for (let i = 1; i < lines.length; i++) {
@@ -71,7 +71,7 @@ export async function readDownloadJournal(path: string): Promise<DownloadJournal
       c = JSON.parse(line) as VerifiedChunk;
     } catch {
       if (i >= lines.length - 2) break; // torn last line
-      throw new DownloadJournalError(path, `${path} line ${i + 1} is damaged: delete the journal to download again from the start.`);
+      throw new JournalError({ journal: path, operation: 'download', kind: 'damaged', problem: `${path} line ${i + 1} is damaged`, fix: 'Delete the journal to download again from the start.' });
     }
     if (Number.isSafeInteger(c.index) && Number.isSafeInteger(c.first) && Number.isSafeInteger(c.last) && HEX64.test(c.treeHash)) chunks.set(c.index, c);
   }

@@ -1,12 +1,12 @@
 import type { Held } from '../../concurrency/index.js';
-import { DownloadChecksumError } from './download-errors.js';
+import { ChecksumMismatchError } from '../../errors.js';
 import type { OutputChunk } from './chunk-plan.js';
 import { getJobOutputRange, jobOutputMissing } from './job-output.js';
 import type { Pool } from './download-archive.js';
 import type { Session } from './session.js';
 import { callGlacier } from '../request.js';
 
-/** A chunk whose bytes hash differently from Glacier's header (retried, then DownloadChecksumError). */
+/** A chunk whose bytes hash differently from Glacier's header (retried, then ChecksumMismatchError). */
 export class ChunkHashMismatch extends Error {
   constructor(readonly expected: string, readonly actual: string) {
     super(`tree hash ${actual}, Glacier's ${expected}`);
@@ -54,7 +54,8 @@ export async function fetchVerified(s: Session, chunk: OutputChunk, held: Held, 
     });
   } catch (err) {
     if (err instanceof ChunkHashMismatch) {
-      throw new DownloadChecksumError(`Chunk ${chunk.index} of job ${s.job.jobId}`, err.expected, err.actual, { ...chunk, attempts });
+      throw new ChecksumMismatchError({ scope: 'chunk', operation: 'download', what: `Chunk ${chunk.index} of job ${s.job.jobId}`, expected: err.expected, actual: err.actual,
+        chunk: { ...chunk, attempts }, archiveId: s.job.archiveId, jobId: s.job.jobId });
     }
     throw err;
   }

@@ -2,10 +2,10 @@ import {
   DescribeJobCommand, InitiateJobCommand, ListJobsCommand, type GlacierClient, type GlacierJobDescription,
 } from '@aws-sdk/client-glacier';
 import {
-  DownloadCancelledError, InsufficientCapacityError, JobNotCompleteError,
-  JobWaitTimeoutError, RangeNotAlignedError, RetrievalJobFailedError, RetrievalPolicyError,
+  InsufficientCapacityError, JobNotReadyError,
+  RangeNotAlignedError, RetrievalJobFailedError, RetrievalPolicyError,
 } from './download-errors.js';
-import { UnexpectedResponseError, UploadCancelledError } from '../errors.js';
+import { CancelledError, UnexpectedResponseError } from '../errors.js';
 import { MiB } from '../part-size.js';
 import { callGlacier, errorName, type CallOptions, type MissingResource } from '../request.js';
 import { DEFAULT_MAX_ATTEMPTS, sleep } from '../retry.js';
@@ -112,9 +112,11 @@ export function checkRange(range: unknown): ByteRange | undefined {
 
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+const actionOf = (job: RetrievalJob): 'InventoryRetrieval' | 'ArchiveRetrieval' => (job.action === 'InventoryRetrieval' ? 'InventoryRetrieval' : 'ArchiveRetrieval');
+
 /** A cancellation of a job call is the download's. */
 function cancelledJob(err: unknown, jobId?: string): unknown {
-  return err instanceof UploadCancelledError ? new DownloadCancelledError({ jobId, cause: err.cause }) : err;
+  return err instanceof CancelledError && err.operation !== 'download' ? new CancelledError({ operation: 'download', jobId, cause: err.cause }) : err;
 }
 
 /** A job call through the one request path (retries, timeouts, the not-found table). */
@@ -247,7 +249,7 @@ export function checkWait(wait: unknown): WaitOptions {
 
 /**
  * Polls DescribeJob until the job completes: resolves with it when it Succeeded; RetrievalJobFailedError
- * when it Failed, JobWaitTimeoutError after `timeout`, DownloadCancelledError when the signal fires
+ * when it Failed, JobNotReadyError (timedOut) after `timeout`, CancelledError when the signal fires
  * (the job keeps running at Glacier).
  */
 export async function waitForJob(o: JobTarget & WaitOptions & { jobId: string; archiveId?: string; onPoll?: (job: RetrievalJob, waitedMs: number) => void }): Promise<RetrievalJob> {
@@ -262,7 +264,7 @@ export async function waitForJob(o: JobTarget & WaitOptions & { jobId: string; a
     o.onPoll?.(job, waited);
     if (job.statusCode === 'Failed') throw new RetrievalJobFailedError(o.vaultName, o.jobId, job.archiveId ?? o.archiveId, job.statusMessage);
     if (job.completed && job.statusCode === 'Succeeded') return job;
-    if (waited >= timeout) throw new JobWaitTimeoutError(o.vaultName, o.jobId, waited);
+    if (waited >= timeout) throw new JobNotReadyError({ vaultName: o.vaultName, jobId: o.jobId, action: actionOf(job), waitedMs: waited, timedOut: true });
     const cap = job.tier === 'Expedited' ? 60_000 : 300_000;
     const next = o.pollInterval ?? interval;
     interval = Math.min(cap, Math.round(interval * 1.5));
@@ -272,10 +274,10 @@ export async function waitForJob(o: JobTarget & WaitOptions & { jobId: string; a
   }
 }
 
-/** Without waiting: the job when it Succeeded, else JobNotCompleteError / RetrievalJobFailedError. */
+/** Without waiting: the job when it Succeeded, else JobNotReadyError / RetrievalJobFailedError. */
 export async function requireCompletedJob(o: JobTarget & { jobId: string; archiveId?: string }): Promise<RetrievalJob> {
   const job = await describeJob(o);
   if (job.statusCode === 'Failed') throw new RetrievalJobFailedError(o.vaultName, o.jobId, job.archiveId ?? o.archiveId, job.statusMessage);
-  if (!job.completed || job.statusCode !== 'Succeeded') throw new JobNotCompleteError(o.vaultName, o.jobId);
+  if (!job.completed || job.statusCode !== 'Succeeded') throw new JobNotReadyError({ vaultName: o.vaultName, jobId: o.jobId, action: actionOf(job) });
   return job;
 }

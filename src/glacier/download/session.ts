@@ -1,7 +1,7 @@
 import type { GlacierClient } from '@aws-sdk/client-glacier';
-import { GlacierMultipartError } from '../../errors.js';
+import { CancelledError, GlacierMultipartError, JournalError } from '../../errors.js';
 import { DEFAULT_CHUNK_SIZE, planChunks, type OutputChunk } from './chunk-plan.js';
-import { DownloadCancelledError, DownloadJournalError, InvalidDownloadOptionError, JobNotFoundError } from './download-errors.js';
+import { InvalidDownloadOptionError, JobNotFoundError } from './download-errors.js';
 import { DOWNLOAD_JOURNAL_FORMAT, DOWNLOAD_JOURNAL_VERSION, DownloadJournalWriter, readDownloadJournal, type DownloadJournalState, type VerifiedChunk } from './download-journal.js';
 import { checkWait, describeJob, jobKind, initiateRetrievalJob, requireCompletedJob, waitForJob, type RetrievalJob } from './jobs.js';
 import type { DownloadArchiveOptions, DownloadProgress, Pool } from './download-archive.js';
@@ -45,8 +45,8 @@ export interface Session {
   byGlacier: number;
 }
 
-export function cancelled(s: { signal?: AbortSignal }, jobId: string | undefined, journal: string | undefined, cause?: unknown): DownloadCancelledError {
-  return new DownloadCancelledError({ jobId, journal, cause: cause ?? s.signal?.reason });
+export function cancelled(s: { signal?: AbortSignal }, jobId: string | undefined, journal: string | undefined, cause?: unknown): CancelledError {
+  return new CancelledError({ operation: 'download', jobId, journal, cause: cause ?? s.signal?.reason });
 }
 
 export interface SessionDeps {
@@ -73,14 +73,15 @@ export async function openSession(o: DownloadArchiveOptions, d: SessionDeps): Pr
   const target = { client: d.client, vaultName: o.vaultName, accountId, signal: d.signal, maxAttempts };
   const state = d.journalPath ? await readDownloadJournal(d.journalPath) : undefined;
   if (state && (state.header.vaultName !== o.vaultName || (o.archiveId !== undefined && state.header.archiveId !== o.archiveId))) {
-    throw new DownloadJournalError(d.journalPath!,
-      `The journal ${d.journalPath} belongs to archive ${state.header.archiveId} in vault "${state.header.vaultName}", not to this download: ` +
-      `delete it, or download to another destination.`);
+    throw new JournalError({ journal: d.journalPath!, operation: 'download', kind: 'mismatch',
+      problem: `The journal ${d.journalPath} belongs to archive ${state.header.archiveId} in vault "${state.header.vaultName}", not to this download`,
+      fix: 'Delete it, or download to another destination.' });
   }
   if (state && !o.jobId && (o.range ? o.range.first !== state.header.rangeFirst || o.range.last !== state.header.rangeLast : state.header.rangeFirst !== 0)) {
-    throw new DownloadJournalError(d.journalPath!,
-      `The journal ${d.journalPath} continues a download of archive bytes ${state.header.rangeFirst}-${state.header.rangeLast}, not ` +
-      `${o.range ? `${o.range.first}-${o.range.last}` : 'the whole archive'}: pass the same range, delete the journal, or download to another destination.`);
+    throw new JournalError({ journal: d.journalPath!, operation: 'download', kind: 'mismatch',
+      problem: `The journal ${d.journalPath} continues a download of archive bytes ${state.header.rangeFirst}-${state.header.rangeLast}, not ` +
+        `${o.range ? `${o.range.first}-${o.range.last}` : 'the whole archive'}`,
+      fix: 'Pass the same range, delete the journal, or download to another destination.' });
   }
   const p = d.progress.p;
   let jobId = o.jobId ?? state?.header.jobId;
@@ -116,8 +117,9 @@ export async function openSession(o: DownloadArchiveOptions, d: SessionDeps): Pr
   let verified = new Map<number, VerifiedChunk>();
   if (state && (state.header.jobId === jobId || sameBytes(state, job))) verified = state.chunks;
   else if (state) {
-    throw new DownloadJournalError(d.journalPath!,
-      `The journal ${d.journalPath} records job ${state.header.jobId} for other bytes than job ${jobId} retrieves: delete it, or download to another destination.`);
+    throw new JournalError({ journal: d.journalPath!, operation: 'download', kind: 'mismatch',
+      problem: `The journal ${d.journalPath} records job ${state.header.jobId} for other bytes than job ${jobId} retrieves`,
+      fix: 'Delete it, or download to another destination.' });
   }
   const chunkSize = state?.header.chunkSize ?? o.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const writeJournal = async (j: RetrievalJob) => d.journalPath && j.range && j.outputSize !== undefined

@@ -1,5 +1,5 @@
 import { combineChunkTreeHashes } from './chunk-plan.js';
-import { DownloadChecksumError } from './download-errors.js';
+import { ChecksumMismatchError } from '../../errors.js';
 import type { DownloadArchiveResult } from './download-archive.js';
 import { chunkSizeOf } from './fetch.js';
 import type { Session } from './session.js';
@@ -12,10 +12,11 @@ export function verifyWhole(s: Session, destination: string | undefined): Downlo
   const whole = range.first === 0 && range.last === job.archiveSize! - 1;
   const expected = job.treeHash ?? (whole ? job.archiveTreeHash : undefined);
   if (expected !== undefined && expected !== treeHash) {
-    throw new DownloadChecksumError(whole ? `Archive ${job.archiveId} (job ${job.jobId})` : `Bytes ${range.first}-${range.last} of archive ${job.archiveId}`, expected, treeHash);
+    throw new ChecksumMismatchError({ scope: whole ? 'archive' : 'range', operation: 'download', what: whole ? `Archive ${job.archiveId} (job ${job.jobId})` : `Bytes ${range.first}-${range.last} of archive ${job.archiveId}`,
+      expected, actual: treeHash, archiveId: job.archiveId, jobId: job.jobId });
   }
   if (whole && job.archiveTreeHash && job.archiveTreeHash !== treeHash) {
-    throw new DownloadChecksumError(`Archive ${job.archiveId} (job ${job.jobId})`, job.archiveTreeHash, treeHash);
+    throw new ChecksumMismatchError({ scope: 'archive', operation: 'download', what: `Archive ${job.archiveId} (job ${job.jobId})`, expected: job.archiveTreeHash, actual: treeHash, archiveId: job.archiveId, jobId: job.jobId });
   }
   const fetched = s.chunks.length - s.progress.p.chunksResumed;
   const unchecked = fetched - s.byGlacier;

@@ -1,5 +1,5 @@
 import {
-  ChecksumMismatchError, TooManyPartsError, UploadCancelledError, UploadFailedError, UploadNotFoundError,
+  CancelledError, ChecksumMismatchError, TooManyPartsError, UploadFailedError, UploadNotFoundError,
 } from '../errors.js';
 import type { JournalWriter } from './journal.js';
 import type { MultipartUpload } from './multipart-upload.js';
@@ -22,12 +22,12 @@ function message(err: unknown): string {
 
 /**
  * What uploadArchive does with a multipart upload once a failure (or a cancel) ended it: the one
- * home of the abort-or-keep policy. Rejects with UploadCancelledError for a cancel, the error
+ * home of the abort-or-keep policy. Rejects with CancelledError for a cancel, the error
  * itself when there is nothing left to decide, and UploadFailedError (its own code, the cause
  * kept) otherwise; each says whether the upload was aborted or how to resume it.
  */
 export async function failUpload(err: unknown, upload: MultipartUpload, journal: JournalWriter | undefined, p: FailurePolicy): Promise<never> {
-  const cancelled = err instanceof UploadCancelledError;
+  const cancelled = err instanceof CancelledError;
   const what = `Upload to vault "${upload.vaultName}"`;
   const details = { uploadId: upload.uploadId, uploadedParts: p.uploadedParts, cause: err };
   if (err instanceof UploadNotFoundError) {
@@ -50,7 +50,7 @@ export async function failUpload(err: unknown, upload: MultipartUpload, journal:
       : '(it was started by an earlier run)';
     const text = `${cancelled ? `${what} was cancelled` : `${what} failed: ${message(err)}`}. Multipart upload ${upload.uploadId} was left open ` +
       `${why}: resume it with ${how} within 24 hours, or abort it.`;
-    if (cancelled) throw new UploadCancelledError(text, { ...details, journal: p.journalPath, aborted: false });
+    if (cancelled) throw new CancelledError({ operation: 'upload', message: text, ...details, journal: p.journalPath, aborted: false });
     throw new UploadFailedError(text, { ...details, journal: p.journalPath, aborted: false });
   }
   try {
@@ -58,13 +58,13 @@ export async function failUpload(err: unknown, upload: MultipartUpload, journal:
   } catch (abortErr) {
     await journal?.close();
     const text = `${cancelled ? `${what} was cancelled` : `${what} failed: ${message(err)}`}. Aborting multipart upload ${upload.uploadId} failed too ` +
-      `(${message(abortErr)}): abort it later (glacier-multipart abort --vault ${upload.vaultName} --upload-id ${upload.uploadId}) or let it expire.`;
-    if (cancelled) throw new UploadCancelledError(text, { ...details, journal: p.journalPath, aborted: false, abortError: abortErr });
+      `(${message(abortErr)}): abort it later (AbortMultipartUpload) or let it expire (24 hours without activity).`;
+    if (cancelled) throw new CancelledError({ operation: 'upload', message: text, ...details, journal: p.journalPath, aborted: false, abortError: abortErr });
     throw new UploadFailedError(text, { ...details, journal: p.journalPath, aborted: false, abortError: abortErr });
   }
   await journal?.remove();
   const text = `${cancelled ? `${what} was cancelled` : `${what} failed: ${message(err)}`}. Multipart upload ${upload.uploadId} was aborted` +
     `${p.startedHere ? '' : ' (it had been started earlier)'} and its parts deleted${cancelled ? '' : '; pass leavePartsOnError: true to keep them for a resume'}.`;
-  if (cancelled) throw new UploadCancelledError(text, { ...details, aborted: true });
+  if (cancelled) throw new CancelledError({ operation: 'upload', message: text, ...details, aborted: true });
   throw new UploadFailedError(text, { ...details, aborted: true });
 }

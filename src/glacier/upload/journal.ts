@@ -78,13 +78,13 @@ function isHex64(v: unknown): v is string {
 function checkHeader(path: string, h: unknown): JournalHeader {
   const x = h as Partial<JournalHeader> | null;
   if (!x || x.format !== JOURNAL_FORMAT) {
-    throw new JournalError(path, `${path} is not a glacier-multipart journal (its first line is not a journal header). Pass another path, or delete it to start over.`);
+    throw new JournalError({ journal: path, operation: 'upload', kind: 'not-a-journal', problem: `${path} is not a glacier-multipart journal (its first line is not a journal header)`, fix: 'Pass another path, or delete it to start over.' });
   }
   if (x.version !== JOURNAL_VERSION) {
-    throw new JournalError(path, `${path} is a version ${String(x.version)} journal; this glacier-multipart writes version ${JOURNAL_VERSION}. Resume with the version that wrote it, or delete it to start over.`);
+    throw new JournalError({ journal: path, operation: 'upload', kind: 'version', problem: `${path} is a version ${String(x.version)} journal; this glacier-multipart writes version ${JOURNAL_VERSION}`, fix: 'Resume with the version that wrote it, or delete it to start over.' });
   }
   if (typeof x.uploadId !== 'string' || typeof x.vaultName !== 'string' || typeof x.partSize !== 'number' || typeof x.accountId !== 'string') {
-    throw new JournalError(path, `${path} has a damaged header (upload id, vault, account or part size missing). Resume with --upload-id instead, or delete it to start over.`);
+    throw new JournalError({ journal: path, operation: 'upload', kind: 'damaged', problem: `${path} has a damaged header (upload id, vault, account or part size missing)`, fix: 'Resume by upload id instead, or delete it to start over.' });
   }
   return x as JournalHeader;
 }
@@ -96,20 +96,21 @@ export async function readJournal(path: string): Promise<JournalState | undefine
     text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new JournalError(path, `Cannot read the journal ${path}: ${(err as Error).message}`, { cause: err });
+    throw new JournalError({ journal: path, operation: 'upload', kind: 'unreadable', problem: `Cannot read the journal ${path}: ${(err as Error).message}`, fix: 'Check its permissions.', cause: err });
   }
   const lines = text.split('\n');
   // The last element is '' after a complete final line, or a line a crash cut short.
   const complete = lines.slice(0, -1);
   if (complete.length === 0) {
-    throw new JournalError(path, `${path} is empty or was cut short before its header was written. Delete it to start over (and abort any upload it started: glacier-multipart uploads --vault ...).`);
+    throw new JournalError({ journal: path, operation: 'upload', kind: 'damaged', problem: `${path} is empty or was cut short before its header was written`,
+      fix: "Delete it to start over (and abort any upload it started: the vault's open multipart uploads are listed by ListMultipartUploads)." });
   }
   let header: JournalHeader;
   try {
     header = checkHeader(path, JSON.parse(complete[0]!));
   } catch (err) {
     if (err instanceof JournalError) throw err;
-    throw new JournalError(path, `${path} is not a glacier-multipart journal (its first line is not JSON). Pass another path, or delete it to start over.`, { cause: err });
+    throw new JournalError({ journal: path, operation: 'upload', kind: 'not-a-journal', problem: `${path} is not a glacier-multipart journal (its first line is not JSON)`, fix: 'Pass another path, or delete it to start over.', cause: err });
   }
   const parts = new Map<number, JournalPart>();
   let sent: JournalComplete | undefined;
@@ -118,18 +119,21 @@ export async function readJournal(path: string): Promise<JournalState | undefine
     try {
       entry = JSON.parse(complete[i]!);
     } catch (err) {
-      throw new JournalError(path, `${path} line ${i + 1} is damaged. Resume with the upload id ${header.uploadId} instead (parts are re-checked against Glacier), or delete the journal to start over.`, { cause: err });
+      throw new JournalError({ journal: path, operation: 'upload', kind: 'damaged', uploadId: header.uploadId, problem: `${path} line ${i + 1} is damaged`,
+        fix: `Resume with the upload id ${header.uploadId} instead (parts are re-checked against Glacier), or delete the journal to start over.`, cause: err });
     }
     if (entry.complete !== undefined) {
       const c = entry.complete;
       if (!c || !Number.isSafeInteger(c.archiveSize) || !isHex64(c.treeHash)) {
-        throw new JournalError(path, `${path} line ${i + 1} is a damaged Complete record. Resume with the upload id ${header.uploadId} instead, or delete the journal to start over.`);
+        throw new JournalError({ journal: path, operation: 'upload', kind: 'damaged', uploadId: header.uploadId, problem: `${path} line ${i + 1} is a damaged Complete record`,
+          fix: `Resume with the upload id ${header.uploadId} instead, or delete the journal to start over.` });
       }
       sent = { archiveSize: c.archiveSize!, treeHash: c.treeHash, sentAt: String(c.sentAt ?? '') };
       continue;
     }
     if (!Number.isSafeInteger(entry.part) || (entry.part as number) < 0 || !isHex64(entry.treeHash) || !Number.isSafeInteger(entry.size)) {
-      throw new JournalError(path, `${path} line ${i + 1} is not a part record. Resume with the upload id ${header.uploadId} instead, or delete the journal to start over.`);
+      throw new JournalError({ journal: path, operation: 'upload', kind: 'damaged', uploadId: header.uploadId, problem: `${path} line ${i + 1} is not a part record`,
+        fix: `Resume with the upload id ${header.uploadId} instead, or delete the journal to start over.` });
     }
     parts.set(entry.part as number, { treeHash: entry.treeHash, size: entry.size as number });
   }
@@ -175,7 +179,7 @@ export class JournalWriter {
       await fsyncDir(path);
     } catch (err) {
       await rm(tmp, { force: true });
-      throw new JournalError(path, `Cannot write the journal ${path}: ${(err as Error).message}. Choose a writable path.`, { cause: err });
+      throw new JournalError({ journal: path, operation: 'upload', kind: 'unwritable', problem: `Cannot write the journal ${path}: ${(err as Error).message}`, fix: 'Choose a writable path.', cause: err });
     }
     return new JournalWriter(path, await open(path, 'a'));
   }
@@ -208,7 +212,7 @@ export class JournalWriter {
         await this.handle.write(line);
         await this.handle.datasync();
       } catch (err) {
-        this.failed = new JournalError(this.path, `Cannot append to the journal ${this.path}: ${(err as Error).message}`, { cause: err });
+        this.failed = new JournalError({ journal: this.path, operation: 'upload', kind: 'unwritable', problem: `Cannot append to the journal ${this.path}: ${(err as Error).message}`, fix: 'Free space or fix its permissions, then resume.', cause: err });
         throw this.failed;
       }
     });

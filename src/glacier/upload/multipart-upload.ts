@@ -285,10 +285,10 @@ export class MultipartUpload {
       }
     }, { signal: options.signal, maxAttempts: options.maxAttempts, onRetry: options.onRetry });
     if (out.checksum === undefined) {
-      throw new ChecksumMismatchError(`Part ${index} (${contentRange(range)}): Glacier returned no x-amz-sha256-tree-hash`, known.treeHash, '(none)', index);
+      throw new ChecksumMismatchError({ scope: 'part', operation: 'upload', what: `Part ${index} (${contentRange(range)}): Glacier returned no x-amz-sha256-tree-hash`, expected: known.treeHash, actual: '(none)', partIndex: index });
     }
     if (out.checksum !== known.treeHash) {
-      throw new ChecksumMismatchError(`Part ${index} (${contentRange(range)})`, known.treeHash, out.checksum, index);
+      throw new ChecksumMismatchError({ scope: 'part', operation: 'upload', what: `Part ${index} (${contentRange(range)})`, expected: known.treeHash, actual: out.checksum, partIndex: index });
     }
     return { ...range, size, treeHash: known.treeHash, attempts };
   }
@@ -346,8 +346,8 @@ export class MultipartUpload {
     }
     const expected = treeHash!;
     if (out.checksum !== expected) {
-      throw new ChecksumMismatchError(`Archive ${out.archiveId ?? '(no id)'} completed from upload ${this.uploadId}`, expected,
-        out.checksum ?? '(none)', undefined, out.archiveId ?? undefined);
+      throw new ChecksumMismatchError({ scope: 'archive', operation: 'upload', what: `Archive ${out.archiveId ?? '(no id)'} completed from upload ${this.uploadId}`,
+        expected, actual: out.checksum ?? '(none)', archiveId: out.archiveId ?? undefined });
     }
     if (!out.archiveId) throw new UnexpectedResponseError(`CompleteMultipartUpload of ${this.uploadId}`, 'an archive id (x-amz-archive-id)');
     return { archiveId: out.archiveId, location: out.location ?? '', checksum: expected, archiveSize, uploadId: this.uploadId };

@@ -68,8 +68,8 @@ export class PartPlan {
     throw new ResumeMismatchError(
       `None of the ${held.length} part${held.length === 1 ? '' : 's'} that upload ${check.uploadId} holds matches ${reader.file.path} (part ${first}: ` +
       `Glacier holds tree hash ${remote.get(first)!.treeHash}, the file has ${this.onDisk.get(first)}): the upload belongs to another file, ` +
-      `or this file was replaced. Nothing was sent. Pass force: true (CLI: --force) to replace its parts with this file's, ` +
-      `or start a new upload without the upload id or journal (and abort ${check.uploadId}).`);
+      `or this file was replaced. Nothing was sent. Pass force: true to replace its parts with this file's, ` +
+      `or start a new upload without the upload id or journal (and abort ${check.uploadId}).`, { kind: 'foreign-parts', uploadId: check.uploadId });
   }
 
   /**

@@ -28,5 +28,5 @@ export async function findInitiatedUpload(a: {
   throw new ResumeMismatchError(
     `The journal ${a.journal} was written just before an upload was started, and the run ended before it learned the upload id; ` +
     `${found.length} open uploads in vault "${a.vaultName}" could be it (${found.join(', ')}). Resume the right one with its upload id ` +
-    `(resume <file> --vault ${a.vaultName} --upload-id ID) and abort the others (abort --vault ${a.vaultName} --upload-id ID).`);
+    `(uploadId, without the journal) and abort the others.`);
 }

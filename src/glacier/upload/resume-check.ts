@@ -17,7 +17,8 @@ export async function checkJournalWritable(path: string): Promise<void> {
     await access(dir, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new JournalError(path, `Cannot create the journal ${path}: its directory ${dir} ${code === 'ENOENT' ? 'does not exist' : 'is not writable'}. Choose a journal path in a writable directory.`, { cause: err });
+    throw new JournalError({ journal: path, operation: 'upload', kind: 'unwritable', problem: `Cannot create the journal ${path}: its directory ${dir} ${code === 'ENOENT' ? 'does not exist' : 'is not writable'}`,
+      fix: 'Choose a journal path in a writable directory.', cause: err });
   }
 }
 

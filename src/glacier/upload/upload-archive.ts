@@ -5,7 +5,7 @@ import type { GlacierClient } from '@aws-sdk/client-glacier';
 import { combineTreeHashes } from '../../hash/index.js';
 import { HashPool } from '../../pool/index.js';
 import { createGlacierClient } from '../client.js';
-import { EmptyArchiveError, ResumeMismatchError, UploadCancelledError, UploadNotFoundError } from '../errors.js';
+import { CancelledError, EmptyArchiveError, ResumeMismatchError, UploadNotFoundError } from '../errors.js';
 import { failUpload } from './failure-policy.js';
 import { JournalWriter, readJournal, type JournalState } from './journal.js';
 import { lostAnswer, repeatSentComplete } from './lost-complete.js';
@@ -158,7 +158,8 @@ class UploadRun {
   private readonly fail = (err: unknown): void => {
     if (this.failure !== undefined) return;
     const outer = this.o.signal;
-    this.failure = outer?.aborted && !(err instanceof UploadCancelledError) ? cancelledError(outer, err) : err;
+    // A hash's cancel is worded as the upload's; a request's already is one.
+    this.failure = outer?.aborted && !(err instanceof CancelledError && err.operation !== 'hash') ? cancelledError(outer, err) : err;
     this.inner.abort(this.failure);
   };
 
