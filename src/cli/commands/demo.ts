@@ -131,19 +131,8 @@ export async function demoCommand(ctx: Context, opts: DemoFlags): Promise<number
       verifySeconds: Math.round(verifySeconds * 100) / 100,
       migrated,
     };
-    if (opts.json) {
-      ctx.json(summary);
-    } else {
-      ctx.out('demo: uploaded, read back and verified');
-      ctx.out(`  size        ${formatSize(summary.size)} (${summary.size} bytes)`);
-      ctx.out(`  parts       ${summary.parts} of ${formatSize(summary.partSize)} (part size)`);
-      ctx.out(`  hashing     engine ${summary.engine}, ${summary.threads} thread${summary.threads === 1 ? '' : 's'}`);
-      ctx.out(`  upload      ${summary.uploadMiBPerSecond} MiB/s (${summary.uploadSeconds} s)`);
-      ctx.out(`  tree hash   ${summary.treeHash}`);
-      ctx.out(`  archive id  ${summary.archiveId}`);
-      ctx.out(`  read back   downloadArchive: ${verified.chunks} verified chunk${verified.chunks === 1 ? '' : 's'}, bytes identical, tree hash matches (${summary.verifySeconds} s)`);
-      ctx.out(`  migrate     ${migrated.archives} archives (${formatSize(migrated.bytes)}) to s3://${migrated.bucket}/, bytes identical (${migrated.seconds} s)`);
-    }
+    if (opts.json) ctx.json(summary);
+    else printSummary(ctx, summary, verified.chunks);
     return 0;
   } finally {
     client?.destroy();
@@ -151,6 +140,23 @@ export async function demoCommand(ctx: Context, opts: DemoFlags): Promise<number
     await server?.close();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+interface DemoSummary {
+  size: number; parts: number; partSize: number; engine: string; threads: number; uploadMiBPerSecond: number; uploadSeconds: number;
+  treeHash: string; archiveId: string; verifySeconds: number; migrated: { archives: number; bytes: number; bucket: string; seconds: number };
+}
+
+function printSummary(ctx: Context, summary: DemoSummary, chunks: number): void {
+  ctx.out('demo: uploaded, read back and verified');
+  ctx.out(`  size        ${formatSize(summary.size)} (${summary.size} bytes)`);
+  ctx.out(`  parts       ${summary.parts} of ${formatSize(summary.partSize)} (part size)`);
+  ctx.out(`  hashing     engine ${summary.engine}, ${summary.threads} thread${summary.threads === 1 ? '' : 's'}`);
+  ctx.out(`  upload      ${summary.uploadMiBPerSecond} MiB/s (${summary.uploadSeconds} s)`);
+  ctx.out(`  tree hash   ${summary.treeHash}`);
+  ctx.out(`  archive id  ${summary.archiveId}`);
+  ctx.out(`  read back   downloadArchive: ${chunks} verified chunk${chunks === 1 ? '' : 's'}, bytes identical, tree hash matches (${summary.verifySeconds} s)`);
+  ctx.out(`  migrate     ${summary.migrated.archives} archives (${formatSize(summary.migrated.bytes)}) to s3://${summary.migrated.bucket}/, bytes identical (${summary.migrated.seconds} s)`);
 }
 
 /**
