@@ -8,6 +8,7 @@
  * separated by spaces, without MTIME. We read all three and write B.
  */
 import { catalogPathProblem } from './paths.js';
+import { CatalogAccessError, InvalidCatalogPathError } from './errors.js';
 
 export type CatalogRecord =
   | { type: 'CREATED'; time: number; archiveId: string; size: number; mtime: number | null; treeHash: string; path: string }
@@ -60,5 +61,20 @@ export function formatCatalogLine(r: CatalogRecord): string {
       return ['B', r.time, 'DELETED', r.archiveId, r.path].join('\t');
     case 'RETRIEVE_JOB':
       return ['B', r.time, 'RETRIEVE_JOB', r.archiveId, r.jobId].join('\t');
+  }
+}
+
+/** Refuses a record whose line would not read back as the same record. */
+export function checkRecord(r: CatalogRecord): void {
+  if (r.type === 'CREATED') {
+    const problem = catalogPathProblem(r.path);
+    if (problem) throw new InvalidCatalogPathError(r.path, problem);
+  }
+  if (r.type === 'DELETED' && /[\t\n\r]/.test(r.path)) throw new InvalidCatalogPathError(r.path, 'it contains a tab or newline');
+  const ids = [r.archiveId, ...(r.type === 'CREATED' ? [r.treeHash] : []), ...(r.type === 'RETRIEVE_JOB' ? [r.jobId] : [])];
+  for (const v of ids) {
+    if (typeof v !== 'string' || v === '' || /\s/.test(v)) {
+      throw new CatalogAccessError('(record)', `Cannot record ${r.type}: an archive id, job id or tree hash must be non-empty without whitespace, got ${JSON.stringify(v)}.`);
+    }
   }
 }

@@ -1,9 +1,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { formatCatalogLine, parseCatalogLine, type CatalogRecord } from './catalog-line.js';
-import { CatalogAccessError, CatalogFormatError, InvalidCatalogPathError } from './errors.js';
-import { catalogPathProblem } from './paths.js';
+import { checkRecord, formatCatalogLine, parseCatalogLine, type CatalogRecord } from './catalog-line.js';
+import { CatalogAccessError, CatalogFormatError } from './errors.js';
 import { CatalogIndex } from './catalog-index.js';
 import { lockCatalog } from './catalog-lock.js';
 
@@ -375,20 +374,6 @@ function decodeLine(path: string, lineNo: number, bytes: Buffer): CatalogRecord 
   const parsed = parseCatalogLine(text);
   if (typeof parsed === 'string') throw new CatalogFormatError(path, lineNo, parsed);
   return parsed;
-}
-
-function checkRecord(r: CatalogRecord): void {
-  if (r.type === 'CREATED') {
-    const problem = catalogPathProblem(r.path);
-    if (problem) throw new InvalidCatalogPathError(r.path, problem);
-  }
-  if (r.type === 'DELETED' && /[\t\n\r]/.test(r.path)) throw new InvalidCatalogPathError(r.path, 'it contains a tab or newline');
-  const ids = [r.archiveId, ...(r.type === 'CREATED' ? [r.treeHash] : []), ...(r.type === 'RETRIEVE_JOB' ? [r.jobId] : [])];
-  for (const v of ids) {
-    if (typeof v !== 'string' || v === '' || /\s/.test(v)) {
-      throw new CatalogAccessError('(record)', `Cannot record ${r.type}: an archive id, job id or tree hash must be non-empty without whitespace, got ${JSON.stringify(v)}.`);
-    }
-  }
 }
 
 async function fsyncDir(dir: string): Promise<void> {

@@ -55,6 +55,10 @@ describe('catalog lock', () => {
     const purge = await runCli(['purge', '--catalog', catalog, ...conn(), '--yes'], { env: awsEnv() });
     expect(purge.code).toBe(1);
     expect(purge.stderr).toContain(`process ${first.child.pid}`);
+    const restore = await runCli(['restore', '--dir', root, '--catalog', catalog, ...conn()], { env: awsEnv() });
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toContain(`is being written by process ${first.child.pid}`);
+    expect(env.server.stats['InitiateJob'] ?? 0).toBe(0);
 
     // Readers: a dry run and check do not wait for, nor take, the lock.
     const dry = await runCli([...args, '--dry-run'], { env: awsEnv() });
