@@ -1,6 +1,7 @@
 // What the end-to-end benchmarks (upload, download, sync) share to run their parts in child processes.
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { LocalGlacierOptions } from '../src/server/index.js';
 
 /**
  * Peak RSS of this process's own address space. getrusage's maxRSS survives fork+exec on Linux, so
@@ -40,9 +41,11 @@ export function readLine(child: ChildProcess): Promise<string> {
 export const childEnv = () => ({ ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
 
 /** The body of a `--serve DIR` child: the local server in a process of its own, its endpoint on stdout. */
-export async function serveInChild(dataDir: string, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<void> {
+export async function serveInChild(
+  dataDir: string, credentials: { accessKeyId: string; secretAccessKey: string }, extra: LocalGlacierOptions = {},
+): Promise<void> {
   const { startLocalGlacier } = await import('../src/server/index.js');
-  const server = await startLocalGlacier({ dataDir, credentials });
+  const server = await startLocalGlacier({ ...extra, dataDir, credentials });
   process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint })}\n`);
   process.on('SIGTERM', () => {
     void server.close().finally(() => process.exit(0));

@@ -7,13 +7,13 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHART_PACKAGES, renderChartSvg, type ChartData } from './chart.js';
 
-export type SuiteName = 'hash' | 'pool' | 'upload' | 'download' | 'sync' | 'restore';
-export const SUITES: readonly SuiteName[] = ['hash', 'pool', 'upload', 'download', 'sync', 'restore'];
+export type SuiteName = 'hash' | 'pool' | 'upload' | 'download' | 'sync' | 'restore' | 'wan';
+export const SUITES: readonly SuiteName[] = ['hash', 'pool', 'upload', 'download', 'sync', 'restore', 'wan'];
 
 export interface BenchReportOptions {
   /** Smaller sizes for every suite (a quick look; the figures are noisier). */
   quick?: boolean;
-  /** Comma-separated subset of hash,pool,upload,download,sync,restore (default all). */
+  /** Comma-separated subset of hash,pool,upload,download,sync,restore,wan (default all). */
   only?: string;
   /** Default: bench/results of this package. */
   outDir?: string;
@@ -221,6 +221,19 @@ function restoreRows(result: Rec): ReportRow[] {
   }));
 }
 
+function wanRows(result: Rec): ReportRow[] {
+  return rowsOf(result).map((r) => ({
+    suite: 'wan' as const,
+    case: `${r.case} over ${result.roundTripMs} ms round trip, ${result.bandwidthBitsPerSecond / 1e6} Mbit/s`,
+    mibPerSecond: num(r.mibPerSecond),
+    notes: [
+      `bound ${fmt(num(r.boundMibPerSecond))} MiB/s`,
+      r.boundFilesPerSecond !== null ? `${fmt(num(r.filesPerSecond))} files/s (bound ${fmt(num(r.boundFilesPerSecond))})` : '',
+      `${fmt(num(r.ofBound) === null ? null : r.ofBound * 100, 0)}% of bound`, `${r.concurrency} in flight`,
+    ].filter(Boolean).join(', '),
+  }));
+}
+
 function uploadBars(result: Rec): ChartData['uploads'] {
   return rowsOf(result)
     .filter((r) => num(r.mibPerSecond) !== null)
@@ -339,6 +352,11 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
         const result = (await runRestoreBench({ quick, signal: opts.signal, log, print: log, outDir })) as unknown as Rec;
         report.suites.restore = result;
         report.rows.push(...restoreRows(result));
+      } else if (suite === 'wan') {
+        const { runWanBench } = await import('./wan.js');
+        const result = (await runWanBench({ quick, signal: opts.signal, log, print: log, outDir })) as unknown as Rec;
+        report.suites.wan = result;
+        report.rows.push(...wanRows(result));
       } else {
         const { runUploadBench } = await import('./upload.js');
         const result = (await runUploadBench({ ...common, ...(sized.fileSize ? { fileSize: sized.fileSize } : {}) })) as Rec;

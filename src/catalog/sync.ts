@@ -21,7 +21,7 @@ import { defaultHashThreads, uploadArchive, type UploadProgress } from '../glaci
 import { Catalog, nowSeconds } from './catalog.js';
 import { deleteArchive } from './delete-archive.js';
 import { encodeDescription } from './descriptions.js';
-import { InvalidCatalogOptionError } from './errors.js';
+import { DEFAULTS, InvalidOptionError, checkAccountId, checkLimit, checkOptionsObject, checkSignal } from '../options.js';
 import { pathFilter } from './globs.js';
 import { forEachLimit } from './limit.js';
 import { ConcurrencyProbe, forEachAdaptive } from './adaptive-concurrency.js';
@@ -119,21 +119,25 @@ const MAX_PROBED_CONCURRENCY = 64;
 const PROBED_BUFFER_BYTES = 256 * 1024 * 1024;
 /** A restore's files in the making (see restore.ts): never synced. */
 const RESTORE_TEMP = /\.glacier-restore(\.part|\.glacier-download\.json(\.lock(\.\w+\.(tmp|stale))?)?)?$/;
-const DEFAULT_REQUEST_TIMEOUT = 10 * 60_000;
+const DEFAULT_REQUEST_TIMEOUT = DEFAULTS.syncRequestTimeout;
 /** Errors that concern one file only: it is reported and the sync goes on with the others. */
 const FILE_ERRORS = new Set(['SOURCE_CHANGED', 'DESCRIPTION_TOO_LONG', 'INVALID_CATALOG_PATH', 'EMPTY_ARCHIVE', 'CHECKSUM_MISMATCH', 'ENOENT', 'EACCES', 'EISDIR', 'ELOOP']);
 
 function checkSyncOptions(o: SyncOptions): void {
-  if (!o || typeof o !== 'object') throw new InvalidCatalogOptionError('options', 'syncDirectory needs { dir, vaultName, catalog, ... }.');
-  if (typeof o.dir !== 'string' || o.dir === '') throw new InvalidCatalogOptionError('dir', 'dir must be the directory to sync.');
+  checkOptionsObject(o, 'syncDirectory', '{ dir, vaultName, catalog, ... }');
+  if (typeof o.dir !== 'string' || o.dir === '') throw new InvalidOptionError('dir', 'dir must be the directory to sync.');
   checkVaultName(o.vaultName);
-  if (o.catalog === undefined) throw new InvalidCatalogOptionError('catalog', 'catalog is missing: pass the catalog file of this vault (created when missing).');
+  if (o.catalog === undefined) throw new InvalidOptionError('catalog', 'catalog is missing: pass the catalog file of this vault (created when missing).');
   if (o.partSize !== undefined) validatePartSize(o.partSize);
-  for (const [k, v] of [['concurrency', o.concurrency], ['partConcurrency', o.partConcurrency], ['threads', o.threads]] as const) {
-    if (v !== undefined && (!Number.isSafeInteger(v) || v < 1 || v > 1000)) throw new InvalidCatalogOptionError(k, `${k} must be a whole number from 1 to 1000, got ${String(v)}.`);
-  }
+  checkAccountId(o.accountId);
+  checkLimit('syncConcurrency', o.concurrency);
+  checkLimit('partConcurrency', o.partConcurrency);
+  checkLimit('threads', o.threads);
+  checkLimit('maxAttempts', o.maxAttempts);
+  checkLimit('syncRequestTimeout', o.requestTimeout);
+  checkSignal(o.signal);
   if (o.detect !== undefined && o.detect !== 'mtime' && o.detect !== 'treehash') {
-    throw new InvalidCatalogOptionError('detect', `detect must be 'mtime' (size or mtime changed) or 'treehash', got ${JSON.stringify(o.detect)}.`);
+    throw new InvalidOptionError('detect', `detect must be 'mtime' (size or mtime changed) or 'treehash', got ${JSON.stringify(o.detect)}.`);
   }
 }
 
@@ -269,7 +273,7 @@ async function runSync(ctx: RunContext): Promise<void> {
           const description = encodeDescription(u.file.path, Math.floor(u.file.mtimeMs / 1000));
           const r = await uploadSmallFile({
             client: ctx.client, pool: ctx.pool, vaultName: o.vaultName, accountId: o.accountId ?? '-', file: u.file, description, buffer, signal, requestSignal: inner.signal,
-            maxAttempts: o.maxAttempts ?? 5, requestTimeout: o.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT, onRetry: () => progress.retries++,
+            maxAttempts: o.maxAttempts ?? DEFAULTS.maxAttempts, requestTimeout: o.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT, onRetry: () => progress.retries++,
             // Recorded (fsynced) before the request: a kill after Glacier creates the archive leaves a trace.
             beforeSend: (treeHash) => ctx.intents.record({ path: u.file.path, size: u.file.size, mtime: Math.floor(u.file.mtimeMs / 1000), treeHash, time: nowSeconds() }),
           });
@@ -330,7 +334,7 @@ async function uploadLarge(ctx: RunContext, u: PlannedUpload, signal: AbortSigna
   let counted = 0;
   const attempt = () => uploadArchive({
     vaultName: o.vaultName, accountId: o.accountId, source: u.file.absolute, description, client: ctx.client, pool: ctx.pool,
-    partSize: o.partSize ?? 'auto', concurrency: o.partConcurrency ?? 4, journal, signal, maxAttempts: o.maxAttempts, leavePartsOnError: true,
+    partSize: o.partSize ?? 'auto', concurrency: o.partConcurrency ?? DEFAULTS.partConcurrency, journal, signal, maxAttempts: o.maxAttempts, leavePartsOnError: true,
     onProgress: (p: UploadProgress) => {
       const now = p.bytesUploaded + p.bytesSkipped;
       progress.bytesDone += now - counted;

@@ -8,7 +8,7 @@ import type { Stats } from './context.js';
 import { MiB, StreamingTreeHash, combineDigests } from './hash.js';
 import { readLeaves } from './leaves.js';
 import { contentSha256Header, contentSha256Mismatch, treeHashHeader } from './headers.js';
-import { receiveBody } from './http-util.js';
+import { receiveBody, type BodyIdle } from './http-util.js';
 import type { ArchiveRecord, Store, Vault } from './store.js';
 
 /**
@@ -16,7 +16,7 @@ import type { ArchiveRecord, Store, Vault } from './store.js';
  * two hashes the client sent. On success the caller owns `tmp` (and removes it); on a mismatch it
  * is removed here.
  */
-export async function receiveArchiveData(store: Store, req: IncomingMessage, contentLength: number, idleMs: number) {
+export async function receiveArchiveData(store: Store, req: IncomingMessage, contentLength: number, idleMs: BodyIdle) {
   const sentTree = treeHashHeader(req);
   const sentSha = contentSha256Header(req);
   const tmp = store.tmpPath();

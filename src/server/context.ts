@@ -23,6 +23,9 @@ export interface ServerConfig {
   headersTimeoutMs: number;
   bodyIdleTimeoutMs: number;
   maxConnections: number;
+  /** The emulated link (link.ts): one-way delay, and the cap per direction (undefined = none). */
+  latencyMs: number;
+  bandwidthBitsPerSecond: number | undefined;
   allowAnyHost: boolean;
   credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
 }

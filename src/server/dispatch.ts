@@ -3,13 +3,13 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext, Reply, ServerContext } from './context.js';
-import { GlacierHttpError, invalidParameter } from './errors.js';
+import { GlacierHttpError, invalidParameter, storageFailure } from './errors.js';
 import type { FiredFault } from './faults.js';
 import { HANDLERS } from './handlers/index.js';
 import { GIB4, contentSha256Mismatch, glacierVersion, header } from './headers.js';
 import { readSmallBody } from './http-util.js';
 import { checkHost } from './host-check.js';
-import { resetConnection, sendError, sendReply } from './respond.js';
+import { resetConnection, sendError, sendReply, stalledBodyTimeout } from './respond.js';
 import { matchRoute } from './router.js';
 import { handleS3Request, isS3Request } from './s3/dispatch.js';
 import { REGION_RE } from './store.js';
@@ -17,6 +17,8 @@ import { parseAuthorization, verifySignature } from './sigv4.js';
 
 const MAX_JSON_BODY = 64 * 1024;
 const UNSIGNED = 'UNSIGNED-PAYLOAD';
+/** errno codes of a data dir that cannot take more (answered as storageFailure, not logged). */
+const STORAGE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG']);
 
 const FAULT_ERRORS = {
   ServiceUnavailable: () => new GlacierHttpError(500, 'ServiceUnavailableException',
@@ -65,7 +67,7 @@ async function admit(ctx: RequestContext, rawPath: string, closeAfterError: () =
     }
   } else {
     // Small requests: read the body now, so the payload hash and the signature can be checked.
-    ctx.body = await readSmallBody(req, MAX_JSON_BODY, ctx.config.bodyIdleTimeoutMs);
+    ctx.body = await readSmallBody(req, MAX_JSON_BODY, stalledBodyTimeout(ctx));
     const sent = header(req, 'x-amz-content-sha256');
     if (sent !== undefined && sent !== UNSIGNED) {
       const actual = createHash('sha256').update(ctx.body).digest('hex');
@@ -106,7 +108,9 @@ async function run(ctx: RequestContext, rawPath: string): Promise<{ reply?: Repl
     return { reply, close };
   } catch (err) {
     if (err instanceof GlacierHttpError) return { error: err, close };
-    if (ctx.res.destroyed || req.socket.destroyed) return { close }; // the client went away mid-body
+    // The client went away mid-body (req.socket is null once Node detached a destroyed socket).
+    if (ctx.res.destroyed || !req.socket || req.socket.destroyed) return { close };
+    if (STORAGE_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) return { error: storageFailure(err as Error), close };
     console.error(`local Glacier server: ${route.operation} failed:`, err);
     return {
       error: new GlacierHttpError(500, 'ServiceUnavailableException', `Internal error in the local Glacier server: ${(err as Error).message}`),

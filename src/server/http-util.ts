@@ -1,45 +1,51 @@
-import { open, rm } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
-import { invalidParameter } from './errors.js';
+import { invalidParameter, storageFailure } from './errors.js';
 import { MiB, StreamingTreeHash } from './hash.js';
 
 /**
  * Streams a request body to `path` while hashing it; never holds more than one socket chunk. The
- * file is fsynced before this returns, so an acknowledged part survives a crash.
+ * file is fsynced before this returns, so an acknowledged part survives a crash. When the disk
+ * refuses a write (ENOSPC, EDQUOT, EIO), the rest of the body is read and discarded, so the client
+ * gets an answer (storageFailure) instead of a reset connection.
  */
 export async function receiveBody(
   req: IncomingMessage,
   path: string,
   expectedSize: number,
-  idleMs: number,
+  idleMs: BodyIdle,
 ): Promise<{ sha256: string; treeHash: string; size: number; leaves: Buffer[] }> {
   const hasher = new StreamingTreeHash();
-  const fh = await open(path, 'wx');
+  const fh = await open(path, 'wx').catch((err: Error) => { throw storageFailure(err); });
   const idle = idleTimer(req, idleMs);
   // Socket chunks are small (16-64 KiB); gathering about 1 MiB per writev saves most of the
   // thread-pool round trips while memory stays bounded.
   let pending: Buffer[] = [];
   let pendingBytes = 0;
+  let writeError: Error | undefined;
+  const flush = async () => {
+    if (writeError === undefined && pendingBytes > 0) await writeAll(fh, pending, pendingBytes).catch((err: Error) => { writeError = err; });
+    pending = [];
+    pendingBytes = 0;
+  };
   try {
     for await (const chunk of req as AsyncIterable<Buffer>) {
       idle.refresh();
       hasher.update(chunk);
       if (hasher.size > expectedSize) throw new Error('request body is longer than its Content-Length');
+      if (writeError !== undefined) continue;
       pending.push(chunk);
       pendingBytes += chunk.length;
-      if (pendingBytes >= MiB) {
-        await fh.writev(pending);
-        pending = [];
-        pendingBytes = 0;
-      }
+      if (pendingBytes >= MiB) await flush();
     }
-    if (pendingBytes > 0) await fh.writev(pending);
+    await flush();
     if (hasher.size !== expectedSize) {
       throw new Error(`request body ended after ${hasher.size} of ${expectedSize} bytes`);
     }
-    await fh.sync();
+    if (writeError !== undefined) throw storageFailure(writeError);
+    await fh.sync().catch((err: Error) => { throw storageFailure(err); });
   } catch (err) {
-    await fh.close();
+    await fh.close().catch(() => {});
     await rm(path, { force: true });
     throw err;
   } finally {
@@ -49,6 +55,21 @@ export async function receiveBody(
   return hasher.digest();
 }
 
+/**
+ * writev, continued after a short write: a filling disk first accepts part of a write (and only the
+ * next one fails with ENOSPC), which a single writev would silently lose.
+ */
+async function writeAll(fh: FileHandle, buffers: Buffer[], total: number): Promise<void> {
+  const { bytesWritten } = await fh.writev(buffers);
+  if (bytesWritten === total) return;
+  const rest = Buffer.concat(buffers).subarray(bytesWritten);
+  for (let done = 0; done < rest.length;) {
+    const { bytesWritten: n } = await fh.write(rest, done, rest.length - done);
+    if (n === 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    done += n;
+  }
+}
+
 /** Thrown into a request body that moved no byte for the idle timeout. */
 export class BodyIdleError extends Error {
   constructor(ms: number) {
@@ -56,18 +77,23 @@ export class BodyIdleError extends Error {
   }
 }
 
-/**
- * Destroys the request (and its connection) when the body stalls for `ms`: the reader's loop then
- * fails and removes its temporary file. The caller refreshes the timer on every chunk.
- */
-function idleTimer(req: IncomingMessage, ms: number): NodeJS.Timeout {
-  const timer = setTimeout(() => req.destroy(new BodyIdleError(ms)), ms);
+/** How long a request body may stall, and what then happens (by default: the connection is dropped). */
+export interface BodyIdle {
+  ms: number;
+  /** Must end the request, so the reader's loop fails and removes its temporary file. */
+  onIdle?: (err: BodyIdleError) => void;
+}
+
+/** Fires idle.onIdle when the body stalls for idle.ms; the caller refreshes the timer on every chunk. */
+function idleTimer(req: IncomingMessage, idle: BodyIdle): NodeJS.Timeout {
+  const onIdle = idle.onIdle ?? ((err: BodyIdleError) => req.destroy(err));
+  const timer = setTimeout(() => onIdle(new BodyIdleError(idle.ms)), idle.ms);
   timer.unref();
   return timer;
 }
 
 /** Reads a small (JSON) request body, refusing more than `max` bytes. */
-export async function readSmallBody(req: IncomingMessage, max: number, idleMs: number): Promise<Buffer> {
+export async function readSmallBody(req: IncomingMessage, max: number, idleMs: BodyIdle): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   const idle = idleTimer(req, idleMs);

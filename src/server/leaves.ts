@@ -17,7 +17,7 @@ export async function writeLeaves(path: string, leaves: readonly Buffer[]): Prom
   const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
   const fh = await open(tmp, 'w');
   try {
-    await fh.writev(leaves as Buffer[]);
+    await fh.writeFile(Buffer.concat(leaves)); // writeFile continues after a short write; writev does not
     await fh.sync();
   } catch (err) {
     await fh.close();

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Reply } from './context.js';
-import type { GlacierHttpError } from './errors.js';
+import { GlacierHttpError } from './errors.js';
+import type { BodyIdle } from './http-util.js';
 import { header } from './headers.js';
 
 /**
@@ -65,4 +66,25 @@ export async function resetConnection(req: IncomingMessage): Promise<void> {
     });
   }
   req.socket.destroy();
+}
+
+/**
+ * A body that stalls for bodyIdleTimeoutMs is answered as Glacier does, 408 RequestTimeoutException
+ * (retryable), on a connection then closed; ending the request makes its reader remove its temp file.
+ */
+export function stalledBodyTimeout(ctx: { req: IncomingMessage; res: ServerResponse; config: { bodyIdleTimeoutMs: number } }): BodyIdle {
+  const { req, res } = ctx;
+  const ms = ctx.config.bodyIdleTimeoutMs;
+  return {
+    ms,
+    onIdle: (cause) => {
+      if (res.headersSent || res.destroyed) {
+        req.destroy(cause);
+        return;
+      }
+      res.once('finish', () => req.destroy(cause));
+      void sendError(req, res, new GlacierHttpError(408, 'RequestTimeoutException',
+        `No byte of the request body arrived for ${ms} ms, so the request timed out and the connection is closed. Retry the request.`), true);
+    },
+  };
 }

@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { ConnectionGuard } from './connections.js';
-import { Stats, type ServerContext } from './context.js';
+import { Stats, type ServerConfig, type ServerContext } from './context.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { Delays } from './delays.js';
 import { handleRequest } from './dispatch.js';
-import { LocalGlacierOptionsError } from './errors.js';
+import { InvalidOptionError } from '../options.js';
 import { FaultInjector } from './faults.js';
+import { startLink, type EmulatedLink } from './link.js';
 import { sweepExpired } from './lookups.js';
 import { serverConfig } from './options.js';
 import { S3Store } from './s3/store.js';
@@ -25,7 +26,7 @@ async function openStore(dataDir: string): Promise<Store> {
   try {
     await store.load();
   } catch (err) {
-    throw new LocalGlacierOptionsError(
+    throw new InvalidOptionError('dataDir',
       `dataDir ${dataDir} cannot be used: ${(err as Error).message}. Pass a writable directory (or none for a fresh temporary one).`);
   }
   return store;
@@ -36,7 +37,7 @@ async function openS3Store(dataDir: string): Promise<S3Store> {
   try {
     await s3.load();
   } catch (err) {
-    throw new LocalGlacierOptionsError(
+    throw new InvalidOptionError('dataDir',
       `dataDir ${dataDir} cannot be used for the local S3: ${(err as Error).message}. Pass a writable directory (or none for a fresh temporary one).`);
   }
   return s3;
@@ -53,9 +54,20 @@ async function listen(server: Server, host: string, port: number | undefined): P
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new LocalGlacierOptionsError(code === 'EADDRINUSE'
+    throw new InvalidOptionError('port', code === 'EADDRINUSE'
       ? `Port ${port} on ${host} is already in use; pick another port, or 0 for a free one.`
       : `Cannot listen on ${host}:${port ?? 0}: ${(err as Error).message}.`);
+  }
+}
+
+async function startEmulatedLink(config: ServerConfig, port: number | undefined, target: number): Promise<EmulatedLink> {
+  try {
+    return await startLink({ latencyMs: config.latencyMs, bandwidthBitsPerSecond: config.bandwidthBitsPerSecond }, config.host, port ?? 0, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InvalidOptionError('port', code === 'EADDRINUSE'
+      ? `Port ${port} on ${config.host} is already in use; pick another port, or 0 for a free one.`
+      : `Cannot listen on ${config.host}:${port ?? 0}: ${(err as Error).message}.`);
   }
 }
 
@@ -70,7 +82,7 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
     release = await lockDataDir(dataDir);
   } catch (err) {
     if (err instanceof Error && 'code' in err && err.code === 'DATA_DIR_IN_USE') throw err;
-    throw new LocalGlacierOptionsError(
+    throw new InvalidOptionError('dataDir',
       `dataDir ${dataDir} cannot be used: ${(err as Error).message}. Pass a writable directory (or none for a fresh temporary one).`);
   }
   let context: ServerContext;
@@ -107,14 +119,19 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
   });
   const connections = new ConnectionGuard(config.maxConnections, config.headersTimeoutMs, (what) => context.stats.bump(`Connections:${what}`));
   connections.attach(server);
+  const emulated = config.latencyMs > 0 || config.bandwidthBitsPerSecond !== undefined;
+  let link: EmulatedLink | undefined;
   try {
-    await listen(server, config.host, opts.port);
+    // Behind an emulated link the server itself listens on a loopback port of its own.
+    await listen(server, emulated ? '127.0.0.1' : config.host, emulated ? 0 : opts.port);
+    if (emulated) link = await startEmulatedLink(config, opts.port, (server.address() as AddressInfo).port);
   } catch (err) {
+    server.close();
     await release();
     if (createdDataDir) await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
-  const port = (server.address() as AddressInfo).port;
+  const port = link?.port ?? (server.address() as AddressInfo).port;
   const sweeper = setInterval(() => sweepExpired(context), Math.min(config.uploadTtlMs, 60_000));
   sweeper.unref();
 
@@ -138,6 +155,7 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
       closed ??= (async () => {
         clearInterval(sweeper);
         context.delays.finishAll();
+        await link?.close();
         const done = new Promise<void>((ok) => server.close(() => ok()));
         connections.destroyAll();
         await done;

@@ -418,10 +418,15 @@ export class Store {
   async createArchive(vault: Vault, archive: ArchiveRecord, bodyTmp: string, leaves: readonly Buffer[]): Promise<void> {
     const staging = join(this.tmpDir, `archive-${newId(9)}`);
     await mkdir(staging);
-    await rename(bodyTmp, join(staging, archive.files[0]!.file));
-    if (archive.leaves !== undefined) await writeLeaves(join(staging, archive.leaves), leaves);
-    await writeJsonAtomic(join(staging, 'archive.json'), archive);
-    await rename(staging, this.archiveDir(vault, archive.archiveId));
+    try {
+      await rename(bodyTmp, join(staging, archive.files[0]!.file));
+      if (archive.leaves !== undefined) await writeLeaves(join(staging, archive.leaves), leaves);
+      await writeJsonAtomic(join(staging, 'archive.json'), archive);
+      await rename(staging, this.archiveDir(vault, archive.archiveId));
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true }); // a full disk leaves nothing behind in tmp/
+      throw err;
+    }
     await syncDir(join(vault.dir, 'archives'));
     vault.archives.set(archive.archiveId, archive);
   }

@@ -126,6 +126,17 @@ export interface LocalGlacierOptions {
    * true serves any Host (default false).
    */
   allowAnyHost?: boolean;
+  /**
+   * Emulates a distant Glacier: every byte, each way, arrives this many ms late (default 0), so a
+   * request and its answer take at least 2 x latencyMs, and a new connection costs one more round
+   * trip (its TCP handshake). Like `tc netem delay` on the server's side of the link.
+   */
+  latencyMs?: number;
+  /**
+   * Emulates a link of this many bits per second (at least 8000), shared by all connections, in
+   * each direction: request bodies and answers each queue at one bottleneck (default: no cap).
+   */
+  bandwidthBitsPerSecond?: number;
 }
 
 export interface LocalGlacier {

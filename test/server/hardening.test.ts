@@ -80,7 +80,7 @@ describe('timeouts and the connection bound', () => {
     expect((await glacier.send(new DescribeVaultCommand({ vaultName: 'busy' }))).VaultName).toBe('busy');
   });
 
-  it('a stalled upload body is abandoned after bodyIdleTimeoutMs: connection closed, temporary file removed', async () => {
+  it('a stalled upload body is abandoned after bodyIdleTimeoutMs: 408 answered, connection closed, temporary file removed', async () => {
     const server = await serve({ bodyIdleTimeoutMs: 500 });
     const glacier = client(server);
     cleanup.push(() => glacier.destroy());
@@ -94,12 +94,15 @@ describe('timeouts and the connection bound', () => {
     let closed = false;
     const s = await openSocket(server, head);
     s.once('close', () => { closed = true; });
+    let answer = '';
+    s.on('data', (d: Buffer) => { answer += d.toString('latin1'); });
     cleanup.push(() => s.destroy());
     s.write(body.subarray(0, 256 * 1024));
     const tmp = join(server.dataDir, 'tmp');
     await until('the body is being received into tmp/', async () => (await readdir(tmp)).length === 1, 10_000);
     await until('the server closed the stalled connection', () => closed, 20_000);
     await until('the temporary file is gone', async () => (await readdir(tmp)).length === 0, 5_000);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 [^]*"code":"RequestTimeoutException"/);
     expect((await glacier.send(new DescribeVaultCommand({ vaultName: 'stall' }))).NumberOfArchives ?? 0).toBe(0);
   });
 

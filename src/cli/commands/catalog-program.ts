@@ -4,14 +4,14 @@
  * load only when run (see catalog-registry.ts).
  */
 import { type Command, Option } from 'commander';
+import { LIMITS, RETRIEVAL_TIERS } from '../../options.js';
+import { intArg, sizeArg } from '../flags.js';
 
 export interface CatalogProgramHelpers {
   act: (name: string) => (...all: unknown[]) => Promise<void>;
   withConnection: (cmd: Command) => Command;
   progressOption: () => Option;
   threadsOption: (fallback?: string) => Option;
-  sizeArg: (value: string) => number;
-  positiveIntArg: (what: string) => (value: string) => number;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -50,8 +50,8 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .option('--inventory-job <id>', 'adopt, from this finished inventory job, the archives of uploads a killed run began but never recorded (instead of uploading again)')
       .option('--from-inventory <file>', 'the same from an inventory saved earlier (inventory --out F)')
       .option('--shard <I/N>', 'only this host\'s share of the files: I from 0 to N-1 (e.g. $JOB_COMPLETION_INDEX/4)')
-      .addOption(new Option('--part-size <size>', 'part size of multipart uploads (default: per file, at least 8MiB); smaller files go in one request').argParser(h.sizeArg))
-      .addOption(new Option('--concurrency <n>', 'small files uploading at once (default: chosen from the link, from 8 up to 64)').argParser(h.positiveIntArg('--concurrency')))
+      .addOption(new Option('--part-size <size>', 'part size of multipart uploads (default: per file, at least 8MiB); smaller files go in one request').argParser(sizeArg))
+      .addOption(new Option('--concurrency <n>', `small files uploading at once, at most ${LIMITS.syncConcurrency.max} (default: chosen from the link, from 8 up to 64)`).argParser(intArg('syncConcurrency')))
       .addOption(h.threadsOption('one per core but one, at least one'))
       .addOption(h.progressOption())
       .option('--json', 'print the result as one JSON object'),
@@ -65,8 +65,8 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .requiredOption('--vault <name>', 'the vault')
       .requiredOption('--catalog <file>', 'the catalog of this vault')
       .option('--completed', 'download, verify and place the files whose retrieval jobs have finished')
-      .addOption(new Option('--tier <tier>', 'retrieval tier').choices(['Expedited', 'Standard', 'Bulk']).default('Standard'))
-      .addOption(new Option('--max-files <n>', 'start at most this many jobs').argParser(h.positiveIntArg('--max-files')))
+      .addOption(new Option('--tier <tier>', 'retrieval tier').choices([...RETRIEVAL_TIERS]).default('Standard'))
+      .addOption(new Option('--max-files <n>', 'start at most this many jobs').argParser(intArg('maxFiles')))
       .option('--shard <I/N>', "only this host's share of the files")
       .addOption(h.threadsOption('one per core but one, at least one'))
       .option('--json', 'print the result as one JSON object'),

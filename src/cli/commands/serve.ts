@@ -20,10 +20,16 @@ export async function serveCommand(ctx: Context, opts: Record<string, any>): Pro
     ...(credentials ? { credentials } : {}),
     ...(opts.jobDelay !== undefined ? { jobDelayMs: opts.jobDelay } : {}),
     ...(opts.allowAnyHost ? { allowAnyHost: true } : {}),
+    ...(opts.latency !== undefined ? { latencyMs: opts.latency } : {}),
+    ...(opts.bandwidth !== undefined ? { bandwidthBitsPerSecond: opts.bandwidth } : {}),
   });
   const keys = credentials ?? LOCAL_DUMMY_CREDENTIALS;
   ctx.out(`Local Glacier listening on ${server.endpoint}`);
   ctx.out(`data directory: ${server.dataDir}${opts.dataDir ? '' : ' (temporary)'}`);
+  if (opts.latency !== undefined || opts.bandwidth !== undefined) {
+    const rate = opts.bandwidth === undefined ? 'no bandwidth cap' : `${opts.bandwidth / 1e6} Mbit/s per direction (shared)`;
+    ctx.out(`emulated link: ${opts.latency ?? 0} ms each way (round trip ${2 * (opts.latency ?? 0)} ms), ${rate}`);
+  }
   ctx.out(credentials ? 'SigV4 signatures are verified with the given credentials.' : 'SigV4 signatures are not verified: any credentials work.');
   ctx.out('');
   ctx.out('Point the CLI or the AWS SDK at it:');

@@ -1,6 +1,7 @@
 // UploadArchive (one request for a whole archive) and DeleteArchive.
 import { rm } from 'node:fs/promises';
 import { receiveArchiveData } from '../archive-io.js';
+import { stalledBodyTimeout } from '../respond.js';
 import type { Handler } from '../context.js';
 import { invalidParameter, notFound } from '../errors.js';
 import { archiveDescription, contentLength } from '../headers.js';
@@ -14,7 +15,7 @@ export const uploadArchive: Handler = async (ctx) => {
   const description = archiveDescription(req);
   const length = contentLength(req);
   if (length === 0) throw invalidParameter('Invalid Content-Length: 0. An archive must hold at least 1 byte.');
-  const { tmp, got } = await receiveArchiveData(store, req, length, ctx.config.bodyIdleTimeoutMs);
+  const { tmp, got } = await receiveArchiveData(store, req, length, stalledBodyTimeout(ctx));
   try {
     const archive: ArchiveRecord = {
       archiveId: newId(103),

@@ -2,6 +2,7 @@
 // Complete and Abort.
 import { rm } from 'node:fs/promises';
 import { receiveArchiveData } from '../archive-io.js';
+import { stalledBodyTimeout } from '../respond.js';
 import type { Handler, Reply, RequestContext } from '../context.js';
 import { invalidParameter, missingParameter, notFound } from '../errors.js';
 import { combineTreeHashes } from '../hash.js';
@@ -67,7 +68,7 @@ export const uploadMultipartPart: Handler = async (ctx) => {
   const index = partIndex(up, first, last, raw);
   const length = contentLength(req);
   if (length !== last - first + 1) throw invalidParameter(`Content-Range: ${raw} is incompatible with Content-Length: ${length}`);
-  const { tmp, got } = await receiveArchiveData(store, req, length, ctx.config.bodyIdleTimeoutMs);
+  const { tmp, got } = await receiveArchiveData(store, req, length, stalledBodyTimeout(ctx));
   try {
     // The upload may have been completed, aborted, expired or its vault deleted meanwhile.
     await store.putPart(vault, up.uploadId, index, { first, last, treeHash: got.treeHash }, tmp, (current) => {
