@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { link, open, readFile, rename, rm } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { GlacierMultipartError } from './errors.js';
 
@@ -92,12 +92,35 @@ async function create(path: string, content: string): Promise<boolean> {
     await link(tmp, path);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // No hard links here (exFAT, some network shares): exclusive create, briefly seen empty.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EOPNOTSUPP') return createInPlace(path, content);
     throw err;
   } finally {
     await rm(tmp, { force: true });
   }
 }
+
+async function createInPlace(path: string, content: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(path, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    await fh.writeFile(content);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return true;
+}
+
+/** A lock file not yet holding its content (being written in place): not stale while this young. */
+const FRESH_MS = 5000;
 
 /**
  * Moves a stale lock aside. Renaming is atomic, so of two takers only one moves it; if what was
@@ -161,6 +184,11 @@ export async function acquireLock(path: string, o: AcquireLockOptions): Promise<
     const text = await readFile(path, 'utf8').catch(() => undefined);
     if (text === undefined) continue; // released meanwhile
     const holder = (await readLockHolder(path)) ?? { pid: 0, command: '', hostname: hostname(), started: '' };
+    if (!(holder.pid > 0) && Date.now() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0) < FRESH_MS) {
+      await new Promise((r) => setTimeout(r, 100));
+      attempt--;
+      continue;
+    }
     if (!isStale(holder)) throw o.held(holder);
     await removeStale(path, text);
   }

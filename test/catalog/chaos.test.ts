@@ -2,7 +2,7 @@
 // (each kill followed by a rerun), then an inventory job on the local server must show every file
 // in the vault exactly once, the catalog must parse, and nothing a run reported done may be missing.
 // CHAOS_SEED=n picks another seed; the counts are printed for the closing note.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InitiateJobCommand } from '@aws-sdk/client-glacier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,7 +90,9 @@ describe('chaos', () => {
         await sleep(150);
       } else {
         if (kill) counts.finishedBeforeKill++;
-        expect(r.code, `${args[0]} failed:\n${r.stderr}`).toBe(0);
+        const dump = () => `intents:\n${existsSync(`${catalog}.intents`) ? readFileSync(`${catalog}.intents`, 'utf8') : '(none)'}\ncatalog big lines:\n` +
+          `${readFileSync(catalog, 'utf8').split('\n').filter((l) => l.includes('big/')).join('\n')}\nearlier stderr:\n${stderrs.slice(-4, -1).join('\n---\n')}`;
+        expect(r.code, `${args[0]} failed:\n${r.stderr}\n${r.code ? dump() : ''}`).toBe(0);
       }
       return r;
     }
@@ -162,6 +164,8 @@ describe('chaos', () => {
     await c.close();
     for (const p of reportedRestored) expect(existsSync(join(out, p)), `reported restored: ${p}`).toBe(true);
     expect(existsSync(`${catalog}.lock`)).toBe(false);
+    // Killed downloads left journals and their locks; the reruns finished and removed them all.
+    expect(readdirSync(out, { recursive: true }).map(String).filter((f) => /\.(lock|part|json)$|glacier-restore/.test(f))).toEqual([]);
     expect(stderrs.join('\n')).not.toMatch(/is being written by|in use by process/);
   }, 300_000);
 });
