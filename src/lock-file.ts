@@ -1,8 +1,7 @@
 /**
  * Exclusive lock files: one writer at a time for a catalog, a transfer journal or a server's data
- * directory. The lock is a file created in one step (link of a filled temporary: never seen empty)
- * holding the owner's pid, command line, host and start time. A lock whose process is gone (a
- * killed writer, same host) is stale and taken over. node:* only: every layer may use it.
+ * directory. The lock is a file created with O_EXCL, holding the owner's pid, command line, host
+ * and start time. A lock whose process is gone (a killed writer, same host) is stale and taken over. node:* only: every layer may use it.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -78,31 +77,12 @@ export async function readLockHolder(path: string): Promise<LockHolder | undefin
   return { pid: Number.parseInt(text, 10) || 0, command: '', hostname: hostname(), started: '' };
 }
 
-/** Creates the lock file with its content in one step (link fails when it exists). */
+/**
+ * Creates the lock file exclusively (O_EXCL) and writes its content. Between the two it is empty:
+ * an empty lock younger than FRESH_MS counts as being written, not as stale. No temporary file, so
+ * a writer killed at any moment leaves at most the lock itself behind.
+ */
 async function create(path: string, content: string): Promise<boolean> {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const fh = await open(tmp, 'wx');
-  try {
-    await fh.writeFile(content);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await link(tmp, path);
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    // No hard links here (exFAT, some network shares): exclusive create, briefly seen empty.
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EOPNOTSUPP') return createInPlace(path, content);
-    throw err;
-  } finally {
-    await rm(tmp, { force: true });
-  }
-}
-
-async function createInPlace(path: string, content: string): Promise<boolean> {
   let fh;
   try {
     fh = await open(path, 'wx');
