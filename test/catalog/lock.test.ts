@@ -43,8 +43,14 @@ describe('catalog lock', () => {
     const args = ['sync', '--dir', root, '--catalog', catalog, ...conn(), '--concurrency', '1', '--threads', '1', '--progress', 'none'];
     const first = startCli(args, { env: awsEnv() });
     first.child.stdin!.end();
-    await waitFor(() => existsSync(`${catalog}.lock`) || undefined);
-    const holder = JSON.parse(readFileSync(`${catalog}.lock`, 'utf8'));
+    // Created with O_EXCL, then written: wait for its content.
+    const holder = await waitFor(() => {
+      try {
+        return JSON.parse(readFileSync(`${catalog}.lock`, 'utf8'));
+      } catch {
+        return undefined;
+      }
+    });
     expect(holder).toMatchObject({ pid: first.child.pid, hostname: hostname() });
     expect(holder.command).toContain('sync');
 
