@@ -8,7 +8,7 @@
  * separated by spaces, without MTIME. We read all three and write B.
  */
 import { catalogPathProblem } from './paths.js';
-import { CatalogAccessError, InvalidCatalogPathError } from './errors.js';
+import { CatalogAccessError, CatalogFormatError, InvalidCatalogPathError } from './errors.js';
 
 export type CatalogRecord =
   | { type: 'CREATED'; time: number; archiveId: string; size: number; mtime: number | null; treeHash: string; path: string }
@@ -64,7 +64,24 @@ export function formatCatalogLine(r: CatalogRecord): string {
   }
 }
 
-/** Refuses a record whose line would not read back as the same record. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** One line of the catalog file as a record; undefined for a blank line. */
+export function decodeLine(path: string, lineNo: number, bytes: Buffer): CatalogRecord | undefined {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new CatalogFormatError(path, lineNo, 'the line is not valid UTF-8');
+  }
+  if (text.endsWith('\r')) text = text.slice(0, -1);
+  if (text.trim() === '') return undefined;
+  const parsed = parseCatalogLine(text);
+  if (typeof parsed === 'string') throw new CatalogFormatError(path, lineNo, parsed);
+  return parsed;
+}
+
+/** A record about to be appended is one the catalog can hold and read back. */
 export function checkRecord(r: CatalogRecord): void {
   if (r.type === 'CREATED') {
     const problem = catalogPathProblem(r.path);

@@ -1,8 +1,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { checkRecord, formatCatalogLine, parseCatalogLine, type CatalogRecord } from './catalog-line.js';
-import { CatalogAccessError, CatalogFormatError } from './errors.js';
+import { checkRecord, decodeLine, formatCatalogLine, type CatalogRecord } from './catalog-line.js';
+import { CatalogAccessError } from './errors.js';
 import { CatalogIndex } from './catalog-index.js';
 import { lockCatalog } from './catalog-lock.js';
 
@@ -36,7 +36,6 @@ export interface OpenCatalogOptions {
 }
 
 const READ_CHUNK = 1024 * 1024;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
@@ -372,20 +371,6 @@ export class Catalog {
     this.release = undefined;
     await release?.();
   }
-}
-
-function decodeLine(path: string, lineNo: number, bytes: Buffer): CatalogRecord | undefined {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw new CatalogFormatError(path, lineNo, 'the line is not valid UTF-8');
-  }
-  if (text.endsWith('\r')) text = text.slice(0, -1);
-  if (text.trim() === '') return undefined;
-  const parsed = parseCatalogLine(text);
-  if (typeof parsed === 'string') throw new CatalogFormatError(path, lineNo, parsed);
-  return parsed;
 }
 
 async function fsyncDir(dir: string): Promise<void> {
