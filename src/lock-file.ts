@@ -1,12 +1,11 @@
 /**
  * Exclusive lock files: one writer at a time for a catalog, a transfer journal or a server's data
- * directory. The lock is a file created in one step (link of a filled temporary: never seen empty)
- * holding the owner's pid, command line, host and start time. A lock whose process is gone (a
- * killed writer, same host) is stale and taken over. node:* only: every layer may use it.
+ * directory. The lock is a file created with O_EXCL, holding the owner's pid, command line, host
+ * and start time. A lock whose process is gone (a killed writer, same host) is stale and taken over. node:* only: every layer may use it.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { link, open, readFile, rename, rm } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { GlacierMultipartError } from './errors.js';
 
@@ -78,26 +77,30 @@ export async function readLockHolder(path: string): Promise<LockHolder | undefin
   return { pid: Number.parseInt(text, 10) || 0, command: '', hostname: hostname(), started: '' };
 }
 
-/** Creates the lock file with its content in one step (link fails when it exists). */
+/**
+ * Creates the lock file exclusively (O_EXCL) and writes its content. Between the two it is empty:
+ * an empty lock younger than FRESH_MS counts as being written, not as stale. No temporary file, so
+ * a writer killed at any moment leaves at most the lock itself behind.
+ */
 async function create(path: string, content: string): Promise<boolean> {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const fh = await open(tmp, 'wx');
+  let fh;
+  try {
+    fh = await open(path, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
   try {
     await fh.writeFile(content);
     await fh.sync();
   } finally {
     await fh.close();
   }
-  try {
-    await link(tmp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  return true;
 }
+
+/** A lock file not yet holding its content (being written in place): not stale while this young. */
+const FRESH_MS = 5000;
 
 /**
  * Moves a stale lock aside. Renaming is atomic, so of two takers only one moves it; if what was
@@ -161,6 +164,11 @@ export async function acquireLock(path: string, o: AcquireLockOptions): Promise<
     const text = await readFile(path, 'utf8').catch(() => undefined);
     if (text === undefined) continue; // released meanwhile
     const holder = (await readLockHolder(path)) ?? { pid: 0, command: '', hostname: hostname(), started: '' };
+    if (!(holder.pid > 0) && Date.now() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0) < FRESH_MS) {
+      await new Promise((r) => setTimeout(r, 100));
+      attempt--;
+      continue;
+    }
     if (!isStale(holder)) throw o.held(holder);
     await removeStale(path, text);
   }

@@ -17,10 +17,15 @@ export async function restoreDestination(dir: string, path: string, tempSuffixes
   let current = resolve(dir);
   for (const [i, segment] of segments.entries()) {
     current = join(current, segment);
-    const st = await lstatOrNone(current);
+    let st = await lstatOrNone(current);
     if (st === undefined) {
-      if (i < segments.length - 1) await mkdir(current);
-      continue;
+      if (i < segments.length - 1) {
+        // Files of one new folder restore at once: another may have made it since the lstat.
+        const made = await mkdir(current).then(() => true, (err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? false : Promise.reject(err)));
+        if (made) continue;
+        st = await lstatOrNone(current);
+      }
+      if (st === undefined) continue;
     }
     if (st.isSymbolicLink() && i < segments.length - 1) throw new RestoreOutsideDirError(path, current, 'is a symbolic link');
     if (i < segments.length - 1 && !st.isDirectory()) throw new RestoreOutsideDirError(path, current, 'is not a directory');

@@ -46,7 +46,7 @@ const PROBED_BUFFER_BYTES = 256 * 1024 * 1024;
 const RESTORE_TEMP = /\.glacier-restore(\.part|\.glacier-download\.json(\.lock(\.\w+\.(tmp|stale))?)?)?$/;
 const DEFAULT_REQUEST_TIMEOUT = DEFAULTS.syncRequestTimeout;
 /** Errors that concern one file only: it is reported and the sync goes on with the others. */
-const FILE_ERRORS = new Set(['SOURCE_CHANGED', 'DESCRIPTION_TOO_LONG', 'INVALID_CATALOG_PATH', 'EMPTY_ARCHIVE', 'CHECKSUM_MISMATCH', 'ENOENT', 'EACCES', 'EISDIR', 'ELOOP']);
+const FILE_ERRORS = new Set(['COMPLETE_ANSWER_LOST', 'SOURCE_CHANGED', 'DESCRIPTION_TOO_LONG', 'INVALID_CATALOG_PATH', 'EMPTY_ARCHIVE', 'CHECKSUM_MISMATCH', 'ENOENT', 'EACCES', 'EISDIR', 'ELOOP']);
 
 function checkSyncOptions(o: SyncOptions): void {
   checkOptionsObject(o, 'syncDirectory', '{ dir, vaultName, catalog, ... }');
@@ -287,10 +287,18 @@ async function uploadLarge(ctx: RunContext, u: PlannedUpload, signal: AbortSigna
     },
   });
   await mkdir(ctx.journalDir, { recursive: true });
+  // The journal goes once Glacier completes the upload, before CREATED: the intent covers that gap.
+  await ctx.intents.record({ path: u.file.path, size: u.file.size, mtime, time: nowSeconds() });
   let r;
   try {
     r = await attempt();
   } catch (err) {
+    if (errorCode(err) === 'COMPLETE_ANSWER_LOST') {
+      // The archive very likely exists: its tree hash is known now, so a later run (or catalog
+      // reconcile) given an inventory adopts exactly it. The file is reported, the others go on.
+      await ctx.intents.record({ path: u.file.path, size: u.file.size, mtime, treeHash: (err as { treeHash: string }).treeHash, time: nowSeconds() });
+      throw err;
+    }
     if (err instanceof SourceChangedError) {
       // Checked before any request: the journal is of an earlier version of this file.
       ctx.note(`${u.file.path} changed since an earlier run began uploading it: starting it over`);

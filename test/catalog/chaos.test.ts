@@ -2,7 +2,7 @@
 // (each kill followed by a rerun), then an inventory job on the local server must show every file
 // in the vault exactly once, the catalog must parse, and nothing a run reported done may be missing.
 // CHAOS_SEED=n picks another seed; the counts are printed for the closing note.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InitiateJobCommand } from '@aws-sdk/client-glacier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +46,7 @@ describe('chaos', () => {
     for (let i = 0; i < 16; i++) initial[`a/${i % 4}/f${i}.dat`] = 500 + Math.floor(rand() * 4000);
     for (let i = 0; i < 30; i++) initial[`p/g${i}.tmp`] = 300 + i;
     add(initial);
-    const counts = { kills: 0, reruns: 0, runs: 0, finishedBeforeKill: 0, adopted: 0, duplicates: 0 };
+    const counts = { inDoubt: 0, kills: 0, reruns: 0, runs: 0, finishedBeforeKill: 0, adopted: 0, duplicates: 0 };
     const reportedRestored = new Set<string>();
     const stderrs: string[] = [];
 
@@ -59,8 +59,13 @@ describe('chaos', () => {
     };
     const inventoryJob = async () => (await env.client.send(new InitiateJobCommand({ accountId: '-', vaultName: env.vaultName, jobParameters: { Type: 'inventory-retrieval', Format: 'JSON' } }))).jobId!;
 
-    /** One run, killed at a seeded moment once it holds the catalog's lock (unless it finishes first). */
-    async function run(args: string[], maxKillMs: number, kill: boolean): Promise<CliResult> {
+    /**
+     * One run; with `kill`, killed at a seeded moment after it holds the catalog's lock and its
+     * first `operation` request reached the server (unless it finishes first).
+     */
+    async function run(args: string[], maxKillMs: number, kill: boolean, operation = ''): Promise<CliResult> {
+      const sent = () => env.server.stats[operation] ?? 0;
+      const before = sent();
       const afterKill = counts.kills > 0;
       const r0 = startCli(args, { env: awsEnv() });
       r0.child.stdin!.end();
@@ -69,13 +74,15 @@ describe('chaos', () => {
       counts.runs++;
       if (afterKill) counts.reruns++;
       if (kill) {
-        await waitFor(() => exited || holder() === r0.child.pid || undefined, 5);
-        await sleep(rand() * maxKillMs);
+        await waitFor(() => exited || (holder() === r0.child.pid && sent() > before) || undefined, 5);
+        const delay = rand() * maxKillMs;
+        await sleep(delay);
         if (!exited) r0.child.kill('SIGKILL');
       }
       const r = await r0.done;
       stderrs.push(r.stderr);
       counts.adopted += (r.stderr.match(/^adopted archive /gm) ?? []).length;
+      counts.inDoubt += Number(/^(\d+) one-request upload\(s\) were begun by an earlier run/m.exec(r.stderr)?.[1] ?? 0);
       for (const m of r.stdout.matchAll(/^restored\t([^\t]+)\t/gm)) reportedRestored.add(m[1]!);
       if (r.signal === 'SIGKILL') {
         counts.kills++;
@@ -83,17 +90,19 @@ describe('chaos', () => {
         await sleep(150);
       } else {
         if (kill) counts.finishedBeforeKill++;
-        expect(r.code, `${args[0]} failed:\n${r.stderr}`).toBe(0);
+        const dump = () => `intents:\n${existsSync(`${catalog}.intents`) ? readFileSync(`${catalog}.intents`, 'utf8') : '(none)'}\ncatalog big lines:\n` +
+          `${readFileSync(catalog, 'utf8').split('\n').filter((l) => l.includes('big/')).join('\n')}\nearlier stderr:\n${stderrs.slice(-4, -1).join('\n---\n')}`;
+        expect(r.code, `${args[0]} failed:\n${r.stderr}\n${r.code ? dump() : ''}`).toBe(0);
       }
       return r;
     }
 
     /** Kills until `target` kills landed (or a cap), then one clean run to the end. */
-    async function chaos(args: () => string[], target: number, maxKillMs: number, between: () => Promise<void> | void) {
+    async function chaos(args: () => string[], operation: string, target: number, maxKillMs: number, between: () => Promise<void> | void) {
       const start = counts.kills;
       for (let i = 0; i < 40 && counts.kills - start < target; i++) {
         await between();
-        await run(args(), maxKillMs, true);
+        await run(args(), maxKillMs, true, operation);
       }
       env.server.setFaults([]);
       await between();
@@ -105,9 +114,9 @@ describe('chaos', () => {
     const syncArgs = async () => ['sync', '--dir', src, '--catalog', catalog, ...conn, '--part-size', '1MiB', '--concurrency', '2', '--threads', '1', '--progress', 'none', '--inventory-job', await inventoryJob()];
     let job = await syncArgs();
     let round = 0;
-    await chaos(() => job, 10, 700, async () => {
+    await chaos(() => job, 'UploadArchive', 10, 600, async () => {
       env.server.setFaults([
-        { operation: 'UploadArchive', kind: 'Slow', every: 1, delayMs: 60 },
+        { operation: 'UploadArchive', kind: 'Slow', every: 1, delayMs: 200 },
         { operation: 'UploadMultipartPart', kind: 'Slow', every: 1, delayMs: 150 },
         { operation: 'CompleteMultipartUpload', kind: 'Slow', every: 1, delayMs: 200 },
       ]);
@@ -122,14 +131,14 @@ describe('chaos', () => {
     const restoreArgs = ['restore', '--dir', out, '--catalog', catalog, ...conn, '--tier', 'Expedited', '--threads', '1'];
     mkdirSync(out);
     await run(restoreArgs, 0, false);
-    await chaos(() => [...restoreArgs, '--completed'], 6, 500, () => {
+    await chaos(() => [...restoreArgs, '--completed'], 'GetJobOutput', 6, 400, () => {
       env.server.setFaults([{ operation: 'GetJobOutput', kind: 'Slow', every: 1, delayMs: 60 }]);
       for (const path of files.keys()) if (rand() < 0.1) rmSync(join(out, path), { force: true });
     });
     for (const [path, bytes] of files) expect(readFileSync(join(out, path)).equals(bytes), `restored ${path}`).toBe(true);
 
     // 3. purge the p/ files, killed while it deletes.
-    await chaos(() => ['purge', '--catalog', catalog, ...conn, '--include', 'p/**', '--yes'], 5, 400, () => {
+    await chaos(() => ['purge', '--catalog', catalog, ...conn, '--include', 'p/**', '--yes'], 'DeleteArchive', 5, 400, () => {
       env.server.setFaults([{ operation: 'DeleteArchive', kind: 'Slow', every: 1, delayMs: 120 }]);
     });
 
@@ -141,7 +150,7 @@ describe('chaos', () => {
     counts.duplicates = [...byPath.values()].filter((ids) => ids.length > 1).length;
     const expected = [...files.keys()].filter((p) => !p.startsWith('p/')).sort();
     console.log(`chaos (seed ${SEED}): ${counts.kills} kills, ${counts.reruns} reruns (${counts.runs} runs, ${counts.finishedBeforeKill} finished before their kill), ` +
-      `${counts.adopted} orphan archives adopted from inventories, ${counts.duplicates} duplicates in the vault, ${archives.length} archives for ${expected.length} files`);
+      `${counts.inDoubt} uploads found in doubt by reruns, ${counts.adopted} orphan archives adopted from inventories, ${counts.duplicates} duplicates in the vault, ${archives.length} archives for ${expected.length} files`);
     expect(counts.kills).toBeGreaterThanOrEqual(20);
     expect(counts.duplicates, 'paths with more than one archive').toBe(0);
     expect([...byPath.keys()].sort()).toEqual(expected);
@@ -155,6 +164,8 @@ describe('chaos', () => {
     await c.close();
     for (const p of reportedRestored) expect(existsSync(join(out, p)), `reported restored: ${p}`).toBe(true);
     expect(existsSync(`${catalog}.lock`)).toBe(false);
+    // Killed downloads left journals and their locks; the reruns finished and removed them all.
+    expect(readdirSync(out, { recursive: true }).map(String).filter((f) => /\.(lock|part|json)$|glacier-restore/.test(f))).toEqual([]);
     expect(stderrs.join('\n')).not.toMatch(/is being written by|in use by process/);
   }, 300_000);
 });

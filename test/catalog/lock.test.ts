@@ -43,8 +43,14 @@ describe('catalog lock', () => {
     const args = ['sync', '--dir', root, '--catalog', catalog, ...conn(), '--concurrency', '1', '--threads', '1', '--progress', 'none'];
     const first = startCli(args, { env: awsEnv() });
     first.child.stdin!.end();
-    await waitFor(() => existsSync(`${catalog}.lock`) || undefined);
-    const holder = JSON.parse(readFileSync(`${catalog}.lock`, 'utf8'));
+    // Created with O_EXCL, then written: wait for its content.
+    const holder = await waitFor(() => {
+      try {
+        return JSON.parse(readFileSync(`${catalog}.lock`, 'utf8'));
+      } catch {
+        return undefined;
+      }
+    });
     expect(holder).toMatchObject({ pid: first.child.pid, hostname: hostname() });
     expect(holder.command).toContain('sync');
 
@@ -55,6 +61,10 @@ describe('catalog lock', () => {
     const purge = await runCli(['purge', '--catalog', catalog, ...conn(), '--yes'], { env: awsEnv() });
     expect(purge.code).toBe(1);
     expect(purge.stderr).toContain(`process ${first.child.pid}`);
+    const restore = await runCli(['restore', '--dir', root, '--catalog', catalog, ...conn()], { env: awsEnv() });
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toContain(`is being written by process ${first.child.pid}`);
+    expect(env.server.stats['InitiateJob'] ?? 0).toBe(0);
 
     // Readers: a dry run and check do not wait for, nor take, the lock.
     const dry = await runCli([...args, '--dry-run'], { env: awsEnv() });

@@ -86,7 +86,9 @@ export class DownloadJournalWriter {
 
   /** Writes header and chunks to a temporary file, fsyncs it and renames it over `path`. */
   static async create(path: string, header: DownloadJournalHeader, chunks: Iterable<VerifiedChunk> = []): Promise<DownloadJournalWriter> {
-    const tmp = `${path}.tmp-${process.pid}`;
+    // One name, not one per process: the journal's lock admits one writer, and a tmp left by a
+    // killed one is overwritten here or removed with the journal.
+    const tmp = `${path}.tmp`;
     const fh = await open(tmp, 'w', 0o600);
     try {
       const body = [JSON.stringify(header), ...[...chunks].map((c) => JSON.stringify(c))].join('\n') + '\n';
@@ -123,5 +125,6 @@ export class DownloadJournalWriter {
   async remove(): Promise<void> {
     await this.flush();
     await rm(this.path, { force: true });
+    await rm(`${this.path}.tmp`, { force: true });
   }
 }
