@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { notFound } from './errors.js';
 import { KeyedMutex, syncDir, writeJsonAtomic } from './fsutil.js';
 import { combineDigests } from './hash.js';
+import type { InventoryParameters } from './inventory.js';
 import { DIGEST_BYTES, leafCount, readLeaves, writeLeaves } from './leaves.js';
 
 export interface PartRecord {
@@ -91,6 +92,9 @@ export interface InventoryJobRecord {
   snsTopic?: string;
   format: 'JSON' | 'CSV';
   inventorySize: number;
+  parameters?: InventoryParameters;
+  /** The Marker of the archives this output left out (its Limit was reached), else null. */
+  nextMarker?: string | null;
   readyAt: number;
 }
 
@@ -110,6 +114,8 @@ export interface VaultRecord {
   region: string;
   /** null until the first inventory. */
   lastInventory: InventorySnapshot | null;
+  /** An archive was added or deleted since the last inventory (DeleteVault waits for the next one). */
+  writtenSinceInventory?: boolean;
 }
 
 export interface Vault extends VaultRecord {
@@ -259,7 +265,17 @@ export class Store {
   }
 
   private static record(v: Vault): VaultRecord {
-    return { name: v.name, creationDate: v.creationDate, accountId: v.accountId, region: v.region, lastInventory: v.lastInventory };
+    return {
+      name: v.name, creationDate: v.creationDate, accountId: v.accountId, region: v.region, lastInventory: v.lastInventory,
+      writtenSinceInventory: v.writtenSinceInventory ?? false,
+    };
+  }
+
+  /** Records the first write after an inventory (one vault.json write per inventory, not per archive). */
+  private async markWritten(vault: Vault): Promise<void> {
+    if (vault.writtenSinceInventory) return;
+    vault.writtenSinceInventory = true;
+    await writeJsonAtomic(join(vault.dir, 'vault.json'), Store.record(vault));
   }
 
   /** Takes the vault's inventory now: what DescribeVault reports until the next one. */
@@ -267,8 +283,9 @@ export class Store {
     let size = 0;
     for (const a of vault.archives.values()) size += a.size;
     const snapshot: InventorySnapshot = { date: new Date().toISOString(), numberOfArchives: vault.archives.size, sizeInBytes: size };
-    await writeJsonAtomic(join(vault.dir, 'vault.json'), { ...Store.record(vault), lastInventory: snapshot });
+    await writeJsonAtomic(join(vault.dir, 'vault.json'), { ...Store.record(vault), lastInventory: snapshot, writtenSinceInventory: false });
     vault.lastInventory = snapshot;
+    vault.writtenSinceInventory = false;
     return snapshot;
   }
 
@@ -405,6 +422,7 @@ export class Store {
   /** Turns an upload's directory into an archive's: metadata first, then one atomic rename. */
   async completeUpload(vault: Vault, up: UploadRecord, archive: ArchiveRecord): Promise<void> {
     const from = this.uploadDir(vault, up.uploadId);
+    await this.markWritten(vault);
     await writeJsonAtomic(join(from, 'archive.json'), archive);
     await rename(from, this.archiveDir(vault, archive.archiveId));
     await syncDir(join(vault.dir, 'uploads'));
@@ -416,6 +434,7 @@ export class Store {
 
   /** Stores an UploadArchive body (already fsynced in tmp/) as a one-file archive. */
   async createArchive(vault: Vault, archive: ArchiveRecord, bodyTmp: string, leaves: readonly Buffer[]): Promise<void> {
+    await this.markWritten(vault);
     const staging = join(this.tmpDir, `archive-${newId(9)}`);
     await mkdir(staging);
     try {
@@ -432,6 +451,7 @@ export class Store {
   }
 
   async deleteArchive(vault: Vault, archiveId: string): Promise<void> {
+    await this.markWritten(vault);
     const doomed = join(this.tmpDir, `archive-${newId(9)}`);
     await rename(this.archiveDir(vault, archiveId), doomed);
     await syncDir(join(vault.dir, 'archives'));
@@ -445,16 +465,28 @@ export class Store {
     return join(vault.dir, 'jobs', `${jobId}.out`);
   }
 
-  /** Stores an inventory job: its output first, so a job on disk always has its output. */
-  async saveInventoryJob(vault: Vault, job: InventoryJobRecord, output: Buffer): Promise<void> {
+  /**
+   * Stores an inventory job: its output first (written piece by piece, a turn of the event loop
+   * each), so a job on disk always has its output; sets job.inventorySize.
+   */
+  async saveInventoryJob(vault: Vault, job: InventoryJobRecord, pieces: Iterable<string>): Promise<void> {
     const tmp = join(this.tmpDir, `inventory-${newId(9)}`);
     const fh = await open(tmp, 'w');
+    let size = 0;
     try {
-      await fh.writeFile(output);
+      for (const piece of pieces) {
+        const buf = Buffer.from(piece, 'utf8');
+        await fh.writeFile(buf);
+        size += buf.length;
+      }
       await fh.sync();
-    } finally {
+    } catch (err) {
       await fh.close();
+      await rm(tmp, { force: true });
+      throw err;
     }
+    await fh.close();
+    job.inventorySize = size;
     await rename(tmp, this.inventoryPath(vault, job.jobId));
     await this.saveJob(vault, job);
   }

@@ -10,7 +10,8 @@ import { isTreeHashAligned, paginate, parseLimit } from '../http-util.js';
 import { BODY_FAULTS, withBodyFault } from '../job-output-faults.js';
 import { getJob, getVault, isJobDone, isJobExpired, jobNotFound } from '../lookups.js';
 import { ID_RE, newId, type ArchiveJobRecord, type InventoryJobRecord, type JobRecord, type Vault } from '../store.js';
-import { inventoryOutput, jobView, vaultPath } from '../views.js';
+import { inventoryParameters, inventoryPieces, selectArchives } from '../inventory.js';
+import { jobView, vaultPath } from '../views.js';
 
 function jobParameters(body: Buffer | undefined): Record<string, unknown> {
   const raw = body ?? Buffer.alloc(0);
@@ -43,7 +44,8 @@ function checkExpeditedCapacity(ctx: RequestContext): void {
     for (const j of v.jobs.values()) if (j.action === 'ArchiveRetrieval' && j.tier === 'Expedited' && !isJobDone(j)) running++;
   }
   if (running >= ctx.config.expeditedCapacity) {
-    throw new GlacierHttpError(503, 'InsufficientCapacityException',
+    // 400, as botocore sees the real service answer (not the 503 of some pages).
+    throw new GlacierHttpError(400, 'InsufficientCapacityException',
       `There is not enough capacity to process this Expedited retrieval (${running} in progress, capacity ${ctx.config.expeditedCapacity}). Retry later, or use the Standard tier.`);
   }
 }
@@ -53,14 +55,15 @@ type JobCommon = Pick<ArchiveJobRecord, 'jobId' | 'vaultName' | 'creationDate' |
 async function startInventoryJob(ctx: RequestContext, vault: Vault, params: Record<string, unknown>, common: JobCommon): Promise<string> {
   const format = params['Format'] ?? 'JSON';
   if (format !== 'JSON' && format !== 'CSV') throw invalidParameter(`Invalid Format: ${String(format)}. Use JSON or CSV.`);
-  if (params['InventoryRetrievalParameters'] !== undefined) {
-    throw invalidParameter('InventoryRetrievalParameters (date filters, paging) are not supported by the local server; omit them to get the whole inventory.');
-  }
+  const parameters = inventoryParameters(params['InventoryRetrievalParameters']);
   // The job's output is a fresh inventory, which also becomes what DescribeVault reports.
   const snapshot = await ctx.store.takeInventory(vault);
-  const output = inventoryOutput(vault, snapshot.date, format);
-  const job: InventoryJobRecord = { ...common, action: 'InventoryRetrieval', format, inventorySize: output.length };
-  await ctx.store.saveInventoryJob(vault, job, output);
+  const { archives, next } = selectArchives(vault, parameters);
+  const job: InventoryJobRecord = {
+    ...common, action: 'InventoryRetrieval', format, inventorySize: 0, nextMarker: next,
+    ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
+  };
+  await ctx.store.saveInventoryJob(vault, job, inventoryPieces(vault, snapshot.date, format, archives));
   return job.jobId;
 }
 
@@ -132,11 +135,8 @@ export const describeJob: Handler = async (ctx) => {
 export const listJobs: Handler = async (ctx) => {
   const vault = getVault(ctx);
   const q = ctx.url.searchParams;
-  const limitRaw = q.get('limit');
-  if (limitRaw !== null && limitRaw !== '' && !(/^\d{1,3}$/.test(limitRaw) && Number(limitRaw) >= 1 && Number(limitRaw) <= 50)) {
-    throw invalidParameter(`Invalid limit: ${limitRaw}. ListJobs takes a limit from 1 to 50.`);
-  }
-  const limit = parseLimit(limitRaw, Math.min(ctx.config.pageLimit, 50));
+  // Like Glacier: any positive limit is accepted; a page holds at most 50 jobs.
+  const limit = parseLimit(q.get('limit'), Math.min(ctx.config.pageLimit, 50));
   const statuscode = q.get('statuscode');
   if (statuscode !== null && !['InProgress', 'Succeeded', 'Failed'].includes(statuscode)) {
     throw invalidParameter(`Invalid statuscode: ${statuscode}. Use InProgress, Succeeded or Failed.`);
