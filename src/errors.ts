@@ -14,6 +14,12 @@ export class GlacierMultipartError extends Error {
   }
 }
 
+/**
+ * Input that cannot work as given (an option value, a missing option, a combination that makes no
+ * sense), found before any request: fix the call or the command line. The CLI exits 2 for these.
+ */
+export class UsageError extends GlacierMultipartError {}
+
 /** A part size Glacier would refuse: it must be 1 MiB x 2^n, from 1 MiB to 4 GiB. */
 export class InvalidPartSizeError extends GlacierMultipartError {
   readonly partSize: unknown;

@@ -5,6 +5,7 @@ import { formatCatalogLine, parseCatalogLine, type CatalogRecord } from './catal
 import { CatalogAccessError, CatalogFormatError, InvalidCatalogPathError } from './errors.js';
 import { catalogPathProblem } from './paths.js';
 import { CatalogIndex } from './catalog-index.js';
+import { lockCatalog } from './catalog-lock.js';
 
 /** A live archive as the catalog knows it. */
 export interface CatalogArchive {
@@ -28,6 +29,11 @@ export interface OpenCatalogOptions {
   create?: boolean;
   /** Told about a torn last line (a crash mid-write), which is skipped. Default: ignored. */
   onWarning?: (message: string) => void;
+  /**
+   * Take the catalog's exclusive writer lock (`<catalog>.lock`) before reading, held until close():
+   * a second writer gets CatalogLockedError naming this process. Readers leave it off.
+   */
+  lock?: boolean;
 }
 
 const READ_CHUNK = 1024 * 1024;
@@ -69,6 +75,7 @@ export class Catalog {
   private queue: Pending[] = [];
   private flushing = false;
   private broken: unknown;
+  private release: (() => Promise<void>) | undefined;
 
   private constructor(path: string) {
     this.path = path;
@@ -82,15 +89,32 @@ export class Catalog {
   /** Reads a catalog (creating an empty one unless `create: false`). */
   static async open(path: string, options: OpenCatalogOptions = {}): Promise<Catalog> {
     const catalog = new Catalog(path);
+    if (options.lock) catalog.release = await lockCatalog(path);
+    try {
+      await catalog.read(options);
+    } catch (err) {
+      await catalog.close();
+      throw err;
+    }
+    return catalog;
+  }
+
+  /** Whether this catalog holds its writer lock. */
+  get locked(): boolean {
+    return this.release !== undefined;
+  }
+
+  private async read(options: OpenCatalogOptions): Promise<void> {
+    const { path } = this;
     let exists = true;
     try {
       for await (const { record, offset, bytes } of Catalog.records(path, (w) => {
-        catalog.warnings.push(w);
+        this.warnings.push(w);
         options.onWarning?.(w);
       }, (good, total) => {
-        catalog.goodLength = good;
-        catalog.fileLength = total;
-      })) catalog.apply(record, offset, bytes);
+        this.goodLength = good;
+        this.fileLength = total;
+      })) this.apply(record, offset, bytes);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       exists = false;
@@ -99,9 +123,8 @@ export class Catalog {
       if (options.create === false) {
         throw new CatalogAccessError(path, `The catalog ${path} does not exist: check the path, or rebuild it from an inventory (glacier-multipart inventory --vault V --catalog ${path}).`);
       }
-      await catalog.openForAppend();
+      await this.openForAppend();
     }
-    return catalog;
   }
 
   /**
@@ -175,6 +198,12 @@ export class Catalog {
   archive(archiveId: string): CatalogArchive | undefined {
     const slot = this.index.slotOf(archiveId);
     return this.index.isLive(slot) ? this.archiveAt(slot) : undefined;
+  }
+
+  /** Whether the catalog knows the archive but not as live (its DELETED line was recorded). */
+  isDeleted(archiveId: string): boolean {
+    const slot = this.index.slotOf(archiveId);
+    return slot >= 0 && !this.index.isLive(slot);
   }
 
   /** Retrieval jobs recorded for an archive, oldest first. */
@@ -328,6 +357,9 @@ export class Catalog {
     this.handle = undefined;
     if (this.readFd !== undefined) closeSync(this.readFd);
     this.readFd = undefined;
+    const release = this.release;
+    this.release = undefined;
+    await release?.();
   }
 }
 

@@ -3,6 +3,7 @@ import { ArchiveNotFoundError } from '../glacier/download/download-errors.js';
 import { callGlacier } from '../glacier/request.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../glacier/retry.js';
 import type { Catalog } from './catalog.js';
+import { InvalidOptionError, checkVaultCall } from '../options.js';
 
 export interface DeleteArchiveOptions {
   client: GlacierClient;
@@ -24,6 +25,8 @@ export interface DeleteArchiveOptions {
  * than 90 days old costs a prorated early-deletion charge.
  */
 export async function deleteArchive(o: DeleteArchiveOptions): Promise<'deleted' | 'absent'> {
+  checkVaultCall(o, 'deleteArchive', '{ client, vaultName, archiveId, ... }');
+  if (typeof o.archiveId !== 'string' || o.archiveId === '') throw InvalidOptionError.expected('archiveId', 'the id Glacier gave the archive', o.archiveId);
   let outcome: 'deleted' | 'absent' = 'deleted';
   try {
     const target = { client: o.client, vaultName: o.vaultName, maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, missing: { kind: 'archive' as const, archiveId: o.archiveId } };

@@ -1,4 +1,5 @@
 import { GlacierMultipartError } from '../errors.js';
+import { InvalidOptionError } from '../options.js';
 
 /**
  * Errors of the catalog layer (catalog files, descriptions, inventories, sync, restore, purge).
@@ -70,14 +71,10 @@ export class InvalidShardError extends GlacierMultipartError {
   }
 }
 
-/** Any other catalog-layer option that is missing or out of range. */
-export class InvalidCatalogOptionError extends GlacierMultipartError {
-  readonly option: string;
-  constructor(option: string, message: string) {
-    super('INVALID_OPTION', message);
-    this.option = option;
-  }
-}
+/** @deprecated the catalog layer's option error: use InvalidOptionError (the one option error; same `option` and code 'INVALID_OPTION'). */
+export const InvalidCatalogOptionError = InvalidOptionError;
+/** @deprecated use InvalidOptionError. */
+export type InvalidCatalogOptionError = InvalidOptionError;
 
 /** A restored file's bytes do not have the tree hash the catalog recorded. */
 export class RestoreMismatchError extends GlacierMultipartError {

@@ -11,6 +11,10 @@ export {
 } from './inventory.js';
 export { parseShard, type Shard } from './shards.js';
 export { pathFilter } from './globs.js';
+export {
+  reconcileCatalog, readVaultArchives, type ReconcileOptions, type ReconcileResult, type DuplicateArchives, type VaultArchive, type InventorySource,
+} from './reconcile.js';
+export { readIntents, intentsFileOf, type UploadIntent } from './intents.js';
 export { mergeCatalogs, type MergeCatalogsResult } from './merge.js';
 export type { LocalFile, ScanOptions } from './scan.js';
 export type { SyncPlan, PlannedUpload, PlannedDeletion, ChangeDetection } from './sync-plan.js';

@@ -10,6 +10,7 @@ import { describeJob, initiateInventoryJob, waitForJob, type JobTarget, type Ret
 import { callGlacier } from '../glacier/request.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../glacier/retry.js';
 import type { InventoryFormat } from './inventory.js';
+import { checkLimit, checkVaultCall } from '../options.js';
 
 export interface InventoryJobOptions {
   client: GlacierClient;
@@ -73,6 +74,9 @@ async function completedInventoryJob(o: InventoryJobOptions, target: JobTarget, 
 
 /** Starts an inventory job (or takes `jobId`), waits for it, and returns its output as a byte stream. */
 export async function retrieveInventory(o: InventoryJobOptions): Promise<{ jobId: string; size: number | undefined; body: AsyncIterable<Uint8Array> }> {
+  checkVaultCall(o, 'retrieveInventory');
+  checkLimit('pollInterval', o.pollInterval);
+  checkLimit('waitTimeout', o.timeout);
   const accountId = o.accountId ?? '-';
   const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   // The caller's client may have no timeouts of its own: every request here has one.

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Catalog } from './catalog.js';
+import { lockCatalog } from './catalog-lock.js';
 import { formatCatalogLine } from './catalog-line.js';
 import { CatalogAccessError, InvalidCatalogOptionError } from './errors.js';
 
@@ -29,6 +30,8 @@ export async function mergeCatalogs(inputs: readonly string[], out: string, opti
   const tmp = `${out}.merge-${process.pid}.tmp`;
   const runs: string[] = [];
   let handle: FileHandle | undefined;
+  // The output is replaced: no sync or purge may be appending to it meanwhile.
+  const release = await lockCatalog(out);
   try {
     const held = await sortedRuns(inputs, out, runs, options);
     handle = await open(tmp, 'w').catch((err: NodeJS.ErrnoException) => {
@@ -47,6 +50,7 @@ export async function mergeCatalogs(inputs: readonly string[], out: string, opti
     await handle?.close().catch(() => undefined);
     await rm(tmp, { force: true });
     await Promise.all(runs.map((r) => rm(r, { force: true })));
+    await release();
   }
 }
 

@@ -7,6 +7,7 @@ import { cancelledError } from '../glacier/retry.js';
 import type { Catalog } from './catalog.js';
 import { deleteArchive } from './delete-archive.js';
 import { forEachLimit } from './limit.js';
+import { DEFAULTS, InvalidOptionError, checkLimit, checkVaultCall } from '../options.js';
 
 export interface PurgeTarget {
   archiveId: string;
@@ -37,9 +38,12 @@ export interface PurgeResult {
 
 /** Deletes each archive (retrying transient failures); stops at the first other error, or when the signal fires. */
 export async function purgeArchives(o: PurgeOptions): Promise<PurgeResult> {
+  checkVaultCall(o, 'purgeArchives', '{ client, vaultName, archives, ... }');
+  checkLimit('purgeConcurrency', o.concurrency);
+  if (!Array.isArray(o.archives)) throw new InvalidOptionError('archives', 'archives must be an array of { archiveId, path, size }.');
   const result: PurgeResult = { deleted: 0, absent: 0, bytes: 0 };
   let failure: unknown;
-  await forEachLimit(o.archives, o.concurrency ?? 4, async (t) => {
+  await forEachLimit(o.archives, o.concurrency ?? DEFAULTS.purgeConcurrency, async (t) => {
     try {
       const outcome = await deleteArchive({ client: o.client, vaultName: o.vaultName, accountId: o.accountId, archiveId: t.archiveId, catalog: o.catalog, path: t.path, signal: o.signal, maxAttempts: o.maxAttempts });
       if (outcome === 'deleted') {

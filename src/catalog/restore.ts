@@ -16,12 +16,13 @@ import type { Catalog, CatalogArchive } from './catalog.js';
 import { RestoreMismatchError } from './errors.js';
 import { inShard, type Shard } from './shards.js';
 import { forEachLimit } from './limit.js';
+import { DEFAULTS, checkLimit, checkTier, checkVaultCall } from '../options.js';
 
 /**
  * Files downloaded at once by completeRestore. Small files are bound by round trips (DescribeJob,
  * GetJobOutput), not bytes: several in flight keep the link busy; each download bounds its own memory.
  */
-export const DEFAULT_RESTORE_CONCURRENCY = 8;
+export const DEFAULT_RESTORE_CONCURRENCY = DEFAULTS.restoreConcurrency;
 
 export interface RestoreOptions {
   dir: string;
@@ -107,6 +108,9 @@ async function latestJob(o: RestoreOptions, archiveId: string): Promise<Retrieva
 }
 
 export async function startRestore(o: StartRestoreOptions): Promise<StartRestoreResult> {
+  checkVaultCall(o, 'startRestore', '{ dir, vaultName, catalog, client, ... }');
+  checkTier(o.tier);
+  checkLimit('maxFiles', o.maxFiles);
   const { missing, present } = await missingFiles(o);
   const result: StartRestoreResult = { started: [], pending: [], present };
   for (const f of missing) {
@@ -128,6 +132,9 @@ export async function startRestore(o: StartRestoreOptions): Promise<StartRestore
 }
 
 export async function completeRestore(o: CompleteRestoreOptions): Promise<CompleteRestoreResult> {
+  checkVaultCall(o, 'completeRestore', '{ dir, vaultName, catalog, client, ... }');
+  checkLimit('restoreConcurrency', o.concurrency);
+  checkLimit('threads', o.threads);
   const { missing } = await missingFiles(o);
   const result: CompleteRestoreResult = { restored: [], inProgress: [], needJob: [], failed: [] };
   // One pool for every file: a pool per download costs a worker start and calibration (~60 ms of CPU)

@@ -31,6 +31,8 @@ export interface SmallUploadOptions {
   /** Milliseconds one request may take before it is abandoned (and retried). */
   requestTimeout: number;
   onRetry?: () => void;
+  /** Awaited with the tree hash before the request is sent (sync records its upload intent here). */
+  beforeSend?: (treeHash: string) => Promise<void>;
 }
 
 /** Reads the whole file; throws SourceChangedError when it differs from what the scan saw. */
@@ -63,6 +65,7 @@ export async function uploadSmallFile(o: SmallUploadOptions): Promise<{ archiveI
   }
   const h = await o.pool.hashPart(data, { signal: o.signal });
   const body = h.data;
+  await o.beforeSend?.(h.treeHash);
   const target = { client: o.client, vaultName: o.vaultName, maxAttempts: o.maxAttempts };
   // The checksums ride on this command alone: the caller's client is never reconfigured.
   const out = await callGlacier(target, `UploadArchive of ${file.path}`, (abortSignal) => o.client.send(withPrecomputedChecksums(new UploadArchiveCommand({

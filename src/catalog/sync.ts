@@ -18,22 +18,24 @@ import { MultipartUpload } from '../glacier/upload/multipart-upload.js';
 import { choosePartSize, checkVaultName, validatePartSize } from '../glacier/part-size.js';
 import { cancelledError } from '../glacier/retry.js';
 import { defaultHashThreads, uploadArchive, type UploadProgress } from '../glacier/upload/upload-archive.js';
-import { Catalog } from './catalog.js';
+import { Catalog, nowSeconds } from './catalog.js';
 import { deleteArchive } from './delete-archive.js';
 import { encodeDescription } from './descriptions.js';
-import { InvalidCatalogOptionError } from './errors.js';
+import { DEFAULTS, InvalidOptionError, checkAccountId, checkLimit, checkOptionsObject, checkSignal } from '../options.js';
 import { pathFilter } from './globs.js';
 import { forEachLimit } from './limit.js';
 import { ConcurrencyProbe, forEachAdaptive } from './adaptive-concurrency.js';
 import { parseShard, type Shard } from './shards.js';
 import { uploadSmallFile } from './small-upload.js';
+import { checkIntents, finishIntents, openIntentLog, type SyncInventory } from './sync-intents.js';
+import type { IntentLog } from './intents.js';
 import { planSync, type ChangeDetection, type PlannedUpload, type SyncPlan } from './sync-plan.js';
 
 export interface SyncOptions {
   dir: string;
   vaultName: string;
   accountId?: string;
-  /** The catalog file (created when missing), or an open Catalog. */
+  /** The catalog file (created when missing; locked while syncing, see Catalog.open's lock), or an open Catalog (the caller locks it). */
   catalog: string | Catalog;
   /** Upload files the catalog does not know. Default: true unless replaceModified or deleteRemoved is set (as mt-aws-glacier). */
   new?: boolean;
@@ -67,6 +69,12 @@ export interface SyncOptions {
   maxAttempts?: number;
   /** Per UploadArchive request, default 10 minutes. */
   requestTimeout?: number;
+  /**
+   * An inventory (file, bytes, or a function giving one, called only when needed) to adopt the
+   * archives of uploads an earlier run began but never recorded (see intents.ts), instead of
+   * uploading those files again.
+   */
+  inventory?: SyncInventory;
 }
 
 export interface SyncProgress {
@@ -98,6 +106,10 @@ export interface SyncResult {
   bytesUploaded: number;
   /** One-request uploads in flight at the end: `concurrency`, or the level the probe settled on. */
   concurrency: number;
+  /** Archives of an earlier run's unrecorded uploads, adopted from the inventory. */
+  adopted: { path: string; archiveId: string }[];
+  /** Uploads an earlier run began and never recorded that no inventory resolved (their files go up again). */
+  unresolvedIntents: number;
 }
 
 /** Where the probe starts when `concurrency` is not given (and the fixed level of older versions). */
@@ -106,22 +118,26 @@ const DEFAULT_CONCURRENCY = 8;
 const MAX_PROBED_CONCURRENCY = 64;
 const PROBED_BUFFER_BYTES = 256 * 1024 * 1024;
 /** A restore's files in the making (see restore.ts): never synced. */
-const RESTORE_TEMP = /\.glacier-restore(\.part|\.glacier-download\.json)?$/;
-const DEFAULT_REQUEST_TIMEOUT = 10 * 60_000;
+const RESTORE_TEMP = /\.glacier-restore(\.part|\.glacier-download\.json(\.lock(\.\w+\.(tmp|stale))?)?)?$/;
+const DEFAULT_REQUEST_TIMEOUT = DEFAULTS.syncRequestTimeout;
 /** Errors that concern one file only: it is reported and the sync goes on with the others. */
 const FILE_ERRORS = new Set(['SOURCE_CHANGED', 'DESCRIPTION_TOO_LONG', 'INVALID_CATALOG_PATH', 'EMPTY_ARCHIVE', 'CHECKSUM_MISMATCH', 'ENOENT', 'EACCES', 'EISDIR', 'ELOOP']);
 
 function checkSyncOptions(o: SyncOptions): void {
-  if (!o || typeof o !== 'object') throw new InvalidCatalogOptionError('options', 'syncDirectory needs { dir, vaultName, catalog, ... }.');
-  if (typeof o.dir !== 'string' || o.dir === '') throw new InvalidCatalogOptionError('dir', 'dir must be the directory to sync.');
+  checkOptionsObject(o, 'syncDirectory', '{ dir, vaultName, catalog, ... }');
+  if (typeof o.dir !== 'string' || o.dir === '') throw new InvalidOptionError('dir', 'dir must be the directory to sync.');
   checkVaultName(o.vaultName);
-  if (o.catalog === undefined) throw new InvalidCatalogOptionError('catalog', 'catalog is missing: pass the catalog file of this vault (created when missing).');
+  if (o.catalog === undefined) throw new InvalidOptionError('catalog', 'catalog is missing: pass the catalog file of this vault (created when missing).');
   if (o.partSize !== undefined) validatePartSize(o.partSize);
-  for (const [k, v] of [['concurrency', o.concurrency], ['partConcurrency', o.partConcurrency], ['threads', o.threads]] as const) {
-    if (v !== undefined && (!Number.isSafeInteger(v) || v < 1 || v > 1000)) throw new InvalidCatalogOptionError(k, `${k} must be a whole number from 1 to 1000, got ${String(v)}.`);
-  }
+  checkAccountId(o.accountId);
+  checkLimit('syncConcurrency', o.concurrency);
+  checkLimit('partConcurrency', o.partConcurrency);
+  checkLimit('threads', o.threads);
+  checkLimit('maxAttempts', o.maxAttempts);
+  checkLimit('syncRequestTimeout', o.requestTimeout);
+  checkSignal(o.signal);
   if (o.detect !== undefined && o.detect !== 'mtime' && o.detect !== 'treehash') {
-    throw new InvalidCatalogOptionError('detect', `detect must be 'mtime' (size or mtime changed) or 'treehash', got ${JSON.stringify(o.detect)}.`);
+    throw new InvalidOptionError('detect', `detect must be 'mtime' (size or mtime changed) or 'treehash', got ${JSON.stringify(o.detect)}.`);
   }
 }
 
@@ -146,7 +162,7 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
   if (signal?.aborted) throw cancelledError(signal);
   const note = o.onNote ?? (() => undefined);
   const shard = typeof o.shard === 'string' ? parseShard(o.shard) : o.shard;
-  const catalog = typeof o.catalog === 'string' ? await Catalog.open(o.catalog, { create: !o.dryRun, onWarning: note }).catch((err) => {
+  const catalog = typeof o.catalog === 'string' ? await Catalog.open(o.catalog, { create: !o.dryRun, lock: !o.dryRun, onWarning: note }).catch((err) => {
     if (o.dryRun && (err as { code?: string }).code === 'CATALOG_ACCESS') return undefined;
     throw err;
   }) : o.catalog;
@@ -157,25 +173,30 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
   let pool = o.pool;
   const ownPool = pool === undefined;
   const getPool = () => (pool ??= new HashPool({ threads: o.threads ?? defaultHashThreads() }));
+  let intentLog: IntentLog | undefined;
   try {
+    const intents = catalog ? await checkIntents(catalog, o.inventory, note, Boolean(o.dryRun)) : { pending: [], adopted: [] };
     const plan = await planSync({
       dir: o.dir, catalog: catalog ?? Catalog.empty(catalogPath), modes, detect: o.detect ?? 'mtime', filter: pathFilter(o.include, o.exclude), shard,
       skip: (abs) => abs === catalogPath || abs === journalDir || abs.startsWith(catalogPath + '.') || RESTORE_TEMP.test(abs), pool: getPool, signal, onNote: note,
     });
     if (signal?.aborted) throw cancelledError(signal);
-    const result: SyncResult = { dryRun: Boolean(o.dryRun), plan, uploaded: [], deleted: [], failed: [], bytesUploaded: 0, concurrency: o.concurrency ?? DEFAULT_CONCURRENCY };
+    const result: SyncResult = { dryRun: Boolean(o.dryRun), plan, uploaded: [], deleted: [], failed: [], bytesUploaded: 0, concurrency: o.concurrency ?? DEFAULT_CONCURRENCY,
+      adopted: intents.adopted, unresolvedIntents: intents.pending.length };
     if (o.dryRun || (plan.uploads.length === 0 && plan.deletions.length === 0)) return result;
     const ownClient = o.client === undefined;
     // Like every client the library makes: SDK retries off, connect and idle timeouts, a quiet logger.
     const client = o.client ?? createGlacierClient({ clientConfig: o.clientConfig ?? {}, requestTimeout: clientIdleTimeout(o.requestTimeout) });
     try {
-      await runSync({ o, plan, catalog: catalog!, client, pool: getPool(), journalDir, result, note });
+      intentLog = await openIntentLog(catalog!);
+      await runSync({ o, plan, catalog: catalog!, client, pool: getPool(), journalDir, result, note, intents: intentLog });
     } finally {
       if (ownClient) client.destroy();
     }
     return result;
   } finally {
     if (ownPool && pool) await pool.destroy().catch(() => undefined);
+    if (catalog) await finishIntents(intentLog, catalog, Boolean(o.dryRun));
     if (typeof o.catalog === 'string') await catalog?.close();
   }
 }
@@ -189,6 +210,7 @@ interface RunContext {
   journalDir: string;
   result: SyncResult;
   note: (message: string) => void;
+  intents: IntentLog;
 }
 
 async function runSync(ctx: RunContext): Promise<void> {
@@ -251,7 +273,9 @@ async function runSync(ctx: RunContext): Promise<void> {
           const description = encodeDescription(u.file.path, Math.floor(u.file.mtimeMs / 1000));
           const r = await uploadSmallFile({
             client: ctx.client, pool: ctx.pool, vaultName: o.vaultName, accountId: o.accountId ?? '-', file: u.file, description, buffer, signal, requestSignal: inner.signal,
-            maxAttempts: o.maxAttempts ?? 5, requestTimeout: o.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT, onRetry: () => progress.retries++,
+            maxAttempts: o.maxAttempts ?? DEFAULTS.maxAttempts, requestTimeout: o.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT, onRetry: () => progress.retries++,
+            // Recorded (fsynced) before the request: a kill after Glacier creates the archive leaves a trace.
+            beforeSend: (treeHash) => ctx.intents.record({ path: u.file.path, size: u.file.size, mtime: Math.floor(u.file.mtimeMs / 1000), treeHash, time: nowSeconds() }),
           });
           await ctx.catalog.recordCreated({ archiveId: r.archiveId, path: u.file.path, size: u.file.size, mtime: Math.floor(u.file.mtimeMs / 1000), treeHash: r.treeHash });
           progress.bytesDone += u.file.size;
@@ -310,7 +334,7 @@ async function uploadLarge(ctx: RunContext, u: PlannedUpload, signal: AbortSigna
   let counted = 0;
   const attempt = () => uploadArchive({
     vaultName: o.vaultName, accountId: o.accountId, source: u.file.absolute, description, client: ctx.client, pool: ctx.pool,
-    partSize: o.partSize ?? 'auto', concurrency: o.partConcurrency ?? 4, journal, signal, maxAttempts: o.maxAttempts, leavePartsOnError: true,
+    partSize: o.partSize ?? 'auto', concurrency: o.partConcurrency ?? DEFAULTS.partConcurrency, journal, signal, maxAttempts: o.maxAttempts, leavePartsOnError: true,
     onProgress: (p: UploadProgress) => {
       const now = p.bytesUploaded + p.bytesSkipped;
       progress.bytesDone += now - counted;

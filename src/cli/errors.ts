@@ -1,11 +1,11 @@
-import { GlacierMultipartError } from '../errors.js';
+import { GlacierMultipartError, UsageError } from '../errors.js';
 
 /**
  * A command line that cannot work as typed: a bad option value, a missing option, an option
  * combination that makes no sense. The CLI exits with status 2 for these (like commander's own
  * usage errors), before any network request.
  */
-export class CliUsageError extends GlacierMultipartError {
+export class CliUsageError extends UsageError {
   constructor(message: string, code = 'CLI_USAGE') {
     super(code, message);
   }

@@ -1,5 +1,4 @@
-import { GlacierMultipartError } from '../errors.js';
-import { CliUsageError } from './errors.js';
+import { GlacierMultipartError, UsageError } from '../errors.js';
 
 /** Where a command writes; injectable so a command can be run in-process as well as from main.ts. */
 export interface Io {
@@ -183,7 +182,7 @@ export function formatError(err: unknown, debug: boolean, run: ErrorContext = {}
 }
 
 export function exitCodeFor(err: unknown): number {
-  return err instanceof CliUsageError ? EXIT_USAGE : EXIT_FAILURE;
+  return err instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
 }
 
 /** Quotes a path for a copy-pasteable command line when it needs it. */

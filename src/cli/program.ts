@@ -1,8 +1,7 @@
-import { availableParallelism } from 'node:os';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CliUsageError } from './errors.js';
-import { parseSize } from './size.js';
-import { parseBandwidth } from './bandwidth.js';
+import { Command, CommanderError, Option } from 'commander';
+import { UsageError } from '../errors.js';
+import { LIMITS } from '../options.js';
+import { accountIdArg, asUsageError, bandwidthArg, chunkSizeArg, durationArg, intArg, jobDelayArg, partSizeArg, sizeArg } from './flags.js';
 import { PROGRESS_MODES } from './progress.js';
 import { addCatalogCommands } from './commands/catalog-program.js';
 import {
@@ -12,109 +11,17 @@ import {
 
 const VERSION = '0.1.0';
 
-/** commander calls these while parsing; an InvalidArgumentError becomes a usage error (exit 2). */
-function sizeArg(value: string): number {
-  try {
-    return parseSize(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
-
-function partSizeArg(value: string): number | 'auto' {
-  return value.trim().toLowerCase() === 'auto' ? 'auto' : sizeArg(value);
-}
-
-function positiveIntArg(what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
-      throw new InvalidArgumentError(`${what} must be a whole number of at least 1, e.g. 4.`);
-    }
-    return n;
-  };
-}
-
-function boundedIntArg(what: string, max: number, why: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
-      throw new InvalidArgumentError(`${what} must be a whole number from 1 to ${max} (${why}), e.g. 4.`);
-    }
-    return n;
-  };
-}
-
-/** Hashing threads beyond the cores only add memory (each holds its buffers): twice the cores at most. */
-const MAX_THREADS = Math.max(4, 2 * availableParallelism());
-/** uploadArchive's own bound on parts in flight. */
-const MAX_CONCURRENCY = 1000;
-
-function accountIdArg(value: string): string {
-  if (!/^(-|\d{12})$/.test(value.trim())) {
-    throw new InvalidArgumentError("--account-id must be '-' (the credentials' account) or a 12-digit AWS account id, e.g. 123456789012.");
-  }
-  return value.trim();
-}
-
-/** A duration: seconds (30, 2.5), or with a unit: 500ms, 30s, 2m. Returns milliseconds. */
-function durationArg(value: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(value);
-  const ms = m ? Math.round(Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[(m[2] ?? 's').toLowerCase()]!) : NaN;
-  if (!(ms >= 1 && ms <= 3_600_000)) {
-    throw new InvalidArgumentError('give seconds (e.g. 120) or a duration with a unit (500ms, 30s, 2m), from 1 ms to 1 hour.');
-  }
-  return ms;
-}
-
-/** serve --latency: one way, as durationArg (bare numbers are seconds), at most a minute. */
-function latencyArg(value: string): number {
-  const ms = durationArg(value);
-  if (ms > 60_000) throw new InvalidArgumentError('--latency is one way and at most 60s, e.g. 25ms.');
-  return ms;
-}
-
-function bandwidthArg(value: string): number {
-  try {
-    return parseBandwidth(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
-
-/** --job-delay: "5000" for every tier, or "expedited=1000,standard=5000" (a tier left out: 0). */
-function jobDelayArg(value: string): number | Record<string, number> {
-  const ms = (v: string) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--job-delay must be whole milliseconds, 0 or more, e.g. 5000 or expedited=1000,standard=5000; got "${value}".`);
-    return n;
-  };
-  if (!value.includes('=')) return ms(value);
-  const out: Record<string, number> = {};
-  for (const item of value.split(',')) {
-    const [tier = '', v = ''] = item.split('=');
-    if (!['expedited', 'standard', 'bulk'].includes(tier)) throw new InvalidArgumentError(`--job-delay: "${tier}" is not a tier; use expedited, standard or bulk, e.g. expedited=1000,standard=5000.`);
-    out[tier] = ms(v);
-  }
-  return out;
-}
-
-function portArg(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n > 65535) {
-    throw new InvalidArgumentError('the port must be a whole number from 0 to 65535 (0 picks a free port).');
-  }
-  return n;
-}
+/** Hashing threads: the library's own bound (LIMITS.threads). */
+const MAX_THREADS = LIMITS.threads.max;
 
 const engineOption = () =>
   new Option('--engine <engine>', 'hash engine: wasm (WebAssembly SIMD), node (node:crypto) or auto (measure and pick)')
     .choices(['auto', 'wasm', 'node'])
     .default('auto');
 const threadsOption = (fallback = 'all cores') => new Option('--threads <n>', `hash worker threads, at most ${MAX_THREADS} (default: ${fallback})`)
-  .argParser(boundedIntArg('--threads', MAX_THREADS, `twice this machine's ${availableParallelism()} cores: more threads only add memory`));
-const concurrencyOption = () => new Option('--concurrency <n>', `parts in flight at once, at most ${MAX_CONCURRENCY}`)
-  .argParser(boundedIntArg('--concurrency', MAX_CONCURRENCY, 'parts in flight'));
+  .argParser(intArg('threads'));
+const concurrencyOption = () => new Option('--concurrency <n>', `parts in flight at once, at most ${LIMITS.uploadConcurrency.max}`)
+  .argParser(intArg('uploadConcurrency'));
 // Uploads leave one core to the main thread, which sends the requests (and encrypts TLS).
 const UPLOAD_THREADS = 'one per core but one, at least one';
 const progressOption = () =>
@@ -128,8 +35,8 @@ function withConnection(cmd: Command): Command {
     .option('--endpoint <url>', 'Glacier endpoint, e.g. a local server http://127.0.0.1:3000 (default: AWS_ENDPOINT_URL_GLACIER, else real AWS)')
     .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, ~/.aws/config)')
     .addOption(new Option('--account-id <id>', "AWS account id owning the vault ('-' means the credentials' account)").argParser(accountIdArg).default('-'))
-    .addOption(new Option('--max-attempts <n>', 'attempts per request before giving up').argParser(positiveIntArg('--max-attempts')))
-    .addOption(new Option('--request-timeout <duration>', 'retry a request after this long with no byte moving: seconds, or 500ms, 30s, 2m (default 120s)').argParser(durationArg));
+    .addOption(new Option('--max-attempts <n>', `attempts per request before giving up, at most ${LIMITS.maxAttempts.max} (default ${LIMITS.maxAttempts.default})`).argParser(intArg('maxAttempts')))
+    .addOption(new Option('--request-timeout <duration>', 'retry a request after this long with no byte moving: seconds, or 500ms, 30s, 2m (default 120s, at most 1 hour)').argParser(durationArg('requestTimeout')));
 }
 
 export type Action = (ctx: Context, ...args: any[]) => Promise<number | void>;
@@ -170,7 +77,7 @@ Try it with no AWS account: glacier-multipart demo`);
   addManagementCommands(program, act);
   addRetrievalCommands(program, act);
   addToolCommands(program, act);
-  addCatalogCommands(program, { act, withConnection, progressOption, threadsOption, sizeArg, positiveIntArg });
+  addCatalogCommands(program, { act, withConnection, progressOption, threadsOption });
 
   // A usage error names the command's own usage and where to read more, not just the top level's.
   const hint = (cmd: Command, path: string) => {
@@ -302,11 +209,11 @@ function addRetrievalCommands(program: Command, act: Act): void {
       .option('--tier <tier>', 'with --archive-id: Expedited, Standard (default) or Bulk')
       .option('--range <first-last>', 'with --archive-id: only these archive bytes (inclusive, megabyte aligned)')
       .requiredOption('--out <file>', "where to write the archive, or '-' for stdout")
-      .addOption(new Option('--chunk-size <size>', 'bytes per ranged request, 1 MiB x 2^k (default 16MiB)').argParser(sizeArg))
-      .addOption(new Option('--concurrency <n>', 'ranged requests in flight at once (default 4)').argParser(positiveIntArg('--concurrency')))
+      .addOption(new Option('--chunk-size <size>', 'bytes per ranged request, 1 MiB x 2^k up to 1GiB (default 16MiB)').argParser(chunkSizeArg))
+      .addOption(new Option('--concurrency <n>', `ranged requests in flight at once, at most ${LIMITS.downloadConcurrency.max} (default ${LIMITS.downloadConcurrency.default})`).argParser(intArg('downloadConcurrency')))
       .option('--wait', 'wait for the job to complete (the default)')
       .option('--no-wait', 'fail at once if the job has not completed yet')
-      .addOption(new Option('--poll-interval <ms>', 'milliseconds between job status checks (default: from 1 s, growing to minutes)').argParser(positiveIntArg('--poll-interval')))
+      .addOption(new Option('--poll-interval <ms>', 'milliseconds between job status checks (default: from 1 s, growing to minutes)').argParser(intArg('pollInterval')))
       .option('--journal <file>', 'where to record verified chunks for a resume (default: <file>.glacier-download.json)')
       .option('--overwrite', 'replace --out if it exists')
       .addOption(threadsOption(UPLOAD_THREADS))
@@ -322,13 +229,13 @@ function addToolCommands(program: Command, act: Act): void {
     .command('serve')
     .description('run the local Glacier-compatible server in the foreground (Ctrl-C stops it)')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .addOption(new Option('--port <port>', 'port (0 picks a free one)').argParser(portArg).default(3000))
+    .addOption(new Option('--port <port>', 'port (0 picks a free one)').argParser(intArg('port')).default(3000))
     .option('--data-dir <dir>', 'where vaults and archives are stored (default: a new temporary directory)')
     .option('--access-key-id <id>', 'verify SigV4 signatures with these credentials (with --secret-access-key)')
     .option('--secret-access-key <key>', 'the secret key for --access-key-id')
     .option('--allow-any-host', 'serve requests for any Host name (default without credentials: only localhost, 127.x, [::1] and --host, against DNS rebinding)')
     .addOption(new Option('--job-delay <ms>', 'milliseconds before a job completes: one number, or per tier as expedited=MS,standard=MS,bulk=MS').argParser(jobDelayArg))
-    .addOption(new Option('--latency <duration>', 'emulate a distant Glacier: delay every byte this long each way, e.g. 25ms (a round trip takes twice it)').argParser(latencyArg))
+    .addOption(new Option('--latency <duration>', 'emulate a distant Glacier: delay every byte this long each way, e.g. 25ms (a round trip takes twice it)').argParser(durationArg('latencyMs')))
     .addOption(new Option('--bandwidth <rate>', 'emulate a link of this speed per direction, shared by all connections, e.g. 400Mbit, 1Gbit').argParser(bandwidthArg))
     .action(act('serve'));
 
@@ -378,7 +285,9 @@ export async function run(argv: string[], io: Io, runOptions: RunOptions = {}): 
   try {
     await program.parseAsync(argv, { from: 'user' });
     return status;
-  } catch (err) {
+  } catch (thrown) {
+    // An option the library refused is reported under its flag (exit 2), like the parsers' own.
+    const err = asUsageError(thrown);
     if (err instanceof CommanderError) {
       // --help and --version end parsing "with an error" that is really success.
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
@@ -393,7 +302,7 @@ export async function run(argv: string[], io: Io, runOptions: RunOptions = {}): 
       return EXIT_INTERRUPTED;
     }
     io.stderr.write(`${formatError(err, debug, where)}\n`);
-    if (err instanceof CliUsageError) io.stderr.write(`(run '${self} ${commandPath(argv)} --help' for usage)\n`);
+    if (err instanceof UsageError) io.stderr.write(`(run '${self} ${commandPath(argv)} --help' for usage)\n`);
     return exitCodeFor(err) === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE;
   }
 }

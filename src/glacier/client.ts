@@ -1,15 +1,15 @@
 import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier';
 import { precomputedChecksumGenerator } from './checksums.js';
-import { InvalidUploadOptionError } from './errors.js';
+import { InvalidOptionError, LIMITS, checkLimit } from '../options.js';
 
 /**
  * Milliseconds a request may sit with no byte moving (nothing sent, nothing received) before it
  * fails with a retryable TimeoutError. Two minutes: a healthy connection to Glacier moves a byte
  * far more often than that, while a held answer or a frozen server never ends on its own.
  */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = LIMITS.requestTimeout.default;
 /** Milliseconds to establish a TCP (and TLS) connection. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = LIMITS.connectTimeout.default;
 
 export interface CreateGlacierClientOptions {
   /** e.g. http://127.0.0.1:3000 for the local server; default: the SDK's own (AWS_ENDPOINT_URL_GLACIER, or the region's). */
@@ -42,16 +42,10 @@ export interface CreateGlacierClientOptions {
 const ignore = () => undefined;
 const QUIET_LOGGER = { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
 
-function checkTimeout(option: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > 3_600_000)) {
-    throw new InvalidUploadOptionError(option, `${option} must be a whole number of milliseconds from 1 to 3600000 (1 hour), got ${String(value)}.`);
-  }
-}
-
 /** Checks requestTimeout / connectTimeout options (also used by uploadArchive before any request). */
 export function checkTimeouts(o: { requestTimeout?: unknown; connectTimeout?: unknown }): void {
-  checkTimeout('requestTimeout', o.requestTimeout);
-  checkTimeout('connectTimeout', o.connectTimeout);
+  checkLimit('requestTimeout', o.requestTimeout);
+  checkLimit('connectTimeout', o.connectTimeout);
 }
 
 /**
@@ -62,10 +56,8 @@ export function checkTimeouts(o: { requestTimeout?: unknown; connectTimeout?: un
  */
 export function createGlacierClient(options: CreateGlacierClientOptions = {}): GlacierClient {
   const { endpoint, region, credentials, clientConfig = {} } = options;
-  const maxAttempts = options.maxAttempts ?? clientConfig.maxAttempts ?? 1;
-  if (typeof maxAttempts !== 'number' || !Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
-    throw new InvalidUploadOptionError('maxAttempts', `maxAttempts must be a whole number >= 1, got ${String(maxAttempts)}`);
-  }
+  const maxAttempts = options.maxAttempts ?? clientConfig.maxAttempts ?? LIMITS.clientMaxAttempts.default;
+  checkLimit('clientMaxAttempts', maxAttempts);
   checkTimeouts(options);
   if (endpoint !== undefined) {
     let url: URL | undefined;
@@ -75,7 +67,7 @@ export function createGlacierClient(options: CreateGlacierClientOptions = {}): G
       // reported below
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw new InvalidUploadOptionError('endpoint',
+      throw new InvalidOptionError('endpoint',
         `endpoint "${endpoint}" is not an http(s) URL: write it as http://127.0.0.1:3000 or https://glacier.eu-west-1.amazonaws.com.`);
     }
   }

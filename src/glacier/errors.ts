@@ -1,4 +1,5 @@
 import { GlacierMultipartError } from '../errors.js';
+import { InvalidOptionError } from '../options.js';
 
 /**
  * Errors of the uploader layer. Every message names what was wrong and what to do about it.
@@ -18,14 +19,10 @@ export class InvalidDescriptionError extends GlacierMultipartError {
   }
 }
 
-/** Any other option that is missing, of the wrong type or out of range. */
-export class InvalidUploadOptionError extends GlacierMultipartError {
-  readonly option: string;
-  constructor(option: string, message: string) {
-    super('INVALID_OPTION', message);
-    this.option = option;
-  }
-}
+/** @deprecated the uploader's option error: use InvalidOptionError (the one option error; same `option` and code 'INVALID_OPTION'). */
+export const InvalidUploadOptionError = InvalidOptionError;
+/** @deprecated use InvalidOptionError. */
+export type InvalidUploadOptionError = InvalidOptionError;
 
 /** Glacier cannot store an empty archive through a multipart upload. */
 export class EmptyArchiveError extends GlacierMultipartError {

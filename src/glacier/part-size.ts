@@ -1,11 +1,11 @@
-import { InvalidDescriptionError, InvalidUploadOptionError, TooManyPartsError } from './errors.js';
+import { InvalidDescriptionError, TooManyPartsError } from './errors.js';
 
-import { MAX_PARTS, MiB } from '../limits.js';
+import { MAX_PARTS, MiB } from '../options.js';
 
-// Glacier's part-size rule, limits and the 'auto' part size are shared with the pool (src/limits.ts).
+// Glacier's part-size rule, limits and the 'auto' part size are shared with the pool (src/options.ts).
 export {
   MiB, GiB, MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_ARCHIVE_SIZE, AUTO_MIN_PART_SIZE, isValidPartSize, validatePartSize, choosePartSize,
-} from '../limits.js';
+} from '../options.js';
 export const MAX_DESCRIPTION_LENGTH = 1024;
 
 /**
@@ -89,21 +89,5 @@ export function validateDescription(description: unknown): string | undefined {
   return description;
 }
 
-/** Glacier's vault-name rule: 1 to 255 characters of a-z, A-Z, 0-9, '_', '-' and '.'. */
-export function isValidVaultName(name: unknown): name is string {
-  return typeof name === 'string' && /^[A-Za-z0-9_.-]{1,255}$/.test(name);
-}
-
-/** Throws InvalidUploadOptionError unless Glacier would accept the vault name (checked before any request). */
-export function checkVaultName(name: unknown): string {
-  if (isValidVaultName(name)) return name;
-  throw new InvalidUploadOptionError('vaultName',
-    `vaultName must be 1-255 characters of a-z, A-Z, 0-9, '_', '-' and '.', got ${JSON.stringify(name)}.`);
-}
-
-/** Throws InvalidUploadOptionError unless accountId is '-' or a 12-digit AWS account id (undefined means '-'). */
-export function checkAccountId(accountId: unknown): void {
-  if (accountId !== undefined && (typeof accountId !== 'string' || !/^(-|\d{12})$/.test(accountId))) {
-    throw new InvalidUploadOptionError('accountId', `accountId must be '-' (the credentials' account) or a 12-digit AWS account id, got ${JSON.stringify(accountId)}.`);
-  }
-}
+// The vault-name and account-id rules live with the other option rules (src/options.ts).
+export { isValidVaultName, checkVaultName, checkAccountId } from '../options.js';

@@ -1,15 +1,14 @@
-import { InvalidUploadOptionError, UploadCancelledError } from './errors.js';
+import { UploadCancelledError } from './errors.js';
+import { LIMITS, checkLimit } from '../options.js';
 
 /** Attempts per request, the first included, when the caller names none (MultipartUpload and uploadArchive). */
-export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_MAX_ATTEMPTS = LIMITS.maxAttempts.default;
 
-/** The one maxAttempts rule (MultipartUpload, uploadArchive, the CLI): 1 to 100 attempts per request. */
-export const MAX_ATTEMPTS_LIMIT = 100;
+/** The one maxAttempts rule (every call that sends requests, and the CLI): see LIMITS.maxAttempts. */
+export const MAX_ATTEMPTS_LIMIT = LIMITS.maxAttempts.max;
 
 export function checkMaxAttempts(value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_ATTEMPTS_LIMIT)) {
-    throw new InvalidUploadOptionError('maxAttempts', `maxAttempts must be a whole number from 1 to ${MAX_ATTEMPTS_LIMIT} (attempts per request, the first included), got ${String(value)}.`);
-  }
+  checkLimit('maxAttempts', value);
 }
 
 /** Error names (SDK exception names and Glacier codes) worth another attempt. */

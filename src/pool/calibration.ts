@@ -3,7 +3,7 @@
  * work) on a worker and the faster wins. The CPU does not change while the process runs, so this
  * runs once per process, whichever pool asks first; the others share its result.
  */
-import { MiB } from '../limits.js';
+import { MiB } from '../options.js';
 import type { CalibrateResult, HashEngine } from './protocol.js';
 import type { EngineCalibration } from './types.js';
 import type { TaskRunner } from './worker-threads.js';

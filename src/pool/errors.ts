@@ -1,18 +1,15 @@
 import { GlacierMultipartError } from '../errors.js';
+import { InvalidOptionError } from '../options.js';
 
 /**
  * Errors of the hash pool layer (src/pool). Every message says what was wrong and what to do;
  * every class has a stable `code`. Re-exported from the package root.
  */
 
-/** A HashPool option is out of range or of the wrong type (raised by the constructor). */
-export class InvalidPoolOptionError extends GlacierMultipartError {
-  readonly option: string;
-  constructor(option: string, message: string) {
-    super('INVALID_POOL_OPTION', message);
-    this.option = option;
-  }
-}
+/** @deprecated HashPool's option error (code was INVALID_POOL_OPTION): use InvalidOptionError (the one option error; same `option` and code 'INVALID_OPTION'). */
+export const InvalidPoolOptionError = InvalidOptionError;
+/** @deprecated use InvalidOptionError. */
+export type InvalidPoolOptionError = InvalidOptionError;
 
 /** hashPart was given something that is not part bytes (or a view whose buffer is detached). */
 export class InvalidPartDataError extends GlacierMultipartError {

@@ -4,7 +4,7 @@
  * are handed on as they arrive, and the archive tree hash is combined from them at the end.
  */
 import type { Stats } from 'node:fs';
-import { choosePartSize } from '../limits.js';
+import { choosePartSize } from '../options.js';
 import { checkPartIndexes } from './file-options.js';
 import { combineTreeHashHex, sha256Digest, type PartDigest } from './node-hash.js';
 import { FILE_TASK_BYTES, type FileResult, type FileTask, type HashEngine } from './protocol.js';

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
  * hashes into the archive tree hash.
  */
 
-import { MiB } from '../limits.js';
+import { MiB } from '../options.js';
 
 export { MiB };
 

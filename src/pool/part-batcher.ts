@@ -3,7 +3,8 @@
  * linear hashes fill the WebAssembly core's four SIMD lanes; at most one batch per thread runs, so
  * later parts wait here, where they can still join a batch.
  */
-import { HashAbortedError, InvalidPoolOptionError, PoolDestroyedError, PoolQueueFullError } from './errors.js';
+import { HashAbortedError, PoolDestroyedError, PoolQueueFullError } from './errors.js';
+import { InvalidOptionError } from '../options.js';
 import { describe } from './describe-value.js';
 import { takePart, transferList, type TakenPart } from './part-transfer.js';
 import type { HashEngine, PartsResult } from './protocol.js';
@@ -51,7 +52,7 @@ export class PartBatcher {
     if (this.#closed) throw new PoolDestroyedError(what);
     const linear = opts.linear ?? true;
     if (typeof linear !== 'boolean') {
-      throw new InvalidPoolOptionError('linear', `Invalid linear option: ${describe(opts.linear)}. Use true or false.`);
+      throw new InvalidOptionError('linear', `Invalid linear option: ${describe(opts.linear)}. Use true or false.`);
     }
     const signal = opts.signal;
     if (signal?.aborted) throw new HashAbortedError(what, signal.reason);

@@ -12,7 +12,7 @@
  *   buffer that cannot be transferred at all (a WebAssembly.Memory's). This is the only copy.
  */
 import { InvalidPartDataError } from './errors.js';
-import { MAX_PART_SIZE } from '../limits.js';
+import { MAX_PART_SIZE } from '../options.js';
 import { describe } from './describe-value.js';
 
 export interface TakenPart {

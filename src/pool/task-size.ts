@@ -1,5 +1,5 @@
 /** How many parts one worker task carries, for hashPart batches and hashFile tasks alike. */
-import { MiB } from '../limits.js';
+import { MiB } from '../options.js';
 import type { HashEngine } from './protocol.js';
 
 /** SIMD lanes of the WebAssembly core: linear hashes of up to four parts run side by side. */

@@ -1,11 +1,10 @@
 import { GlacierMultipartError } from '../errors.js';
+import { InvalidOptionError } from '../options.js';
 
-/** Thrown by startLocalGlacier() for bad options (a programming error on the caller's side). */
-export class LocalGlacierOptionsError extends GlacierMultipartError {
-  constructor(message: string) {
-    super('INVALID_LOCAL_GLACIER_OPTIONS', message);
-  }
-}
+/** @deprecated startLocalGlacier's option error (code was INVALID_LOCAL_GLACIER_OPTIONS; now takes (option, message)): use InvalidOptionError (the one option error; same `option` and code 'INVALID_OPTION'). */
+export const LocalGlacierOptionsError = InvalidOptionError;
+/** @deprecated use InvalidOptionError. */
+export type LocalGlacierOptionsError = InvalidOptionError;
 
 /**
  * A Glacier error response: JSON {code, message, type} with the HTTP status Amazon uses. The SDK reads

@@ -1,4 +1,4 @@
-import { LocalGlacierOptionsError } from './errors.js';
+import { InvalidOptionError } from '../options.js';
 import { S3_OPERATIONS } from './s3/operations.js';
 import {
   FAULT_KINDS, GLACIER_OPERATIONS, JOB_OUTPUT_FAULT_KINDS, S3_ONLY_FAULT_KINDS,
@@ -45,29 +45,29 @@ export interface FiredFault {
 }
 
 export function validateFaultPlan(plan: unknown): FaultPlan {
-  if (!Array.isArray(plan)) throw new LocalGlacierOptionsError('faults must be an array of FaultRule objects.');
+  if (!Array.isArray(plan)) throw new InvalidOptionError('faults', 'faults must be an array of FaultRule objects.');
   plan.forEach((rule: FaultRule, i) => {
     const where = `faults[${i}]`;
-    if (typeof rule !== 'object' || rule === null) throw new LocalGlacierOptionsError(`${where} must be an object.`);
+    if (typeof rule !== 'object' || rule === null) throw new InvalidOptionError('faults', `${where} must be an object.`);
     if (rule.operation !== '*' && !GLACIER_OPERATIONS.includes(rule.operation as GlacierOperation) && !S3_FAULT_OPERATIONS.includes(rule.operation)) {
-      throw new LocalGlacierOptionsError(
+      throw new InvalidOptionError('faults', 
         `${where}.operation "${String(rule.operation)}" is not a Glacier operation; use '*' or one of ${GLACIER_OPERATIONS.join(', ')} (or an S3 one: ${S3_FAULT_OPERATIONS.join(', ')}).`);
     }
     if (!FAULT_KINDS.includes(rule.kind)) {
-      throw new LocalGlacierOptionsError(`${where}.kind "${String(rule.kind)}" is unknown; use one of ${FAULT_KINDS.join(', ')}.`);
+      throw new InvalidOptionError('faults', `${where}.kind "${String(rule.kind)}" is unknown; use one of ${FAULT_KINDS.join(', ')}.`);
     }
     const nths = rule.nth === undefined ? [] : Array.isArray(rule.nth) ? rule.nth : [rule.nth];
     for (const n of nths) {
-      if (!Number.isInteger(n) || n < 1) throw new LocalGlacierOptionsError(`${where}.nth must hold integers >= 1 (1-based request numbers); got ${n}.`);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidOptionError('faults', `${where}.nth must hold integers >= 1 (1-based request numbers); got ${n}.`);
     }
     if (rule.every !== undefined && (!Number.isInteger(rule.every) || rule.every < 1)) {
-      throw new LocalGlacierOptionsError(`${where}.every must be an integer >= 1; got ${rule.every}.`);
+      throw new InvalidOptionError('faults', `${where}.every must be an integer >= 1; got ${rule.every}.`);
     }
     if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) {
-      throw new LocalGlacierOptionsError(`${where}.probability must be between 0 and 1; got ${rule.probability}.`);
+      throw new InvalidOptionError('faults', `${where}.probability must be between 0 and 1; got ${rule.probability}.`);
     }
     if (rule.delayMs !== undefined && !(Number.isFinite(rule.delayMs) && rule.delayMs >= 0)) {
-      throw new LocalGlacierOptionsError(`${where}.delayMs must be a number of milliseconds >= 0; got ${rule.delayMs}.`);
+      throw new InvalidOptionError('faults', `${where}.delayMs must be a number of milliseconds >= 0; got ${rule.delayMs}.`);
     }
   });
   return plan;

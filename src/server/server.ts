@@ -10,7 +10,7 @@ import { Stats, type ServerConfig, type ServerContext } from './context.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { Delays } from './delays.js';
 import { handleRequest } from './dispatch.js';
-import { LocalGlacierOptionsError } from './errors.js';
+import { InvalidOptionError } from '../options.js';
 import { FaultInjector } from './faults.js';
 import { startLink, type EmulatedLink } from './link.js';
 import { sweepExpired } from './lookups.js';
@@ -26,7 +26,7 @@ async function openStore(dataDir: string): Promise<Store> {
   try {
     await store.load();
   } catch (err) {
-    throw new LocalGlacierOptionsError(
+    throw new InvalidOptionError('dataDir',
       `dataDir ${dataDir} cannot be used: ${(err as Error).message}. Pass a writable directory (or none for a fresh temporary one).`);
   }
   return store;
@@ -37,7 +37,7 @@ async function openS3Store(dataDir: string): Promise<S3Store> {
   try {
     await s3.load();
   } catch (err) {
-    throw new LocalGlacierOptionsError(
+    throw new InvalidOptionError('dataDir',
       `dataDir ${dataDir} cannot be used for the local S3: ${(err as Error).message}. Pass a writable directory (or none for a fresh temporary one).`);
   }
   return s3;
@@ -54,7 +54,7 @@ async function listen(server: Server, host: string, port: number | undefined): P
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new LocalGlacierOptionsError(code === 'EADDRINUSE'
+    throw new InvalidOptionError('port', code === 'EADDRINUSE'
       ? `Port ${port} on ${host} is already in use; pick another port, or 0 for a free one.`
       : `Cannot listen on ${host}:${port ?? 0}: ${(err as Error).message}.`);
   }
@@ -65,7 +65,7 @@ async function startEmulatedLink(config: ServerConfig, port: number | undefined,
     return await startLink({ latencyMs: config.latencyMs, bandwidthBitsPerSecond: config.bandwidthBitsPerSecond }, config.host, port ?? 0, target);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new LocalGlacierOptionsError(code === 'EADDRINUSE'
+    throw new InvalidOptionError('port', code === 'EADDRINUSE'
       ? `Port ${port} on ${config.host} is already in use; pick another port, or 0 for a free one.`
       : `Cannot listen on ${config.host}:${port ?? 0}: ${(err as Error).message}.`);
   }
@@ -82,7 +82,7 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
     release = await lockDataDir(dataDir);
   } catch (err) {
     if (err instanceof Error && 'code' in err && err.code === 'DATA_DIR_IN_USE') throw err;
-    throw new LocalGlacierOptionsError(
+    throw new InvalidOptionError('dataDir',
       `dataDir ${dataDir} cannot be used: ${(err as Error).message}. Pass a writable directory (or none for a fresh temporary one).`);
   }
   let context: ServerContext;

@@ -43,14 +43,24 @@ async function runChild(args: string[]): Promise<{ warm: Sample; end: Sample }> 
 
 const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
 
+/**
+ * The bound on growth: a quarter of what the leak would keep (every call's buffers). A buffer the
+ * main thread dropped stays mapped until each worker that saw it collects its own garbage, which
+ * runs on the worker's schedule (later under load, and no gc() reaches it): so a few whole 8 MiB
+ * buffers may still be alive at the measurement (32 MiB was seen), but never one per call. An exact
+ * small threshold made the test flaky; this one still fails the leak by a factor of four.
+ */
+const bound = (calls: number, bytesPerCall: number) => (calls * bytesPerCall) / 4;
+
 describe('a long-lived HashPool does not keep the shared buffers it hashed', () => {
   it('30 hashPart calls, each on a fresh 8 MiB SharedArrayBuffer: arrayBuffers and RSS after GC stay flat', async () => {
     // Before the fix every buffer stayed alive (reachable from the workers): +240 MiB here.
     const { warm, end } = await runChild(['hashPart', '6', '30']);
     expect(end.done).toBe(36);
     const grew = { arrayBuffers: end.arrayBuffers - warm.arrayBuffers, rss: end.rss - warm.rss };
-    expect(grew.arrayBuffers, `arrayBuffers ${mib(warm.arrayBuffers)} -> ${mib(end.arrayBuffers)}`).toBeLessThan(16 * MiB);
-    expect(grew.rss, `RSS ${mib(warm.rss)} -> ${mib(end.rss)}`).toBeLessThan(64 * MiB);
+    const leak = bound(30, 8 * MiB); // 60 MiB of the 240 MiB the leak keeps
+    expect(grew.arrayBuffers, `arrayBuffers ${mib(warm.arrayBuffers)} -> ${mib(end.arrayBuffers)}`).toBeLessThanOrEqual(leak);
+    expect(grew.rss, `RSS ${mib(warm.rss)} -> ${mib(end.rss)}`).toBeLessThanOrEqual(Math.max(64 * MiB, leak));
   }, 180_000);
 
   it('25 uploadArchive runs (16 MiB, 8 MiB parts) through one caller pool: memory after GC stays flat', async () => {
@@ -65,8 +75,9 @@ describe('a long-lived HashPool does not keep the shared buffers it hashed', () 
       const { warm, end } = await runChild(['upload', '3', '25', server.endpoint, 'daemon', file]);
       expect(end.done).toBe(28);
       const grew = { arrayBuffers: end.arrayBuffers - warm.arrayBuffers, rss: end.rss - warm.rss };
-      expect(grew.arrayBuffers, `arrayBuffers ${mib(warm.arrayBuffers)} -> ${mib(end.arrayBuffers)}`).toBeLessThan(32 * MiB);
-      expect(grew.rss, `RSS ${mib(warm.rss)} -> ${mib(end.rss)}`).toBeLessThan(64 * MiB);
+      const leak = bound(25, 16 * MiB); // 100 MiB of the 400 MiB the leak keeps
+      expect(grew.arrayBuffers, `arrayBuffers ${mib(warm.arrayBuffers)} -> ${mib(end.arrayBuffers)}`).toBeLessThanOrEqual(leak);
+      expect(grew.rss, `RSS ${mib(warm.rss)} -> ${mib(end.rss)}`).toBeLessThanOrEqual(leak);
     } finally {
       client.destroy();
       await server.close();

@@ -4,14 +4,14 @@
  * load only when run (see catalog-registry.ts).
  */
 import { type Command, Option } from 'commander';
+import { LIMITS, RETRIEVAL_TIERS } from '../../options.js';
+import { intArg, sizeArg } from '../flags.js';
 
 export interface CatalogProgramHelpers {
   act: (name: string) => (...all: unknown[]) => Promise<void>;
   withConnection: (cmd: Command) => Command;
   progressOption: () => Option;
   threadsOption: (fallback?: string) => Option;
-  sizeArg: (value: string) => number;
-  positiveIntArg: (what: string) => (value: string) => number;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -47,9 +47,11 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .option('--delete-removed', 'delete the archives of catalog files no longer in the directory')
       .addOption(new Option('--detect <how>', "how --replace-modified spots a change: 'mtime' (size or mtime) or 'treehash'").choices(['mtime', 'treehash']).default('mtime'))
       .option('--dry-run', 'list what would be uploaded and deleted; send nothing')
+      .option('--inventory-job <id>', 'adopt, from this finished inventory job, the archives of uploads a killed run began but never recorded (instead of uploading again)')
+      .option('--from-inventory <file>', 'the same from an inventory saved earlier (inventory --out F)')
       .option('--shard <I/N>', 'only this host\'s share of the files: I from 0 to N-1 (e.g. $JOB_COMPLETION_INDEX/4)')
-      .addOption(new Option('--part-size <size>', 'part size of multipart uploads (default: per file, at least 8MiB); smaller files go in one request').argParser(h.sizeArg))
-      .addOption(new Option('--concurrency <n>', 'small files uploading at once (default: chosen from the link, from 8 up to 64)').argParser(h.positiveIntArg('--concurrency')))
+      .addOption(new Option('--part-size <size>', 'part size of multipart uploads (default: per file, at least 8MiB); smaller files go in one request').argParser(sizeArg))
+      .addOption(new Option('--concurrency <n>', `small files uploading at once, at most ${LIMITS.syncConcurrency.max} (default: chosen from the link, from 8 up to 64)`).argParser(intArg('syncConcurrency')))
       .addOption(h.threadsOption('one per core but one, at least one'))
       .addOption(h.progressOption())
       .option('--json', 'print the result as one JSON object'),
@@ -63,8 +65,8 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .requiredOption('--vault <name>', 'the vault')
       .requiredOption('--catalog <file>', 'the catalog of this vault')
       .option('--completed', 'download, verify and place the files whose retrieval jobs have finished')
-      .addOption(new Option('--tier <tier>', 'retrieval tier').choices(['Expedited', 'Standard', 'Bulk']).default('Standard'))
-      .addOption(new Option('--max-files <n>', 'start at most this many jobs').argParser(h.positiveIntArg('--max-files')))
+      .addOption(new Option('--tier <tier>', 'retrieval tier').choices([...RETRIEVAL_TIERS]).default('Standard'))
+      .addOption(new Option('--max-files <n>', 'start at most this many jobs').argParser(intArg('maxFiles')))
       .option('--shard <I/N>', "only this host's share of the files")
       .addOption(h.threadsOption('one per core but one, at least one'))
       .option('--json', 'print the result as one JSON object'),
@@ -95,7 +97,7 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
       .command('purge')
       .description('delete every archive a catalog records, or an inventory lists (optionally only matching paths)')
       .requiredOption('--vault <name>', 'the vault')
-      .option('--catalog <file>', 'delete the archives this catalog records (and record DELETED)')
+      .option('--catalog <file>', 'delete the archives this catalog records (and record DELETED); with --from-inventory, record the deletions there')
       .option('--from-inventory', 'delete the archives an inventory lists (misses archives from the last day)')
       .option('--job-id <id>', 'with --from-inventory: use this finished inventory job')
       .option('--dry-run', 'list what would be deleted and the bytes; delete nothing')
@@ -109,4 +111,17 @@ export function addCatalogCommands(program: Command, h: CatalogProgramHelpers): 
     .argument('<catalogs...>', 'catalog files to merge')
     .requiredOption('--out <file>', 'the merged catalog (may be one of the inputs)')
     .action(h.act('catalog merge'));
+  h.withConnection(
+    catalog
+      .command('reconcile')
+      .description("compare a catalog with the vault's inventory: archives it does not know, duplicates, entries the vault lacks (a dry run unless told to act)")
+      .requiredOption('--vault <name>', 'the vault')
+      .requiredOption('--catalog <file>', 'the catalog of this vault')
+      .option('--inventory-job <id>', 'a finished inventory job of the vault')
+      .option('--from-inventory <file>', 'an inventory saved earlier (inventory --out F; JSON or CSV)')
+      .option('--adopt', 'record the archives the catalog does not know')
+      .option('--delete-duplicates', 'delete the younger copies of each file uploaded twice (same path and tree hash), keeping the oldest')
+      .option('--yes', 'confirm --delete-duplicates')
+      .option('--json', 'print the result as one JSON object'),
+  ).action(h.act('catalog reconcile'));
 }

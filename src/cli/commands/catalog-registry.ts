@@ -8,5 +8,6 @@ export const catalogCommands: Record<string, CommandImpl> = {
   check: async (ctx, _args, opts) => (await import('./check.js')).checkCommand(ctx, opts),
   delete: async (ctx, _args, opts) => (await import('./delete.js')).deleteCommand(ctx, opts),
   purge: async (ctx, _args, opts) => (await import('./purge.js')).purgeCommand(ctx, opts),
+  'catalog reconcile': async (ctx, _args, opts) => (await import('./reconcile.js')).reconcileCommand(ctx, opts),
   'catalog merge': async (ctx, args, opts) => (await import('./catalog.js')).catalogMergeCommand(ctx, args[0] as string[], opts),
 };

@@ -35,7 +35,7 @@ export async function inventoryCommand(ctx: Context, opts: Record<string, any>):
   if (opts.fromFile !== undefined && !existsSync(opts.fromFile)) throw new CliUsageError(`--from-file ${opts.fromFile} does not exist: check the path (an inventory saved with --out).`);
   const { Catalog, retrieveInventory, InventoryNotReadyError } = await import('../../catalog/index.js');
   const connection = opts.fromFile === undefined ? await connect(opts, ctx.log) : undefined;
-  const catalog = opts.catalog ? await Catalog.open(opts.catalog) : undefined;
+  const catalog = opts.catalog ? await Catalog.open(opts.catalog, { lock: true }) : undefined;
   try {
     let body: AsyncIterable<Uint8Array>;
     if (connection) {

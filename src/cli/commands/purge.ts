@@ -17,8 +17,8 @@ async function confirm(ctx: Context, question: string): Promise<boolean> {
 
 export async function purgeCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
-  if (Boolean(opts.catalog) === Boolean(opts.fromInventory)) {
-    throw new CliUsageError('purge needs exactly one source: --catalog F (the archives it records) or --from-inventory (those an inventory lists).');
+  if (!opts.catalog && !opts.fromInventory) {
+    throw new CliUsageError('purge needs a source: --catalog F (the archives it records) or --from-inventory (those an inventory lists; with --catalog F the deletions are recorded there).');
   }
   if (opts.jobId && !opts.fromInventory) throw new CliUsageError('--job-id goes with --from-inventory.');
   if (!opts.dryRun && !opts.yes && !process.stdin.isTTY) {
@@ -26,13 +26,13 @@ export async function purgeCommand(ctx: Context, opts: Record<string, any>): Pro
   }
   const { Catalog, pathFilter, purgeArchives, retrieveInventory, parseInventory, decodeDescription } = await import('../../catalog/index.js');
   const filter = await usage('--include/--exclude', () => pathFilter(opts.include, opts.exclude));
-  const catalog = opts.catalog ? await Catalog.open(opts.catalog, { create: false, onWarning: (w) => ctx.note(w) }) : undefined;
-  const needClient = !catalog || !opts.dryRun;
+  const catalog = opts.catalog ? await Catalog.open(opts.catalog, { create: false, lock: !opts.dryRun, onWarning: (w) => ctx.note(w) }) : undefined;
+  const needClient = opts.fromInventory || !opts.dryRun;
   const { client } = needClient ? await connect(opts, ctx.log) : { client: undefined };
   try {
     const targets: { archiveId: string; path: string; size: number }[] = [];
-    if (catalog) {
-      for (const a of catalog.allArchives()) if (filter(a.path)) targets.push({ archiveId: a.archiveId, path: a.path, size: a.size });
+    if (!opts.fromInventory) {
+      for (const a of catalog!.allArchives()) if (filter(a.path)) targets.push({ archiveId: a.archiveId, path: a.path, size: a.size });
     } else {
       const inv = await retrieveInventory({ client: client!, vaultName, accountId: opts.accountId, jobId: opts.jobId, signal: ctx.signal, maxAttempts: opts.maxAttempts,
         onJob: (id, started) => ctx.note(started ? `started inventory job ${id}; Glacier takes about 3-5 hours` : `using inventory job ${id}`) });

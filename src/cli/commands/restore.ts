@@ -11,7 +11,7 @@ export async function restoreCommand(ctx: Context, opts: Record<string, any>): P
   const { Catalog, parseShard, pathFilter, startRestore, completeRestore } = await import('../../catalog/index.js');
   const shard = opts.shard !== undefined ? await usage('--shard', () => parseShard(opts.shard)) : undefined;
   const filter = await usage('--include/--exclude', () => pathFilter(opts.include, opts.exclude));
-  const catalog = await Catalog.open(opts.catalog, { create: false, onWarning: (w) => ctx.note(w) });
+  const catalog = await Catalog.open(opts.catalog, { create: false, lock: true, onWarning: (w) => ctx.note(w) });
   const { client } = await connect(opts, ctx.log);
   // The command as it was typed (this CLI as started), without --completed: pasteable as it stands.
   const again = commandLine(ctx, process.argv.slice(2).filter((a) => a !== '--completed'));

@@ -1,11 +1,13 @@
 // What retrieve, jobs and download share: their argument checks and the next-step command lines
 // they print (which must work when pasted: same CLI invocation, same connection options).
+import { RETRIEVAL_TIERS } from '../../options.js';
 import { CliUsageError } from '../errors.js';
 import type { Context } from '../output.js';
 import { commandLine, connectionArgs } from '../next-step.js';
 
 const MiB = 1024 * 1024;
-export const TIERS = ['Expedited', 'Standard', 'Bulk'] as const;
+/** Glacier's tiers, from the option contract. */
+export const TIERS = RETRIEVAL_TIERS;
 
 /** `--tier standard` and `--tier Standard` both work; Glacier wants the capitalised name. */
 export function parseTier(value: string | undefined): (typeof TIERS)[number] | undefined {

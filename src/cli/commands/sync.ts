@@ -32,7 +32,13 @@ export async function syncCommand(ctx: Context, opts: Record<string, any>): Prom
     await usage('--part-size', () => validatePartSize(opts.partSize));
   }
   const dryRun = Boolean(opts.dryRun);
+  if (opts.fromInventory !== undefined && opts.inventoryJob !== undefined) throw new CliUsageError('--from-inventory and --inventory-job both name the inventory: give one.');
+  if (opts.fromInventory !== undefined) await stat(opts.fromInventory).catch(() => { throw new CliUsageError(`--from-inventory ${opts.fromInventory} does not exist: check the path (an inventory saved with inventory --out).`); });
   const { client } = dryRun ? { client: undefined } : await connect(opts, ctx.log);
+  const inventory = opts.fromInventory ?? (opts.inventoryJob && client ? async () => {
+    const { retrieveInventory } = await import('../../catalog/index.js');
+    return (await retrieveInventory({ client, vaultName, accountId: opts.accountId, jobId: opts.inventoryJob, signal: ctx.signal, maxAttempts: opts.maxAttempts })).body;
+  } : undefined);
   const progress = createFilesProgress(ctx.io, opts.json || dryRun ? 'none' : opts.progress, 'sync');
   const notes: string[] = [];
   const started = Date.now();
@@ -42,7 +48,7 @@ export async function syncCommand(ctx: Context, opts: Record<string, any>): Prom
       dir: opts.dir, vaultName, accountId: opts.accountId, catalog: opts.catalog, ...(client ? { client } : {}),
       new: opts.new, replaceModified: opts.replaceModified, deleteRemoved: opts.deleteRemoved, include: opts.include, exclude: opts.exclude,
       detect: opts.detect, dryRun, shard, partSize: opts.partSize, concurrency: opts.concurrency, threads: opts.threads,
-      maxAttempts: opts.maxAttempts, signal: ctx.signal,
+      maxAttempts: opts.maxAttempts, signal: ctx.signal, inventory,
       onProgress: (p) => {
         lastProgress = p;
         progress.update(p);
@@ -60,7 +66,7 @@ export async function syncCommand(ctx: Context, opts: Record<string, any>): Prom
       ctx.json({
         dryRun, vaultName, catalog: opts.catalog, seconds,
         planned: { uploads: plan.uploads.map((u) => ({ path: u.file.path, kind: u.kind, size: u.file.size })), deletions: plan.deletions.map((d) => ({ path: d.path, archives: d.archives.map((a) => a.archiveId) })) },
-        uploaded: result.uploaded, deleted: result.deleted, unchanged: plan.unchanged, empty: plan.empty, concurrency: result.concurrency,
+        uploaded: result.uploaded, deleted: result.deleted, adopted: result.adopted, unresolvedIntents: result.unresolvedIntents, unchanged: plan.unchanged, empty: plan.empty, concurrency: result.concurrency,
         failed: result.failed.map((f) => ({ path: f.path, code: (f.error as { code?: string }).code, message: f.error.message })), notes,
       });
     } else if (dryRun) {
@@ -71,7 +77,8 @@ export async function syncCommand(ctx: Context, opts: Record<string, any>): Prom
     } else {
       const multipart = result.uploaded.filter((f) => f.multipart).length;
       ctx.out(`uploaded ${result.uploaded.length} files (${formatSize(result.bytesUploaded)}; ${result.uploaded.length - multipart} in one request, ${multipart} multipart) in ${seconds.toFixed(1)} s; ` +
-        `${plan.unchanged} unchanged, ${plan.empty.length} empty skipped, ${result.deleted.length} archives deleted, ${result.failed.length} failed`);
+        `${plan.unchanged} unchanged, ${plan.empty.length} empty skipped, ${result.deleted.length} archives deleted, ${result.failed.length} failed` +
+        `${result.adopted.length ? `; ${result.adopted.length} adopted from the inventory` : ''}`);
     }
     if (result.failed.length) {
       ctx.note(`${result.failed.length} file(s) were not uploaded (see above); run the same command again to retry them`);

@@ -1,28 +1,15 @@
 import { createHash } from 'node:crypto';
-import { InvalidDownloadOptionError } from './download-errors.js';
+import { DEFAULTS, InvalidOptionError } from '../../options.js';
 import { MiB } from '../part-size.js';
 
-/** Largest chunk downloadArchive takes (one buffer per request in flight). */
-export const MAX_CHUNK_SIZE = 1024 * MiB;
-export const DEFAULT_CHUNK_SIZE = 16 * MiB;
+export { MAX_CHUNK_SIZE, checkChunkSize } from '../../options.js';
+export const DEFAULT_CHUNK_SIZE = DEFAULTS.chunkSize;
 
 /** One ranged GetJobOutput request: bytes [first, last] of the job's output (inclusive). */
 export interface OutputChunk {
   index: number;
   first: number;
   last: number;
-}
-
-export function checkChunkSize(chunkSize: unknown): number {
-  const n = chunkSize as number;
-  let ok = typeof n === 'number' && Number.isSafeInteger(n) && n >= MiB && n <= MAX_CHUNK_SIZE;
-  if (ok) for (let s = MiB; s < n; s *= 2) if (s * 2 > n) ok = false;
-  if (!ok) {
-    throw new InvalidDownloadOptionError('chunkSize',
-      `chunkSize must be 1 MiB x 2^k from 1048576 to ${MAX_CHUNK_SIZE} bytes (so each chunk is one node of the archive's ` +
-      `hash tree and Glacier sends its tree hash), e.g. 16777216 (16 MiB); got ${String(chunkSize)}.`);
-  }
-  return n;
 }
 
 /**
@@ -74,7 +61,7 @@ export interface HashedRange {
  */
 function pair(left: string, right: string): string {
   if (!/^[0-9a-f]{64}$/.test(left) || !/^[0-9a-f]{64}$/.test(right)) {
-    throw new InvalidDownloadOptionError('chunks', `combineChunkTreeHashes: tree hashes are 64 lowercase hex digits, got ${JSON.stringify(left)} and ${JSON.stringify(right)}.`);
+    throw new InvalidOptionError('chunks', `combineChunkTreeHashes: tree hashes are 64 lowercase hex digits, got ${JSON.stringify(left)} and ${JSON.stringify(right)}.`);
   }
   return createHash('sha256').update(Buffer.from(left, 'hex')).update(Buffer.from(right, 'hex')).digest('hex');
 }
@@ -94,7 +81,7 @@ function isPowerOfTwoMiB(size: number): boolean {
  * Glacier's level-by-level pairing with carried odd nodes computes.
  */
 export function combineChunkTreeHashes(chunks: readonly HashedRange[]): string {
-  if (chunks.length === 0) throw new InvalidDownloadOptionError('chunks', 'combineChunkTreeHashes needs at least one chunk.');
+  if (chunks.length === 0) throw new InvalidOptionError('chunks', 'combineChunkTreeHashes needs at least one chunk.');
   const stack: HashedRange[] = [];
   for (const c of chunks) {
     stack.push(c);

@@ -3,17 +3,18 @@
  * session (job, journal, resume), fetch (verified chunk fetch), sinks (file or stream),
  * partial-file (<dest>.part, fsync, rename) and verify (the combined tree hash).
  */
+import { lockJournal } from '../../lock-file.js';
 import { resolve } from 'node:path';
 import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier';
-import { DEFAULT_REQUEST_TIMEOUT_MS, checkTimeouts, createGlacierClient } from '../client.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, createGlacierClient } from '../client.js';
 import { HashPool } from '../../pool/index.js';
 import { GlacierMultipartError } from '../../errors.js';
-import { checkChunkSize } from './chunk-plan.js';
-import { DownloadCancelledError, InvalidDownloadOptionError, JobNotFoundError } from './download-errors.js';
+import { DownloadCancelledError, JobNotFoundError } from './download-errors.js';
 import { UploadCancelledError } from '../errors.js';
 import { checkRange, checkTier, checkWait, type ByteRange, type RetrievalTier, type WaitOptions } from './jobs.js';
-import { checkAccountId, checkVaultName } from '../part-size.js';
-import { checkMaxAttempts } from '../upload/multipart-upload.js';
+import {
+  InvalidOptionError, LIMITS, checkAccountId, checkChunkSize, checkClient, checkLimit, checkOptionsObject, checkSignal, checkVaultName,
+} from '../../options.js';
 import { BufferRing, forEachWithBuffer } from './buffer-ring.js';
 import { chunkSizeOf, fetchVerified } from './fetch.js';
 import { checkDestination, commitPartial, exists, openPartial } from './partial-file.js';
@@ -21,7 +22,7 @@ import { Progress, cancelled, openSession, type Session } from './session.js';
 import { fileSink, streamSink } from './sinks.js';
 import { verifyWhole } from './verify.js';
 
-export const DEFAULT_DOWNLOAD_CONCURRENCY = 4;
+export const DEFAULT_DOWNLOAD_CONCURRENCY = LIMITS.downloadConcurrency.default;
 
 export interface DownloadProgress {
   phase: 'starting' | 'waiting' | 'checking' | 'downloading' | 'done';
@@ -115,47 +116,39 @@ export interface DownloadArchiveResult {
   destination: string | undefined;
 }
 
-function checkInt(option: string, value: unknown, min: number, max: number, what: string): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)) {
-    throw new InvalidDownloadOptionError(option, `${option} must be a whole number from ${min} to ${max} (${what}), got ${String(value)}.`);
-  }
-}
-
 function isWritable(d: unknown): d is NodeJS.WritableStream {
   return !!d && typeof d === 'object' && typeof (d as NodeJS.WritableStream).write === 'function';
 }
 
 function checkOptions(o: DownloadArchiveOptions): void {
-  if (!o || typeof o !== 'object') throw new InvalidDownloadOptionError('options', 'downloadArchive needs an options object: { vaultName, archiveId | jobId, destination, ... }.');
+  checkOptionsObject(o, 'downloadArchive', '{ vaultName, archiveId | jobId, destination, ... }');
   checkVaultName(o.vaultName);
   checkAccountId(o.accountId);
   const id = (k: 'archiveId' | 'jobId') => o[k] !== undefined && (typeof o[k] !== 'string' || o[k] === '');
   if (id('archiveId') || id('jobId') || (o.archiveId === undefined && o.jobId === undefined)) {
-    throw new InvalidDownloadOptionError('archiveId', 'Pass archiveId (a retrieval job is started) or jobId (a job started earlier), as non-empty strings.');
+    throw new InvalidOptionError('archiveId', 'Pass archiveId (a retrieval job is started) or jobId (a job started earlier), as non-empty strings.');
   }
   if (o.jobId !== undefined && (o.tier !== undefined || o.range !== undefined)) {
-    throw new InvalidDownloadOptionError('jobId', 'tier and range belong to a new job: pass them with archiveId, not with jobId (the job already has its own).');
+    throw new InvalidOptionError('jobId', 'tier and range belong to a new job: pass them with archiveId, not with jobId (the job already has its own).');
   }
   checkTier(o.tier);
   checkRange(o.range);
   if (typeof o.destination !== 'string' && !isWritable(o.destination)) {
-    throw new InvalidDownloadOptionError('destination', 'destination must be a file path or a Writable stream (e.g. process.stdout).');
+    throw new InvalidOptionError('destination', 'destination must be a file path or a Writable stream (e.g. process.stdout).');
   }
-  if (o.destination === '') throw new InvalidDownloadOptionError('destination', 'destination is empty: pass a file path.');
+  if (o.destination === '') throw new InvalidOptionError('destination', 'destination is empty: pass a file path.');
   if (o.chunkSize !== undefined) checkChunkSize(o.chunkSize);
-  checkInt('concurrency', o.concurrency, 1, 256, 'ranged requests in flight');
-  checkInt('threads', o.threads, 1, 1024, 'hashing threads');
-  checkTimeouts({ requestTimeout: o.requestTimeout });
-  checkMaxAttempts(o.maxAttempts);
+  checkLimit('downloadConcurrency', o.concurrency);
+  checkLimit('threads', o.threads);
+  checkLimit('requestTimeout', o.requestTimeout);
+  checkLimit('maxAttempts', o.maxAttempts);
   if (o.wait !== false) checkWait(o.wait);
   if (o.journal !== undefined && o.journal !== false && (typeof o.journal !== 'string' || o.journal === '')) {
-    throw new InvalidDownloadOptionError('journal', `journal must be a file path or false, got ${JSON.stringify(o.journal)}.`);
+    throw new InvalidOptionError('journal', `journal must be a file path or false, got ${JSON.stringify(o.journal)}.`);
   }
-  if (o.client !== undefined && o.clientConfig !== undefined) {
-    throw new InvalidDownloadOptionError('clientConfig', 'Pass either client or clientConfig, not both.');
-  }
-  if (o.pool !== undefined && typeof o.pool?.hashPart !== 'function') throw new InvalidDownloadOptionError('pool', 'pool must be a HashPool.');
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new InvalidDownloadOptionError('signal', 'signal must be an AbortSignal.');
+  checkClient(o);
+  if (o.pool !== undefined && typeof o.pool?.hashPart !== 'function') throw new InvalidOptionError('pool', 'pool must be a HashPool.');
+  checkSignal(o.signal);
 }
 
 /**
@@ -173,6 +166,16 @@ export async function downloadArchive(options: DownloadArchiveOptions): Promise<
   const destination = toFile ? resolve(o.destination as string) : undefined;
   if (destination) await checkDestination(destination, Boolean(o.overwrite));
   const journalPath = !destination || o.journal === false ? undefined : resolve(o.journal || `${destination}.glacier-download.json`);
+  // One download per journal: two would write the same .part file.
+  const release = journalPath ? await lockJournal(journalPath) : undefined;
+  try {
+    return await downloadLocked(o, destination, journalPath);
+  } finally {
+    await release?.();
+  }
+}
+
+async function downloadLocked(o: DownloadArchiveOptions, destination: string | undefined, journalPath: string | undefined): Promise<DownloadArchiveResult> {
   const requestTimeout = o.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const ownClient = !o.client;
   const client = o.client ?? createClient(o.clientConfig, requestTimeout);

@@ -1,4 +1,5 @@
 import { GlacierMultipartError } from '../../errors.js';
+import { InvalidOptionError } from '../../options.js';
 
 /**
  * Errors of the retrieval side (jobs and downloadArchive). Every message names what was wrong and
@@ -10,14 +11,10 @@ export function retrieveCommand(vaultName: string, archiveId: string | undefined
   return `glacier-multipart retrieve --vault ${vaultName} --archive-id ${archiveId ?? '<archive id>'}`;
 }
 
-/** An option of downloadArchive or of a job helper that is missing, of the wrong type or out of range. */
-export class InvalidDownloadOptionError extends GlacierMultipartError {
-  readonly option: string;
-  constructor(option: string, message: string) {
-    super('INVALID_OPTION', message);
-    this.option = option;
-  }
-}
+/** @deprecated downloadArchive's and the job helpers' option error: use InvalidOptionError (the one option error; same `option` and code 'INVALID_OPTION'). */
+export const InvalidDownloadOptionError = InvalidOptionError;
+/** @deprecated use InvalidOptionError. */
+export type InvalidDownloadOptionError = InvalidOptionError;
 
 /** A RetrievalByteRange Glacier refuses: FIRST a multiple of 1 MiB, LAST+1 a multiple of 1 MiB or the archive size. */
 export class RangeNotAlignedError extends GlacierMultipartError {

@@ -2,16 +2,20 @@ import {
   DescribeJobCommand, InitiateJobCommand, ListJobsCommand, type GlacierClient, type GlacierJobDescription,
 } from '@aws-sdk/client-glacier';
 import {
-  DownloadCancelledError, InsufficientCapacityError, InvalidDownloadOptionError, JobNotCompleteError,
+  DownloadCancelledError, InsufficientCapacityError, JobNotCompleteError,
   JobWaitTimeoutError, RangeNotAlignedError, RetrievalJobFailedError, RetrievalPolicyError,
 } from './download-errors.js';
 import { UnexpectedResponseError, UploadCancelledError } from '../errors.js';
-import { MiB, checkAccountId, checkVaultName } from '../part-size.js';
+import { MiB } from '../part-size.js';
 import { callGlacier, errorName, type CallOptions, type MissingResource } from '../request.js';
 import { DEFAULT_MAX_ATTEMPTS, sleep } from '../retry.js';
 
-export type RetrievalTier = 'Expedited' | 'Standard' | 'Bulk';
-export const RETRIEVAL_TIERS: readonly RetrievalTier[] = ['Expedited', 'Standard', 'Bulk'];
+import {
+  InvalidOptionError, RETRIEVAL_TIERS, checkAccountId, checkByteRange, checkClient, checkLimit, checkOptionsObject, checkSignal,
+  checkTier, checkVaultName, type RetrievalTier,
+} from '../../options.js';
+
+export { RETRIEVAL_TIERS, checkTier, type RetrievalTier };
 
 /** Which vault a job call talks to, and how. */
 export interface JobTarget {
@@ -85,31 +89,20 @@ export function parseJob(d: GlacierJobDescription): RetrievalJob {
 }
 
 function checkTarget(t: JobTarget): void {
-  if (!t || typeof t !== 'object') throw new InvalidDownloadOptionError('options', 'Pass an options object: { client, vaultName, ... }.');
-  if (!t.client || typeof (t.client as { send?: unknown }).send !== 'function') {
-    throw new InvalidDownloadOptionError('client', 'client must be a GlacierClient (e.g. createGlacierClient()).');
-  }
+  checkOptionsObject(t, 'A job call', '{ client, vaultName, ... }');
+  checkClient(t, true);
   checkVaultName(t.vaultName);
   checkAccountId(t.accountId);
-}
-
-export function checkTier(tier: unknown): RetrievalTier | undefined {
-  if (tier !== undefined && !RETRIEVAL_TIERS.includes(tier as RetrievalTier)) {
-    throw new InvalidDownloadOptionError('tier', `tier must be Expedited (minutes), Standard (hours) or Bulk (5-12 h), got ${JSON.stringify(tier)}.`);
-  }
-  return tier as RetrievalTier | undefined;
+  checkSignal(t.signal);
+  checkLimit('maxAttempts', t.maxAttempts);
+  checkLimit('requestTimeout', t.requestTimeout);
 }
 
 /** What can be checked of a range before the archive's size is known: FIRST a multiple of 1 MiB, LAST >= FIRST. */
 export function checkRange(range: unknown): ByteRange | undefined {
-  if (range === undefined) return undefined;
-  const r = range as ByteRange;
-  const text = r && typeof r === 'object' ? `${r.first}-${r.last}` : String(range);
-  if (!r || typeof r !== 'object' || !Number.isSafeInteger(r.first) || !Number.isSafeInteger(r.last) || r.first < 0 || r.last < r.first) {
-    throw new InvalidDownloadOptionError('range', `range must be { first, last } with 0 <= first <= last (inclusive archive bytes), got ${text}.`);
-  }
-  if (r.first % MiB !== 0) throw new RangeNotAlignedError(text, `FIRST ${r.first} is not a multiple of 1048576`);
-  return { first: r.first, last: r.last };
+  const r = checkByteRange(range);
+  if (r && r.first % MiB !== 0) throw new RangeNotAlignedError(`${r.first}-${r.last}`, `FIRST ${r.first} is not a multiple of 1048576`);
+  return r;
 }
 
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -141,7 +134,7 @@ export interface InitiateRetrievalOptions extends JobTarget {
 export async function initiateRetrievalJob(o: InitiateRetrievalOptions): Promise<{ jobId: string; location: string | undefined }> {
   checkTarget(o);
   if (typeof o.archiveId !== 'string' || o.archiveId.length === 0) {
-    throw new InvalidDownloadOptionError('archiveId', `archiveId must be the id Glacier gave the archive, got ${JSON.stringify(o.archiveId)}.`);
+    throw new InvalidOptionError('archiveId', `archiveId must be the id Glacier gave the archive, got ${JSON.stringify(o.archiveId)}.`);
   }
   checkTier(o.tier);
   const range = checkRange(o.range);
@@ -179,7 +172,7 @@ export async function initiateRetrievalJob(o: InitiateRetrievalOptions): Promise
 export async function describeJob(o: JobTarget & { jobId: string; archiveId?: string }): Promise<RetrievalJob> {
   checkTarget(o);
   if (typeof o.jobId !== 'string' || o.jobId.length === 0) {
-    throw new InvalidDownloadOptionError('jobId', `jobId must be the id InitiateJob returned, got ${JSON.stringify(o.jobId)}.`);
+    throw new InvalidOptionError('jobId', `jobId must be the id InitiateJob returned, got ${JSON.stringify(o.jobId)}.`);
   }
   const d = await jobCall(o, 'DescribeJob', { kind: 'job', jobId: o.jobId, archiveId: o.archiveId }, (abortSignal) => o.client.send(
     new DescribeJobCommand({ accountId: o.accountId ?? '-', vaultName: o.vaultName, jobId: o.jobId }), { abortSignal }));
@@ -235,10 +228,11 @@ export const DEFAULT_WAIT_TIMEOUT_MS = 48 * 3600_000;
 export function checkWait(wait: unknown): WaitOptions {
   if (wait === undefined || wait === true) return {};
   const w = wait as WaitOptions;
-  const bad = (k: string, v: unknown) => v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < (k === 'pollInterval' ? 1 : 0));
-  if (typeof w !== 'object' || w === null || bad('pollInterval', w.pollInterval) || bad('timeout', w.timeout)) {
-    throw new InvalidDownloadOptionError('wait', `wait must be { pollInterval?: ms >= 1, timeout?: ms >= 0 } (or false: do not wait), got ${JSON.stringify(wait)}.`);
+  if (typeof w !== 'object' || w === null) {
+    throw new InvalidOptionError('wait', `wait must be { pollInterval?, timeout? } in milliseconds (or false: do not wait), got ${JSON.stringify(wait)}.`);
   }
+  checkLimit('pollInterval', w.pollInterval);
+  checkLimit('waitTimeout', w.timeout);
   return w;
 }
 
@@ -248,6 +242,8 @@ export function checkWait(wait: unknown): WaitOptions {
  * (the job keeps running at Glacier).
  */
 export async function waitForJob(o: JobTarget & WaitOptions & { jobId: string; archiveId?: string; onPoll?: (job: RetrievalJob, waitedMs: number) => void }): Promise<RetrievalJob> {
+  checkTarget(o);
+  checkWait({ pollInterval: o.pollInterval, timeout: o.timeout });
   const started = Date.now();
   const timeout = o.timeout ?? DEFAULT_WAIT_TIMEOUT_MS;
   let interval = 1000;

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { lockJournal } from '../../lock-file.js';
 import { rm } from 'node:fs/promises';
 import type { GlacierClient } from '@aws-sdk/client-glacier';
 import { combineTreeHashes } from '../../hash/index.js';
@@ -93,8 +94,14 @@ async function prepare(o: UploadArchiveOptions): Promise<Prepared> {
 export async function uploadArchive(options: UploadArchiveOptions): Promise<UploadArchiveResult> {
   checkOptions(options);
   if (options.signal?.aborted) throw cancelledError(options.signal);
-  const prepared = await prepare(options);
-  return new UploadRun(options, prepared).run();
+  // One run per journal: a second would send the same parts and record them twice.
+  const release = options.journal !== undefined ? await lockJournal(options.journal) : undefined;
+  try {
+    const prepared = await prepare(options);
+    return await new UploadRun(options, prepared).run();
+  } finally {
+    await release?.();
+  }
 }
 
 /** One call of uploadArchive, from attaching to the upload to completing (or failing) it. */

@@ -2,17 +2,17 @@ import { availableParallelism } from 'node:os';
 import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier';
 import type { HashPool } from '../../pool/index.js';
 import { checkTimeouts } from '../client.js';
-import { InvalidUploadOptionError } from '../errors.js';
+import { InvalidOptionError, LIMITS, checkClient, checkLimit, checkOptionsObject, checkSignal } from '../../options.js';
 import type { UploadProgress } from './upload-progress.js';
 import { checkAccountId, checkVaultName, validateDescription, validatePartSize } from '../part-size.js';
-import { DEFAULT_MAX_ATTEMPTS, checkMaxAttempts } from '../retry.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../retry.js';
 import type { JournalConnection } from './journal.js';
 import type { UploadSource } from '../sources.js';
 import { MiB } from '../part-size.js';
 
 /** Parts above this size are streamed from the file (hashed by HashPool.hashFile) instead of held in memory. */
 export const MAX_BUFFERED_PART_SIZE = 64 * MiB;
-export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_CONCURRENCY = LIMITS.uploadConcurrency.default;
 export { DEFAULT_MAX_ATTEMPTS };
 
 /** The subset of HashPool this layer uses. */
@@ -118,61 +118,48 @@ export interface UploadArchiveResult {
   skippedParts: number;
 }
 
-function checkInt(option: string, value: unknown, min: number, max: number, what: string): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)) {
-    throw new InvalidUploadOptionError(option, `${option} must be a whole number from ${min} to ${max} (${what}), got ${String(value)}.`);
-  }
-}
-
 /** Everything that can be checked without touching the source or the network. */
 export function checkOptions(o: UploadArchiveOptions): void {
-  if (!o || typeof o !== 'object') throw new InvalidUploadOptionError('options', 'uploadArchive needs an options object: { vaultName, source, ... }.');
+  checkOptionsObject(o, 'uploadArchive', '{ vaultName, source, ... }');
   checkVaultName(o.vaultName);
   checkAccountId(o.accountId);
   if (o.source === undefined || o.source === null) {
-    throw new InvalidUploadOptionError('source', 'source is missing: pass a file path, a Uint8Array, a Readable (e.g. process.stdin) or an AsyncIterable of bytes.');
+    throw new InvalidOptionError('source', 'source is missing: pass a file path, a Uint8Array, a Readable (e.g. process.stdin) or an AsyncIterable of bytes.');
   }
   validateDescription(o.description);
   if (o.partSize !== undefined && o.partSize !== 'auto') validatePartSize(o.partSize);
-  checkInt('expectedSize', o.expectedSize, 1, Number.MAX_SAFE_INTEGER, 'bytes');
-  checkInt('concurrency', o.concurrency, 1, 1000, 'parts in flight');
-  checkInt('readAhead', o.readAhead, 0, 16, 'extra parts read and hashed ahead');
-  checkInt('threads', o.threads, 1, 1024, 'hashing threads');
-  checkMaxAttempts(o.maxAttempts);
+  checkLimit('expectedSize', o.expectedSize);
+  checkLimit('uploadConcurrency', o.concurrency);
+  checkLimit('readAhead', o.readAhead);
+  checkLimit('threads', o.threads);
+  checkLimit('maxAttempts', o.maxAttempts);
   if (o.engine !== undefined && !['wasm', 'node', 'auto'].includes(o.engine)) {
-    throw new InvalidUploadOptionError('engine', `engine must be 'wasm', 'node' or 'auto', got ${JSON.stringify(o.engine)}.`);
+    throw new InvalidOptionError('engine', `engine must be 'wasm', 'node' or 'auto', got ${JSON.stringify(o.engine)}.`);
   }
   if (o.uploadId !== undefined && (typeof o.uploadId !== 'string' || o.uploadId.length === 0)) {
-    throw new InvalidUploadOptionError('uploadId', `uploadId must be the non-empty id of an open multipart upload, got ${JSON.stringify(o.uploadId)}.`);
+    throw new InvalidOptionError('uploadId', `uploadId must be the non-empty id of an open multipart upload, got ${JSON.stringify(o.uploadId)}.`);
   }
   if (o.journal !== undefined && (typeof o.journal !== 'string' || o.journal.length === 0)) {
-    throw new InvalidUploadOptionError('journal', `journal must be a file path, got ${JSON.stringify(o.journal)}.`);
+    throw new InvalidOptionError('journal', `journal must be a file path, got ${JSON.stringify(o.journal)}.`);
   }
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
-    throw new InvalidUploadOptionError('onProgress', 'onProgress must be a function (progress) => void.');
+    throw new InvalidOptionError('onProgress', 'onProgress must be a function (progress) => void.');
   }
-  if (o.client !== undefined && (!o.client || typeof (o.client as { send?: unknown }).send !== 'function')) {
-    throw new InvalidUploadOptionError('client', 'client must be a GlacierClient (e.g. createGlacierClient()).');
-  }
-  if (o.client !== undefined && o.clientConfig !== undefined) {
-    throw new InvalidUploadOptionError('clientConfig', 'Pass either client or clientConfig, not both (clientConfig only configures the client uploadArchive creates).');
-  }
+  checkClient(o);
   checkTimeouts(o);
   for (const flag of ['verify', 'force', 'leavePartsOnError', 'leavePartsOnCancel'] as const) {
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') {
-      throw new InvalidUploadOptionError(flag, `${flag} must be true or false, got ${JSON.stringify(o[flag])}.`);
+      throw new InvalidOptionError(flag, `${flag} must be true or false, got ${JSON.stringify(o[flag])}.`);
     }
   }
   if (o.client !== undefined && (o.requestTimeout !== undefined || o.connectTimeout !== undefined)) {
-    throw new InvalidUploadOptionError('requestTimeout',
+    throw new InvalidOptionError('requestTimeout',
       'requestTimeout and connectTimeout configure the client uploadArchive creates: with your own client, set them there (createGlacierClient({ requestTimeout, connectTimeout })).');
   }
   if (o.pool !== undefined && (!o.pool || typeof o.pool.hashPart !== 'function')) {
-    throw new InvalidUploadOptionError('pool', 'pool must be a HashPool.');
+    throw new InvalidOptionError('pool', 'pool must be a HashPool.');
   }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
-    throw new InvalidUploadOptionError('signal', 'signal must be an AbortSignal (e.g. from new AbortController()).');
-  }
+  checkSignal(o.signal);
 }
 
 
