@@ -5,7 +5,8 @@
 // ".." stay inside dataDir; see vaultDirName); V = vaults/<account>/<region>/v-<name>:
 //   tmp/                                   bodies being received (same filesystem, renamed into place)
 //   V/vault.json                           the vault and its last inventory
-//   V/uploads/<uploadId>/upload.json, part-<index>-<nonce> (+ part-<index>-<nonce>.leaves)
+//   V/uploads/<uploadId>/upload.json (no parts), parts.log (one JSON line per acknowledged part, the
+//     last of an index wins), part-<index>-<nonce> (+ part-<index>-<nonce>.leaves)
 //   V/archives/<archiveId>/archive.json, part files (a completed upload's directory), leaves
 // A .leaves / leaves file holds the SHA-256 of every 1 MiB of the part / archive (see leaves.ts);
 // archives written before leaves were kept have none, and their ranges are hashed from the bytes.
@@ -19,9 +20,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { notFound } from './errors.js';
-import { KeyedMutex, syncDir, writeJsonAtomic } from './fsutil.js';
+import { KeyedMutex, appendLineDurable, readJsonLines, syncDir, writeJsonAtomic } from './fsutil.js';
 import { combineDigests } from './hash.js';
 import type { InventoryParameters } from './inventory.js';
+import { JobIndex } from './job-index.js';
 import { DIGEST_BYTES, leafCount, readLeaves, writeLeaves } from './leaves.js';
 
 export interface PartRecord {
@@ -46,6 +48,10 @@ export interface UploadRecord {
   /** Keyed by part index (first byte / part size). */
   parts: Record<string, PartRecord>;
 }
+
+/** A line of an upload's PARTS_LOG: a part as acknowledged, at `at` (ms since epoch); the last line of an index wins. */
+type PartLogLine = PartRecord & { index: number; at?: number };
+const PARTS_LOG = 'parts.log';
 
 export interface ArchiveRecord {
   archiveId: string;
@@ -123,7 +129,7 @@ export interface Vault extends VaultRecord {
   dir: string;
   uploads: Map<string, UploadRecord>;
   archives: Map<string, ArchiveRecord>;
-  jobs: Map<string, JobRecord>;
+  jobs: JobIndex;
   /** uploadId -> archiveId, for repeat CompleteMultipartUpload calls. */
   completed: Map<string, string>;
 }
@@ -154,6 +160,7 @@ export const ARCHIVE_LEAVES = 'leaves';
 export class Store {
   readonly vaults = new Map<string, Vault>();
   readonly mutex = new KeyedMutex();
+  private readonly runningExpedited = new Set<ArchiveJobRecord>();
   readonly tmpDir: string;
 
   constructor(readonly dataDir: string) {
@@ -227,11 +234,20 @@ export class Store {
         await rm(dir, { recursive: true, force: true });
         continue;
       }
+      up.parts ??= {};
+      if (up.state === 'open') {
+        for (const rec of await readJsonLines<PartLogLine>(join(dir, PARTS_LOG))) {
+          if (!Number.isInteger(rec.index) || typeof rec.file !== 'string') continue;
+          const { index, at, ...part } = rec;
+          up.parts[index] = part;
+          up.lastActivity = Math.max(up.lastActivity, at ?? 0);
+        }
+      }
       vault.uploads.set(id, up);
       // Part files not named by the metadata were never acknowledged (or were replaced).
       const keep = new Set(Object.values(up.parts).flatMap((p) => (p.leaves ? [p.file, p.leaves] : [p.file])));
       for (const f of await listDir(dir)) {
-        if (f !== 'upload.json' && !keep.has(f)) await rm(join(dir, f), { force: true });
+        if (f !== 'upload.json' && f !== PARTS_LOG && !keep.has(f)) await rm(join(dir, f), { force: true });
       }
     }
     for (const id of await listDir(join(vault.dir, 'archives'))) {
@@ -250,7 +266,7 @@ export class Store {
         continue;
       }
       const job = await readJson<JobRecord>(join(vault.dir, 'jobs', f));
-      if (job && `${job.jobId}.json` === f) vault.jobs.set(job.jobId, job);
+      if (job && `${job.jobId}.json` === f) this.addJob(vault, job);
     }
   }
 
@@ -258,7 +274,7 @@ export class Store {
     const vault: Vault = {
       ...meta,
       dir: this.vaultDir(meta.accountId, meta.region, meta.name),
-      uploads: new Map(), archives: new Map(), jobs: new Map(), completed: new Map(),
+      uploads: new Map(), archives: new Map(), jobs: new JobIndex(), completed: new Map(),
     };
     this.vaults.set(vaultKey(meta.accountId, meta.region, meta.name), vault);
     return vault;
@@ -308,8 +324,9 @@ export class Store {
     await rm(doomed, { recursive: true, force: true });
   }
 
+  /** upload.json: the upload without its parts (those are appended to PARTS_LOG as they arrive). */
   async saveUpload(vault: Vault, up: UploadRecord): Promise<void> {
-    await writeJsonAtomic(join(this.uploadDir(vault, up.uploadId), 'upload.json'), up);
+    await writeJsonAtomic(join(this.uploadDir(vault, up.uploadId), 'upload.json'), { ...up, parts: {} });
   }
 
   async createUpload(vault: Vault, up: UploadRecord): Promise<void> {
@@ -355,20 +372,19 @@ export class Store {
       const dir = this.uploadDir(vault, uploadId);
       await rename(tmp, join(dir, file));
       const replaced = current.parts[index];
-      const next: UploadRecord = {
-        ...current,
-        lastActivity: Date.now(),
-        parts: { ...current.parts, [index]: { ...part, file, leaves: leavesFile } },
-      };
+      const record: PartRecord = { ...part, file, leaves: leavesFile };
+      const at = Date.now();
       try {
         await writeLeaves(join(dir, leavesFile), leaves);
-        await this.saveUpload(vault, next);
+        // One appended line per part (upload.json is not rewritten: that was quadratic in parts).
+        await appendLineDurable(join(dir, PARTS_LOG), JSON.stringify({ index, at, ...record } satisfies PartLogLine));
       } catch (err) {
         await rm(join(dir, file), { force: true });
         await rm(join(dir, leavesFile), { force: true });
         throw err;
       }
-      vault.uploads.set(uploadId, next);
+      current.parts[index] = record;
+      current.lastActivity = at;
       if (replaced) {
         await rm(join(dir, replaced.file), { force: true });
         if (replaced.leaves) await rm(join(dir, replaced.leaves), { force: true });
@@ -416,6 +432,7 @@ export class Store {
     await this.saveUpload(vault, aborted);
     vault.uploads.set(up.uploadId, aborted);
     const dir = this.uploadDir(vault, up.uploadId);
+    await rm(join(dir, PARTS_LOG), { force: true });
     for (const p of Object.values(up.parts)) await rm(join(dir, p.file), { force: true });
   }
 
@@ -493,7 +510,26 @@ export class Store {
 
   async saveJob(vault: Vault, job: JobRecord): Promise<void> {
     await writeJsonAtomic(this.jobPath(vault, job.jobId), job);
-    vault.jobs.set(job.jobId, job);
+    this.addJob(vault, job);
+  }
+
+  private addJob(vault: Vault, job: JobRecord): void {
+    vault.jobs.set(job);
+    if (job.action === 'ArchiveRetrieval' && job.tier === 'Expedited' && Date.now() < job.readyAt) this.runningExpedited.add(job);
+  }
+
+  /** Expedited retrievals still in progress (each leaves the set once, when found done). */
+  expeditedInProgress(now = Date.now()): number {
+    for (const j of this.runningExpedited) if (now >= j.readyAt) this.runningExpedited.delete(j);
+    return this.runningExpedited.size;
+  }
+
+  /** Removes the files of jobs already dropped from their vault's index (expired). */
+  async removeJobFiles(vault: Vault, jobs: readonly JobRecord[]): Promise<void> {
+    for (const j of jobs) {
+      await rm(this.jobPath(vault, j.jobId), { force: true });
+      if (j.action === 'InventoryRetrieval') await rm(this.inventoryPath(vault, j.jobId), { force: true });
+    }
   }
 
   getVaultOrThrow(accountId: string, region: string, name: string, arn: string): Vault {

@@ -6,7 +6,8 @@ import type { Handler, Reply, RequestContext } from '../context.js';
 import { GlacierHttpError, invalidParameter, missingParameter, notFound } from '../errors.js';
 import { MiB } from '../hash.js';
 import { outputRange } from '../headers.js';
-import { isTreeHashAligned, paginate, parseLimit } from '../http-util.js';
+import { decodeMarker, encodeMarker, isTreeHashAligned, parseLimit } from '../http-util.js';
+import { jobKey } from '../job-index.js';
 import { BODY_FAULTS, withBodyFault } from '../job-output-faults.js';
 import { getJob, getVault, isJobDone, isJobExpired, jobNotFound } from '../lookups.js';
 import { ID_RE, newId, type ArchiveJobRecord, type InventoryJobRecord, type JobRecord, type Vault } from '../store.js';
@@ -39,10 +40,7 @@ function retrievalRange(rangeRaw: unknown, archiveSize: number): { first: number
 
 /** Expedited retrievals in progress, across the account, against the configured capacity. */
 function checkExpeditedCapacity(ctx: RequestContext): void {
-  let running = 0;
-  for (const v of ctx.store.vaults.values()) {
-    for (const j of v.jobs.values()) if (j.action === 'ArchiveRetrieval' && j.tier === 'Expedited' && !isJobDone(j)) running++;
-  }
+  const running = ctx.store.expeditedInProgress();
   if (running >= ctx.config.expeditedCapacity) {
     // 400, as botocore sees the real service answer (not the 503 of some pages).
     throw new GlacierHttpError(400, 'InsufficientCapacityException',
@@ -146,12 +144,12 @@ export const listJobs: Handler = async (ctx) => {
     throw invalidParameter(`Invalid completed: ${completed}. Use true or false.`);
   }
   const now = Date.now();
-  const jobs = [...vault.jobs.values()]
-    .filter((j) => !isJobExpired(ctx, j, now))
-    .filter((j) => statuscode === null || (isJobDone(j, now) ? 'Succeeded' : 'InProgress') === statuscode)
-    .filter((j) => completed === null || String(isJobDone(j, now)) === completed)
-    .sort((a, b) => (a.creationDate + a.jobId < b.creationDate + b.jobId ? -1 : 1));
-  const { page, marker } = paginate(jobs, (j) => j.creationDate + j.jobId, q.get('marker'), limit);
+  const markerRaw = q.get('marker');
+  const { page, more } = vault.jobs.page(markerRaw === null || markerRaw === '' ? undefined : decodeMarker(markerRaw), limit, (j) =>
+    !isJobExpired(ctx, j, now)
+    && (statuscode === null || (isJobDone(j, now) ? 'Succeeded' : 'InProgress') === statuscode)
+    && (completed === null || String(isJobDone(j, now)) === completed));
+  const marker = more ? encodeMarker(jobKey(page[page.length - 1]!)) : null;
   return { status: 200, json: { JobList: page.map((j) => jobView(j, vault)), Marker: marker } };
 };
 
