@@ -128,8 +128,8 @@ export const LIMITS = {
   headersTimeoutMs: limit('headersTimeoutMs', 'startLocalGlacier', 1, TIMER_MAX, 10_000, "ms to receive a request's headers"),
   bodyIdleTimeoutMs: limit('bodyIdleTimeoutMs', 'startLocalGlacier', 1, TIMER_MAX, 30_000, 'ms a request body may stall'),
   maxConnections: limit('maxConnections', 'startLocalGlacier', 1, ANY, 512, 'open connections'),
-  latencyMs: limit('latencyMs', 'startLocalGlacier', 0, 60_000, 0, 'ms each way of the emulated link'),
-  bandwidthBitsPerSecond: limit('bandwidthBitsPerSecond', 'startLocalGlacier', 8000, ANY, 'no cap', 'bits per second each way of the emulated link'),
+  latencyMs: limit('latencyMs', 'startLocalGlacier', 0, 60_000, 0, 'ms of emulated one-way delay'),
+  bandwidthBitsPerSecond: limit('bandwidthBitsPerSecond', 'startLocalGlacier', 8_000, ANY, 'no cap', 'bits per second per direction'),
 } as const satisfies Record<string, Limit>;
 
 export type LimitKey = keyof typeof LIMITS;

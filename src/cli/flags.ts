@@ -10,7 +10,6 @@ import {
 } from '../options.js';
 import { CliUsageError } from './errors.js';
 import { parseSize } from './size.js';
-import { parseBandwidth } from './bandwidth.js';
 
 /** A library option's flag (the name an error from the library is reported under). */
 export const FLAG_OF: Readonly<Record<string, string>> = {
@@ -91,17 +90,6 @@ export function durationArg(key: LimitKey) {
     }
     return ms;
   };
-}
-
-/** serve --bandwidth: bits per second with an SI prefix, as `tc` writes them (400Mbit, 1Gbit). */
-export function bandwidthArg(text: string): number {
-  let bits: number;
-  try {
-    bits = parseBandwidth(text);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-  return validated('--bandwidth', () => checkLimit('bandwidthBitsPerSecond', bits)!);
 }
 
 /** --job-delay: "5000" for every tier, or "expedited=1000,standard=5000" (a tier left out: 0). */

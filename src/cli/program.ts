@@ -1,7 +1,8 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { LIMITS } from '../options.js';
-import { accountIdArg, asUsageError, bandwidthArg, chunkSizeArg, durationArg, intArg, jobDelayArg, partSizeArg, sizeArg } from './flags.js';
+import { accountIdArg, asUsageError, chunkSizeArg, durationArg, intArg, jobDelayArg, partSizeArg, sizeArg } from './flags.js';
+import { parseBandwidth } from './bandwidth.js';
 import { PROGRESS_MODES } from './progress.js';
 import { addCatalogCommands } from './commands/catalog-program.js';
 import {
@@ -13,6 +14,17 @@ const VERSION = '0.1.0';
 
 /** Hashing threads: the library's own bound (LIMITS.threads). */
 const MAX_THREADS = LIMITS.threads.max;
+
+/** serve --latency: one way, a duration (bare numbers are seconds) within LIMITS.latencyMs. */
+const latencyArg = durationArg('latencyMs');
+
+function bandwidthArg(value: string): number {
+  try {
+    return parseBandwidth(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
 
 const engineOption = () =>
   new Option('--engine <engine>', 'hash engine: wasm (WebAssembly SIMD), node (node:crypto) or auto (measure and pick)')
@@ -235,7 +247,7 @@ function addToolCommands(program: Command, act: Act): void {
     .option('--secret-access-key <key>', 'the secret key for --access-key-id')
     .option('--allow-any-host', 'serve requests for any Host name (default without credentials: only localhost, 127.x, [::1] and --host, against DNS rebinding)')
     .addOption(new Option('--job-delay <ms>', 'milliseconds before a job completes: one number, or per tier as expedited=MS,standard=MS,bulk=MS').argParser(jobDelayArg))
-    .addOption(new Option('--latency <duration>', 'emulate a distant Glacier: delay every byte this long each way, e.g. 25ms (a round trip takes twice it)').argParser(durationArg('latencyMs')))
+    .addOption(new Option('--latency <duration>', 'emulate a distant Glacier: delay every byte this long each way, e.g. 25ms (a round trip takes twice it)').argParser(latencyArg))
     .addOption(new Option('--bandwidth <rate>', 'emulate a link of this speed per direction, shared by all connections, e.g. 400Mbit, 1Gbit').argParser(bandwidthArg))
     .action(act('serve'));
 

@@ -78,10 +78,10 @@ const library: Record<LimitKey, { call: (v: number) => Promise<unknown>; heavyMa
   maxVaults: { call: async (v) => (await startLocalGlacier({ maxVaults: v })).close() },
   inventoryIntervalMs: { call: async (v) => (await startLocalGlacier({ inventoryIntervalMs: v })).close() },
   headersTimeoutMs: { call: async (v) => (await startLocalGlacier({ headersTimeoutMs: v })).close() },
-  bodyIdleTimeoutMs: { call: async (v) => (await startLocalGlacier({ bodyIdleTimeoutMs: v })).close() },
-  maxConnections: { call: async (v) => (await startLocalGlacier({ maxConnections: v })).close() },
   latencyMs: { call: async (v) => (await startLocalGlacier({ latencyMs: v })).close() },
   bandwidthBitsPerSecond: { call: async (v) => (await startLocalGlacier({ bandwidthBitsPerSecond: v })).close(), heavyMax: true },
+  bodyIdleTimeoutMs: { call: async (v) => (await startLocalGlacier({ bodyIdleTimeoutMs: v })).close() },
+  maxConnections: { call: async (v) => (await startLocalGlacier({ maxConnections: v })).close() },
 };
 
 async function outcome(call: () => Promise<unknown>): Promise<unknown> {
