@@ -24,6 +24,7 @@ import { KeyedMutex, appendLineDurable, readJsonLines, syncDir, writeJsonAtomic 
 import { combineDigests } from './hash.js';
 import type { InventoryParameters } from './inventory.js';
 import { JobIndex } from './job-index.js';
+import { indexArchive, loadArchives } from './archive-index.js';
 import { DIGEST_BYTES, leafCount, readLeaves, writeLeaves } from './leaves.js';
 
 export interface PartRecord {
@@ -161,6 +162,7 @@ export class Store {
   readonly vaults = new Map<string, Vault>();
   readonly mutex = new KeyedMutex();
   private readonly runningExpedited = new Set<ArchiveJobRecord>();
+  private readonly leavesChecked = new WeakSet<ArchiveRecord>();
   readonly tmpDir: string;
 
   constructor(readonly dataDir: string) {
@@ -250,13 +252,9 @@ export class Store {
         if (f !== 'upload.json' && f !== PARTS_LOG && !keep.has(f)) await rm(join(dir, f), { force: true });
       }
     }
-    for (const id of await listDir(join(vault.dir, 'archives'))) {
-      const ar = await readJson<ArchiveRecord>(join(this.archiveDir(vault, id), 'archive.json'));
-      if (!ar || ar.archiveId !== id) continue;
-      // A leaf file of the wrong size is not trusted: that archive's ranges are hashed from its bytes.
-      if (ar.leaves !== undefined && !(await this.leavesFit(vault, ar))) delete ar.leaves;
-      vault.archives.set(id, ar);
-      if (ar.uploadId) vault.completed.set(ar.uploadId, id);
+    for (const ar of await loadArchives(vault.dir)) {
+      vault.archives.set(ar.archiveId, ar);
+      if (ar.uploadId) vault.completed.set(ar.uploadId, ar.archiveId);
     }
     const jobFiles = await listDir(join(vault.dir, 'jobs'));
     for (const f of jobFiles) {
@@ -417,6 +415,19 @@ export class Store {
     return archive.leaves === undefined ? undefined : join(this.archiveDir(vault, archive.archiveId), archive.leaves);
   }
 
+  /**
+   * The archive's leaf file, once checked: a leaf file of the wrong size is not trusted, and that
+   * archive's ranges are hashed from its bytes. Checked at first use, not at start (one stat per
+   * archive of a million would slow every start).
+   */
+  async checkedLeavesPath(vault: Vault, archive: ArchiveRecord): Promise<string | undefined> {
+    if (archive.leaves !== undefined && !this.leavesChecked.has(archive)) {
+      if (!(await this.leavesFit(vault, archive))) delete archive.leaves;
+      this.leavesChecked.add(archive);
+    }
+    return this.leavesPath(vault, archive);
+  }
+
   /** True when the archive's leaf file holds exactly one digest per MiB of it. */
   private async leavesFit(vault: Vault, archive: ArchiveRecord): Promise<boolean> {
     try {
@@ -444,6 +455,8 @@ export class Store {
     await rename(from, this.archiveDir(vault, archive.archiveId));
     await syncDir(join(vault.dir, 'uploads'));
     await syncDir(join(vault.dir, 'archives'));
+    this.leavesChecked.add(archive);
+    await indexArchive(vault.dir, archive).catch(() => {}); // recovered from archives/ at the next start
     vault.uploads.delete(up.uploadId);
     vault.archives.set(archive.archiveId, archive);
     vault.completed.set(up.uploadId, archive.archiveId);
@@ -464,6 +477,8 @@ export class Store {
       throw err;
     }
     await syncDir(join(vault.dir, 'archives'));
+    this.leavesChecked.add(archive);
+    await indexArchive(vault.dir, archive).catch(() => {}); // recovered from archives/ at the next start
     vault.archives.set(archive.archiveId, archive);
   }
 

@@ -1,11 +1,11 @@
 // What keeps the server usable at scale: multipart state appended per part (upload.json is not
 // rewritten), jobs past their output's lifetime removed from the index and the disk, the Expedited
 // capacity counting only jobs still in progress, and ListJobs pages walked in order under filters.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  CompleteMultipartUploadCommand, CreateVaultCommand, InitiateJobCommand, InitiateMultipartUploadCommand, ListJobsCommand,
+  CompleteMultipartUploadCommand, CreateVaultCommand, DeleteArchiveCommand, DescribeVaultCommand, InitiateJobCommand, InitiateMultipartUploadCommand, ListJobsCommand,
   UploadArchiveCommand, UploadMultipartPartCommand, type GlacierClient,
 } from '@aws-sdk/client-glacier';
 import { startLocalGlacier, type LocalGlacier, type LocalGlacierOptions } from '../../dist/src/server/index.js';
@@ -91,5 +91,34 @@ describe('the server at scale', () => {
     const done = await walk('true');
     expect(done.sizes).toEqual([44]);
     expect(new Set(done.ids)).toEqual(new Set(started.filter((s) => s.done).map((s) => s.id)));
+  });
+
+  it('starts from the archive index (archives.idx), recovering archives missing from it and dropping deleted ones', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dataDir = await mkdtemp(join(tmpdir(), 'glacier-index-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const first = await setup({ dataDir });
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await first.glacier.send(new UploadArchiveCommand({ vaultName: 'big', body: bytes(100 + i, i) }))).archiveId!);
+    await first.glacier.send(new DeleteArchiveCommand({ vaultName: 'big', archiveId: first.archiveId }));
+    await first.server.close();
+    const index = join(vaultDir(first.server), 'archives.idx');
+    const lines = readFileSync(index, 'utf8').trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { archiveId: string }).archiveId)).toEqual([first.archiveId, ...ids]);
+    // The index is what a start reads: an archive.json spoiled on disk does not matter while indexed ...
+    writeFileSync(join(vaultDir(first.server), 'archives', ids[0]!, 'archive.json'), 'spoiled');
+    // ... and an archive the index lost (a crash before the append) is read from its directory.
+    writeFileSync(index, `${lines.slice(0, 3).join('\n')}\n`);
+    const again = await startLocalGlacier({ dataDir, inventoryIntervalMs: 0 });
+    const g = client(again);
+    cleanup.push(() => again.close(), () => g.destroy());
+    expect((await g.send(new DescribeVaultCommand({ vaultName: 'big' }))).NumberOfArchives).toBe(3);
+    const { jobId } = await g.send(new InitiateJobCommand({ vaultName: 'big', jobParameters: { Type: 'inventory-retrieval' } }));
+    const { GetJobOutputCommand } = await import('@aws-sdk/client-glacier');
+    const out = JSON.parse(await (await g.send(new GetJobOutputCommand({ vaultName: 'big', jobId }))).body!.transformToString()) as { ArchiveList: { ArchiveId: string }[] };
+    expect(out.ArchiveList.map((a) => a.ArchiveId).sort()).toEqual([...ids].sort());
+    const repaired = readFileSync(index, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { archiveId: string }).archiveId);
+    expect(repaired).toEqual(ids);
   });
 });
