@@ -5,11 +5,11 @@
 // archives gone (deleted) are dropped, and archives missing from it (a crash between the rename into
 // archives/ and the append) are read one by one and appended.
 import { createReadStream } from 'node:fs';
-import { appendFile, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { appendFile, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { syncDir } from './fsutil.js';
-import type { ArchiveRecord } from './store.js';
+import { readManyJson, type ArchiveRecord } from './store.js';
 
 export const ARCHIVE_INDEX = 'archives.idx';
 
@@ -48,12 +48,9 @@ export async function loadArchives(vaultDir: string): Promise<ArchiveRecord[]> {
       // a line torn by a crash: its archive is read from its directory below
     }
   }
-  const unindexed: ArchiveRecord[] = [];
-  for (const name of names) {
-    if (found.has(name)) continue;
-    const ar = await readArchiveJson(join(vaultDir, 'archives', name, 'archive.json'));
-    if (ar && ar.archiveId === name) unindexed.push(ar);
-  }
+  const missing = [...names].filter((name) => !found.has(name));
+  const read = await readManyJson<ArchiveRecord>(missing.map((name) => join(vaultDir, 'archives', name, 'archive.json')));
+  const unindexed = read.filter((ar, i): ar is ArchiveRecord => ar !== undefined && ar.archiveId === missing[i]);
   unindexed.sort((a, b) => (a.creationDate + a.archiveId < b.creationDate + b.archiveId ? -1 : 1));
   for (const ar of unindexed) found.set(ar.archiveId, ar);
   // Many stale lines (deleted archives) or a torn tail: write it afresh; else append what was missing.
@@ -61,14 +58,6 @@ export async function loadArchives(vaultDir: string): Promise<ArchiveRecord[]> {
   if (stale > Math.max(1000, found.size / 10) || (unindexed.length > 0 && stale > 0)) await rewriteIndex(vaultDir, found.values());
   else for (const ar of unindexed) await indexArchive(vaultDir, ar);
   return [...found.values()];
-}
-
-async function readArchiveJson(path: string): Promise<ArchiveRecord | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as ArchiveRecord;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Replaces the index atomically with exactly these archives. */
