@@ -7,13 +7,13 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHART_PACKAGES, renderChartSvg, type ChartData } from './chart.js';
 
-export type SuiteName = 'hash' | 'pool' | 'upload' | 'download' | 'sync' | 'restore' | 'wan';
-export const SUITES: readonly SuiteName[] = ['hash', 'pool', 'upload', 'download', 'sync', 'restore', 'wan'];
+export type SuiteName = 'hash' | 'pool' | 'upload' | 'download' | 'sync' | 'restore' | 'wan' | 'migrate';
+export const SUITES: readonly SuiteName[] = ['hash', 'pool', 'upload', 'download', 'sync', 'restore', 'wan', 'migrate'];
 
 export interface BenchReportOptions {
   /** Smaller sizes for every suite (a quick look; the figures are noisier). */
   quick?: boolean;
-  /** Comma-separated subset of hash,pool,upload,download,sync,restore,wan (default all). */
+  /** Comma-separated subset of hash,pool,upload,download,sync,restore,wan,migrate (default all). */
   only?: string;
   /** Default: bench/results of this package. */
   outDir?: string;
@@ -221,6 +221,16 @@ function restoreRows(result: Rec): ReportRow[] {
   }));
 }
 
+function migrateRows(result: Rec): ReportRow[] {
+  const floor = num(result.floorCpuSecondsPerGiB);
+  return rowsOf(result).map((r) => ({
+    suite: 'migrate' as const,
+    case: r.variant === 'migrate' ? 'migrateVault: Glacier job output -> S3 parts, verified' : 'reference: downloadArchive of the same archives to disk',
+    mibPerSecond: num(r.mibPerSecond),
+    notes: [`client CPU ${fmt(num(r.cpuSecondsPerGiB))} s/GiB${floor !== null ? ` (floor ${fmt(floor)})` : ''}`, `peak RSS ${fmt(num(r.peakRssMiB), 0)} MiB${r.variant === 'migrate' && num(result.rssBoundMiB) !== null ? ` (bound ${fmt(num(result.rssBoundMiB), 0)})` : ''}`].join(', '),
+  }));
+}
+
 function wanRows(result: Rec): ReportRow[] {
   return rowsOf(result).map((r) => ({
     suite: 'wan' as const,
@@ -347,6 +357,11 @@ export async function runBenchReport(opts: BenchReportOptions = {}): Promise<Ben
         const result = (await runSyncBench({ quick, signal: opts.signal, log, print: log, outDir })) as unknown as Rec;
         report.suites.sync = result;
         report.rows.push(...syncRows(result));
+      } else if (suite === 'migrate') {
+        const { runMigrateBench } = await import('./migrate.js');
+        const result = (await runMigrateBench({ ...(sized.fileSize ? { size: sized.fileSize } : quick ? { size: 256 * 1024 * 1024 } : {}), signal: opts.signal, log, print: log, outDir })) as unknown as Rec;
+        report.suites.migrate = result;
+        report.rows.push(...migrateRows(result));
       } else if (suite === 'restore') {
         const { runRestoreBench } = await import('./restore.js');
         const result = (await runRestoreBench({ quick, signal: opts.signal, log, print: log, outDir })) as unknown as Rec;

@@ -9,3 +9,4 @@ export {
   InvalidOptionError, LIMITS, DEFAULTS, limitText, checkLimit, type Limit, type LimitKey,
 } from './options.js';
 export { LockHeldError, CatalogLockedError, JournalLockedError, type LockHolder } from './lock-file.js';
+export * from './migrate/index.js';

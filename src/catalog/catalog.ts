@@ -141,6 +141,9 @@ export class Catalog {
       throw new CatalogAccessError(path, `Cannot read the catalog ${path} (${(err as NodeJS.ErrnoException).code}): check its permissions.`, { cause: err });
     }
     try {
+      if ((await handle.stat()).isDirectory()) {
+        throw new CatalogAccessError(path, `The catalog ${path} is a directory: pass the catalog file itself (e.g. ${path.replace(/\/+$/, '')}/vault.catalog).`);
+      }
       const buffer = Buffer.allocUnsafe(READ_CHUNK);
       let carry: Buffer<ArrayBufferLike> = Buffer.alloc(0);
       let lineNo = 0;
@@ -316,6 +319,15 @@ export class Catalog {
     } finally {
       this.flushing = false;
     }
+  }
+
+  /**
+   * Opens the file for appending now (it is otherwise opened at the first record): a caller about
+   * to make requests whose results must be recorded learns before the first one that it cannot.
+   */
+  async checkWritable(): Promise<void> {
+    if (this.broken !== undefined) throw this.broken;
+    if (!this.handle) await this.openForAppend();
   }
 
   private async openForAppend(): Promise<void> {

@@ -20,13 +20,14 @@ export interface SmallUploadOptions {
   description: string;
   /** A shared buffer of at least file.size bytes, reused file after file. */
   buffer: Uint8Array;
-  /** Stops the steps before the request and any retry. */
+  /** Stops the steps before the request, the request itself and any retry. */
   signal: AbortSignal;
   /**
-   * Cancels the request itself. Stopping (the caller's signal) lets a request in flight finish, so
-   * an archive Glacier creates is recorded rather than left unknown; a failure elsewhere cancels it.
+   * When given, cancels the request in place of `signal`. sync passes none: a stop cancels the
+   * request at once (an endpoint that never answers must not hold a Ctrl-C up), at the risk of an
+   * archive Glacier created whose answer was never read.
    */
-  requestSignal: AbortSignal;
+  requestSignal?: AbortSignal;
   maxAttempts: number;
   /** Milliseconds one request may take before it is abandoned (and retried). */
   requestTimeout: number;

@@ -16,6 +16,7 @@ describe('demo (embedded local server, no AWS account)', () => {
     expect(r.stdout).toMatch(/tree hash +[0-9a-f]{64}/);
     expect(r.stdout).toMatch(/archive id +\S{20,}/);
     expect(r.stdout).toContain('bytes identical, tree hash matches');
+    expect(r.stdout).toMatch(/migrate +3 archives \([\d.]+ MiB\) to s3:\/\/demo-migrated\/, bytes identical/);
     const work = /data in (\S+)\)/.exec(r.stderr)![1]!;
     await expect(stat(work)).rejects.toMatchObject({ code: 'ENOENT' });
   });

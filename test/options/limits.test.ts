@@ -1,6 +1,7 @@
 // Every limit of the one table (LIMITS, src/options.ts) gives the same answer from the library and
 // from the CLI: just outside the range is InvalidOptionError naming the option (library) and exit 2
 // naming the flag (CLI, a child process); the boundaries themselves are accepted.
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,5 +191,17 @@ describe('one option error', () => {
     expect(FLAG_OF.vaultName).toBe('--vault');
     const other = new Error('not an option');
     expect(asUsageError(other)).toBe(other);
+  });
+});
+
+describe("the README's table", () => {
+  it('lists every limit with its range and default, as LIMITS has them', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = /<!-- LIMITS:START[^>]*-->\n([\s\S]*?)<!-- LIMITS:END -->/.exec(readme)?.[1] ?? '';
+    const n = (v: number | string) => (typeof v === 'number' ? (v === Infinity ? 'Infinity' : v >= 10_000 ? v.toLocaleString('en-US') : String(v)) : v);
+    const range = (l: { min: number; max: number; infinity?: boolean }) =>
+      (l.max === Number.MAX_SAFE_INTEGER ? `${n(l.min)} or more` : `${n(l.min)} to ${n(l.max)}`) + (l.infinity ? ', or Infinity' : '');
+    const rows = Object.values(LIMITS).map((l) => `| \`${l.option}\` | ${l.where} | ${range(l)} | ${n(l.default)} | ${l.what} |`);
+    expect(block.split('\n').slice(2, -1)).toEqual(rows);
   });
 });

@@ -1,8 +1,9 @@
 import { CliUsageError } from '../errors.js';
 import type { Context } from '../output.js';
+import type { BenchFlags } from '../definitions/tools.js';
 
 /** `bench`: the benchmark report (bench/report.ts) from the compiled package. */
-export async function benchCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+export async function benchCommand(ctx: Context, opts: BenchFlags): Promise<number> {
   const { runBenchReport, parseSuites } = await import('../../../bench/report.js');
   try {
     parseSuites(opts.only);

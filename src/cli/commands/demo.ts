@@ -14,6 +14,7 @@ import type { Context } from '../output.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 import { formatSize } from '../size.js';
 import { sampleOf } from './upload.js';
+import type { DemoFlags } from '../definitions/tools.js';
 
 const MiB = 1024 * 1024;
 const randomFillAsync = (buf: Buffer) =>
@@ -49,7 +50,7 @@ async function writeRandomFile(path: string, size: number, signal: AbortSignal):
  * random bytes, an upload through the worker pool, then an archive-retrieval job that reads it back;
  * bytes and tree hash are checked against the original before the summary is printed.
  */
-export async function demoCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+export async function demoCommand(ctx: Context, opts: DemoFlags): Promise<number> {
   if (opts.file === undefined && opts.size < 1) {
     throw new CliUsageError('--size must be at least 1 byte: a Glacier archive cannot be empty (e.g. --size 64MiB).');
   }
@@ -80,7 +81,7 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
     const vaultName = 'demo';
     await client.send(new CreateVaultCommand({ accountId: '-', vaultName }));
 
-    let source: string = opts.file;
+    let source = opts.file;
     if (source === undefined) {
       source = join(work, 'random.bin');
       say(`writing ${formatSize(opts.size)} of random bytes to ${source}`);
@@ -111,6 +112,10 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
     const verified = await readBackAndVerify(ctx, client, pool, vaultName, result.archiveId, source, join(work, 'downloaded.bin'), result.checksum, mode);
     const verifySeconds = (performance.now() - t1) / 1000;
 
+    say('migrating a few archives to the local S3 (migrate: verified ranged job output into S3 parts)');
+    const { demoMigrate } = await import('./demo-migrate.js');
+    const migrated = await demoMigrate({ client, pool, vaultName, s3Endpoint: server.s3Endpoint, signal: ctx.signal, statePath: join(work, 'migrate.state.jsonl') });
+
     const summary = {
       size: result.archiveSize,
       parts: result.partCount,
@@ -124,6 +129,7 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
       verified: true,
       retrievalTreeHash: verified.serverTreeHash,
       verifySeconds: Math.round(verifySeconds * 100) / 100,
+      migrated,
     };
     if (opts.json) {
       ctx.json(summary);
@@ -136,6 +142,7 @@ export async function demoCommand(ctx: Context, opts: Record<string, any>): Prom
       ctx.out(`  tree hash   ${summary.treeHash}`);
       ctx.out(`  archive id  ${summary.archiveId}`);
       ctx.out(`  read back   downloadArchive: ${verified.chunks} verified chunk${verified.chunks === 1 ? '' : 's'}, bytes identical, tree hash matches (${summary.verifySeconds} s)`);
+      ctx.out(`  migrate     ${migrated.archives} archives (${formatSize(migrated.bytes)}) to s3://${migrated.bucket}/, bytes identical (${migrated.seconds} s)`);
     }
     return 0;
   } finally {

@@ -7,11 +7,12 @@ import { formatSize } from '../size.js';
 import { checkVaultName } from './manage.js';
 import { createDownloadView, formatDuration } from './download-progress.js';
 import { downloadCommandLine, nextCommand, parseRange, parseTier } from './retrieval-args.js';
+import type { DownloadFlags } from '../definitions/vault.js';
 
 const MiB = 1024 * 1024;
 
 /** Everything checkable before a request: which job, where to, and the numbers. */
-async function checkDownloadOptions(ctx: Context, opts: Record<string, any>) {
+async function checkDownloadOptions(ctx: Context, opts: DownloadFlags) {
   const vaultName = checkVaultName(opts.vault);
   if (Boolean(opts.jobId) === Boolean(opts.archiveId)) {
     throw new CliUsageError('download needs exactly one of --job-id J (a job started with retrieve) or --archive-id A (a job is started for it).');
@@ -37,7 +38,7 @@ async function checkDownloadOptions(ctx: Context, opts: Record<string, any>) {
 }
 
 /** `download`: waits for the job (spinner), downloads verified chunks (bar), prints size, tree hash and MiB/s. */
-export async function downloadCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+export async function downloadCommand(ctx: Context, opts: DownloadFlags): Promise<number> {
   const { vaultName, tier, range, toStdout } = await checkDownloadOptions(ctx, opts);
   const out = toStdout ? undefined : resolve(opts.out);
   const { client, conn } = await connect(opts, ctx.log);

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { Context } from '../output.js';
 import { EXIT_FAILURE, formatError } from '../output.js';
 import { CliUsageError } from '../errors.js';
+import type { HashFlags } from '../definitions/transfer.js';
 
 /**
  * `hash <file...>`: the Glacier tree hash of each file, hashed part by part in the worker pool (so a
@@ -11,7 +12,7 @@ import { CliUsageError } from '../errors.js';
  * (exit 2) before anything is hashed; a file that fails while being read is reported and the others
  * are still hashed (exit 1), as sha256sum does.
  */
-export async function hashCommand(ctx: Context, files: string[], opts: Record<string, any>): Promise<number> {
+export async function hashCommand(ctx: Context, files: string[], opts: HashFlags): Promise<number> {
   const { validatePartSize } = await import('../../glacier/index.js');
   if (opts.partSize !== undefined) {
     try {

@@ -5,6 +5,7 @@ import { CliUsageError } from '../errors.js';
 import { EXIT_FAILURE, type Context } from '../output.js';
 import { formatSize } from '../size.js';
 import { checkVaultName } from './manage.js';
+import type { InventoryFlags } from '../definitions/catalog.js';
 
 /** Passes the bytes through while writing them to `path`. */
 async function* tee(body: AsyncIterable<Uint8Array>, path: string): AsyncGenerator<Uint8Array> {
@@ -24,7 +25,7 @@ async function writeLine(ctx: Context, line: string): Promise<void> {
   if (!ctx.io.stdout.write(`${line}\n`)) await once(ctx.io.stdout, 'drain');
 }
 
-export async function inventoryCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+export async function inventoryCommand(ctx: Context, opts: InventoryFlags): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
   const minutes = opts.wait === undefined ? 24 * 60 : Number(opts.wait);
   if (!Number.isFinite(minutes) || minutes < 0) throw new CliUsageError(`--wait must be minutes (0 or more), got ${opts.wait}.`);
@@ -34,7 +35,8 @@ export async function inventoryCommand(ctx: Context, opts: Record<string, any>):
   if (opts.fromFile !== undefined && opts.jobId !== undefined) throw new CliUsageError('--from-file and --job-id both say where the inventory comes from: give one.');
   if (opts.fromFile !== undefined && !existsSync(opts.fromFile)) throw new CliUsageError(`--from-file ${opts.fromFile} does not exist: check the path (an inventory saved with --out).`);
   const { Catalog, retrieveInventory, InventoryNotReadyError } = await import('../../catalog/index.js');
-  const connection = opts.fromFile === undefined ? await connect(opts, ctx.log) : undefined;
+  const fromFile = opts.fromFile;
+  const connection = fromFile === undefined ? await connect(opts, ctx.log) : undefined;
   const catalog = opts.catalog ? await Catalog.open(opts.catalog, { lock: true }) : undefined;
   try {
     let body: AsyncIterable<Uint8Array>;
@@ -51,7 +53,7 @@ export async function inventoryCommand(ctx: Context, opts: Record<string, any>):
         }
         throw err;
       }
-    } else body = createReadStream(opts.fromFile);
+    } else body = createReadStream(fromFile!);
     await listInventory(ctx, opts, opts.out ? tee(body, opts.out) : body, catalog);
     return 0;
   } finally {
@@ -61,7 +63,7 @@ export async function inventoryCommand(ctx: Context, opts: Record<string, any>):
 }
 
 /** Prints every archive of an inventory (and records it in the catalog), streaming: one archive held at a time. */
-async function listInventory(ctx: Context, opts: Record<string, any>, body: AsyncIterable<Uint8Array>, catalog: import('../../catalog/index.js').Catalog | undefined): Promise<void> {
+async function listInventory(ctx: Context, opts: InventoryFlags, body: AsyncIterable<Uint8Array>, catalog: import('../../catalog/index.js').Catalog | undefined): Promise<void> {
   const { parseInventory, inventoryRecord } = await import('../../catalog/index.js');
   let header: { vaultARN?: string; inventoryDate?: string } = {};
   let count = 0;

@@ -2,9 +2,10 @@ import { connect } from '../client.js';
 import type { Context } from '../output.js';
 import { formatSize } from '../size.js';
 import { checkVaultName } from './manage.js';
+import type { JobsFlags } from '../definitions/vault.js';
 
 /** `jobs`: the vault's jobs (ListJobs, every page) and their state. */
-export async function jobsCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+export async function jobsCommand(ctx: Context, opts: JobsFlags): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
   const { client } = await connect(opts, ctx.log);
   const { listJobs } = await import('../../glacier/index.js');

@@ -3,8 +3,10 @@ import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
 import type { Context } from '../output.js';
 import { formatSize, plural } from '../size.js';
+import { noteWhileWaiting } from '../waiting.js';
 // part-size.js alone (not the glacier index) so that checking arguments does not load the SDK.
 import { isValidVaultName } from '../../glacier/part-size.js';
+import type { VaultFlags, UploadsFlags, PartsFlags, AbortFlags } from '../definitions/vault.js';
 
 /** Glacier's vault-name rule, checked before any request so a typo is a usage error, not a 400. */
 export function checkVaultName(name: string): string {
@@ -14,11 +16,12 @@ export function checkVaultName(name: string): string {
   return name;
 }
 
-export async function vaultCreateCommand(ctx: Context, name: string, opts: Record<string, any>): Promise<void> {
+export async function vaultCreateCommand(ctx: Context, name: string, opts: VaultFlags): Promise<void> {
   const vaultName = checkVaultName(name);
   const { client } = await connect(opts, ctx, 'sdk');
   try {
-    const out = await client.send(new CreateVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal });
+    const out = await noteWhileWaiting(ctx, 'CreateVault', opts.requestTimeout,
+      client.send(new CreateVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal }));
     if (opts.json) ctx.json({ vaultName, location: out.location });
     else ctx.out(`created vault ${vaultName}${out.location ? ` (${out.location})` : ''}`);
   } finally {
@@ -26,11 +29,12 @@ export async function vaultCreateCommand(ctx: Context, name: string, opts: Recor
   }
 }
 
-export async function vaultDescribeCommand(ctx: Context, name: string, opts: Record<string, any>): Promise<void> {
+export async function vaultDescribeCommand(ctx: Context, name: string, opts: VaultFlags): Promise<void> {
   const vaultName = checkVaultName(name);
   const { client } = await connect(opts, ctx, 'sdk');
   try {
-    const out = await client.send(new DescribeVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal });
+    const out = await noteWhileWaiting(ctx, 'DescribeVault', opts.requestTimeout,
+      client.send(new DescribeVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal }));
     const { $metadata: _m, ...vault } = out;
     if (opts.json) {
       ctx.json(vault);
@@ -47,7 +51,7 @@ export async function vaultDescribeCommand(ctx: Context, name: string, opts: Rec
   }
 }
 
-export async function uploadsCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+export async function uploadsCommand(ctx: Context, opts: UploadsFlags): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
   const { client } = await connect(opts, ctx);
   const { MultipartUpload } = await import('../../glacier/index.js');
@@ -79,7 +83,7 @@ function field(o: Record<string, unknown>, name: string, glacierName: string): s
   return v === undefined || v === null ? undefined : v instanceof Date ? v.toISOString() : String(v);
 }
 
-export async function partsCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+export async function partsCommand(ctx: Context, opts: PartsFlags): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
   const { client } = await connect(opts, ctx);
   const { MultipartUpload } = await import('../../glacier/index.js');
@@ -99,7 +103,7 @@ export async function partsCommand(ctx: Context, opts: Record<string, any>): Pro
   }
 }
 
-export async function abortCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+export async function abortCommand(ctx: Context, opts: AbortFlags): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
   const { client } = await connect(opts, ctx);
   const { MultipartUpload, UploadNotFoundError } = await import('../../glacier/index.js');

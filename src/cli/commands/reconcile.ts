@@ -1,11 +1,12 @@
 import { stat } from 'node:fs/promises';
+import type { ReconcileFlags } from '../definitions/catalog.js';
 import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
 import type { Context } from '../output.js';
 import { checkVaultName } from './manage.js';
 
 /** catalog reconcile: the catalog against an inventory; a dry run unless --adopt / --delete-duplicates. */
-export async function reconcileCommand(ctx: Context, opts: Record<string, any>): Promise<number> {
+export async function reconcileCommand(ctx: Context, opts: ReconcileFlags): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
   if ((opts.inventoryJob === undefined) === (opts.fromInventory === undefined)) {
     throw new CliUsageError('catalog reconcile needs one inventory: --inventory-job J (a finished inventory job) or --from-inventory F (saved with inventory --out F).');

@@ -4,6 +4,7 @@ import { RETRIEVAL_TIERS } from '../../options.js';
 import { CliUsageError } from '../errors.js';
 import type { Context } from '../output.js';
 import { commandLine, connectionArgs } from '../next-step.js';
+import type { ConnectionFlags } from '../definitions/common.js';
 
 const MiB = 1024 * 1024;
 /** Glacier's tiers, from the option contract. */
@@ -33,11 +34,11 @@ export function parseRange(value: string | undefined): { first: number; last: nu
 }
 
 /** A command line to print as a next step: this CLI as it was started, plus the run's connection options. */
-export function nextCommand(ctx: Context, words: string[], opts: Record<string, any>): string {
+export function nextCommand(ctx: Context, words: string[], opts: ConnectionFlags): string {
   return commandLine(ctx, words, connectionArgs(opts));
 }
 
 /** The `download` command that finishes a job. */
-export function downloadCommandLine(ctx: Context, vaultName: string, jobId: string, out: string | undefined, opts: Record<string, any>): string {
+export function downloadCommandLine(ctx: Context, vaultName: string, jobId: string, out: string | undefined, opts: ConnectionFlags): string {
   return nextCommand(ctx, ['download', '--vault', vaultName, '--job-id', jobId, '--out', out ?? 'FILE'], opts);
 }

@@ -2,6 +2,7 @@ import { connect } from '../client.js';
 import type { Context } from '../output.js';
 import { checkVaultName } from './manage.js';
 import { downloadCommandLine, parseRange, parseTier } from './retrieval-args.js';
+import type { RetrieveFlags } from '../definitions/vault.js';
 
 const EXPECTED: Record<string, string> = {
   Expedited: '1-5 minutes (archives up to 250 MB)',
@@ -10,7 +11,7 @@ const EXPECTED: Record<string, string> = {
 };
 
 /** `retrieve`: starts an archive-retrieval job and prints its id and the download command that finishes it. */
-export async function retrieveCommand(ctx: Context, opts: Record<string, any>): Promise<void> {
+export async function retrieveCommand(ctx: Context, opts: RetrieveFlags): Promise<void> {
   const vaultName = checkVaultName(opts.vault);
   const tier = parseTier(opts.tier);
   const range = parseRange(opts.range);

@@ -11,11 +11,15 @@ import type { JournalHeader, UploadProgress } from '../../glacier/index.js';
 import { formatSize, plural } from '../size.js';
 import { checkVaultName } from './manage.js';
 import { commandLine, connectionArgs } from '../next-step.js';
+import type { ResumeFlags, UploadFlags } from '../definitions/transfer.js';
 
 const MiB = 1024 * 1024;
 
+/** What upload and resume share: resume's flags, plus the ones only upload has (a resume from a journal takes them from it). */
+type TransferFlags = Omit<ResumeFlags, 'journal'> & Partial<Pick<UploadFlags, 'description' | 'partSize' | 'restart' | 'journal'>>;
+
 /** Validates what the uploader would reject anyway, so bad arguments are usage errors (exit 2). */
-async function checkUploadOptions(opts: Record<string, any>): Promise<void> {
+async function checkUploadOptions(opts: TransferFlags): Promise<void> {
   const { validatePartSize, validateDescription } = await import('../../glacier/index.js');
   const asUsage = (flag: string, fn: () => unknown) => {
     try {
@@ -84,7 +88,7 @@ async function journalHeaderOf(path: string): Promise<{ header: JournalHeader; p
 }
 
 /** Connection options the journal recorded fill in those not given (explicit options win). */
-function reconnectFrom(header: JournalHeader, opts: Record<string, any>, ctx: Context): void {
+function reconnectFrom(header: JournalHeader, opts: TransferFlags, ctx: Context): void {
   if (opts.endpoint === undefined && header.connection?.endpoint) opts.endpoint = header.connection.endpoint;
   if (opts.region === undefined && header.connection?.region) opts.region = header.connection.region;
   if (opts.accountId === '-' || opts.accountId === undefined) opts.accountId = header.accountId;
@@ -95,7 +99,7 @@ function reconnectFrom(header: JournalHeader, opts: Record<string, any>, ctx: Co
  * An existing journal must be for this file, unchanged, and for the same part size and
  * description: checked before any request, each with the exact command that goes on from here.
  */
-async function checkJournalFor(ctx: Context, job: Job, header: JournalHeader, opts: Record<string, any>): Promise<void> {
+async function checkJournalFor(ctx: Context, job: Job, header: JournalHeader, opts: TransferFlags): Promise<void> {
   const j = shellQuote(job.journal!);
   if (header.file && job.source !== '-') {
     const now = await checkSourceFile(job.source);
@@ -121,7 +125,7 @@ async function checkJournalFor(ctx: Context, job: Job, header: JournalHeader, op
   }
 }
 
-function restartCommand(ctx: Context, job: Job, header: Pick<JournalHeader, 'description'> | undefined, opts: Record<string, any>): string {
+function restartCommand(ctx: Context, job: Job, header: Pick<JournalHeader, 'description'> | undefined, opts: TransferFlags): string {
   const description = job.description ?? header?.description;
   return commandLine(ctx, [
     'upload', job.source, '--vault', job.vaultName,
@@ -132,8 +136,8 @@ function restartCommand(ctx: Context, job: Job, header: Pick<JournalHeader, 'des
 }
 
 /** --restart: abort the journal's upload if it is still open, delete the journal. */
-async function restart(ctx: Context, job: Job, header: JournalHeader, opts: Record<string, any>): Promise<void> {
-  const { client } = await connect({ endpoint: opts.endpoint, region: opts.region }, ctx);
+async function restart(ctx: Context, job: Job, header: JournalHeader, opts: TransferFlags): Promise<void> {
+  const { client } = await connect({ endpoint: opts.endpoint, region: opts.region, endpointCheck: opts.endpointCheck }, ctx);
   const { MultipartUpload, UploadNotFoundError } = await import('../../glacier/index.js');
   try {
     const upload = await MultipartUpload.resume({ client, vaultName: header.vaultName, accountId: header.accountId, uploadId: header.uploadId, maxAttempts: opts.maxAttempts, signal: ctx.signal });
@@ -154,7 +158,7 @@ async function restart(ctx: Context, job: Job, header: JournalHeader, opts: Reco
  * is refused with the one command that starts over; with --restart it is deleted (the upload it
  * may have started, unknown, is left to expire).
  */
-async function readableJournal(ctx: Context, job: Job, opts: Record<string, any>): Promise<{ header: JournalHeader; parts: number } | undefined> {
+async function readableJournal(ctx: Context, job: Job, opts: TransferFlags): Promise<{ header: JournalHeader; parts: number } | undefined> {
   try {
     return await journalHeaderOf(job.journal!);
   } catch (err) {
@@ -169,7 +173,7 @@ async function readableJournal(ctx: Context, job: Job, opts: Record<string, any>
   }
 }
 
-export async function uploadCommand(ctx: Context, file: string, opts: Record<string, any>): Promise<number> {
+export async function uploadCommand(ctx: Context, file: string, opts: UploadFlags): Promise<number> {
   const vaultName = checkVaultName(opts.vault);
   await checkUploadOptions(opts);
   const stdin = file === '-';
@@ -198,7 +202,7 @@ export async function uploadCommand(ctx: Context, file: string, opts: Record<str
   return runUpload(ctx, job, opts);
 }
 
-export async function resumeCommand(ctx: Context, file: string | undefined, opts: Record<string, any>): Promise<number> {
+export async function resumeCommand(ctx: Context, file: string | undefined, opts: ResumeFlags): Promise<number> {
   if (typeof opts.journal === 'string') {
     const found = await journalHeaderOf(opts.journal);
     if (!found) {
@@ -256,7 +260,7 @@ export function sampleOf(p: UploadProgress): ProgressSample {
 }
 
 /** The command that continues an upload left open, as it must be pasted. */
-function resumeLine(ctx: Context, job: Job, uploadId: string, opts: Record<string, any>): string {
+function resumeLine(ctx: Context, job: Job, uploadId: string, opts: TransferFlags): string {
   const conn = connectionArgs(opts);
   if (job.source === '-') {
     const cmd = commandLine(ctx, ['resume', '-', ...(job.journal ? ['--journal', job.journal] : ['--vault', job.vaultName, '--upload-id', uploadId])], conn);
@@ -265,7 +269,7 @@ function resumeLine(ctx: Context, job: Job, uploadId: string, opts: Record<strin
   return job.journal ? commandLine(ctx, ['resume', '--journal', job.journal], conn) : commandLine(ctx, ['resume', job.source, '--vault', job.vaultName, '--upload-id', uploadId], conn);
 }
 
-function abortLine(ctx: Context, job: Job, uploadId: string, opts: Record<string, any>): string {
+function abortLine(ctx: Context, job: Job, uploadId: string, opts: TransferFlags): string {
   return commandLine(ctx, ['abort', '--vault', job.vaultName, '--upload-id', uploadId], connectionArgs(opts));
 }
 
@@ -294,8 +298,8 @@ function rootOf(err: unknown): Error {
   return e.name === 'UploadFailedError' && e.cause instanceof Error ? e.cause : e;
 }
 
-async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Promise<number> {
-  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region, requestTimeout: opts.requestTimeout }, ctx);
+async function runUpload(ctx: Context, job: Job, opts: TransferFlags): Promise<number> {
+  const { client, conn } = await connect({ endpoint: opts.endpoint, region: opts.region, requestTimeout: opts.requestTimeout, endpointCheck: opts.endpointCheck }, ctx);
   const { uploadArchive, defaultHashThreads } = await import('../../glacier/index.js');
   const { HashPool } = await import('../../pool/index.js');
   const stdin = job.source === '-';
@@ -378,8 +382,8 @@ async function runUpload(ctx: Context, job: Job, opts: Record<string, any>): Pro
 
 interface FailureContext {
   uploadId: string | undefined;
-  next: Record<string, any>;
-  opts: Record<string, any>;
+  next: TransferFlags;
+  opts: TransferFlags;
 }
 
 /**
@@ -409,6 +413,9 @@ async function reportFailure(ctx: Context, job: Job, err: unknown, f: FailureCon
   let step: string;
   if (uploadId === undefined) {
     step = interrupted ? 'before the upload started; nothing to resume' : '';
+  } else if (uploadId === '' && interrupted) {
+    // Stopped while InitiateMultipartUpload was unanswered: the pending journal finds the upload, if one was made.
+    step = `InitiateMultipartUpload had not been answered; if it created an upload, resume finds it${job.source === '-' ? '' : ': resume with:'} ${resumeLine(ctx, job, uploadId, f.next)}`;
   } else if (aborted) {
     step = `multipart upload ${uploadId} was aborted${byFlag ? ` (${flag})` : ''} and its parts deleted`;
   } else if (abortFailure !== undefined) {

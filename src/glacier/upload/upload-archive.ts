@@ -269,14 +269,15 @@ class UploadRun {
       const pending = journalHeader({ vaultName: this.vaultName, accountId: this.accountId, uploadId: '', partSize: partSize!, description: this.o.description }, reader, this.o.connection);
       await (await JournalWriter.create(this.o.journal, { ...pending, initiatedAt: new Date().toISOString() })).close();
     }
-    // Not cancellable: once sent, Initiate creates an upload whether or not its answer is read.
-    // The id is recorded first; a cancel is honoured right after (the upload is then aborted or left resumable).
+    // Cancellable: a stop must not wait on an endpoint that never answers. Initiate may have created
+    // an upload whose answer was not read: the pending journal lets a resume find it (without a
+    // journal it is left to expire after 24 hours; it holds no archive).
     try {
-      this.upload = await MultipartUpload.start({ ...this.target, signal: undefined, partSize: partSize!, description: this.o.description });
+      this.upload = await MultipartUpload.start({ ...this.target, partSize: partSize!, description: this.o.description });
     } catch (err) {
       // A refusal (credentials, vault, validation) created nothing: no journal to leave. After a
-      // network failure or timeout the upload may exist, so the journal stays for a resume to find it.
-      if (this.o.journal !== undefined && !isRetryableError(err)) await rm(this.o.journal, { force: true });
+      // network failure, timeout or cancel the upload may exist, so the journal stays for a resume to find it.
+      if (this.o.journal !== undefined && !isRetryableError(err) && !this.signal.aborted) await rm(this.o.journal, { force: true });
       throw err;
     }
     this.startedHere = true;

@@ -1,0 +1,244 @@
+/**
+ * Migrate benchmark: migrateVault of a vault of mixed archive sizes (a few large, many small) from
+ * the local Glacier to the local S3 (server in its own process, data in /dev/shm when there is one),
+ * against downloadArchive of the same archives to disk, and against the floor of hashing every byte
+ * once for the tree hash and once for SHA-256 with node:crypto (measured here, on the same bytes).
+ *
+ *   npm run bench:migrate     (node dist/bench/migrate.js [--size 1GiB-in-bytes] [--concurrency 4])
+ *
+ * Targets: client CPU <= 1.5x the floor; throughput >= 0.8x downloadArchive's; peak RSS <=
+ * concurrency x chunk + 200 MiB. Writes bench/results/migrate.json.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomFillSync } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateVaultCommand } from '@aws-sdk/client-glacier';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { createGlacierClient, uploadArchive } from '../src/glacier/index.js';
+import { downloadArchive } from '../src/glacier/download/download-archive.js';
+import { encodeDescription } from '../src/catalog/descriptions.js';
+import { migrateVault } from '../src/migrate/index.js';
+import { HashPool } from '../src/pool/index.js';
+import { childEnv, peakRssBytes, readLine, serveInChild, stopChild } from './child-process.js';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const SELF = fileURLToPath(import.meta.url);
+const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+const VAULT = 'bench-migrate';
+const BUCKET = 'bench-migrate';
+const CHUNK = 16 * MiB;
+
+export interface MigrateBenchOptions {
+  /** Bytes in the vault (default 1 GiB). */
+  size?: number;
+  concurrency?: number;
+  outDir?: string | null;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  print?: (line: string) => void;
+}
+
+export interface MigrateBenchRow {
+  variant: 'migrate' | 'downloadArchive';
+  archives: number;
+  bytes: number;
+  seconds: number;
+  mibPerSecond: number;
+  cpuSeconds: number;
+  cpuSecondsPerGiB: number;
+  peakRssMiB: number;
+}
+
+export interface MigrateBenchResult {
+  date: string;
+  node: string;
+  bytes: number;
+  archives: number;
+  concurrency: number;
+  chunkSize: number;
+  floorCpuSecondsPerGiB: number;
+  rssBoundMiB: number;
+  rows: MigrateBenchRow[];
+  targets: { cpuVsFloor: number | null; cpuOk: boolean | null; vsDownload: number | null; throughputOk: boolean | null; rssOk: boolean | null };
+}
+
+/** A few large archives (60% of the bytes) and many small ones (64 KiB - 4 MiB), fixed seed. */
+function archiveSizes(total: number): number[] {
+  let a = 1717;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const large = Math.floor((total * 0.2) / MiB) * MiB + 12345;
+  const sizes = [large, large, large];
+  let left = total - 3 * large;
+  while (left > 0) {
+    const s = Math.min(left, 64 * 1024 + Math.floor(next() * 4 * MiB));
+    sizes.push(s);
+    left -= s;
+  }
+  return sizes;
+}
+
+/** The floor: node:crypto tree hash (1 MiB leaves, pairwise combine) and linear SHA-256 of the same bytes. */
+function floorHash(data: Buffer): void {
+  let level: Buffer[] = [];
+  for (let at = 0; at < data.length; at += MiB) level.push(createHash('sha256').update(data.subarray(at, at + MiB)).digest());
+  while (level.length > 1) {
+    const up: Buffer[] = [];
+    for (let i = 0; i < level.length; i += 2) up.push(i + 1 < level.length ? createHash('sha256').update(level[i]!).update(level[i + 1]!).digest() : level[i]!);
+    level = up;
+  }
+  createHash('sha256').update(data).digest();
+}
+
+interface Prepared {
+  inventory: string;
+  archives: { archiveId: string; size: number }[];
+  floorCpuSeconds: number;
+}
+
+async function prepare(endpoint: string, dir: string, total: number, log: (l: string) => void): Promise<Prepared> {
+  const client = createGlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  const s3 = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: CREDENTIALS });
+  const pool = new HashPool();
+  try {
+    await client.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const sizes = archiveSizes(total);
+    log(`uploading ${sizes.length} archives (${(total / MiB).toFixed(0)} MiB; 3 of ${(sizes[0]! / MiB).toFixed(0)} MiB, the rest 64 KiB-4 MiB)`);
+    const list: object[] = [];
+    const archives: Prepared['archives'] = [];
+    let floorCpu = 0;
+    const buf = Buffer.allocUnsafe(sizes[0]!);
+    for (const [i, size] of sizes.entries()) {
+      const data = randomFillSync(buf, 0, size).subarray(0, size);
+      const c0 = process.cpuUsage();
+      floorHash(data);
+      const c = process.cpuUsage(c0);
+      floorCpu += (c.user + c.system) / 1e6;
+      const description = encodeDescription(`bench/${i}.bin`, 1_700_000_000);
+      const r = await uploadArchive({ vaultName: VAULT, source: Buffer.from(data), description, client, pool });
+      archives.push({ archiveId: r.archiveId, size });
+      list.push({ ArchiveId: r.archiveId, ArchiveDescription: description, CreationDate: new Date().toISOString(), Size: size, SHA256TreeHash: r.checksum });
+    }
+    const inventory = join(dir, 'inventory.json');
+    writeFileSync(inventory, JSON.stringify({ VaultARN: `arn:aws:glacier:us-east-1:000000000000:vaults/${VAULT}`, InventoryDate: new Date().toISOString(), ArchiveList: list }));
+    return { inventory, archives, floorCpuSeconds: floorCpu };
+  } finally {
+    client.destroy();
+    s3.destroy();
+    await pool.destroy();
+  }
+}
+
+export async function runMigrateBench(opts: MigrateBenchOptions = {}): Promise<MigrateBenchResult> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const total = opts.size ?? GiB;
+  const concurrency = opts.concurrency ?? 4;
+  const dir = mkdtempSync(join(tmpdir(), 'glacier-bench-migrate-'));
+  const fast = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const serverDir = mkdtempSync(join(fast, 'glacier-bench-migrate-server-'));
+  let server: ChildProcess | undefined;
+  try {
+    server = spawn(process.execPath, [SELF, '--serve', serverDir], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+    const endpoint = JSON.parse(await readLine(server)).endpoint as string;
+    const p = await prepare(endpoint, dir, total, log);
+    writeFileSync(join(dir, 'archives.json'), JSON.stringify(p.archives));
+    const rows: MigrateBenchRow[] = [];
+    for (const variant of ['migrate', 'downloadArchive'] as const) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      log(variant);
+      const into = mkdtempSync(join(fast, `glacier-bench-migrate-${variant}-`));
+      const child = spawn(process.execPath, [SELF, '--run', variant, endpoint, dir, into, String(concurrency)], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() });
+      const r = JSON.parse(await readLine(child)) as { bytes: number; seconds: number; cpuSeconds: number; peakRssBytes: number };
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+      rmSync(into, { recursive: true, force: true });
+      if (r.bytes !== total) throw new Error(`${variant} moved ${r.bytes} of ${total} bytes`);
+      rows.push({ variant, archives: p.archives.length, bytes: r.bytes, seconds: r.seconds, mibPerSecond: r.bytes / MiB / r.seconds, cpuSeconds: r.cpuSeconds, cpuSecondsPerGiB: r.cpuSeconds / (r.bytes / GiB), peakRssMiB: r.peakRssBytes / MiB });
+    }
+    const floor = p.floorCpuSeconds / (total / GiB);
+    const [m, d] = rows as [MigrateBenchRow, MigrateBenchRow];
+    const rssBound = (concurrency * CHUNK) / MiB + 200;
+    const result: MigrateBenchResult = {
+      date: new Date().toISOString(), node: process.version, bytes: total, archives: p.archives.length, concurrency, chunkSize: CHUNK,
+      floorCpuSecondsPerGiB: floor, rssBoundMiB: rssBound, rows,
+      targets: {
+        cpuVsFloor: m.cpuSecondsPerGiB / floor, cpuOk: m.cpuSecondsPerGiB <= 1.5 * floor,
+        vsDownload: m.mibPerSecond / d.mibPerSecond, throughputOk: m.mibPerSecond >= 0.8 * d.mibPerSecond, rssOk: m.peakRssMiB <= rssBound,
+      },
+    };
+    print(`migrate ${p.archives.length} archives, ${(total / MiB).toFixed(0)} MiB, local Glacier -> local S3 (server in its own process, data in ${fast}); concurrency ${concurrency} x ${CHUNK / MiB} MiB`);
+    print('variant           MiB/s   seconds   client CPU   CPU s/GiB   peak RSS');
+    for (const r of rows) print(`${r.variant.padEnd(16)} ${r.mibPerSecond.toFixed(1).padStart(6)} ${r.seconds.toFixed(1).padStart(9)} ${r.cpuSeconds.toFixed(2).padStart(10)} s ${r.cpuSecondsPerGiB.toFixed(2).padStart(10)}   ${r.peakRssMiB.toFixed(0)} MiB`);
+    print(`floor (node:crypto tree hash + SHA-256 of the same bytes): ${floor.toFixed(2)} CPU s/GiB`);
+    const t = result.targets;
+    print(`targets: CPU <= 1.5x floor: ${t.cpuOk ? 'yes' : 'NO'} (${t.cpuVsFloor!.toFixed(2)}x); throughput >= 0.8x downloadArchive: ${t.throughputOk ? 'yes' : 'NO'} (${t.vsDownload!.toFixed(2)}x); peak RSS <= ${rssBound} MiB: ${t.rssOk ? 'yes' : 'NO'}`);
+    if (opts.outDir !== null) {
+      const outDir = opts.outDir ?? fileURLToPath(new URL('../../bench/results/', import.meta.url));
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(join(outDir, 'migrate.json'), `${JSON.stringify(result, null, 2)}\n`);
+      log(`wrote ${join(outDir, 'migrate.json')}`);
+    }
+    return result;
+  } finally {
+    await stopChild(server);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(serverDir, { recursive: true, force: true });
+  }
+}
+
+/** Child: one measured run (a fresh process, so its peak RSS is its own). */
+async function runOne(variant: string, endpoint: string, dir: string, into: string, concurrency: number): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  const client = createGlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  const pool = new HashPool();
+  const s3 = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 3 });
+  const archives = JSON.parse(readFileSync(join(dir, 'archives.json'), 'utf8')) as { archiveId: string; size: number }[];
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let bytes = 0;
+  if (variant === 'migrate') {
+    const r = await migrateVault({
+      vaultName: VAULT, client, pool, inventory: join(dir, 'inventory.json'), tier: 'Expedited', concurrency, chunkSize: CHUNK,
+      destination: { bucket: BUCKET, client: s3, storageClass: 'DEEP_ARCHIVE' }, state: join(into, 'state.jsonl'), wait: { pollInterval: 10 },
+    });
+    if (r.failed) throw new Error(`migrate failed: ${r.failures.map((f) => f.reason).join('; ')}`);
+    bytes = r.bytesCopied;
+  } else {
+    // The same archives, as many at once as migrate has parts in flight, each a verified download to disk.
+    let next = 0;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < archives.length; i = next++) {
+        const a = archives[i]!;
+        await downloadArchive({ vaultName: VAULT, archiveId: a.archiveId, destination: join(into, `${i}.bin`), client, pool, chunkSize: CHUNK, concurrency: 1, tier: 'Expedited', wait: { pollInterval: 10 } });
+        bytes += a.size;
+      }
+    }));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  client.destroy();
+  s3.destroy();
+  await pool.destroy();
+  process.stdout.write(`${JSON.stringify({ bytes, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: peakRssBytes() })}\n`);
+}
+
+if (process.argv[1] === SELF) {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--serve') await serveInChild(argv[1]!, CREDENTIALS);
+  else if (argv[0] === '--run') await runOne(argv[1]!, argv[2]!, argv[3]!, argv[4]!, Number(argv[5]));
+  else {
+    const i = argv.indexOf('--size');
+    const c = argv.indexOf('--concurrency');
+    await runMigrateBench({ ...(i >= 0 ? { size: Number(argv[i + 1]) } : {}), ...(c >= 0 ? { concurrency: Number(argv[c + 1]) } : {}) });
+  }
+}
