@@ -9,7 +9,8 @@ import { appendFile, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { syncDir } from './fsutil.js';
-import { readManyJson, type ArchiveRecord } from './store.js';
+import type { ArchiveRecord } from './records.js';
+import { readManyJson } from './store-files.js';
 
 export const ARCHIVE_INDEX = 'archives.idx';
 

@@ -81,3 +81,23 @@ export async function readJsonLines<T>(path: string): Promise<T[]> {
   }
   return out;
 }
+
+/** Writes text pieces to a new file, one write (and event-loop turn) each, then fsyncs; returns its bytes. */
+export async function writePieces(path: string, pieces: Iterable<string>): Promise<number> {
+  const fh = await open(path, 'w');
+  let size = 0;
+  try {
+    for (const piece of pieces) {
+      const buf = Buffer.from(piece, 'utf8');
+      await fh.writeFile(buf);
+      size += buf.length;
+    }
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await rm(path, { force: true });
+    throw err;
+  }
+  await fh.close();
+  return size;
+}

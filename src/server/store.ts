@@ -17,123 +17,19 @@
 // only counts once the metadata naming it is on disk, so a crash at any moment loses nothing that
 // was acknowledged and leaves no torn state.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { notFound } from './errors.js';
-import { KeyedMutex, appendLineDurable, readJsonLines, syncDir, writeJsonAtomic } from './fsutil.js';
+import { KeyedMutex, appendLineDurable, syncDir, writeJsonAtomic, writePieces } from './fsutil.js';
+import { PARTS_LOG, listDir, migrateLegacyLayout, readJobs, readJson, readUploads, type PartLogLine } from './store-files.js';
+export { readManyJson } from './store-files.js';
 import { combineDigests } from './hash.js';
-import type { InventoryParameters } from './inventory.js';
 import { JobIndex } from './job-index.js';
 import { indexArchive, loadArchives } from './archive-index.js';
 import { DIGEST_BYTES, leafCount, readLeaves, writeLeaves } from './leaves.js';
 
-export interface PartRecord {
-  first: number;
-  last: number;
-  treeHash: string;
-  /** File name inside the upload (later archive) directory. */
-  file: string;
-  /** File of its 1 MiB leaf digests, beside `file` (absent for parts stored by older versions). */
-  leaves?: string;
-}
-
-export interface UploadRecord {
-  uploadId: string;
-  vaultName: string;
-  description?: string;
-  partSize: number;
-  creationDate: string;
-  /** ms since epoch of the last request on this upload; expiry counts from here. */
-  lastActivity: number;
-  state: 'open' | 'aborted';
-  /** Keyed by part index (first byte / part size). */
-  parts: Record<string, PartRecord>;
-}
-
-/** A line of an upload's PARTS_LOG: a part as acknowledged, at `at` (ms since epoch); the last line of an index wins. */
-type PartLogLine = PartRecord & { index: number; at?: number };
-const PARTS_LOG = 'parts.log';
-
-export interface ArchiveRecord {
-  archiveId: string;
-  vaultName: string;
-  description?: string;
-  creationDate: string;
-  size: number;
-  treeHash: string;
-  /** Set when the archive came from CompleteMultipartUpload (a repeat call returns the same id). */
-  uploadId?: string;
-  completedAt: number;
-  /** The archive's bytes, in order, as files inside its directory. */
-  files: { file: string; size: number }[];
-  /** File of the archive's 1 MiB leaf digests in its directory (absent for older archives). */
-  leaves?: string;
-}
-
-export interface ArchiveJobRecord {
-  jobId: string;
-  vaultName: string;
-  action: 'ArchiveRetrieval';
-  archiveId: string;
-  description?: string;
-  creationDate: string;
-  tier: string;
-  snsTopic?: string;
-  /** Inclusive byte range of the archive retrieved. */
-  first: number;
-  last: number;
-  archiveSize: number;
-  archiveTreeHash: string;
-  /** Tree hash of the job output when the retrieved range is tree-hash aligned, else null. */
-  outputTreeHash: string | null;
-  readyAt: number;
-}
-
-/** An inventory job; its output (taken when the job starts) is jobs/<jobId>.out. */
-export interface InventoryJobRecord {
-  jobId: string;
-  vaultName: string;
-  action: 'InventoryRetrieval';
-  description?: string;
-  creationDate: string;
-  snsTopic?: string;
-  format: 'JSON' | 'CSV';
-  inventorySize: number;
-  parameters?: InventoryParameters;
-  /** The Marker of the archives this output left out (its Limit was reached), else null. */
-  nextMarker?: string | null;
-  readyAt: number;
-}
-
-export type JobRecord = ArchiveJobRecord | InventoryJobRecord;
-
-/** What DescribeVault reports: the vault as of its last inventory, like Glacier. */
-export interface InventorySnapshot {
-  date: string;
-  numberOfArchives: number;
-  sizeInBytes: number;
-}
-
-export interface VaultRecord {
-  name: string;
-  creationDate: string;
-  accountId: string;
-  region: string;
-  /** null until the first inventory. */
-  lastInventory: InventorySnapshot | null;
-  /** An archive was added or deleted since the last inventory (DeleteVault waits for the next one). */
-  writtenSinceInventory?: boolean;
-}
-
-export interface Vault extends VaultRecord {
-  /** Its directory under dataDir. */
-  dir: string;
-  uploads: Map<string, UploadRecord>;
-  archives: Map<string, ArchiveRecord>;
-  jobs: JobIndex;
-  /** uploadId -> archiveId, for repeat CompleteMultipartUpload calls. */
-  completed: Map<string, string>;
-}
+export * from './records.js';
+import type { ArchiveJobRecord, ArchiveRecord, InventoryJobRecord, InventorySnapshot, JobRecord, PartRecord, UploadRecord, Vault, VaultRecord } from './records.js';
 
 /** ids the server hands out are base64url; anything else is refused before it can reach a path. */
 export const ID_RE = /^[A-Za-z0-9_-]{1,200}$/;
@@ -195,26 +91,12 @@ export class Store {
   }
 
   /** Moves vaults of the earlier layout (vaults/v-<name>) under the local account and LEGACY_REGION. */
-  private async migrateLegacyLayout(): Promise<void> {
-    const root = join(this.dataDir, 'vaults');
-    for (const entry of await readdir(root)) {
-      if (!/^[vh]-/.test(entry)) continue;
-      const meta = await readJson<Partial<VaultRecord>>(join(root, entry, 'vault.json'));
-      if (!meta || typeof meta.name !== 'string' || !VAULT_NAME_RE.test(meta.name) || vaultDirName(meta.name) !== entry) continue;
-      const target = this.vaultDir(LOCAL_ACCOUNT_ID, LEGACY_REGION, meta.name);
-      await mkdir(join(root, LOCAL_ACCOUNT_ID, LEGACY_REGION), { recursive: true });
-      await writeJsonAtomic(join(root, entry, 'vault.json'), { ...meta, accountId: LOCAL_ACCOUNT_ID, region: LEGACY_REGION, lastInventory: null });
-      await rename(join(root, entry), target);
-      await syncDir(root);
-    }
-  }
-
   /** Loads everything from disk, dropping leftovers of interrupted writes. */
   async load(): Promise<void> {
     await rm(this.tmpDir, { recursive: true, force: true });
     await mkdir(this.tmpDir, { recursive: true });
     await mkdir(join(this.dataDir, 'vaults'), { recursive: true });
-    await this.migrateLegacyLayout();
+    await migrateLegacyLayout(join(this.dataDir, 'vaults'), (name) => this.vaultDir(LOCAL_ACCOUNT_ID, LEGACY_REGION, name));
     for (const accountId of await listDir(join(this.dataDir, 'vaults'))) {
       if (!ACCOUNT_RE.test(accountId)) continue;
       for (const region of await listDir(join(this.dataDir, 'vaults', accountId))) {
@@ -229,45 +111,12 @@ export class Store {
   }
 
   private async loadVault(vault: Vault): Promise<void> {
-    for (const id of await listDir(join(vault.dir, 'uploads'))) {
-      const dir = this.uploadDir(vault, id);
-      const up = await readJson<UploadRecord>(join(dir, 'upload.json'));
-      if (!up || up.uploadId !== id) {
-        await rm(dir, { recursive: true, force: true });
-        continue;
-      }
-      up.parts ??= {};
-      if (up.state === 'open') {
-        for (const rec of await readJsonLines<PartLogLine>(join(dir, PARTS_LOG))) {
-          if (!Number.isInteger(rec.index) || typeof rec.file !== 'string') continue;
-          const { index, at, ...part } = rec;
-          up.parts[index] = part;
-          up.lastActivity = Math.max(up.lastActivity, at ?? 0);
-        }
-      }
-      vault.uploads.set(id, up);
-      // Part files not named by the metadata were never acknowledged (or were replaced).
-      const keep = new Set(Object.values(up.parts).flatMap((p) => (p.leaves ? [p.file, p.leaves] : [p.file])));
-      for (const f of await listDir(dir)) {
-        if (f !== 'upload.json' && f !== PARTS_LOG && !keep.has(f)) await rm(join(dir, f), { force: true });
-      }
-    }
+    for (const up of await readUploads(join(vault.dir, 'uploads'))) vault.uploads.set(up.uploadId, up);
     for (const ar of await loadArchives(vault.dir)) {
       vault.archives.set(ar.archiveId, ar);
       if (ar.uploadId) vault.completed.set(ar.uploadId, ar.archiveId);
     }
-    const jobFiles = await listDir(join(vault.dir, 'jobs'));
-    const jobNames = new Set(jobFiles);
-    for (const f of jobFiles) {
-      if (f.endsWith('.out') && jobNames.has(`${f.slice(0, -4)}.json`)) continue; // inventory output
-      if (!f.endsWith('.json')) await rm(join(vault.dir, 'jobs', f), { force: true });
-    }
-    // Many reads at once: one at a time, 20,000 jobs took seconds of thread-pool round trips.
-    const names = jobFiles.filter((f) => f.endsWith('.json'));
-    const jobs = await readManyJson<JobRecord>(names.map((f) => join(vault.dir, 'jobs', f)));
-    jobs.forEach((job, i) => {
-      if (job && `${job.jobId}.json` === names[i]) this.addJob(vault, job);
-    });
+    for (const job of await readJobs(join(vault.dir, 'jobs'))) this.addJob(vault, job);
   }
 
   private addVault(meta: VaultRecord): Vault {
@@ -505,21 +354,7 @@ export class Store {
    */
   async saveInventoryJob(vault: Vault, job: InventoryJobRecord, pieces: Iterable<string>): Promise<void> {
     const tmp = join(this.tmpDir, `inventory-${newId(9)}`);
-    const fh = await open(tmp, 'w');
-    let size = 0;
-    try {
-      for (const piece of pieces) {
-        const buf = Buffer.from(piece, 'utf8');
-        await fh.writeFile(buf);
-        size += buf.length;
-      }
-      await fh.sync();
-    } catch (err) {
-      await fh.close();
-      await rm(tmp, { force: true });
-      throw err;
-    }
-    await fh.close();
+    const size = await writePieces(tmp, pieces);
     job.inventorySize = size;
     await rename(tmp, this.inventoryPath(vault, job.jobId));
     await this.saveJob(vault, job);
@@ -554,34 +389,4 @@ export class Store {
     if (!v) throw notFound(`Vault not found for ARN: ${arn}`);
     return v;
   }
-}
-
-async function listDir(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch {
-    return [];
-  }
-}
-
-async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-/** readJson of many files, 64 at a time, in order. */
-export async function readManyJson<T>(paths: readonly string[]): Promise<(T | undefined)[]> {
-  const out: (T | undefined)[] = new Array(paths.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const i = next++;
-      out[i] = await readJson<T>(paths[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(64, paths.length) }, worker));
-  return out;
 }
