@@ -7,6 +7,9 @@
  *   - inventory --catalog: the CLI's `inventory --from-file INV --catalog F --json` of an inventory of
  *     N archives with mt2 descriptions (stdout to /dev/null)
  *
+ *   - the local server (bench/million-server.ts): start on a data dir of N archives, an inventory job
+ *     (event-loop stall printed), ListJobs of 20,000 jobs
+ *
  * Each step runs in a child process of its own; its peak RSS is VmHWM. The bound the client aims at is
  * ~100 B per archive above the process's baseline (a bare child importing the package).
  *
@@ -97,6 +100,12 @@ export async function runMillionBench(opts: { archives?: number; dist?: string; 
     add('catalog open + files()', await step(['--open', dist, join(dir, 'a.catalog')]));
     add('catalog merge (2 catalogs)', await step(['--merge', dist, join(dir, 'a.catalog'), join(dir, 'b.catalog'), join(dir, 'merged.catalog')]));
     add('inventory --from-file --catalog', await step(['--inventory', dist, join(dir, 'inv.json'), join(dir, 'inv.catalog')]));
+    // The server's part (bench/million-server.ts): start, inventory job, ListJobs of 20k jobs.
+    const { runServerMillionBench } = await import('./million-server.js');
+    const server = await runServerMillionBench({ archives: n, dist, log });
+    add('server start', { seconds: server.startSeconds, peakRssBytes: server.startRssMiB * MiB });
+    add('server inventory job', { seconds: server.inventorySeconds, peakRssBytes: server.peakRssMiB * MiB });
+    add(`server ListJobs of ${server.jobs} jobs`, { seconds: server.listJobsSeconds, peakRssBytes: server.peakRssMiB * MiB });
     print(`the client at ${n} archives (${dist}); baseline child ${(base.peakRssBytes / MiB).toFixed(0)} MiB`);
     print('step                               seconds   peak RSS   bytes/archive above baseline');
     for (const r of rows) print(`${r.step.padEnd(34)} ${r.seconds.toFixed(1).padStart(7)} ${r.peakRssMiB.toFixed(0).padStart(7)} MiB   ${r.bytesPerArchive.toFixed(0)}`);

@@ -64,7 +64,7 @@ export async function rangeTreeHash(
   store: Store, vault: Vault, archive: ArchiveRecord, first: number, last: number, stats: Stats,
 ): Promise<string> {
   if (first % MiB !== 0) throw new Error(`range ${first}-${last} does not start on a MiB boundary`);
-  const path = store.leavesPath(vault, archive);
+  const path = await store.checkedLeavesPath(vault, archive);
   if (path !== undefined) {
     const count = Math.floor(last / MiB) - first / MiB + 1;
     const leaves = await readLeaves(path, first / MiB, count);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** fsync a directory so a rename inside it survives a crash (best effort where unsupported). */
@@ -49,4 +49,55 @@ export class KeyedMutex {
     });
     return result;
   }
+}
+
+/** Appends one line and fsyncs it: an acknowledged record survives a crash; a torn last line is skipped on reading. */
+export async function appendLineDurable(path: string, line: string): Promise<void> {
+  const fh = await open(path, 'a');
+  try {
+    await fh.writeFile(`${line}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The JSON lines of a file appended by appendLineDurable (none when it is missing; a torn line skipped). */
+export async function readJsonLines<T>(path: string): Promise<T[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: T[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch {
+      // a line torn by a crash mid-append was never acknowledged
+    }
+  }
+  return out;
+}
+
+/** Writes text pieces to a new file, one write (and event-loop turn) each, then fsyncs; returns its bytes. */
+export async function writePieces(path: string, pieces: Iterable<string>): Promise<number> {
+  const fh = await open(path, 'w');
+  let size = 0;
+  try {
+    for (const piece of pieces) {
+      const buf = Buffer.from(piece, 'utf8');
+      await fh.writeFile(buf);
+      size += buf.length;
+    }
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await rm(path, { force: true });
+    throw err;
+  }
+  await fh.close();
+  return size;
 }

@@ -55,6 +55,7 @@ function carry(from: Socket, to: Socket, dir: LinkDirection, notBefore: number, 
   let held = 0; // reasons `from` is paused: the bottleneck is full, the window is, `to` is not draining
   let onTheWay = 0;
   let windowFull = false;
+  let awaitingDrain = false;
   const hold = () => { if (held++ === 0) from.pause(); };
   const release = () => { if (--held === 0) from.resume(); };
   const deliver = () => {
@@ -76,9 +77,13 @@ function carry(from: Socket, to: Socket, dir: LinkDirection, notBefore: number, 
         to.end();
         return;
       }
-      if (!to.destroyed && !to.write(item.chunk!)) {
+      if (!to.destroyed && !to.write(item.chunk!) && !awaitingDrain) {
+        awaitingDrain = true; // one listener for all the chunks written before 'drain'
         hold();
-        to.once('drain', release);
+        to.once('drain', () => {
+          awaitingDrain = false;
+          release();
+        });
       }
     }
     arm();

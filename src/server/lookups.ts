@@ -45,9 +45,17 @@ export function getOpenUpload(ctx: ServerContext, vault: Vault, id: string | und
 }
 
 /** Removes every upload that saw no request for uploadTtlMs. */
+export function sweepExpiredUploads(ctx: ServerContext, vault: Vault): void {
+  for (const up of [...vault.uploads.values()]) if (isExpired(ctx, up)) ctx.store.expireUpload(vault, up);
+}
+
+/** The periodic sweep: expired uploads, and jobs past their output's lifetime (index and files). */
 export function sweepExpired(ctx: ServerContext): void {
+  const now = Date.now();
   for (const vault of ctx.store.vaults.values()) {
-    for (const up of [...vault.uploads.values()]) if (isExpired(ctx, up)) ctx.store.expireUpload(vault, up);
+    sweepExpiredUploads(ctx, vault);
+    const gone = vault.jobs.removeWhere((j) => isJobExpired(ctx, j, now));
+    if (gone.length > 0) void ctx.store.removeJobFiles(vault, gone).catch(() => {});
   }
 }
 

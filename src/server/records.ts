@@ -1,4 +1,6 @@
 // The records the local server's Store keeps on disk (vault.json, upload.json, archive.json, jobs).
+import type { InventoryParameters } from './inventory.js';
+import type { JobIndex } from './job-index.js';
 export interface PartRecord {
   first: number;
   last: number;
@@ -67,6 +69,9 @@ export interface InventoryJobRecord {
   snsTopic?: string;
   format: 'JSON' | 'CSV';
   inventorySize: number;
+  parameters?: InventoryParameters;
+  /** The Marker of the archives this output left out (its Limit was reached), else null. */
+  nextMarker?: string | null;
   readyAt: number;
 }
 
@@ -86,6 +91,8 @@ export interface VaultRecord {
   region: string;
   /** null until the first inventory. */
   lastInventory: InventorySnapshot | null;
+  /** An archive was added or deleted since the last inventory (DeleteVault waits for the next one). */
+  writtenSinceInventory?: boolean;
 }
 
 export interface Vault extends VaultRecord {
@@ -93,7 +100,7 @@ export interface Vault extends VaultRecord {
   dir: string;
   uploads: Map<string, UploadRecord>;
   archives: Map<string, ArchiveRecord>;
-  jobs: Map<string, JobRecord>;
+  jobs: JobIndex;
   /** uploadId -> archiveId, for repeat CompleteMultipartUpload calls. */
   completed: Map<string, string>;
 }

@@ -132,7 +132,8 @@ export async function startLocalGlacier(opts: LocalGlacierOptions = {}): Promise
     throw err;
   }
   const port = link?.port ?? (server.address() as AddressInfo).port;
-  const sweeper = setInterval(() => sweepExpired(context), Math.min(config.uploadTtlMs, 60_000));
+  sweepExpired(context); // jobs that expired while the server was down
+  const sweeper = setInterval(() => sweepExpired(context), Math.min(config.uploadTtlMs, config.jobOutputTtlMs, 60_000));
   sweeper.unref();
 
   let closed: Promise<void> | undefined;

@@ -5,7 +5,8 @@
 // ".." stay inside dataDir; see vaultDirName); V = vaults/<account>/<region>/v-<name>:
 //   tmp/                                   bodies being received (same filesystem, renamed into place)
 //   V/vault.json                           the vault and its last inventory
-//   V/uploads/<uploadId>/upload.json, part-<index>-<nonce> (+ part-<index>-<nonce>.leaves)
+//   V/uploads/<uploadId>/upload.json (no parts), parts.log (one JSON line per acknowledged part, the
+//     last of an index wins), part-<index>-<nonce> (+ part-<index>-<nonce>.leaves)
 //   V/archives/<archiveId>/archive.json, part files (a completed upload's directory), leaves
 // A .leaves / leaves file holds the SHA-256 of every 1 MiB of the part / archive (see leaves.ts);
 // archives written before leaves were kept have none, and their ranges are hashed from the bytes.
@@ -16,11 +17,15 @@
 // only counts once the metadata naming it is on disk, so a crash at any moment loses nothing that
 // was acknowledged and leaves no torn state.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { notFound } from './errors.js';
-import { KeyedMutex, syncDir, writeJsonAtomic } from './fsutil.js';
+import { KeyedMutex, appendLineDurable, syncDir, writeJsonAtomic, writePieces } from './fsutil.js';
+import { PARTS_LOG, listDir, migrateLegacyLayout, readJobs, readJson, readUploads, type PartLogLine } from './store-files.js';
+export { readManyJson } from './store-files.js';
 import { combineDigests } from './hash.js';
+import { JobIndex } from './job-index.js';
+import { indexArchive, loadArchives } from './archive-index.js';
 import { DIGEST_BYTES, leafCount, readLeaves, writeLeaves } from './leaves.js';
 
 export * from './records.js';
@@ -52,6 +57,8 @@ export const ARCHIVE_LEAVES = 'leaves';
 export class Store {
   readonly vaults = new Map<string, Vault>();
   readonly mutex = new KeyedMutex();
+  private readonly runningExpedited = new Set<ArchiveJobRecord>();
+  private readonly leavesChecked = new WeakSet<ArchiveRecord>();
   readonly tmpDir: string;
 
   constructor(readonly dataDir: string) {
@@ -84,26 +91,12 @@ export class Store {
   }
 
   /** Moves vaults of the earlier layout (vaults/v-<name>) under the local account and LEGACY_REGION. */
-  private async migrateLegacyLayout(): Promise<void> {
-    const root = join(this.dataDir, 'vaults');
-    for (const entry of await readdir(root)) {
-      if (!/^[vh]-/.test(entry)) continue;
-      const meta = await readJson<Partial<VaultRecord>>(join(root, entry, 'vault.json'));
-      if (!meta || typeof meta.name !== 'string' || !VAULT_NAME_RE.test(meta.name) || vaultDirName(meta.name) !== entry) continue;
-      const target = this.vaultDir(LOCAL_ACCOUNT_ID, LEGACY_REGION, meta.name);
-      await mkdir(join(root, LOCAL_ACCOUNT_ID, LEGACY_REGION), { recursive: true });
-      await writeJsonAtomic(join(root, entry, 'vault.json'), { ...meta, accountId: LOCAL_ACCOUNT_ID, region: LEGACY_REGION, lastInventory: null });
-      await rename(join(root, entry), target);
-      await syncDir(root);
-    }
-  }
-
   /** Loads everything from disk, dropping leftovers of interrupted writes. */
   async load(): Promise<void> {
     await rm(this.tmpDir, { recursive: true, force: true });
     await mkdir(this.tmpDir, { recursive: true });
     await mkdir(join(this.dataDir, 'vaults'), { recursive: true });
-    await this.migrateLegacyLayout();
+    await migrateLegacyLayout(join(this.dataDir, 'vaults'), (name) => this.vaultDir(LOCAL_ACCOUNT_ID, LEGACY_REGION, name));
     for (const accountId of await listDir(join(this.dataDir, 'vaults'))) {
       if (!ACCOUNT_RE.test(accountId)) continue;
       for (const region of await listDir(join(this.dataDir, 'vaults', accountId))) {
@@ -118,52 +111,36 @@ export class Store {
   }
 
   private async loadVault(vault: Vault): Promise<void> {
-    for (const id of await listDir(join(vault.dir, 'uploads'))) {
-      const dir = this.uploadDir(vault, id);
-      const up = await readJson<UploadRecord>(join(dir, 'upload.json'));
-      if (!up || up.uploadId !== id) {
-        await rm(dir, { recursive: true, force: true });
-        continue;
-      }
-      vault.uploads.set(id, up);
-      // Part files not named by the metadata were never acknowledged (or were replaced).
-      const keep = new Set(Object.values(up.parts).flatMap((p) => (p.leaves ? [p.file, p.leaves] : [p.file])));
-      for (const f of await listDir(dir)) {
-        if (f !== 'upload.json' && !keep.has(f)) await rm(join(dir, f), { force: true });
-      }
+    for (const up of await readUploads(join(vault.dir, 'uploads'))) vault.uploads.set(up.uploadId, up);
+    for (const ar of await loadArchives(vault.dir)) {
+      vault.archives.set(ar.archiveId, ar);
+      if (ar.uploadId) vault.completed.set(ar.uploadId, ar.archiveId);
     }
-    for (const id of await listDir(join(vault.dir, 'archives'))) {
-      const ar = await readJson<ArchiveRecord>(join(this.archiveDir(vault, id), 'archive.json'));
-      if (!ar || ar.archiveId !== id) continue;
-      // A leaf file of the wrong size is not trusted: that archive's ranges are hashed from its bytes.
-      if (ar.leaves !== undefined && !(await this.leavesFit(vault, ar))) delete ar.leaves;
-      vault.archives.set(id, ar);
-      if (ar.uploadId) vault.completed.set(ar.uploadId, id);
-    }
-    const jobFiles = await listDir(join(vault.dir, 'jobs'));
-    for (const f of jobFiles) {
-      if (f.endsWith('.out') && jobFiles.includes(`${f.slice(0, -4)}.json`)) continue; // inventory output
-      if (!f.endsWith('.json')) {
-        await rm(join(vault.dir, 'jobs', f), { force: true });
-        continue;
-      }
-      const job = await readJson<JobRecord>(join(vault.dir, 'jobs', f));
-      if (job && `${job.jobId}.json` === f) vault.jobs.set(job.jobId, job);
-    }
+    for (const job of await readJobs(join(vault.dir, 'jobs'))) this.addJob(vault, job);
   }
 
   private addVault(meta: VaultRecord): Vault {
     const vault: Vault = {
       ...meta,
       dir: this.vaultDir(meta.accountId, meta.region, meta.name),
-      uploads: new Map(), archives: new Map(), jobs: new Map(), completed: new Map(),
+      uploads: new Map(), archives: new Map(), jobs: new JobIndex(), completed: new Map(),
     };
     this.vaults.set(vaultKey(meta.accountId, meta.region, meta.name), vault);
     return vault;
   }
 
   private static record(v: Vault): VaultRecord {
-    return { name: v.name, creationDate: v.creationDate, accountId: v.accountId, region: v.region, lastInventory: v.lastInventory };
+    return {
+      name: v.name, creationDate: v.creationDate, accountId: v.accountId, region: v.region, lastInventory: v.lastInventory,
+      writtenSinceInventory: v.writtenSinceInventory ?? false,
+    };
+  }
+
+  /** Records the first write after an inventory (one vault.json write per inventory, not per archive). */
+  private async markWritten(vault: Vault): Promise<void> {
+    if (vault.writtenSinceInventory) return;
+    vault.writtenSinceInventory = true;
+    await writeJsonAtomic(join(vault.dir, 'vault.json'), Store.record(vault));
   }
 
   /** Takes the vault's inventory now: what DescribeVault reports until the next one. */
@@ -171,8 +148,9 @@ export class Store {
     let size = 0;
     for (const a of vault.archives.values()) size += a.size;
     const snapshot: InventorySnapshot = { date: new Date().toISOString(), numberOfArchives: vault.archives.size, sizeInBytes: size };
-    await writeJsonAtomic(join(vault.dir, 'vault.json'), { ...Store.record(vault), lastInventory: snapshot });
+    await writeJsonAtomic(join(vault.dir, 'vault.json'), { ...Store.record(vault), lastInventory: snapshot, writtenSinceInventory: false });
     vault.lastInventory = snapshot;
+    vault.writtenSinceInventory = false;
     return snapshot;
   }
 
@@ -195,8 +173,9 @@ export class Store {
     await rm(doomed, { recursive: true, force: true });
   }
 
+  /** upload.json: the upload without its parts (those are appended to PARTS_LOG as they arrive). */
   async saveUpload(vault: Vault, up: UploadRecord): Promise<void> {
-    await writeJsonAtomic(join(this.uploadDir(vault, up.uploadId), 'upload.json'), up);
+    await writeJsonAtomic(join(this.uploadDir(vault, up.uploadId), 'upload.json'), { ...up, parts: {} });
   }
 
   async createUpload(vault: Vault, up: UploadRecord): Promise<void> {
@@ -242,20 +221,19 @@ export class Store {
       const dir = this.uploadDir(vault, uploadId);
       await rename(tmp, join(dir, file));
       const replaced = current.parts[index];
-      const next: UploadRecord = {
-        ...current,
-        lastActivity: Date.now(),
-        parts: { ...current.parts, [index]: { ...part, file, leaves: leavesFile } },
-      };
+      const record: PartRecord = { ...part, file, leaves: leavesFile };
+      const at = Date.now();
       try {
         await writeLeaves(join(dir, leavesFile), leaves);
-        await this.saveUpload(vault, next);
+        // One appended line per part (upload.json is not rewritten: that was quadratic in parts).
+        await appendLineDurable(join(dir, PARTS_LOG), JSON.stringify({ index, at, ...record } satisfies PartLogLine));
       } catch (err) {
         await rm(join(dir, file), { force: true });
         await rm(join(dir, leavesFile), { force: true });
         throw err;
       }
-      vault.uploads.set(uploadId, next);
+      current.parts[index] = record;
+      current.lastActivity = at;
       if (replaced) {
         await rm(join(dir, replaced.file), { force: true });
         if (replaced.leaves) await rm(join(dir, replaced.leaves), { force: true });
@@ -288,6 +266,19 @@ export class Store {
     return archive.leaves === undefined ? undefined : join(this.archiveDir(vault, archive.archiveId), archive.leaves);
   }
 
+  /**
+   * The archive's leaf file, once checked: a leaf file of the wrong size is not trusted, and that
+   * archive's ranges are hashed from its bytes. Checked at first use, not at start (one stat per
+   * archive of a million would slow every start).
+   */
+  async checkedLeavesPath(vault: Vault, archive: ArchiveRecord): Promise<string | undefined> {
+    if (archive.leaves !== undefined && !this.leavesChecked.has(archive)) {
+      if (!(await this.leavesFit(vault, archive))) delete archive.leaves;
+      this.leavesChecked.add(archive);
+    }
+    return this.leavesPath(vault, archive);
+  }
+
   /** True when the archive's leaf file holds exactly one digest per MiB of it. */
   private async leavesFit(vault: Vault, archive: ArchiveRecord): Promise<boolean> {
     try {
@@ -303,16 +294,20 @@ export class Store {
     await this.saveUpload(vault, aborted);
     vault.uploads.set(up.uploadId, aborted);
     const dir = this.uploadDir(vault, up.uploadId);
+    await rm(join(dir, PARTS_LOG), { force: true });
     for (const p of Object.values(up.parts)) await rm(join(dir, p.file), { force: true });
   }
 
   /** Turns an upload's directory into an archive's: metadata first, then one atomic rename. */
   async completeUpload(vault: Vault, up: UploadRecord, archive: ArchiveRecord): Promise<void> {
     const from = this.uploadDir(vault, up.uploadId);
+    await this.markWritten(vault);
     await writeJsonAtomic(join(from, 'archive.json'), archive);
     await rename(from, this.archiveDir(vault, archive.archiveId));
     await syncDir(join(vault.dir, 'uploads'));
     await syncDir(join(vault.dir, 'archives'));
+    this.leavesChecked.add(archive);
+    await indexArchive(vault.dir, archive).catch(() => {}); // recovered from archives/ at the next start
     vault.uploads.delete(up.uploadId);
     vault.archives.set(archive.archiveId, archive);
     vault.completed.set(up.uploadId, archive.archiveId);
@@ -320,6 +315,7 @@ export class Store {
 
   /** Stores an UploadArchive body (already fsynced in tmp/) as a one-file archive. */
   async createArchive(vault: Vault, archive: ArchiveRecord, bodyTmp: string, leaves: readonly Buffer[]): Promise<void> {
+    await this.markWritten(vault);
     const staging = join(this.tmpDir, `archive-${newId(9)}`);
     await mkdir(staging);
     try {
@@ -332,10 +328,13 @@ export class Store {
       throw err;
     }
     await syncDir(join(vault.dir, 'archives'));
+    this.leavesChecked.add(archive);
+    await indexArchive(vault.dir, archive).catch(() => {}); // recovered from archives/ at the next start
     vault.archives.set(archive.archiveId, archive);
   }
 
   async deleteArchive(vault: Vault, archiveId: string): Promise<void> {
+    await this.markWritten(vault);
     const doomed = join(this.tmpDir, `archive-${newId(9)}`);
     await rename(this.archiveDir(vault, archiveId), doomed);
     await syncDir(join(vault.dir, 'archives'));
@@ -349,44 +348,45 @@ export class Store {
     return join(vault.dir, 'jobs', `${jobId}.out`);
   }
 
-  /** Stores an inventory job: its output first, so a job on disk always has its output. */
-  async saveInventoryJob(vault: Vault, job: InventoryJobRecord, output: Buffer): Promise<void> {
+  /**
+   * Stores an inventory job: its output first (written piece by piece, a turn of the event loop
+   * each), so a job on disk always has its output; sets job.inventorySize.
+   */
+  async saveInventoryJob(vault: Vault, job: InventoryJobRecord, pieces: Iterable<string>): Promise<void> {
     const tmp = join(this.tmpDir, `inventory-${newId(9)}`);
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(output);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    const size = await writePieces(tmp, pieces);
+    job.inventorySize = size;
     await rename(tmp, this.inventoryPath(vault, job.jobId));
     await this.saveJob(vault, job);
   }
 
   async saveJob(vault: Vault, job: JobRecord): Promise<void> {
     await writeJsonAtomic(this.jobPath(vault, job.jobId), job);
-    vault.jobs.set(job.jobId, job);
+    this.addJob(vault, job);
+  }
+
+  private addJob(vault: Vault, job: JobRecord): void {
+    vault.jobs.set(job);
+    if (job.action === 'ArchiveRetrieval' && job.tier === 'Expedited' && Date.now() < job.readyAt) this.runningExpedited.add(job);
+  }
+
+  /** Expedited retrievals still in progress (each leaves the set once, when found done). */
+  expeditedInProgress(now = Date.now()): number {
+    for (const j of this.runningExpedited) if (now >= j.readyAt) this.runningExpedited.delete(j);
+    return this.runningExpedited.size;
+  }
+
+  /** Removes the files of jobs already dropped from their vault's index (expired). */
+  async removeJobFiles(vault: Vault, jobs: readonly JobRecord[]): Promise<void> {
+    for (const j of jobs) {
+      await rm(this.jobPath(vault, j.jobId), { force: true });
+      if (j.action === 'InventoryRetrieval') await rm(this.inventoryPath(vault, j.jobId), { force: true });
+    }
   }
 
   getVaultOrThrow(accountId: string, region: string, name: string, arn: string): Vault {
     const v = this.getVault(accountId, region, name);
     if (!v) throw notFound(`Vault not found for ARN: ${arn}`);
     return v;
-  }
-}
-
-async function listDir(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch {
-    return [];
-  }
-}
-
-async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch {
-    return undefined;
   }
 }

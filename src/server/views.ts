@@ -1,5 +1,5 @@
 // JSON views: how vaults, uploads, parts and jobs look in Glacier's answers, and the inventory output.
-import type { ArchiveRecord, JobRecord, UploadRecord, Vault } from './store.js';
+import type { JobRecord, UploadRecord, Vault } from './store.js';
 
 export { LOCAL_ACCOUNT_ID } from './store.js';
 
@@ -49,7 +49,14 @@ export function jobView(j: JobRecord, vault: Vault) {
       ...common,
       SHA256TreeHash: null,
       InventorySizeInBytes: done ? j.inventorySize : null,
-      InventoryRetrievalParameters: { Format: j.format },
+      InventoryRetrievalParameters: {
+        Format: j.format,
+        StartDate: j.parameters?.startDate ?? null,
+        EndDate: j.parameters?.endDate ?? null,
+        Limit: j.parameters?.limit !== undefined ? String(j.parameters.limit) : null,
+        // Where the next inventory job continues (null: this one listed everything left).
+        Marker: j.nextMarker ?? null,
+      },
     };
   }
   return {
@@ -62,34 +69,4 @@ export function jobView(j: JobRecord, vault: Vault) {
     RetrievalByteRange: `${j.first}-${j.last}`,
     Tier: j.tier,
   };
-}
-
-/** The vault inventory as Amazon formats it, as of `date`. */
-export function inventoryOutput(vault: Vault, date: string, format: 'JSON' | 'CSV'): Buffer {
-  const archives = [...vault.archives.values()]
-    .sort((a, b) => (a.creationDate + a.archiveId < b.creationDate + b.archiveId ? -1 : 1));
-  if (format === 'JSON') {
-    return Buffer.from(JSON.stringify({
-      VaultARN: vaultArn(vault),
-      InventoryDate: date,
-      ArchiveList: archives.map((a: ArchiveRecord) => ({
-        ArchiveId: a.archiveId,
-        ArchiveDescription: a.description ?? '',
-        CreationDate: a.creationDate,
-        Size: a.size,
-        SHA256TreeHash: a.treeHash,
-      })),
-    }));
-  }
-  const rows = archives.map((a) => [a.archiveId, csvDescription(a.description ?? ''), a.creationDate, a.size, a.treeHash].join(','));
-  return Buffer.from(['ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash', ...rows].join('\n') + '\n');
-}
-
-/**
- * The description field as Glacier writes its CSV inventory: in double quotes, a quote inside escaped
- * with a BACKSLASH (\"), backslashes left as they are. Not RFC 4180 (which doubles quotes), so
- * readers must parse it as Glacier writes it.
- */
-export function csvDescription(description: string): string {
-  return `"${description.replace(/"/g, '\\"')}"`;
 }

@@ -3,7 +3,7 @@
 // restart keeps vaults, uploads, archives and jobs.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -163,6 +163,7 @@ describe('persistence', () => {
     const dir = join(dataDir, 'vaults', '000000000000', 'us-east-1', 'v-torn', 'uploads', uploadId!);
     writeFileSync(join(dir, 'upload.json.tmp-abc123'), '{"uploadId": "half wri');
     writeFileSync(join(dir, 'part-1-orphan'), bytes(100));
+    appendFileSync(join(dir, 'parts.log'), '{"index":1,"first":1048576,"la'); // an append torn by the crash
     writeFileSync(join(dataDir, 'tmp', 'body-partial'), bytes(100));
 
     server = await startLocalGlacier({ dataDir });
@@ -170,7 +171,7 @@ describe('persistence', () => {
     cleanup.push(() => server.close(), () => g.destroy());
     const parts = await g.send(new ListPartsCommand({ vaultName: 'torn', uploadId }));
     expect(parts.Parts).toEqual([{ RangeInBytes: '0-499', SHA256TreeHash: treeHash(a) }]);
-    expect(readdirSync(dir).filter((f) => !f.startsWith('part-0-'))).toEqual(['upload.json']);
+    expect(readdirSync(dir).filter((f) => !f.startsWith('part-0-')).sort()).toEqual(['parts.log', 'upload.json']);
     expect(readdirSync(join(dataDir, 'tmp'))).toEqual([]);
   });
 

@@ -524,6 +524,9 @@ describe('vaults', () => {
     await glacier.send(new DeleteArchiveCommand({ vaultName: 'del', archiveId: ar.archiveId! }));
     const gone = await failure(glacier.send(new DeleteArchiveCommand({ vaultName: 'del', archiveId: ar.archiveId! })));
     expect(gone.name).toBe('ResourceNotFoundException');
+    // Empty now, but not as of the last inventory: Glacier refuses until the next one.
+    expect((await failure(glacier.send(new DeleteVaultCommand({ vaultName: 'del' })))).message).toMatch(/^Vault not empty or recently written to/);
+    await glacier.send(new InitiateJobCommand({ vaultName: 'del', jobParameters: { Type: 'inventory-retrieval' } }));
     await glacier.send(new DeleteVaultCommand({ vaultName: 'del' }));
     const missing = await failure(glacier.send(new DescribeVaultCommand({ vaultName: 'del' })));
     expect(missing.name).toBe('ResourceNotFoundException');

@@ -6,11 +6,13 @@ import type { Handler, Reply, RequestContext } from '../context.js';
 import { GlacierHttpError, invalidParameter, missingParameter, notFound } from '../errors.js';
 import { MiB } from '../hash.js';
 import { outputRange } from '../headers.js';
-import { isTreeHashAligned, paginate, parseLimit } from '../http-util.js';
+import { decodeMarker, encodeMarker, isTreeHashAligned, parseLimit } from '../http-util.js';
+import { jobKey } from '../job-index.js';
 import { BODY_FAULTS, withBodyFault } from '../job-output-faults.js';
 import { getJob, getVault, isJobDone, isJobExpired, jobNotFound } from '../lookups.js';
 import { ID_RE, newId, type ArchiveJobRecord, type InventoryJobRecord, type JobRecord, type Vault } from '../store.js';
-import { inventoryOutput, jobView, vaultPath } from '../views.js';
+import { inventoryParameters, inventoryPieces, selectArchives } from '../inventory.js';
+import { jobView, vaultPath } from '../views.js';
 
 function jobParameters(body: Buffer | undefined): Record<string, unknown> {
   const raw = body ?? Buffer.alloc(0);
@@ -38,12 +40,10 @@ function retrievalRange(rangeRaw: unknown, archiveSize: number): { first: number
 
 /** Expedited retrievals in progress, across the account, against the configured capacity. */
 function checkExpeditedCapacity(ctx: RequestContext): void {
-  let running = 0;
-  for (const v of ctx.store.vaults.values()) {
-    for (const j of v.jobs.values()) if (j.action === 'ArchiveRetrieval' && j.tier === 'Expedited' && !isJobDone(j)) running++;
-  }
+  const running = ctx.store.expeditedInProgress();
   if (running >= ctx.config.expeditedCapacity) {
-    throw new GlacierHttpError(503, 'InsufficientCapacityException',
+    // 400, as botocore sees the real service answer (not the 503 of some pages).
+    throw new GlacierHttpError(400, 'InsufficientCapacityException',
       `There is not enough capacity to process this Expedited retrieval (${running} in progress, capacity ${ctx.config.expeditedCapacity}). Retry later, or use the Standard tier.`);
   }
 }
@@ -53,14 +53,15 @@ type JobCommon = Pick<ArchiveJobRecord, 'jobId' | 'vaultName' | 'creationDate' |
 async function startInventoryJob(ctx: RequestContext, vault: Vault, params: Record<string, unknown>, common: JobCommon): Promise<string> {
   const format = params['Format'] ?? 'JSON';
   if (format !== 'JSON' && format !== 'CSV') throw invalidParameter(`Invalid Format: ${String(format)}. Use JSON or CSV.`);
-  if (params['InventoryRetrievalParameters'] !== undefined) {
-    throw invalidParameter('InventoryRetrievalParameters (date filters, paging) are not supported by the local server; omit them to get the whole inventory.');
-  }
+  const parameters = inventoryParameters(params['InventoryRetrievalParameters']);
   // The job's output is a fresh inventory, which also becomes what DescribeVault reports.
   const snapshot = await ctx.store.takeInventory(vault);
-  const output = inventoryOutput(vault, snapshot.date, format);
-  const job: InventoryJobRecord = { ...common, action: 'InventoryRetrieval', format, inventorySize: output.length };
-  await ctx.store.saveInventoryJob(vault, job, output);
+  const { archives, next } = selectArchives(vault, parameters);
+  const job: InventoryJobRecord = {
+    ...common, action: 'InventoryRetrieval', format, inventorySize: 0, nextMarker: next,
+    ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
+  };
+  await ctx.store.saveInventoryJob(vault, job, inventoryPieces(vault, snapshot.date, format, archives));
   return job.jobId;
 }
 
@@ -132,11 +133,8 @@ export const describeJob: Handler = async (ctx) => {
 export const listJobs: Handler = async (ctx) => {
   const vault = getVault(ctx);
   const q = ctx.url.searchParams;
-  const limitRaw = q.get('limit');
-  if (limitRaw !== null && limitRaw !== '' && !(/^\d{1,3}$/.test(limitRaw) && Number(limitRaw) >= 1 && Number(limitRaw) <= 50)) {
-    throw invalidParameter(`Invalid limit: ${limitRaw}. ListJobs takes a limit from 1 to 50.`);
-  }
-  const limit = parseLimit(limitRaw, Math.min(ctx.config.pageLimit, 50));
+  // Like Glacier: any positive limit is accepted; a page holds at most 50 jobs.
+  const limit = parseLimit(q.get('limit'), Math.min(ctx.config.pageLimit, 50));
   const statuscode = q.get('statuscode');
   if (statuscode !== null && !['InProgress', 'Succeeded', 'Failed'].includes(statuscode)) {
     throw invalidParameter(`Invalid statuscode: ${statuscode}. Use InProgress, Succeeded or Failed.`);
@@ -146,12 +144,12 @@ export const listJobs: Handler = async (ctx) => {
     throw invalidParameter(`Invalid completed: ${completed}. Use true or false.`);
   }
   const now = Date.now();
-  const jobs = [...vault.jobs.values()]
-    .filter((j) => !isJobExpired(ctx, j, now))
-    .filter((j) => statuscode === null || (isJobDone(j, now) ? 'Succeeded' : 'InProgress') === statuscode)
-    .filter((j) => completed === null || String(isJobDone(j, now)) === completed)
-    .sort((a, b) => (a.creationDate + a.jobId < b.creationDate + b.jobId ? -1 : 1));
-  const { page, marker } = paginate(jobs, (j) => j.creationDate + j.jobId, q.get('marker'), limit);
+  const markerRaw = q.get('marker');
+  const { page, more } = vault.jobs.page(markerRaw === null || markerRaw === '' ? undefined : decodeMarker(markerRaw), limit, (j) =>
+    !isJobExpired(ctx, j, now)
+    && (statuscode === null || (isJobDone(j, now) ? 'Succeeded' : 'InProgress') === statuscode)
+    && (completed === null || String(isJobDone(j, now)) === completed));
+  const marker = more ? encodeMarker(jobKey(page[page.length - 1]!)) : null;
   return { status: 200, json: { JobList: page.map((j) => jobView(j, vault)), Marker: marker } };
 };
 

@@ -8,7 +8,7 @@ import { invalidParameter, missingParameter, notFound } from '../errors.js';
 import { combineTreeHashes } from '../hash.js';
 import { archiveDescription, contentLength, header, isHex64, partSize, uploadContentRange } from '../headers.js';
 import { paginate, parseLimit } from '../http-util.js';
-import { getOpenUpload, getVault, isExpired, sweepExpired, uploadNotFound } from '../lookups.js';
+import { getOpenUpload, getVault, isExpired, sweepExpiredUploads, uploadNotFound } from '../lookups.js';
 import { ID_RE, newId, type ArchiveRecord, type UploadRecord, type Vault } from '../store.js';
 import { uploadView, vaultArn, vaultPath } from '../views.js';
 
@@ -109,7 +109,7 @@ export const listParts: Handler = async (ctx) => {
 export const listMultipartUploads: Handler = async (ctx) => {
   const vault = getVault(ctx);
   const limit = parseLimit(ctx.url.searchParams.get('limit'), ctx.config.pageLimit);
-  sweepExpired(ctx);
+  sweepExpiredUploads(ctx, vault);
   const open = [...vault.uploads.values()]
     .filter((u) => u.state === 'open')
     .sort((a, b) => (a.creationDate + a.uploadId < b.creationDate + b.uploadId ? -1 : 1));
