@@ -193,7 +193,8 @@ export async function migrateVault(o: MigrateVaultOptions): Promise<MigrationRep
           let jobId = flight?.jobId;
           try {
             if (!jobId) {
-              await st.record({ t: 'planned', id: a.archiveId, key: a.key!, size: a.size });
+              // Not waited for: the job record after it is fsynced with it (group commit keeps order).
+              st.record({ t: 'planned', id: a.archiveId, key: a.key!, size: a.size }).catch(() => undefined);
               jobId = await startJob(r, a.archiveId);
             }
           } catch (err) {
