@@ -100,7 +100,7 @@ export const LIMITS = {
   requestTimeout: limit('requestTimeout', 'createGlacierClient, uploadArchive, downloadArchive, syncDirectory', 1, HOUR, 120_000, 'milliseconds a request may go without a byte moving'),
   connectTimeout: limit('connectTimeout', 'createGlacierClient, uploadArchive', 1, HOUR, 10_000, 'milliseconds to connect'),
   // hashing
-  threads: limit('threads', 'HashPool, uploadArchive, downloadArchive, syncDirectory, completeRestore', 1, 1024,
+  threads: limit('threads', 'HashPool, uploadArchive, downloadArchive, syncDirectory, completeRestore, checkLocalFiles', 1, 1024,
     'cores (uploads: cores - 1; downloads: 1)', 'hashing threads'),
   maxQueue: limit('maxQueue', 'HashPool', 0, ANY, Infinity, 'tasks waiting for a thread', true),
   idleTimeout: limit('idleTimeout', 'HashPool', 0, TIMER_MAX, 'none', 'ms before an idle thread exits', true),

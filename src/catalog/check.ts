@@ -4,8 +4,9 @@ import { HashPool } from '../pool/index.js';
 import { cancelledError } from '../glacier/retry.js';
 import { defaultHashThreads } from '../glacier/upload/upload-archive.js';
 import type { Catalog } from './catalog.js';
-import { forEachLimit } from './limit.js';
+import { forEachLimit } from '../concurrency/index.js';
 import { inShard, type Shard } from './shards.js';
+import { checkLimit } from '../options.js';
 
 export interface CheckOptions {
   dir: string;
@@ -29,6 +30,7 @@ export interface CheckResult {
  * with the recorded one: bytes, not timestamps, decide. A different size is a mismatch without hashing.
  */
 export async function checkLocalFiles(o: CheckOptions): Promise<CheckResult> {
+  checkLimit('threads', o.threads);
   const result: CheckResult = { ok: 0, mismatched: [], missing: [] };
   const files = [...o.catalog.files()].filter((f) => (!o.filter || o.filter(f.path)) && inShard(f.path, o.shard)).sort((a, b) => (a.path < b.path ? -1 : 1));
   const pool = o.pool ?? new HashPool({ threads: o.threads ?? defaultHashThreads() });

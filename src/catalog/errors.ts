@@ -86,3 +86,38 @@ export class RestoreMismatchError extends GlacierMultipartError {
     this.path = path;
   }
 }
+
+/** The directory for multipart journals cannot be created or written: found before the first request. */
+export class JournalDirAccessError extends GlacierMultipartError {
+  readonly journalDir: string;
+  constructor(journalDir: string, code: string | undefined, options?: { cause?: unknown }) {
+    super('JOURNAL_DIR_ACCESS',
+      `Cannot write multipart journals into ${journalDir} (${code ?? 'not writable'}): nothing was uploaded. Make it writable, ` +
+      `or keep the catalog in a writable directory (its journals go to <catalog>.journals).`, options);
+    this.journalDir = journalDir;
+  }
+}
+
+/** A restore would write through a symbolic link (or a non-directory) on its way below the target directory: refused. */
+export class RestoreOutsideDirError extends GlacierMultipartError {
+  readonly path: string;
+  readonly link: string;
+  constructor(path: string, link: string, detail: string) {
+    super('UNSAFE_DESTINATION',
+      `${path}: not restored: ${link} ${detail}, and a restore never writes through it (it could lead out of the ` +
+      `target directory). Remove or rename ${link}, or restore into another --dir.`);
+    this.path = path;
+    this.link = link;
+  }
+}
+
+/** The catalog was recorded for another vault (or account, region, endpoint) than the one named. */
+export class CatalogVaultMismatchError extends GlacierMultipartError {
+  readonly catalog: string;
+  constructor(catalog: string, recorded: string, given: string) {
+    super('CATALOG_VAULT_MISMATCH',
+      `The catalog ${catalog} belongs to ${recorded} (recorded in ${catalog}.vault), not ${given}: nothing was sent. ` +
+      `Pass the catalog of that vault (or a new catalog path), or --force-vault if this catalog really is that vault's.`);
+    this.catalog = catalog;
+  }
+}

@@ -41,3 +41,13 @@ export function pathFilter(include: readonly string[] = [], exclude: readonly st
   const exc = exclude.map(globToRegExp);
   return (path) => (inc.length === 0 || inc.some((r) => r.test(path))) && !exc.some((r) => r.test(path));
 }
+
+/**
+ * Whether the excludes leave out everything under a directory (`tmp/`, `cache/**`, `*`): such a
+ * directory is not even opened, so one that cannot be read is no obstacle once excluded.
+ */
+export function excludesDirectory(exclude: readonly string[] = []): (dirPath: string) => boolean {
+  const exc = exclude.map(globToRegExp);
+  // A name no real file has: only a pattern matching every path below the directory matches it.
+  return (dirPath) => exc.some((r) => r.test(`${dirPath}/\u0001`));
+}

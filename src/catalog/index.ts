@@ -11,13 +11,14 @@ export {
 } from './inventory.js';
 export { parseShard, type Shard } from './shards.js';
 export { pathFilter } from './globs.js';
+export { checkVaultIdentity, readVaultIdentity, type VaultIdentity } from './vault-identity.js';
 export {
   reconcileCatalog, readVaultArchives, type ReconcileOptions, type ReconcileResult, type DuplicateArchives, type VaultArchive, type InventorySource,
 } from './reconcile.js';
 export { readIntents, intentsFileOf, type UploadIntent } from './intents.js';
 export { mergeCatalogs, type MergeCatalogsResult } from './merge.js';
-export type { LocalFile, ScanOptions } from './scan.js';
-export type { SyncPlan, PlannedUpload, PlannedDeletion, ChangeDetection } from './sync-plan.js';
+export type { LocalFile, ScanOptions, SkippedEntry, SkipReason } from './scan.js';
+export { notBackedUp, type SyncPlan, type PlannedUpload, type PlannedDeletion, type ChangeDetection } from './sync-plan.js';
 export { syncDirectory, type SyncOptions, type SyncProgress, type SyncResult, type SyncedFile } from './sync.js';
 export { deleteArchive, type DeleteArchiveOptions } from './delete-archive.js';
 export { retrieveInventory, InventoryNotReadyError, InventoryJobError, type InventoryJobOptions } from './inventory-job.js';

@@ -6,7 +6,7 @@
 import { GetJobOutputCommand, type GlacierClient } from '@aws-sdk/client-glacier';
 import { GlacierMultipartError } from '../errors.js';
 import { JobNotFoundError, JobWaitTimeoutError, RetrievalJobFailedError } from '../glacier/download/download-errors.js';
-import { describeJob, initiateInventoryJob, waitForJob, type JobTarget, type RetrievalJob } from '../glacier/download/jobs.js';
+import { describeJob, initiateInventoryJob, jobKind, waitForJob, type JobTarget, type RetrievalJob } from '../glacier/download/jobs.js';
 import { callGlacier } from '../glacier/request.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../glacier/retry.js';
 import type { InventoryFormat } from './inventory.js';
@@ -66,7 +66,7 @@ function inventoryError(err: unknown, vaultName: string, jobId: string): unknown
 /** The job when it has completed, waited for with the shared capped polling. */
 async function completedInventoryJob(o: InventoryJobOptions, target: JobTarget, jobId: string): Promise<RetrievalJob> {
   const job = await describeJob({ ...target, jobId });
-  if (job.action !== 'InventoryRetrieval') throw new InventoryJobError(jobId, `Job ${jobId} is an ${job.action} job, not an inventory: pass the id of an inventory-retrieval job, or none to start one.`);
+  if (job.action !== 'InventoryRetrieval') throw new InventoryJobError(jobId, `Job ${jobId} is ${jobKind(job.action)}, not an inventory: pass the id of an inventory-retrieval job, or none to start one.`);
   if (job.completed && job.statusCode === 'Succeeded') return job;
   if (job.statusCode === 'Failed') throw new InventoryJobError(jobId, `Inventory job ${jobId} failed (${job.statusMessage ?? 'no reason given'}): start a new one.`);
   return waitForJob({ ...target, jobId, timeout: o.timeout ?? 24 * 3600_000, ...(o.pollInterval !== undefined ? { pollInterval: o.pollInterval } : {}) });

@@ -4,8 +4,8 @@
  * finished job's output with the verified downloader, checks its tree hash against the catalog's,
  * sets the file's mtime, and only then moves it into place.
  */
-import { rename, rm, stat, utimes, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rename, rm, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { GlacierClient } from '@aws-sdk/client-glacier';
 import { HashPool } from '../pool/index.js';
 import { defaultHashThreads } from '../glacier/upload/upload-archive.js';
@@ -14,8 +14,9 @@ import { downloadArchive } from '../glacier/download/download-archive.js';
 import { cancelledError } from '../glacier/retry.js';
 import type { Catalog, CatalogArchive } from './catalog.js';
 import { RestoreMismatchError } from './errors.js';
+import { restoreDestination } from './restore-path.js';
 import { inShard, type Shard } from './shards.js';
-import { forEachLimit } from './limit.js';
+import { forEachLimit } from '../concurrency/index.js';
 import { DEFAULTS, checkLimit, checkTier, checkVaultCall } from '../options.js';
 
 /**
@@ -177,7 +178,7 @@ async function completeOne(o: CompleteRestoreOptions, f: CatalogArchive, getPool
   } catch (err) {
     if (o.signal?.aborted) throw err;
     const code = (err as { code?: string }).code;
-    if (['RESTORE_MISMATCH', 'CHECKSUM_MISMATCH', 'JOB_NOT_FOUND', 'JOB_OUTPUT_EXPIRED', 'JOB_FAILED'].includes(code ?? '')) {
+    if (['RESTORE_MISMATCH', 'UNSAFE_DESTINATION', 'CHECKSUM_MISMATCH', 'JOB_NOT_FOUND', 'JOB_OUTPUT_EXPIRED', 'JOB_FAILED'].includes(code ?? '')) {
       result.failed.push({ path: f.path, error: err as Error });
       o.onNote?.(`${f.path}: not restored: ${(err as Error).message}`);
     } else throw err;
@@ -186,8 +187,8 @@ async function completeOne(o: CompleteRestoreOptions, f: CatalogArchive, getPool
 
 /** Downloads one job's output beside its destination, verifies it against the catalog, sets mtime, renames. */
 async function restoreOne(o: CompleteRestoreOptions, f: CatalogArchive, jobId: string, pool: HashPool): Promise<number> {
-  const dest = localPath(o.dir, f.path);
-  await mkdir(dirname(dest), { recursive: true });
+  // The temporary file, its partial file and its download journal (see downloadArchive).
+  const dest = await restoreDestination(o.dir, f.path, ['.glacier-restore', '.glacier-restore.part', '.glacier-restore.glacier-download.json']);
   const tmp = `${dest}.glacier-restore`;
   const r = await downloadArchive({
     vaultName: o.vaultName, accountId: o.accountId, jobId, destination: tmp, client: o.client, pool,

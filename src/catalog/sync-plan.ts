@@ -1,8 +1,8 @@
 /** What a sync will do: files to upload (new, modified) and paths whose archives to delete. */
 import type { HashPool } from '../pool/index.js';
 import type { Catalog, CatalogArchive } from './catalog.js';
-import { forEachLimit } from './limit.js';
-import { scanDirectory, type LocalFile, type ScanOptions } from './scan.js';
+import { forEachLimit } from '../concurrency/index.js';
+import { scanDirectory, type LocalFile, type ScanOptions, type SkippedEntry } from './scan.js';
 import { inShard, type Shard } from './shards.js';
 
 export type ChangeDetection = 'mtime' | 'treehash';
@@ -25,6 +25,13 @@ export interface SyncPlan {
   unchanged: number;
   /** Empty files: Glacier has no empty archives. */
   empty: string[];
+  /** Entries the scan left out, with the reason (unreadable directories, unusable names, links). */
+  skipped: SkippedEntry[];
+}
+
+/** Skipped entries that exist and were not backed up: a sync that left them out has not done its job. */
+export function notBackedUp(plan: SyncPlan): SkippedEntry[] {
+  return plan.skipped.filter((s) => s.reason === 'unreadable' || s.reason === 'name');
 }
 
 export interface PlanOptions {
@@ -35,6 +42,7 @@ export interface PlanOptions {
   filter: (path: string) => boolean;
   shard: Shard | undefined;
   skip: ScanOptions['skip'];
+  excludeDir?: ScanOptions['excludeDir'];
   pool: () => Pick<HashPool, 'hashFile'>;
   signal?: AbortSignal;
   onNote: (message: string) => void;
@@ -46,10 +54,12 @@ export interface PlanOptions {
  * mtimes count as unchanged), or (detect 'treehash') its tree hash differs, hashed in the pool.
  */
 export async function planSync(o: PlanOptions): Promise<SyncPlan> {
-  const plan: SyncPlan = { uploads: [], deletions: [], unchanged: 0, empty: [] };
+  const plan: SyncPlan = { uploads: [], deletions: [], unchanged: 0, empty: [], skipped: [] };
   const local = new Set<string>();
   const toHash: { file: LocalFile; known: CatalogArchive }[] = [];
-  for await (const file of scanDirectory(o.dir, { filter: o.filter, shard: o.shard, skip: o.skip, onNote: o.onNote })) {
+  for await (const file of scanDirectory(o.dir, {
+    filter: o.filter, excludeDir: o.excludeDir, shard: o.shard, skip: o.skip, onNote: o.onNote, onSkip: (e) => plan.skipped.push(e),
+  })) {
     local.add(file.path);
     if (file.size === 0) {
       plan.empty.push(file.path);

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
+import { currentIdentity, identityDifference } from '../file-identity.js';
 import { resolve, sep } from 'node:path';
 import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier';
 import { HashPool } from '../pool/index.js';
@@ -22,11 +23,13 @@ import { Catalog, nowSeconds } from './catalog.js';
 import { deleteArchive } from './delete-archive.js';
 import { encodeDescription } from './descriptions.js';
 import { DEFAULTS, InvalidOptionError, checkAccountId, checkLimit, checkOptionsObject, checkSignal } from '../options.js';
-import { pathFilter } from './globs.js';
-import { forEachLimit } from './limit.js';
+import { excludesDirectory, pathFilter } from './globs.js';
+import { forEachLimit } from '../concurrency/index.js';
 import { ConcurrencyProbe, forEachAdaptive } from './adaptive-concurrency.js';
 import { parseShard, type Shard } from './shards.js';
 import { uploadSmallFile } from './small-upload.js';
+import { checkJournalDirWritable, removeIfEmpty } from './writable.js';
+import { checkVaultIdentity } from './vault-identity.js';
 import { checkIntents, finishIntents, openIntentLog, type SyncInventory } from './sync-intents.js';
 import type { IntentLog } from './intents.js';
 import { planSync, type ChangeDetection, type PlannedUpload, type SyncPlan } from './sync-plan.js';
@@ -69,6 +72,13 @@ export interface SyncOptions {
   maxAttempts?: number;
   /** Per UploadArchive request, default 10 minutes. */
   requestTimeout?: number;
+  /**
+   * Where the vault is, recorded with its name and account in `<catalog>.vault` at the first sync
+   * and compared at every later one (fields not given are not compared).
+   */
+  vaultIdentity?: { region?: string; endpoint?: string };
+  /** Use a catalog whose `<catalog>.vault` names another vault (or account, region, endpoint). */
+  forceVault?: boolean;
   /**
    * An inventory (file, bytes, or a function giving one, called only when needed) to adopt the
    * archives of uploads an earlier run began but never recorded (see intents.ts), instead of
@@ -167,6 +177,11 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
     throw err;
   }) : o.catalog;
   const catalogPath = resolve(typeof o.catalog === 'string' ? o.catalog : o.catalog.path);
+  const identity = { vaultName: o.vaultName, accountId: o.accountId ?? '-', ...o.vaultIdentity };
+  await checkVaultIdentity(catalogPath, identity, { force: o.forceVault }).catch(async (err) => {
+    if (typeof o.catalog === 'string') await catalog?.close();
+    throw err;
+  });
   const journalDir = resolve(o.journalDir ?? `${catalogPath}.journals`);
   const noneSet = !o.new && !o.replaceModified && !o.deleteRemoved;
   const modes = { new: o.new ?? noneSet, replaceModified: Boolean(o.replaceModified), deleteRemoved: Boolean(o.deleteRemoved) };
@@ -177,13 +192,24 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
   try {
     const intents = catalog ? await checkIntents(catalog, o.inventory, note, Boolean(o.dryRun)) : { pending: [], adopted: [] };
     const plan = await planSync({
-      dir: o.dir, catalog: catalog ?? Catalog.empty(catalogPath), modes, detect: o.detect ?? 'mtime', filter: pathFilter(o.include, o.exclude), shard,
+      dir: o.dir, catalog: catalog ?? Catalog.empty(catalogPath), modes, detect: o.detect ?? 'mtime', filter: pathFilter(o.include, o.exclude), excludeDir: excludesDirectory(o.exclude), shard,
       skip: (abs) => abs === catalogPath || abs === journalDir || abs.startsWith(catalogPath + '.') || RESTORE_TEMP.test(abs), pool: getPool, signal, onNote: note,
     });
     if (signal?.aborted) throw cancelledError(signal);
     const result: SyncResult = { dryRun: Boolean(o.dryRun), plan, uploaded: [], deleted: [], failed: [], bytesUploaded: 0, concurrency: o.concurrency ?? DEFAULT_CONCURRENCY,
       adopted: intents.adopted, unresolvedIntents: intents.pending.length };
-    if (o.dryRun || (plan.uploads.length === 0 && plan.deletions.length === 0)) return result;
+    if (o.dryRun) return result;
+    if (plan.uploads.length === 0 && plan.deletions.length === 0) {
+      await checkVaultIdentity(catalogPath, identity, { force: o.forceVault, record: true }).catch(() => undefined);
+      return result;
+    }
+    // Before the first request: a catalog (or journal directory) that cannot be written would
+    // leave every archive uploaded unrecorded.
+    await catalog!.checkWritable();
+    await checkVaultIdentity(catalogPath, identity, { force: o.forceVault, record: true });
+    const multipart = plan.uploads.some((u) => u.file.size > (o.partSize ?? choosePartSize(u.file.size)));
+    const journalDirExisted = await stat(journalDir).then(() => true, () => false);
+    if (multipart) await checkJournalDirWritable(journalDir);
     const ownClient = o.client === undefined;
     // Like every client the library makes: SDK retries off, connect and idle timeouts, a quiet logger.
     const client = o.client ?? createGlacierClient({ clientConfig: o.clientConfig ?? {}, requestTimeout: clientIdleTimeout(o.requestTimeout) });
@@ -192,6 +218,8 @@ export async function syncDirectory(o: SyncOptions): Promise<SyncResult> {
       await runSync({ o, plan, catalog: catalog!, client, pool: getPool(), journalDir, result, note, intents: intentLog });
     } finally {
       if (ownClient) client.destroy();
+      // Made for this run's multipart journals: gone again once each upload finished.
+      if (multipart && (!journalDirExisted || o.journalDir === undefined)) await removeIfEmpty(journalDir);
     }
     return result;
   } finally {
@@ -272,9 +300,10 @@ async function runSync(ctx: RunContext): Promise<void> {
         await guard(u, async () => {
           const description = encodeDescription(u.file.path, Math.floor(u.file.mtimeMs / 1000));
           const r = await uploadSmallFile({
-            client: ctx.client, pool: ctx.pool, vaultName: o.vaultName, accountId: o.accountId ?? '-', file: u.file, description, buffer, signal, requestSignal: inner.signal,
+            client: ctx.client, pool: ctx.pool, vaultName: o.vaultName, accountId: o.accountId ?? '-', file: u.file, description, buffer, signal,
             maxAttempts: o.maxAttempts ?? DEFAULTS.maxAttempts, requestTimeout: o.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT, onRetry: () => progress.retries++,
-            // Recorded (fsynced) before the request: a kill after Glacier creates the archive leaves a trace.
+            // Recorded (fsynced) before the request: a kill after Glacier creates the archive leaves a trace
+            // (as does a stop that cancels the request after it was sent).
             beforeSend: (treeHash) => ctx.intents.record({ path: u.file.path, size: u.file.size, mtime: Math.floor(u.file.mtimeMs / 1000), treeHash, time: nowSeconds() }),
           });
           await ctx.catalog.recordCreated({ archiveId: r.archiveId, path: u.file.path, size: u.file.size, mtime: Math.floor(u.file.mtimeMs / 1000), treeHash: r.treeHash });
@@ -327,8 +356,8 @@ async function replaceOld(ctx: RunContext, u: PlannedUpload, done: SyncedFile, s
 async function uploadLarge(ctx: RunContext, u: PlannedUpload, signal: AbortSignal, progress: SyncProgress, report: () => void): Promise<SyncedFile> {
   const { o } = ctx;
   const journal = journalPathFor(ctx.journalDir, u.file.path);
-  const now = await stat(u.file.absolute);
-  if (now.size !== u.file.size || now.mtimeMs !== u.file.mtimeMs) throw new SourceChangedError(u.file.absolute, 'it changed after the directory was scanned');
+  const changed = identityDifference(u.file.identity, await currentIdentity(u.file.absolute));
+  if (changed) throw new SourceChangedError(u.file.absolute, `${changed} after the directory was scanned`);
   const mtime = Math.floor(u.file.mtimeMs / 1000);
   const description = encodeDescription(u.file.path, mtime);
   let counted = 0;

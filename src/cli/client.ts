@@ -9,6 +9,8 @@ export interface ConnectionOptions {
   maxAttempts?: number;
   /** Milliseconds without a byte moving before a request fails (and is retried). */
   requestTimeout?: number;
+  /** false (--no-endpoint-check): accept any answer, as the SDK alone would. */
+  endpointCheck?: boolean;
 }
 
 export interface ResolvedConnection {
@@ -114,28 +116,11 @@ export async function connect(opts: ConnectionOptions, ctxOrLog: { log: (line: s
     maxAttempts: retries === 'sdk' ? opts.maxAttempts ?? SDK_DEFAULT_ATTEMPTS : 1,
     ...(opts.requestTimeout !== undefined ? { requestTimeout: opts.requestTimeout } : {}),
   });
-  requireGlacierAnswers(client, conn.endpoint);
+  if (opts.endpointCheck !== false) {
+    const { requireGlacierAnswers } = await import('./endpoint-check.js');
+    requireGlacierAnswers(client, conn.endpoint);
+  }
   return { client, conn };
-}
-
-/**
- * An endpoint that is not Glacier (a web server, a proxy's error page) answers with HTML, or with
- * an empty 200 the SDK happily reads as success ("created vault v"). Every Glacier answer, success
- * or error, carries x-amzn-RequestId: an answer without one is refused right where it arrives,
- * before the SDK tries to read it, and is never retried.
- */
-function requireGlacierAnswers(client: { middlewareStack: { add: (mw: any, opts: any) => void } }, endpoint: string | undefined): void {
-  client.middlewareStack.add(
-    (next: (args: unknown) => Promise<{ response: { statusCode?: number; headers?: Record<string, string> } }>) => async (args: unknown) => {
-      const out = await next(args);
-      const headers = out.response?.headers ?? {};
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'x-amzn-requestid')) {
-        throw new NotGlacierError(endpoint, out.response?.statusCode);
-      }
-      return out;
-    },
-    { step: 'deserialize', priority: 'low', name: 'glacierMultipartRequireGlacier' },
-  );
 }
 
 /** The endpoint answered, but not like Glacier: the fix is --endpoint. */
@@ -143,7 +128,8 @@ export class NotGlacierError extends GlacierMultipartError {
   readonly status: number | undefined;
   constructor(endpoint: string | undefined, status: number | undefined) {
     super('NOT_GLACIER', `the endpoint ${endpoint ?? '(AWS default)'} did not answer like Glacier${status ? ` (HTTP ${status}, no x-amzn-RequestId)` : ''}: ` +
-      'check --endpoint (e.g. http://127.0.0.1:3000 for a local server started with: glacier-multipart serve; leave it out for real AWS)');
+      'check --endpoint (e.g. http://127.0.0.1:3000 for a local server started with: glacier-multipart serve; leave it out for real AWS), ' +
+      'or pass --no-endpoint-check if it is a Glacier emulator that answers without AWS headers');
     this.status = status;
   }
 }

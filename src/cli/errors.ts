@@ -28,3 +28,16 @@ export class CliFailure extends GlacierMultipartError {
     super(code, message);
   }
 }
+
+/** The endpoint answers like Glacier, but not this one operation (an emulator missing a route). */
+export class OperationNotImplementedError extends GlacierMultipartError {
+  readonly operation: string;
+  readonly status: number | undefined;
+  constructor(endpoint: string | undefined, operation: string, status: number | undefined) {
+    super('OPERATION_NOT_IMPLEMENTED',
+      `this endpoint (${endpoint ?? 'AWS default'}) does not implement ${operation}${status ? ` (HTTP ${status})` : ''}: it answers other ` +
+      `calls like Glacier, so --endpoint is right; use a server that supports ${operation} (glacier-multipart serve does), or real Glacier.`);
+    this.operation = operation;
+    this.status = status;
+  }
+}

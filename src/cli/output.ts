@@ -103,6 +103,17 @@ function findNotGlacier(err: unknown): (Error & { $metadata?: { httpStatusCode?:
   return undefined;
 }
 
+/** "wrong version number" and friends: OpenSSL's words for https sent to a plain HTTP server. */
+function findTlsMismatch(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (/wrong version number|packet length too long|unknown protocol|record layer failure/i.test(e.message) || code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+      return typeof code === 'string' ? code : 'EPROTO';
+    }
+  }
+  return undefined;
+}
+
 /**
  * The library's option names in messages, in the CLI's words: users type --part-size, not partSize.
  * (Library messages are written for library callers; the CLI shows them to people at a shell.)
@@ -146,7 +157,11 @@ export function formatError(err: unknown, debug: boolean, run: ErrorContext = {}
   const e = err as Error & WithUpload & { code?: unknown; $metadata?: unknown };
   const foreign = findNotGlacier(err);
   let line: string;
-  if (foreign) {
+  const tls = findTlsMismatch(err);
+  if (tls) {
+    line = `the endpoint ${run.endpoint ?? '(AWS default)'} did not answer in TLS (${tls}): it seems to speak plain HTTP; ` +
+      'write http:// instead of https:// in --endpoint (the local server started with glacier-multipart serve speaks plain HTTP)';
+  } else if (foreign) {
     const status = foreign.$metadata?.httpStatusCode;
     line = `the endpoint ${run.endpoint ?? '(AWS default)'} did not answer like Glacier${status ? ` (HTTP ${status})` : ''}: ` +
       'check --endpoint (e.g. http://127.0.0.1:3000 for a local server started with: glacier-multipart serve; leave it out for real AWS)';

@@ -90,7 +90,11 @@ export async function run(argv: string[], io: Io, runOptions: RunOptions = {}): 
     if (signal.aborted && isAbort(err)) {
       // stdout was closed under us (`… | head -1`): stopping is all that was asked for.
       if ((signal.reason as { code?: string } | undefined)?.code === 'EPIPE') return EXIT_OK;
-      io.stderr.write(`${formatError(err, debug, where)}\n`);
+      // Not the cancelled request's own words ("The upload was cancelled…" during an inventory):
+      // which command stopped, and why.
+      const why = signal.reason instanceof Error ? signal.reason.message : 'interrupted';
+      io.stderr.write(`glacier-multipart: ${commandPath(argv) || 'the command'} stopped (${why}); nothing more was done\n`);
+      if (debug) io.stderr.write(`${formatError(err, debug, where)}\n`);
       return EXIT_INTERRUPTED;
     }
     io.stderr.write(`${formatError(err, debug, where)}\n`);

@@ -24,7 +24,7 @@ export type { UploadSource } from './sources.js';
 export {
   InvalidDownloadOptionError, RangeNotAlignedError, ArchiveNotFoundError, InsufficientCapacityError, RetrievalPolicyError,
   RetrievalJobFailedError, JobNotFoundError, JobNotCompleteError, DestinationExistsError, DiskFullError, DownloadChecksumError,
-  ChunkTransferError, DownloadJournalError, JobWaitTimeoutError, DownloadCancelledError,
+  ChunkTransferError, DownloadJournalError, JobWaitTimeoutError, DownloadCancelledError, UnsafeDestinationError,
 } from './download/download-errors.js';
 export {
   initiateRetrievalJob, describeJob, listJobs, waitForJob, RETRIEVAL_TIERS, DEFAULT_WAIT_TIMEOUT_MS,

@@ -34,16 +34,16 @@ describe('restore', () => {
     // The printed next step, pasted into a shell as it stands.
     const early = await runPasted(printed!, { env: awsEnv() });
     expect(early.code, early.stderr).toBe(0);
-    expect(early.stderr).toMatch(/0 files restored .*1 jobs still running, 1 files need a new retrieval job/);
+    expect(early.stderr).toMatch(/0 files restored .*1 job still running, 1 file needs a new retrieval job/);
 
     // An Expedited job (at once here) for the other; the running one is not asked for again.
     const expedited = await runCli(['restore', ...conn, '--tier', 'Expedited'], { env: awsEnv() });
-    expect(expedited.stderr).toMatch(/1 retrieval job started \(Expedited\), 1 already pending, 1 files present/);
+    expect(expedited.stderr).toMatch(/1 retrieval job started \(Expedited\), 1 already pending, 1 file present/);
     expect(readFileSync(catalog, 'utf8').split('\n').filter((l) => l.split('\t')[2] === 'RETRIEVE_JOB')).toHaveLength(2);
 
     const done = await runCli(['restore', ...conn, '--completed'], { env: awsEnv() });
     expect(done.code, done.stderr).toBe(0);
-    expect(done.stderr).toMatch(/1 files restored and verified against the catalog, 1 jobs still running/);
+    expect(done.stderr).toMatch(/1 file restored and verified against the catalog, 1 job still running/);
     const restored = 'a/b/two é.bin';
     expect(readFileSync(join(root, restored)).equals(data.get(restored)!)).toBe(true);
     expect(Math.floor(statSync(join(root, restored)).mtimeMs / 1000)).toBe(mtime);

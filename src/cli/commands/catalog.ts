@@ -1,3 +1,4 @@
+import { plural } from '../size.js';
 import type { Context } from '../output.js';
 import { usage } from './sync.js';
 import type { MergeFlags } from '../definitions/catalog.js';
@@ -9,5 +10,5 @@ export async function catalogMergeCommand(ctx: Context, inputs: string[], opts: 
     for (const f of inputs) await access(f).catch(() => { throw new Error(`${f} does not exist; check the path.`); });
   });
   const r = await mergeCatalogs(inputs, opts.out, { onWarning: (w) => ctx.note(w) });
-  ctx.out(`merged ${inputs.length} catalogs into ${opts.out}: ${r.records} records, ${r.files} files (${r.duplicates} duplicate lines dropped)`);
+  ctx.out(`merged ${plural(inputs.length, 'catalog')} into ${opts.out}: ${plural(r.records, 'record')}, ${plural(r.files, 'file')} (${plural(r.duplicates, 'duplicate line')} dropped)`);
 }

@@ -1,3 +1,4 @@
+import { plural } from '../size.js';
 import { EXIT_FAILURE, type Context } from '../output.js';
 import { checkDir, usage } from './sync.js';
 import type { CheckFlags } from '../definitions/catalog.js';
@@ -15,7 +16,7 @@ export async function checkCommand(ctx: Context, opts: CheckFlags): Promise<numb
     else {
       for (const m of r.mismatched) ctx.out(`MISMATCH\t${m.path}\t${m.reason === 'size' ? `size ${m.actual}, catalog ${m.expected}` : `tree hash ${m.actual}, catalog ${m.expected}`}`);
       for (const p of r.missing) ctx.out(`MISSING\t${p}`);
-      ctx.note(`${r.ok} files match the catalog, ${r.mismatched.length} differ, ${r.missing.length} missing`);
+      ctx.note(`${r.ok} ${r.ok === 1 ? 'file matches' : 'files match'} the catalog, ${r.mismatched.length} differ, ${r.missing.length} missing`);
     }
     return r.mismatched.length || r.missing.length ? EXIT_FAILURE : 0;
   } finally {

@@ -3,6 +3,7 @@ import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
 import type { Context } from '../output.js';
 import { formatSize, plural } from '../size.js';
+import { noteWhileWaiting } from '../waiting.js';
 // part-size.js alone (not the glacier index) so that checking arguments does not load the SDK.
 import { isValidVaultName } from '../../glacier/part-size.js';
 import type { VaultFlags, UploadsFlags, PartsFlags, AbortFlags } from '../definitions/vault.js';
@@ -19,7 +20,8 @@ export async function vaultCreateCommand(ctx: Context, name: string, opts: Vault
   const vaultName = checkVaultName(name);
   const { client } = await connect(opts, ctx, 'sdk');
   try {
-    const out = await client.send(new CreateVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal });
+    const out = await noteWhileWaiting(ctx, 'CreateVault', opts.requestTimeout,
+      client.send(new CreateVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal }));
     if (opts.json) ctx.json({ vaultName, location: out.location });
     else ctx.out(`created vault ${vaultName}${out.location ? ` (${out.location})` : ''}`);
   } finally {
@@ -31,7 +33,8 @@ export async function vaultDescribeCommand(ctx: Context, name: string, opts: Vau
   const vaultName = checkVaultName(name);
   const { client } = await connect(opts, ctx, 'sdk');
   try {
-    const out = await client.send(new DescribeVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal });
+    const out = await noteWhileWaiting(ctx, 'DescribeVault', opts.requestTimeout,
+      client.send(new DescribeVaultCommand({ accountId: opts.accountId, vaultName }), { abortSignal: ctx.signal }));
     const { $metadata: _m, ...vault } = out;
     if (opts.json) {
       ctx.json(vault);

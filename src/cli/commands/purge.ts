@@ -1,13 +1,14 @@
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, type Context } from '../output.js';
-import { formatSize } from '../size.js';
+import { formatSize, plural } from '../size.js';
 import { checkVaultName } from './manage.js';
 import { usage } from './sync.js';
 import type { PurgeFlags } from '../definitions/catalog.js';
 
-async function confirm(ctx: Context, question: string): Promise<boolean> {
+export async function confirm(ctx: Context, question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: ctx.io.stderr });
   try {
     return (await rl.question(question, { signal: ctx.signal })).trim().toLowerCase() === 'yes';
@@ -25,8 +26,14 @@ export async function purgeCommand(ctx: Context, opts: PurgeFlags): Promise<numb
   if (!opts.dryRun && !opts.yes && !process.stdin.isTTY) {
     throw new CliUsageError('purge deletes archives and asks for confirmation on a terminal: pass --yes to delete without asking, or --dry-run to list what would go.');
   }
-  const { Catalog, pathFilter, purgeArchives, retrieveInventory, parseInventory, decodeDescription } = await import('../../catalog/index.js');
+  const { Catalog, pathFilter, purgeArchives, retrieveInventory, parseInventory, decodeDescription, checkVaultIdentity } = await import('../../catalog/index.js');
   const filter = await usage('--include/--exclude', () => pathFilter(opts.include, opts.exclude));
+  // A catalog of another vault would record DELETED for archives this purge never touched.
+  if (opts.catalog) {
+    await checkVaultIdentity(resolve(opts.catalog), {
+      vaultName, accountId: opts.accountId ?? '-', ...(opts.region ? { region: opts.region } : {}), ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    }, { force: Boolean(opts.forceVault) });
+  }
   const catalog = opts.catalog ? await Catalog.open(opts.catalog, { create: false, lock: !opts.dryRun, onWarning: (w) => ctx.note(w) }) : undefined;
   const needClient = opts.fromInventory || !opts.dryRun;
   const { client } = needClient ? await connect(opts, ctx.log) : { client: undefined };
@@ -47,19 +54,19 @@ export async function purgeCommand(ctx: Context, opts: PurgeFlags): Promise<numb
     const bytes = targets.reduce((n, t) => n + t.size, 0);
     if (opts.dryRun) {
       for (const t of targets) ctx.out(`would delete\t${t.archiveId}\t${t.path}\t${t.size}`);
-      ctx.note(`dry run: ${targets.length} archives, ${bytes} bytes (${formatSize(bytes)}), would be deleted from vault ${vaultName}; nothing was deleted`);
+      ctx.note(`dry run: ${plural(targets.length, 'archive')}, ${plural(bytes, 'byte')} (${formatSize(bytes)}), would be deleted from vault ${vaultName}; nothing was deleted`);
       return 0;
     }
     if (targets.length === 0) {
       ctx.note(`nothing to delete in vault ${vaultName}`);
       return 0;
     }
-    if (!opts.yes && !(await confirm(ctx, `Delete ${targets.length} archives (${formatSize(bytes)}) from vault ${vaultName}? This cannot be undone (archives younger than 90 days cost an early-deletion fee). Type yes to go on: `))) {
+    if (!opts.yes && !(await confirm(ctx, `Delete ${plural(targets.length, 'archive')} (${formatSize(bytes)}) from vault ${vaultName}? This cannot be undone (archives younger than 90 days cost an early-deletion fee). Type yes to go on: `))) {
       ctx.note('nothing deleted');
       return EXIT_FAILURE;
     }
     const r = await purgeArchives({ client: client!, vaultName, accountId: opts.accountId, archives: targets, catalog, signal: ctx.signal, maxAttempts: opts.maxAttempts });
-    ctx.out(`deleted ${r.deleted} archives (${formatSize(r.bytes)}) from vault ${vaultName}${r.absent ? `; ${r.absent} were already gone` : ''}${catalog ? `; recorded in ${opts.catalog}` : ''}`);
+    ctx.out(`deleted ${plural(r.deleted, 'archive')} (${formatSize(r.bytes)}) from vault ${vaultName}${r.absent ? `; ${r.absent} ${r.absent === 1 ? 'was' : 'were'} already gone` : ''}${catalog ? `; recorded in ${opts.catalog}` : ''}`);
     return 0;
   } catch (err) {
     if (ctx.signal.aborted) {

@@ -1,7 +1,7 @@
 import { connect } from '../client.js';
 import { commandLine } from '../next-step.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, type Context } from '../output.js';
-import { formatSize } from '../size.js';
+import { formatSize, plural } from '../size.js';
 import { checkVaultName } from './manage.js';
 import { checkDir, usage } from './sync.js';
 import type { RestoreFlags } from '../definitions/catalog.js';
@@ -24,7 +24,7 @@ export async function restoreCommand(ctx: Context, opts: RestoreFlags): Promise<
       if (opts.json) ctx.json(r);
       else {
         for (const s of r.started) ctx.out(`job started\t${s.path}\t${s.jobId}`);
-        ctx.note(`${r.started.length} retrieval job${r.started.length === 1 ? '' : 's'} started (${opts.tier}), ${r.pending.length} already pending, ${r.present} files present locally. ` +
+        ctx.note(`${r.started.length} retrieval job${r.started.length === 1 ? '' : 's'} started (${opts.tier}), ${r.pending.length} already pending, ${plural(r.present, 'file')} present locally. ` +
           `${r.started.length || r.pending.length ? `When the jobs finish (Expedited: minutes, Standard: 3-5 hours, Bulk: 5-12 hours), run: ${again} --completed` : 'Nothing to restore.'}`);
       }
       return 0;
@@ -33,8 +33,8 @@ export async function restoreCommand(ctx: Context, opts: RestoreFlags): Promise<
     if (opts.json) ctx.json({ ...r, failed: r.failed.map((f) => ({ path: f.path, code: (f.error as { code?: string }).code, message: f.error.message })) });
     else {
       for (const f of r.restored) ctx.out(`restored\t${f.path}\t${formatSize(f.size)}`);
-      ctx.note(`${r.restored.length} files restored and verified against the catalog, ${r.inProgress.length} jobs still running, ` +
-        `${r.needJob.length} files need a new retrieval job${r.needJob.length ? ` (run: ${again})` : ''}, ${r.failed.length} failed`);
+      ctx.note(`${plural(r.restored.length, 'file')} restored and verified against the catalog, ${r.inProgress.length} ${r.inProgress.length === 1 ? 'job' : 'jobs'} still running, ` +
+        `${r.needJob.length} ${r.needJob.length === 1 ? 'file needs' : 'files need'} a new retrieval job${r.needJob.length ? ` (run: ${again})` : ''}, ${r.failed.length} failed`);
     }
     return r.failed.length ? EXIT_FAILURE : 0;
   } catch (err) {

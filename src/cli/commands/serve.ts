@@ -1,3 +1,4 @@
+import { commandLine } from '../next-step.js';
 import { createServer } from 'node:net';
 import { GlacierMultipartError } from '../../errors.js';
 import { CliUsageError } from '../errors.js';
@@ -36,7 +37,8 @@ export async function serveCommand(ctx: Context, opts: ServeFlags): Promise<void
   ctx.out('Point the CLI or the AWS SDK at it:');
   ctx.out(`  export AWS_ENDPOINT_URL_GLACIER=${server.endpoint}`);
   ctx.out(`  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=${keys.accessKeyId} AWS_SECRET_ACCESS_KEY=${keys.secretAccessKey}`);
-  ctx.out('  glacier-multipart vault create my-vault && glacier-multipart upload big.tar --vault my-vault');
+  // The CLI as this run was started (a bare glacier-multipart is not on PATH in a checkout).
+  ctx.out(`  ${commandLine(ctx, ['vault', 'create', 'my-vault'])} && ${commandLine(ctx, ['upload', 'big.tar', '--vault', 'my-vault'])}`);
   ctx.out(`  // or in code: new GlacierClient({ endpoint: '${server.endpoint}', region: 'us-east-1', credentials: { accessKeyId: '${keys.accessKeyId}', secretAccessKey: '${keys.secretAccessKey}' } })`);
   ctx.out(`Local S3 (path-style) on the same port: ${server.s3Endpoint}`);
   ctx.out(`  export AWS_ENDPOINT_URL_S3=${server.s3Endpoint}`);

@@ -41,6 +41,7 @@ export const syncFlags = {
   deleteRemoved: bool('--delete-removed', 'delete the archives of catalog files no longer in the directory'),
   detect: withDefault(oneOf('--detect <how>', "how --replace-modified spots a change: 'mtime' (size or mtime) or 'treehash'", ['mtime', 'treehash'] as const), 'mtime'),
   dryRun: bool('--dry-run', 'list what would be uploaded and deleted; send nothing'),
+  forceVault: bool('--force-vault', 'use the catalog even though <catalog>.vault records another vault, account, region or endpoint'),
   inventoryJob: str('--inventory-job <id>', 'adopt, from this finished inventory job, the archives of uploads a killed run began but never recorded (instead of uploading again)'),
   fromInventory: str('--from-inventory <file>', 'the same from an inventory saved earlier (inventory --out F)'),
   shard: str('--shard <I/N>', 'only this host\'s share of the files: I from 0 to N-1 (e.g. $JOB_COMPLETION_INDEX/4)'),
@@ -101,6 +102,7 @@ export const deleteFlags = {
   vault: req('--vault <name>', 'the vault'),
   archiveId: req('--archive-id <id>', 'the archive to delete'),
   catalog: str('--catalog <file>', 'record the deletion in this catalog'),
+  yes: bool('--yes', 'do not ask for confirmation'),
   ...CONNECTION,
 };
 export type DeleteFlags = FlagValues<typeof deleteFlags>;
@@ -118,6 +120,7 @@ export const purgeFlags = {
   jobId: str('--job-id <id>', 'with --from-inventory: use this finished inventory job'),
   dryRun: bool('--dry-run', 'list what would be deleted and the bytes; delete nothing'),
   yes: bool('--yes', 'do not ask for confirmation'),
+  forceVault: bool('--force-vault', 'with --catalog: go on even though <catalog>.vault records another vault, account, region or endpoint'),
   ...FILTERS,
   ...CONNECTION,
 };

@@ -14,6 +14,7 @@ export const CONNECTION = {
   accountId: withDefault(parsed('--account-id <id>', "AWS account id owning the vault ('-' means the credentials' account)", accountIdArg), '-'),
   maxAttempts: parsed('--max-attempts <n>', `attempts per request before giving up, at most ${LIMITS.maxAttempts.max} (default ${LIMITS.maxAttempts.default})`, intArg('maxAttempts')),
   requestTimeout: parsed('--request-timeout <duration>', 'retry a request after this long with no byte moving: seconds, or 500ms, 30s, 2m (default 120s, at most 1 hour)', durationArg('requestTimeout')),
+  endpointCheck: bool('--no-endpoint-check', "accept answers that do not look like Glacier's (no x-amzn-RequestId, no Glacier error body), as the SDK alone would"),
 } as const;
 export type ConnectionFlags = Partial<FlagValues<typeof CONNECTION>>;
 

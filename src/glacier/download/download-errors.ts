@@ -190,3 +190,14 @@ export class DownloadCancelledError extends GlacierMultipartError {
     this.journal = details.journal;
   }
 }
+
+/** The destination (or its partial file) is a symbolic link: a download never writes through one. */
+export class UnsafeDestinationError extends GlacierMultipartError {
+  readonly path: string;
+  constructor(path: string, options?: { cause?: unknown }) {
+    super('UNSAFE_DESTINATION',
+      `${path} is a symbolic link, and a download never writes through one (it could lead anywhere): ` +
+      `remove it, or name the real file to write.`, options);
+    this.path = path;
+  }
+}

@@ -64,6 +64,11 @@ export interface RetrievalJob {
   raw: GlacierJobDescription;
 }
 
+/** "an ArchiveRetrieval job", or what a job description without an Action is (a malformed answer). */
+export function jobKind(action: string | undefined): string {
+  return action ? `an ${action} job` : 'a job whose description names no Action (a malformed answer from the endpoint)';
+}
+
 export function parseJob(d: GlacierJobDescription): RetrievalJob {
   const m = d.RetrievalByteRange ? /^(\d+)-(\d+)$/.exec(d.RetrievalByteRange) : null;
   const archiveSize = d.ArchiveSizeInBytes;
@@ -200,7 +205,10 @@ export interface ListJobsOptions extends JobTarget {
 export async function* listJobs(o: ListJobsOptions): AsyncGenerator<RetrievalJob> {
   checkTarget(o);
   let marker: string | undefined;
+  // A Marker seen before would page forever: an endpoint that repeats one is not paging.
+  const seen = new Set<string>();
   do {
+    if (marker) seen.add(marker);
     const page = await jobCall(o, 'ListJobs', undefined, (abortSignal) => o.client.send(new ListJobsCommand({
       accountId: o.accountId ?? '-',
       vaultName: o.vaultName,
@@ -210,6 +218,7 @@ export async function* listJobs(o: ListJobsOptions): AsyncGenerator<RetrievalJob
     }), { abortSignal }));
     for (const d of page.JobList ?? []) yield parseJob(d);
     marker = page.Marker ?? undefined;
+    if (marker && seen.has(marker)) throw new UnexpectedResponseError('ListJobs', `a new Marker (it repeated ${JSON.stringify(marker)}, which would page forever)`);
   } while (marker);
 }
 

@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
-import { access, open, rename, stat, statfs, type FileHandle } from 'node:fs/promises';
+import { access, lstat, open, rename, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BufferRing, forEachWithBuffer } from './buffer-ring.js';
-import { DestinationExistsError, DiskFullError, InvalidDownloadOptionError } from './download-errors.js';
+import { BufferRing, forEachWithBuffer } from '../../concurrency/index.js';
+import { DestinationExistsError, DiskFullError, InvalidDownloadOptionError, UnsafeDestinationError } from './download-errors.js';
 import { hashHeld } from './fetch.js';
 import type { Session } from './session.js';
 
@@ -12,6 +12,9 @@ export async function exists(path: string): Promise<boolean> {
 
 /** Before any request: refuse to replace a file unasked, and fail early on a missing or read-only folder. */
 export async function checkDestination(destination: string, overwrite: boolean): Promise<void> {
+  for (const path of [destination, `${destination}.part`]) {
+    if ((await lstat(path).catch(() => undefined))?.isSymbolicLink()) throw new UnsafeDestinationError(path);
+  }
   const info = await stat(destination).catch(() => undefined);
   if (info?.isDirectory()) throw new InvalidDownloadOptionError('destination', `${destination} is a directory: name the file to write, e.g. ${destination}/archive.bin.`);
   if (info && !overwrite) throw new DestinationExistsError(destination);
@@ -43,7 +46,12 @@ async function recheckPartial(s: Session, fh: FileHandle, concurrency: number): 
 export async function openPartial(s: Session, partFile: string, outputSize: number, concurrency: number): Promise<FileHandle> {
   const info = await stat(partFile).catch(() => undefined);
   if (!info || info.size !== outputSize) s.verified.clear();
-  const fh = await open(partFile, info ? 'r+' : 'w+', 0o600);
+  // O_NOFOLLOW: a link put in its place is refused, never written through. Mode 0666: the
+  // finished file gets the mode any new file gets under the user's umask.
+  const flags = (info ? constants.O_RDWR : constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC) | constants.O_NOFOLLOW;
+  const fh = await open(partFile, flags, 0o666).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ELOOP' ? new UnsafeDestinationError(partFile, { cause: err }) : err;
+  });
   try {
     if (s.verified.size) await recheckPartial(s, fh, concurrency);
     let needed = outputSize;

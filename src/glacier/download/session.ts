@@ -3,7 +3,7 @@ import { GlacierMultipartError } from '../../errors.js';
 import { DEFAULT_CHUNK_SIZE, planChunks, type OutputChunk } from './chunk-plan.js';
 import { DownloadCancelledError, DownloadJournalError, InvalidDownloadOptionError, JobNotFoundError } from './download-errors.js';
 import { DOWNLOAD_JOURNAL_FORMAT, DOWNLOAD_JOURNAL_VERSION, DownloadJournalWriter, readDownloadJournal, type DownloadJournalState, type VerifiedChunk } from './download-journal.js';
-import { checkWait, describeJob, initiateRetrievalJob, requireCompletedJob, waitForJob, type RetrievalJob } from './jobs.js';
+import { checkWait, describeJob, jobKind, initiateRetrievalJob, requireCompletedJob, waitForJob, type RetrievalJob } from './jobs.js';
 import type { DownloadArchiveOptions, DownloadProgress, Pool } from './download-archive.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../retry.js';
 
@@ -108,7 +108,7 @@ export async function openSession(o: DownloadArchiveOptions, d: SessionDeps): Pr
     }
   }
   if (job.action !== 'ArchiveRetrieval') {
-    throw new InvalidDownloadOptionError('jobId', `Job ${jobId} is an ${job.action} job, not an archive retrieval: pass the id of an archive-retrieval job.`);
+    throw new InvalidDownloadOptionError('jobId', `Job ${jobId} is ${jobKind(job.action)}, not an archive retrieval: pass the id of an archive-retrieval job.`);
   }
   if (o.archiveId !== undefined && job.archiveId !== o.archiveId) {
     throw new InvalidDownloadOptionError('jobId', `Job ${jobId} retrieves archive ${job.archiveId}, not ${o.archiveId}: pass the matching job id.`);
