@@ -171,6 +171,24 @@ export async function migrateVault(o: MigrateVaultOptions): Promise<MigrationRep
       }
     });
 
+    const starting = new Set<Promise<void>>();
+    const stageOne = async (a: PlannedArchive, recordedJob: string | undefined) => {
+      let jobId = recordedJob;
+      try {
+        if (!jobId) {
+          // Not waited for: the job record after it is fsynced with it (group commit keeps order).
+          st.record({ t: 'planned', id: a.archiveId, key: a.key!, size: a.size }).catch(() => undefined);
+          jobId = await startJob(r, a.archiveId);
+        }
+      } catch (err) {
+        progress.staged--;
+        pacer.release(a.size, false);
+        if (signal.aborted) throw err;
+        await fail(a, err);
+        return;
+      }
+      queue.push({ a, jobId });
+    };
     const stageAll = async () => {
       try {
         for await (const a of plan.archives()) {
@@ -190,22 +208,15 @@ export async function migrateVault(o: MigrateVaultOptions): Promise<MigrationRep
           const flight = st.inFlight(a.archiveId);
           await pacer.stage(a.size, signal, !flight?.jobId);
           progress.staged++;
-          let jobId = flight?.jobId;
-          try {
-            if (!jobId) {
-              await st.record({ t: 'planned', id: a.archiveId, key: a.key!, size: a.size });
-              jobId = await startJob(r, a.archiveId);
-            }
-          } catch (err) {
-            progress.staged--;
-            pacer.release(a.size, false);
-            if (signal.aborted) throw err;
-            await fail(a, err);
-            continue;
-          }
-          queue.push({ a, jobId });
+          // InitiateJob calls overlap (up to `concurrency`): one round trip each would pace small archives.
+          const staged = stageOne(a, flight?.jobId).finally(() => starting.delete(staged));
+          staged.catch(() => undefined); // seen by the race or the final wait, never unhandled
+          starting.add(staged);
+          if (starting.size >= concurrency) await Promise.race(starting);
         }
+        await Promise.all(starting);
       } finally {
+        await Promise.allSettled(starting);
         queue.close();
       }
     };

@@ -42,13 +42,17 @@ const target = (r: RetrievalContext) => ({ client: r.client, vaultName: r.vaultN
 /** InitiateJob for the archive, recorded in the state before it is used. */
 export async function startJob(r: RetrievalContext, archiveId: string): Promise<string> {
   let jobId: string;
+  const tier = r.tier.current;
   try {
-    ({ jobId } = await initiateRetrievalJob({ ...target(r), archiveId, tier: r.tier.current, description: 'glacier-multipart migrate' }));
+    ({ jobId } = await initiateRetrievalJob({ ...target(r), archiveId, tier, description: 'glacier-multipart migrate' }));
   } catch (err) {
-    if (!(err instanceof InsufficientCapacityError) || r.tier.current !== 'Expedited') throw err;
-    r.tier.current = 'Standard';
-    r.counters.expeditedFallbacks++;
-    r.onNote('Expedited retrieval has no capacity now (InsufficientCapacityException): this and later jobs use Standard (3-5 hours); buy provisioned capacity to keep Expedited.');
+    if (!(err instanceof InsufficientCapacityError) || tier !== 'Expedited') throw err;
+    // Jobs started at the same time may all be refused: the first to hear it switches and says so.
+    if (r.tier.current === 'Expedited') {
+      r.tier.current = 'Standard';
+      r.counters.expeditedFallbacks++;
+      r.onNote('Expedited retrieval has no capacity now (InsufficientCapacityException): this and later jobs use Standard (3-5 hours); buy provisioned capacity to keep Expedited.');
+    }
     ({ jobId } = await initiateRetrievalJob({ ...target(r), archiveId, tier: 'Standard', description: 'glacier-multipart migrate' }));
   }
   r.counters.started++;

@@ -114,6 +114,18 @@ describe('names', () => {
   });
 });
 
+describe('planMigration filters', () => {
+  it('include/exclude apply to names; totals count only what is kept', async () => {
+    const entries = ['a/1.jpg', 'a/2.txt', 'b/3.jpg'].map((name, i) => ({ archiveId: `ID${i}`, description: encodeDescription(name, 0), creationDate: '2020-01-01T00:00:00Z', size: 10 ** i, treeHash: 'a'.repeat(64) }));
+    const { pathFilter } = await import('../../dist/src/index.js');
+    const plan = await planMigration({ source: async function* () { yield* entries; }, prefix: 'p/', filter: pathFilter(['*.jpg'], ['b/**']) });
+    expect(plan.summary).toMatchObject({ archives: 1, bytes: 1, inventoryArchives: 3 });
+    const keys: string[] = [];
+    for await (const a of plan.archives()) keys.push(a.key!);
+    expect(keys).toEqual(['p/a/1.jpg']);
+  });
+});
+
 describe('IdTable', () => {
   it('keeps 200,000 distinct keys apart through growth', () => {
     const t = new IdTable();

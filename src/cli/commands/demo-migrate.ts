@@ -18,7 +18,8 @@ export interface DemoMigrateSummary {
   seconds: number;
 }
 
-export async function demoMigrate(o: { client: GlacierClient; pool: HashPool; vaultName: string; s3Endpoint: string; signal: AbortSignal; statePath: string }): Promise<DemoMigrateSummary> {
+export async function demoMigrate(o: { client: GlacierClient; pool: HashPool; vaultName: string; s3Endpoint: string; signal: AbortSignal; statePath: string; say: (line: string) => void }): Promise<DemoMigrateSummary> {
+  o.say('migrating a few archives to the local S3 (migrate: verified ranged job output into S3 parts)');
   const { uploadArchive } = await import('../../glacier/index.js');
   const { encodeDescription } = await import('../../catalog/index.js');
   const { migrateVault } = await import('../../migrate/index.js');

@@ -112,9 +112,7 @@ export async function demoCommand(ctx: Context, opts: DemoFlags): Promise<number
     const verified = await readBackAndVerify(ctx, client, pool, vaultName, result.archiveId, source, join(work, 'downloaded.bin'), result.checksum, mode);
     const verifySeconds = (performance.now() - t1) / 1000;
 
-    say('migrating a few archives to the local S3 (migrate: verified ranged job output into S3 parts)');
-    const { demoMigrate } = await import('./demo-migrate.js');
-    const migrated = await demoMigrate({ client, pool, vaultName, s3Endpoint: server.s3Endpoint, signal: ctx.signal, statePath: join(work, 'migrate.state.jsonl') });
+    const migrated = await (await import('./demo-migrate.js')).demoMigrate({ client, pool, vaultName, s3Endpoint: server.s3Endpoint, signal: ctx.signal, statePath: join(work, 'migrate.state.jsonl'), say });
 
     const summary = {
       size: result.archiveSize,
