@@ -19,13 +19,12 @@ export async function restoreDestination(dir: string, path: string, tempSuffixes
     current = join(current, segment);
     let st = await lstatOrNone(current);
     if (st === undefined) {
-      if (i < segments.length - 1) {
-        // Files of one new folder restore at once: another may have made it since the lstat.
-        const made = await mkdir(current).then(() => true, (err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? false : Promise.reject(err)));
-        if (made) continue;
-        st = await lstatOrNone(current);
-      }
-      if (st === undefined) continue;
+      if (i === segments.length - 1) continue;
+      // Files restored at once share new folders: another may have made this one meanwhile.
+      const made = await mkdir(current).then(() => true, (err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? false : Promise.reject(err)));
+      if (made) continue;
+      st = await lstatOrNone(current);
+      if (st === undefined) throw new RestoreOutsideDirError(path, current, 'vanished while it was being made');
     }
     if (st.isSymbolicLink() && i < segments.length - 1) throw new RestoreOutsideDirError(path, current, 'is a symbolic link');
     if (i < segments.length - 1 && !st.isDirectory()) throw new RestoreOutsideDirError(path, current, 'is not a directory');

@@ -68,4 +68,19 @@ describe('restore and download: symbolic links and modes', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(statSync(join(env.dir, 'got.bin')).mode & 0o777).toBe(umaskMode());
   });
+
+  it('files restored at once into one new folder tree do not trip over each other making it', async () => {
+    const root = join(env.dir, 'tree');
+    const files: Record<string, number> = {};
+    for (let i = 0; i < 12; i++) files[`deep/er/f${i}.bin`] = 1000 + i;
+    const data = writeTree(root, files);
+    const catalog = join(env.dir, 'many.catalog');
+    const conn = ['--dir', root, '--vault', env.vaultName, '--catalog', catalog, '--endpoint', env.server.endpoint];
+    expect((await runCli(['sync', ...conn, '--progress', 'none'], { env: awsEnv() })).code).toBe(0);
+    rmSync(join(root, 'deep'), { recursive: true });
+    expect((await runCli(['restore', ...conn, '--tier', 'Expedited'], { env: awsEnv() })).code).toBe(0);
+    const done = await runCli(['restore', ...conn, '--completed'], { env: awsEnv() });
+    expect(done.code, done.stderr).toBe(0);
+    for (const [path, bytes] of data) expect(readFileSync(join(root, path)).equals(bytes)).toBe(true);
+  });
 });
