@@ -8,6 +8,7 @@
  * separated by spaces, without MTIME. We read all three and write B.
  */
 import { catalogPathProblem } from './paths.js';
+import { CatalogAccessError, CatalogFormatError, InvalidCatalogPathError } from './errors.js';
 
 export type CatalogRecord =
   | { type: 'CREATED'; time: number; archiveId: string; size: number; mtime: number | null; treeHash: string; path: string }
@@ -60,5 +61,37 @@ export function formatCatalogLine(r: CatalogRecord): string {
       return ['B', r.time, 'DELETED', r.archiveId, r.path].join('\t');
     case 'RETRIEVE_JOB':
       return ['B', r.time, 'RETRIEVE_JOB', r.archiveId, r.jobId].join('\t');
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** One line of the catalog file as a record; undefined for a blank line. */
+export function decodeLine(path: string, lineNo: number, bytes: Buffer): CatalogRecord | undefined {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new CatalogFormatError(path, lineNo, 'the line is not valid UTF-8');
+  }
+  if (text.endsWith('\r')) text = text.slice(0, -1);
+  if (text.trim() === '') return undefined;
+  const parsed = parseCatalogLine(text);
+  if (typeof parsed === 'string') throw new CatalogFormatError(path, lineNo, parsed);
+  return parsed;
+}
+
+/** A record about to be appended is one the catalog can hold and read back. */
+export function checkRecord(r: CatalogRecord): void {
+  if (r.type === 'CREATED') {
+    const problem = catalogPathProblem(r.path);
+    if (problem) throw new InvalidCatalogPathError(r.path, problem);
+  }
+  if (r.type === 'DELETED' && /[\t\n\r]/.test(r.path)) throw new InvalidCatalogPathError(r.path, 'it contains a tab or newline');
+  const ids = [r.archiveId, ...(r.type === 'CREATED' ? [r.treeHash] : []), ...(r.type === 'RETRIEVE_JOB' ? [r.jobId] : [])];
+  for (const v of ids) {
+    if (typeof v !== 'string' || v === '' || /\s/.test(v)) {
+      throw new CatalogAccessError('(record)', `Cannot record ${r.type}: an archive id, job id or tree hash must be non-empty without whitespace, got ${JSON.stringify(v)}.`);
+    }
   }
 }

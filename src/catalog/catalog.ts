@@ -1,9 +1,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { formatCatalogLine, parseCatalogLine, type CatalogRecord } from './catalog-line.js';
-import { CatalogAccessError, CatalogFormatError, InvalidCatalogPathError } from './errors.js';
-import { catalogPathProblem } from './paths.js';
+import { checkRecord, decodeLine, formatCatalogLine, type CatalogRecord } from './catalog-line.js';
+import { CatalogAccessError } from './errors.js';
 import { CatalogIndex } from './catalog-index.js';
 import { lockCatalog } from './catalog-lock.js';
 
@@ -37,7 +36,6 @@ export interface OpenCatalogOptions {
 }
 
 const READ_CHUNK = 1024 * 1024;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
@@ -372,34 +370,6 @@ export class Catalog {
     const release = this.release;
     this.release = undefined;
     await release?.();
-  }
-}
-
-function decodeLine(path: string, lineNo: number, bytes: Buffer): CatalogRecord | undefined {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw new CatalogFormatError(path, lineNo, 'the line is not valid UTF-8');
-  }
-  if (text.endsWith('\r')) text = text.slice(0, -1);
-  if (text.trim() === '') return undefined;
-  const parsed = parseCatalogLine(text);
-  if (typeof parsed === 'string') throw new CatalogFormatError(path, lineNo, parsed);
-  return parsed;
-}
-
-function checkRecord(r: CatalogRecord): void {
-  if (r.type === 'CREATED') {
-    const problem = catalogPathProblem(r.path);
-    if (problem) throw new InvalidCatalogPathError(r.path, problem);
-  }
-  if (r.type === 'DELETED' && /[\t\n\r]/.test(r.path)) throw new InvalidCatalogPathError(r.path, 'it contains a tab or newline');
-  const ids = [r.archiveId, ...(r.type === 'CREATED' ? [r.treeHash] : []), ...(r.type === 'RETRIEVE_JOB' ? [r.jobId] : [])];
-  for (const v of ids) {
-    if (typeof v !== 'string' || v === '' || /\s/.test(v)) {
-      throw new CatalogAccessError('(record)', `Cannot record ${r.type}: an archive id, job id or tree hash must be non-empty without whitespace, got ${JSON.stringify(v)}.`);
-    }
   }
 }
 

@@ -4,7 +4,7 @@ import { HashPool } from '../pool/index.js';
 import { cancelledError } from '../glacier/retry.js';
 import { defaultHashThreads } from '../glacier/upload/upload-archive.js';
 import type { Catalog } from './catalog.js';
-import { forEachLimit } from './limit.js';
+import { forEachLimit } from '../concurrency/index.js';
 import { inShard, type Shard } from './shards.js';
 import { checkLimit } from '../options.js';
 

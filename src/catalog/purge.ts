@@ -6,7 +6,7 @@ import type { GlacierClient } from '@aws-sdk/client-glacier';
 import { cancelledError } from '../glacier/retry.js';
 import type { Catalog } from './catalog.js';
 import { deleteArchive } from './delete-archive.js';
-import { forEachLimit } from './limit.js';
+import { forEachLimit } from '../concurrency/index.js';
 import { DEFAULTS, InvalidOptionError, checkLimit, checkVaultCall } from '../options.js';
 
 export interface PurgeTarget {

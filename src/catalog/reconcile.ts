@@ -14,7 +14,7 @@ import { deleteArchive } from './delete-archive.js';
 import { InvalidCatalogOptionError } from './errors.js';
 import { isIntended, type UploadIntent } from './intents.js';
 import { inventoryRecord, parseInventory, type InventoryFormat } from './inventory.js';
-import { forEachLimit } from './limit.js';
+import { forEachLimit } from '../concurrency/index.js';
 
 /** An archive as the inventory lists it (path and mtime decoded from its description). */
 export type VaultArchive = CatalogRecord & { type: 'CREATED'; creationDate: string };

@@ -16,7 +16,7 @@ import type { Catalog, CatalogArchive } from './catalog.js';
 import { RestoreMismatchError } from './errors.js';
 import { restoreDestination } from './restore-path.js';
 import { inShard, type Shard } from './shards.js';
-import { forEachLimit } from './limit.js';
+import { forEachLimit } from '../concurrency/index.js';
 import { DEFAULTS, checkLimit, checkTier, checkVaultCall } from '../options.js';
 
 /**

@@ -1,4 +1,5 @@
-import { opendir, stat } from 'node:fs/promises';
+import { opendir } from 'node:fs/promises';
+import { currentIdentity, type FileIdentity } from '../file-identity.js';
 import { join, relative, resolve } from 'node:path';
 import { catalogPathProblem, toCatalogPath } from './paths.js';
 import { inShard, type Shard } from './shards.js';
@@ -11,6 +12,8 @@ export interface LocalFile {
   absolute: string;
   size: number;
   mtimeMs: number;
+  /** The file as the scan saw it: an upload refuses it once it differs (src/file-identity.ts). */
+  identity: FileIdentity;
 }
 
 /**
@@ -112,8 +115,8 @@ export async function* scanDirectory(dir: string, options: ScanOptions = {}): As
         continue;
       }
       try {
-        const st = await stat(full);
-        yield { path, absolute: full, size: st.size, mtimeMs: st.mtimeMs };
+        const identity = await currentIdentity(full);
+        yield { path, absolute: full, size: identity.size, mtimeMs: identity.mtimeMs, identity };
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         skipped(path, code === 'ENOENT' ? 'vanished' : 'unreadable', false, code === 'ENOENT' ? `skipping ${path}: it vanished while the directory was scanned`

@@ -3,7 +3,7 @@
  * read into a reused shared buffer, hashed in the HashPool (tree hash + SHA-256), both checksums
  * handed to the SDK (it hashes nothing), Glacier's tree hash compared with ours.
  */
-import { open, stat } from 'node:fs/promises';
+import { identityDifference, identityOf, openFile } from '../file-identity.js';
 import { UploadArchiveCommand, type GlacierClient } from '@aws-sdk/client-glacier';
 import type { HashPool } from '../pool/index.js';
 import { withPrecomputedChecksums } from '../glacier/checksums.js';
@@ -36,10 +36,18 @@ export interface SmallUploadOptions {
   beforeSend?: (treeHash: string) => Promise<void>;
 }
 
-/** Reads the whole file; throws SourceChangedError when it differs from what the scan saw. */
+/**
+ * Reads the whole file through one open descriptor; throws SourceChangedError when it differs from
+ * what the scan saw, before or after the read (src/file-identity.ts: size, inode, ns times).
+ */
 async function readWhole(file: LocalFile, into: Uint8Array): Promise<Uint8Array> {
-  const handle = await open(file.absolute, 'r');
+  const changed = (why: string) => new SourceChangedError(file.absolute, why);
+  const { handle, identity } = await openFile(file.absolute).catch((err: NodeJS.ErrnoException) => {
+    throw changed(`it can no longer be opened (${err.code})`);
+  });
   try {
+    const before = identityDifference(file.identity, identity);
+    if (before) throw changed(`${before} since the directory was scanned`);
     const view = into.subarray(0, file.size);
     let got = 0;
     while (got < file.size) {
@@ -49,8 +57,11 @@ async function readWhole(file: LocalFile, into: Uint8Array): Promise<Uint8Array>
     }
     const extra = await handle.read(Buffer.alloc(1), 0, 1, file.size);
     if (got !== file.size || extra.bytesRead !== 0) {
-      throw new SourceChangedError(file.absolute, `it had ${file.size} bytes when the directory was scanned, and ${got + extra.bytesRead > file.size ? 'more' : got} now`);
+      throw changed(`it had ${file.size} bytes when the directory was scanned, and ${got + extra.bytesRead > file.size ? 'more' : got} now`);
     }
+    // The same descriptor again (not another open): bytes written while they were read show here.
+    const after = identityDifference(identity, identityOf(identity.path, await handle.stat({ bigint: true })));
+    if (after) throw changed(`${after} while it was read`);
     return view;
   } finally {
     await handle.close();
@@ -60,10 +71,6 @@ async function readWhole(file: LocalFile, into: Uint8Array): Promise<Uint8Array>
 export async function uploadSmallFile(o: SmallUploadOptions): Promise<{ archiveId: string; treeHash: string }> {
   const { file } = o;
   const data = await readWhole(file, o.buffer);
-  const after = await stat(file.absolute);
-  if (after.size !== file.size || after.mtimeMs !== file.mtimeMs) {
-    throw new SourceChangedError(file.absolute, `its size or modification time changed while it was read (${file.size} -> ${after.size} bytes)`);
-  }
   const h = await o.pool.hashPart(data, { signal: o.signal });
   const body = h.data;
   await o.beforeSend?.(h.treeHash);

@@ -1,7 +1,7 @@
 /** What a sync will do: files to upload (new, modified) and paths whose archives to delete. */
 import type { HashPool } from '../pool/index.js';
 import type { Catalog, CatalogArchive } from './catalog.js';
-import { forEachLimit } from './limit.js';
+import { forEachLimit } from '../concurrency/index.js';
 import { scanDirectory, type LocalFile, type ScanOptions, type SkippedEntry } from './scan.js';
 import { inShard, type Shard } from './shards.js';
 

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
+import { currentIdentity, identityDifference } from '../file-identity.js';
 import { resolve, sep } from 'node:path';
 import type { GlacierClient, GlacierClientConfig } from '@aws-sdk/client-glacier';
 import { HashPool } from '../pool/index.js';
@@ -23,7 +24,7 @@ import { deleteArchive } from './delete-archive.js';
 import { encodeDescription } from './descriptions.js';
 import { DEFAULTS, InvalidOptionError, checkAccountId, checkLimit, checkOptionsObject, checkSignal } from '../options.js';
 import { excludesDirectory, pathFilter } from './globs.js';
-import { forEachLimit } from './limit.js';
+import { forEachLimit } from '../concurrency/index.js';
 import { ConcurrencyProbe, forEachAdaptive } from './adaptive-concurrency.js';
 import { parseShard, type Shard } from './shards.js';
 import { uploadSmallFile } from './small-upload.js';
@@ -355,8 +356,8 @@ async function replaceOld(ctx: RunContext, u: PlannedUpload, done: SyncedFile, s
 async function uploadLarge(ctx: RunContext, u: PlannedUpload, signal: AbortSignal, progress: SyncProgress, report: () => void): Promise<SyncedFile> {
   const { o } = ctx;
   const journal = journalPathFor(ctx.journalDir, u.file.path);
-  const now = await stat(u.file.absolute);
-  if (now.size !== u.file.size || now.mtimeMs !== u.file.mtimeMs) throw new SourceChangedError(u.file.absolute, 'it changed after the directory was scanned');
+  const changed = identityDifference(u.file.identity, await currentIdentity(u.file.absolute));
+  if (changed) throw new SourceChangedError(u.file.absolute, `${changed} after the directory was scanned`);
   const mtime = Math.floor(u.file.mtimeMs / 1000);
   const description = encodeDescription(u.file.path, mtime);
   let counted = 0;

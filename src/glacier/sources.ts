@@ -1,12 +1,13 @@
-import type { BigIntStats } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { InvariantError } from '../errors.js';
+import { currentIdentity, identityDifference, openFile, type FileIdentity, type OpenedFile } from '../file-identity.js';
 import { EmptyArchiveError, InvalidUploadOptionError, SourceChangedError } from './errors.js';
 
 /** What uploadArchive accepts as `source`. */
 export type UploadSource = string | Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>;
+
+export { identityDifference, type FileIdentity } from '../file-identity.js';
 
 /**
  * A source read part by part into caller-supplied buffers (the uploader's ring of shared buffers),
@@ -17,47 +18,17 @@ export interface PartReader {
   readonly kind: 'file' | 'bytes' | 'stream';
   /** Known up front for files and byte arrays; undefined for streams. */
   readonly size: number | undefined;
-  /** For files: absolute path, device, inode, size, mtime and ctime at open. */
+  /** For files: absolute path, device, inode, size, mtime and ctime at open (one fstat of the open file). */
   readonly file?: FileIdentity;
+  /**
+   * For files: the one open descriptor and its identity, handed to the pool (its workers read
+   * through it) and to the sender (part bodies stream from it): the file is opened once per upload.
+   */
+  readonly opened?: OpenedFile;
   read(index: number, into: Uint8Array): Promise<number>;
   /** Throws SourceChangedError when a file's identity (sameFile) differs from when it was opened. */
   checkUnchanged(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** What identifies a file's bytes without reading them: path, device, inode, size, mtime and ctime (ns). */
-export interface FileIdentity {
-  path: string;
-  size: number;
-  mtimeMs: number;
-  dev: string;
-  ino: string;
-  mtimeNs: string;
-  ctimeNs: string;
-}
-
-/** The identity of an open file (bigint stat: nanoseconds where the platform has them). */
-export function identityOf(path: string, st: BigIntStats): FileIdentity {
-  return {
-    path, size: Number(st.size), mtimeMs: Number(st.mtimeMs), dev: String(st.dev), ino: String(st.ino),
-    mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs),
-  };
-}
-
-/**
- * The first field in which two identities differ, or undefined when all match. A field missing
- * from `recorded` (a journal of an older version) counts as a difference: nothing is trusted on
- * less than the full identity. The ctime catches bytes rewritten in place with the mtime restored.
- */
-export function identityDifference(recorded: Partial<FileIdentity>, now: FileIdentity): string | undefined {
-  if (recorded.path !== now.path) return `its path is ${now.path}, the record is for ${String(recorded.path)}`;
-  if (recorded.size !== now.size) return `its size went from ${String(recorded.size)} to ${now.size} bytes`;
-  if (recorded.dev !== now.dev || recorded.ino !== now.ino) return 'it is another file now (device or inode changed: replaced or moved)';
-  if (recorded.mtimeNs !== now.mtimeNs) {
-    return `its modification time went from ${new Date(Number(recorded.mtimeMs)).toISOString()} to ${new Date(now.mtimeMs).toISOString()}`;
-  }
-  if (recorded.ctimeNs !== now.ctimeNs) return 'its status-change time (ctime) changed: it was written to, or its times were set back';
-  return undefined;
 }
 
 function describe(value: unknown): string {
@@ -90,31 +61,33 @@ class FileReader implements PartReader {
   readonly kind = 'file' as const;
   readonly size: number;
   readonly file: FileIdentity;
-  private constructor(private readonly handle: FileHandle, file: FileIdentity) {
-    this.file = file;
-    this.size = file.size;
+  readonly opened: OpenedFile;
+  private readonly handle: FileHandle;
+  private constructor(opened: OpenedFile) {
+    this.opened = opened;
+    this.handle = opened.handle;
+    this.file = opened.identity;
+    this.size = opened.identity.size;
   }
 
   static async open(path: string): Promise<FileReader> {
     if (path.length === 0) throw new InvalidUploadOptionError('source', 'source is an empty string: pass the path of the file to upload.');
-    const absolute = resolve(path);
-    let handle: FileHandle;
+    let opened: Awaited<ReturnType<typeof openFile>>;
     try {
-      handle = await open(absolute, 'r');
+      opened = await openFile(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : code === 'EISDIR' ? 'is a directory' : `cannot be opened (${code})`;
       throw new InvalidUploadOptionError('source', `The file ${path} ${why}: pass the path of a readable regular file.`);
     }
     try {
-      const st = await handle.stat({ bigint: true });
-      if (!st.isFile()) {
-        throw new InvalidUploadOptionError('source', `${path} is not a regular file${st.isDirectory() ? ' but a directory' : ''}: pass a file (to upload a pipe or device, pass it as a stream).`);
+      if (!opened.regular) {
+        throw new InvalidUploadOptionError('source', `${path} is not a regular file${opened.directory ? ' but a directory' : ''}: pass a file (to upload a pipe or device, pass it as a stream).`);
       }
-      if (st.size === 0n) throw new EmptyArchiveError(`The file ${path}`);
-      return new FileReader(handle, identityOf(absolute, st));
+      if (opened.identity.size === 0) throw new EmptyArchiveError(`The file ${path}`);
+      return new FileReader({ handle: opened.handle, identity: opened.identity });
     } catch (err) {
-      await handle.close();
+      await opened.handle.close();
       throw err;
     }
   }
@@ -135,14 +108,15 @@ class FileReader implements PartReader {
     return got;
   }
 
+  /** A stat by path (not of the open descriptor): a file replaced behind the path counts as changed. */
   async checkUnchanged(): Promise<void> {
-    let st;
+    let now: FileIdentity;
     try {
-      st = await stat(this.file.path, { bigint: true });
+      now = await currentIdentity(this.file.path);
     } catch (err) {
       throw new SourceChangedError(this.file.path, `it can no longer be found (${(err as NodeJS.ErrnoException).code})`);
     }
-    const difference = identityDifference(this.file, identityOf(this.file.path, st));
+    const difference = identityDifference(this.file, now);
     if (difference) throw new SourceChangedError(this.file.path, difference);
   }
 

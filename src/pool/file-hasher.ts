@@ -3,12 +3,11 @@
  * reads a contiguous range into its own buffer), a bounded number in flight; each part's hashes
  * are handed on as they arrive, and the archive tree hash is combined from them at the end.
  */
-import type { Stats } from 'node:fs';
+import type { FileIdentity } from '../file-identity.js';
 import { choosePartSize } from '../options.js';
 import { checkPartIndexes } from './file-options.js';
 import { combineTreeHashHex, sha256Digest, type PartDigest } from './node-hash.js';
-import { FILE_TASK_BYTES, type FileResult, type FileTask, type HashEngine } from './protocol.js';
-import { partsPerTask } from './task-size.js';
+import { FILE_TASK_BYTES, partsPerTask, type FileResult, type FileTask, type HashEngine } from './protocol.js';
 import type { FileHashResult, FilePartHash, HashFileOptions } from './types.js';
 import type { TaskRunner } from './worker-threads.js';
 
@@ -17,14 +16,16 @@ export interface FileJob {
   threads: number;
   engine: HashEngine;
   path: string;
-  /** The file as statSource saw it: workers refuse another file behind the path. */
-  st: Stats;
+  /** The descriptor the workers read through (threads share the process's descriptors). */
+  fd: number;
+  /** The file as it was opened: workers refuse it once it differs. */
+  identity: FileIdentity;
   opts: HashFileOptions;
 }
 
 export async function hashFileParts(job: FileJob): Promise<FileHashResult> {
-  const { path, st, opts } = job;
-  const size = st.size;
+  const { path, identity, opts } = job;
+  const size = identity.size;
   // The same part size uploadArchive picks with 'auto', so hashes match what an upload sends.
   const partSize = opts.partSize ?? choosePartSize(size);
   const partCount = Math.ceil(size / partSize);
@@ -64,7 +65,8 @@ function taskShape(job: FileJob, partSize: number, taskParts: number): { perTask
 }
 
 function runFileTasks(job: FileJob, partSize: number, indexes: readonly number[], emit: (index: number, d: PartDigest) => void): Promise<void> {
-  const { path, st, engine, opts } = job;
+  const { path, fd, identity, engine, opts } = job;
+  const { dev, ino, size, mtimeMs, mtimeNs, ctimeNs } = identity;
   const signal = opts.signal;
   const { perTask, limit } = taskShape(job, partSize, indexes.length);
   const controller = new AbortController();
@@ -76,12 +78,14 @@ function runFileTasks(job: FileJob, partSize: number, indexes: readonly number[]
     let inFlight = 0;
     let done = 0;
     let failed = false;
+    const running = new Set<Promise<unknown>>();
     const failWith = (e: unknown) => {
       if (failed) return;
       failed = true;
-      // Stop the rest of this file's work: queued tasks leave the queue, running ones end.
+      // Stop the rest of this file's work: queued tasks leave the queue, running ones end. Settled
+      // only after they have: the descriptor they read through may be closed right after.
       controller.abort(e);
-      reject(e);
+      void Promise.allSettled([...running]).then(() => reject(e));
     };
     const pump = () => {
       while (!failed && next < indexes.length && (inFlight === 0 || inFlight + perTask <= limit)) {
@@ -90,9 +94,12 @@ function runFileTasks(job: FileJob, partSize: number, indexes: readonly number[]
         while (count < perTask && next + count < indexes.length && indexes[next + count] === firstIndex + count) count++;
         next += count;
         inFlight += count;
-        const task: FileTask = { kind: 'file', engine, path, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, partSize, firstIndex, count };
+        const task: FileTask = { kind: 'file', engine, path, fd, dev, ino, size, mtimeMs, mtimeNs, ctimeNs, partSize, firstIndex, count };
         const what = `hashFile ${path} (part${count > 1 ? 's' : ''} ${firstIndex}${count > 1 ? `-${firstIndex + count - 1}` : ''})`;
-        job.run<FileResult>(task, { signal: controller.signal }, what).then((r) => {
+        const run = job.run<FileResult>(task, { signal: controller.signal }, what);
+        running.add(run);
+        run.finally(() => running.delete(run)).catch(() => undefined);
+        run.then((r) => {
           if (failed) return;
           try {
             r.digests.forEach((d, k) => emit(firstIndex + k, d));

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
  */
 
 import { MiB } from '../options.js';
+import { combineDigestList } from '../hash/tree-combine.js';
 
 export { MiB };
 
@@ -21,22 +22,17 @@ export function sha256Digest(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
 }
 
+/** One combine step on node:crypto. */
+export const nodePair = (left: Uint8Array, right: Uint8Array): Buffer => createHash('sha256').update(left).update(right).digest();
+
 /**
- * Pairwise combine of 32-byte digests, level by level; an odd digest at the end of a level is
- * carried up unchanged. Works on leaves and on aligned 1 MiB x 2^n subtree digests alike.
+ * Tree hash of 32-byte digests in order (leaves, or aligned 1 MiB x 2^n subtrees, the last possibly
+ * shorter) by the library's one combine (src/hash/tree-combine.ts), on node:crypto.
  */
 export function combineDigests(digests: readonly Uint8Array[]): Buffer {
   if (digests.length === 0) return sha256Digest(new Uint8Array(0));
-  let level: Uint8Array[] = digests.slice();
-  while (level.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) {
-      next.push(createHash('sha256').update(level[i]!).update(level[i + 1]!).digest());
-    }
-    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
-    level = next;
-  }
-  return Buffer.from(level[0]!.buffer, level[0]!.byteOffset, 32);
+  const root = combineDigestList(digests, nodePair);
+  return Buffer.from(root.buffer, root.byteOffset, 32);
 }
 
 /** Archive tree hash from the tree hashes (hex) of its aligned 1 MiB x 2^n parts, in order. */

@@ -7,8 +7,7 @@ import { HashAbortedError, PoolDestroyedError, PoolQueueFullError } from './erro
 import { InvalidOptionError } from '../options.js';
 import { describe } from './describe-value.js';
 import { takePart, transferList, type TakenPart } from './part-transfer.js';
-import type { HashEngine, PartsResult } from './protocol.js';
-import { BATCH_BYTES, partsPerTask } from './task-size.js';
+import { BATCH_BYTES, partsPerTask, type HashEngine, type PartsResult } from './protocol.js';
 import type { HashPartOptions, PartHashResult } from './types.js';
 import type { TaskRunner } from './worker-threads.js';
 

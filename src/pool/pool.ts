@@ -6,7 +6,7 @@ import { registerPoolTaskRunner } from './internal.js';
 import { PartBatcher } from './part-batcher.js';
 import { checkPoolOptions } from './pool-options.js';
 import type { WorkerTask } from './protocol.js';
-import { statSource } from './source-file.js';
+import { openSource } from './source-file.js';
 import type {
   EngineCalibration,
   FileHashResult,
@@ -155,10 +155,16 @@ export class HashPool {
     const what = `hashFile ${path}`;
     if (this.#workers.destroyed) throw new PoolDestroyedError(what);
     if (signal?.aborted) throw new HashAbortedError(what, signal.reason);
-    const st = await statSource(path);
-    const engine = await this.ready();
-    if (signal?.aborted) throw new HashAbortedError(what, signal.reason);
-    return hashFileParts({ run: this.#run, threads: this.threads, engine, path, st, opts });
+    // A file the caller opened (uploadArchive's reader) is read through its descriptor; else the
+    // pool opens it once, and closes it after the last task settled.
+    const opened = opts.opened ?? (await openSource(path));
+    try {
+      const engine = await this.ready();
+      if (signal?.aborted) throw new HashAbortedError(what, signal.reason);
+      return await hashFileParts({ run: this.#run, threads: this.threads, engine, path, fd: opened.handle.fd, identity: opened.identity, opts });
+    } finally {
+      if (opts.opened === undefined) await opened.handle.close().catch(() => undefined);
+    }
   }
 
   /** Ends all threads. Waiting and running work fails with PoolDestroyedError. Idempotent. */

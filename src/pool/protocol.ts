@@ -1,7 +1,8 @@
 /**
- * Messages between HashPool (main thread) and its Piscina worker (src/pool/worker.ts). Internal:
- * not exported from the package.
+ * Messages between HashPool (main thread) and its Piscina worker (src/pool/worker.ts), and how many
+ * parts a task carries. Internal: not exported from the package.
  */
+import { MiB } from '../options.js';
 import type { PartDigest } from './node-hash.js';
 
 export type HashEngine = 'wasm' | 'node';
@@ -28,11 +29,22 @@ export interface FileTask {
   kind: 'file';
   engine: HashEngine;
   path: string;
-  /** The file as the main thread saw it; the worker refuses a different file behind the path. */
-  dev: number;
-  ino: number;
+  /**
+   * The descriptor the main thread opened (threads share the process's descriptors): the worker
+   * reads through it with positional reads and never opens the file. Without it (a task built by
+   * hand) the worker opens `path` itself.
+   */
+  fd?: number;
+  /**
+   * The file's identity as the main thread took it (src/file-identity.ts); the worker refuses a
+   * file that differs. `mtimeNs`/`ctimeNs` absent: compared at millisecond precision.
+   */
+  dev: string | number;
+  ino: string | number;
   size: number;
   mtimeMs: number;
+  mtimeNs?: string;
+  ctimeNs?: string;
   partSize: number;
   firstIndex: number;
   count: number;
@@ -83,4 +95,20 @@ export interface WorkerFailure {
 
 export function isWorkerFailure(v: unknown): v is WorkerFailure {
   return typeof v === 'object' && v !== null && 'failure' in v;
+}
+
+// How many parts one worker task carries, for hashPart batches and hashFile tasks alike.
+
+/** SIMD lanes of the WebAssembly core: linear hashes of up to four parts run side by side. */
+export const LANES = 4;
+/** A hashPart batch stops growing at this many bytes (the core copies a batch into its memory). */
+export const BATCH_BYTES = 256 * MiB;
+
+/**
+ * wasm: four parts, so their linear hashes share the SIMD lanes. node: one (node:crypto has no
+ * lanes to fill, and a batch would make each part wait for the others) unless parts are small
+ * enough that the per-task overhead dominates.
+ */
+export function partsPerTask(engine: HashEngine, partBytes: number): number {
+  return engine === 'wasm' || partBytes <= 4 * MiB ? LANES : 1;
 }

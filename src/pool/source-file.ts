@@ -1,30 +1,24 @@
 /**
- * The main thread's check of a file before hashFile sends any task: it exists, is a regular file
- * and may be read. Workers check again, against these stats, when they open it (worker.ts).
+ * The main thread's one look at a file before hashFile sends any task: it is opened once, and its
+ * identity taken from one fstat of the descriptor (src/file-identity.ts). The workers read through
+ * that descriptor and compare each task's identity with it, so nobody opens or stats it again.
  */
-import { open, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
 import { GlacierMultipartError } from '../errors.js';
+import { openFile, type OpenedFile } from '../file-identity.js';
 import { FileIsDirectoryError, FileNotFoundError, FileNotReadableError } from './errors.js';
 
-export async function statSource(path: string): Promise<Stats> {
-  let st: Stats;
+/** Opens `path` for hashFile; the caller closes the handle once every task has settled. */
+export async function openSource(path: string): Promise<OpenedFile> {
+  let opened: Awaited<ReturnType<typeof openFile>>;
   try {
-    st = await stat(path);
+    opened = await openFile(path);
   } catch (e) {
     throw sourceError(path, e);
   }
-  if (st.isDirectory()) throw new FileIsDirectoryError(path);
-  if (!st.isFile()) {
-    throw new FileNotReadableError(path, 'it is not a regular file (a FIFO, socket or device has no size to split into parts); copy it to a file first, or hash its bytes with hashPart');
-  }
-  // Opening proves read permission before any worker runs (and gives a clear error for EACCES).
-  try {
-    await (await open(path, 'r')).close();
-  } catch (e) {
-    throw sourceError(path, e);
-  }
-  return st;
+  if (opened.regular) return { handle: opened.handle, identity: opened.identity };
+  await opened.handle.close().catch(() => undefined);
+  if (opened.directory) throw new FileIsDirectoryError(path);
+  throw new FileNotReadableError(path, 'it is not a regular file (a FIFO, socket or device has no size to split into parts); copy it to a file first, or hash its bytes with hashPart');
 }
 
 function sourceError(path: string, e: unknown): GlacierMultipartError {

@@ -1,3 +1,4 @@
+import type { OpenedFile } from '../file-identity.js';
 /**
  * The pool layer's public option and result types (re-exported from the package root through
  * src/pool/index.ts). Behaviour is documented on HashPool's methods (src/pool/pool.ts).
@@ -59,6 +60,14 @@ export interface HashFileOptions {
    * fails the hashFile call (the rest of the file's work stops).
    */
   onPart?: (part: FilePartHash) => void;
+  /**
+   * The file, already open, with its identity from one fstat of that descriptor
+   * (src/file-identity.ts openFile; uploadArchive hands over its reader's). The workers read through
+   * this descriptor instead of opening the file, and refuse it once it no longer matches the
+   * identity. It stays the caller's: keep it open until hashFile settles. Default: the pool opens
+   * `path` once itself.
+   */
+  opened?: OpenedFile;
 }
 
 export interface FilePartHash {

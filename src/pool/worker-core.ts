@@ -3,7 +3,7 @@
  * travels back as a value (see protocol.ts).
  */
 import type { WorkerFailure } from './protocol.js';
-import { getCore, type HashCore } from './wasm-core.js';
+import { getCore, type HashCore } from '../hash/core.js';
 
 export type { HashCore };
 

@@ -1,10 +1,11 @@
 /**
  * Worker side of hashFile: reads parts of a file into one buffer per thread (reused across tasks)
  * and hashes them; a part too large for that buffer streams through it. Refuses a file that is not
- * the one the main thread checked.
+ * the one the main thread checked. Reads go through the main thread's descriptor (no open here).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { identityChange, identityOfFd } from '../file-identity.js';
 import { combineDigests, leafDigests, nodeHashPart, sha256Digest, type PartDigest } from './node-hash.js';
 import { FILE_TASK_BYTES, STREAM_CHUNK, type FileResult, type FileTask, type HashEngine, type WorkerFailure } from './protocol.js';
 import { loadCore, type HashCore } from './worker-core.js';
@@ -76,23 +77,16 @@ export function hashFileTask(task: FileTask): FileResult | WorkerFailure {
     if ('failure' in c) return c;
     core = c;
   }
+  const own = task.fd === undefined;
   let fd: number;
   try {
-    fd = openSync(task.path, 'r');
+    fd = own ? openSync(task.path, 'r') : task.fd!;
   } catch (e) {
     return fileFailure(task, e);
   }
   try {
-    const st = fstatSync(fd);
-    if (st.ino !== task.ino || st.dev !== task.dev) {
-      return { failure: { code: 'FILE_CHANGED', message: 'another file now has this path', path: task.path } };
-    }
-    if (st.size !== task.size) {
-      return { failure: { code: 'FILE_CHANGED', message: `size was ${task.size} bytes, now ${st.size}`, path: task.path } };
-    }
-    if (st.mtimeMs !== task.mtimeMs) {
-      return { failure: { code: 'FILE_CHANGED', message: 'it was modified (its mtime changed)', path: task.path } };
-    }
+    const change = identityChange({ ...task, path: task.path }, identityOfFd(task.path, fd), { missing: 'skip' });
+    if (change) return { failure: { code: 'FILE_CHANGED', message: change.message, path: task.path } };
     const shrank: WorkerFailure = { failure: { code: 'FILE_CHANGED', message: 'it became shorter while being read', path: task.path } };
     const first = task.firstIndex * task.partSize;
     const end = Math.min(task.size, (task.firstIndex + task.count) * task.partSize);
@@ -122,6 +116,6 @@ export function hashFileTask(task: FileTask): FileResult | WorkerFailure {
   } catch (e) {
     return fileFailure(task, e);
   } finally {
-    closeSync(fd);
+    if (own) closeSync(fd);
   }
 }

@@ -138,7 +138,7 @@ describe('catalog CLI', () => {
 
     const rest = await runCli(['purge', ...conn(), '--from-inventory', '--yes'], { env: awsEnv() });
     expect(rest.code, rest.stderr).toBe(0);
-    expect(rest.stdout).toMatch(/deleted 1 archives/);
+    expect(rest.stdout).toMatch(/deleted 1 archive \(/);
     const empty = await runCli(['inventory', ...conn(), '--json'], { env: awsEnv() });
     expect(empty.stdout.trim()).toBe('');
   });

@@ -1,6 +1,7 @@
 // sync against hostile local conditions (child processes, local server): a catalog or journal
 // directory it cannot write, directories it cannot read, names it cannot record.
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/helpers.js';
@@ -41,9 +42,27 @@ describe.skipIf(cannotMount !== undefined)(`sync: unwritable catalog or journal 
     ro.readOnly();
     const r = await sync(root, catalog);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`Cannot write the catalog ${catalog} (EROFS)`);
+    // The catalog's lock beside it is the first thing written there.
+    expect(r.stderr).toContain(`Cannot create the catalog's lock ${catalog}.lock (EROFS)`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(uploads()).toBe(0);
+  });
+
+  it('a read-only catalog file in a writable directory (a read-only bind mount: root ignores mode 444): refused before any upload', async () => {
+    const root = join(env.dir, 'tree');
+    writeTree(root, { 'a.txt': 1000, 'b.txt': 2000 });
+    const catalog = join(env.dir, 'v.catalog');
+    writeFileSync(catalog, '');
+    execFileSync('mount', ['--bind', catalog, catalog]);
+    try {
+      execFileSync('mount', ['-o', 'remount,ro,bind', catalog]);
+      const r = await sync(root, catalog);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`Cannot write the catalog ${catalog} (EROFS)`);
+      expect(uploads()).toBe(0);
+    } finally {
+      execFileSync('umount', [catalog]);
+    }
   });
 
   it('a journal directory on a read-only file system: refused before any upload when a file needs multipart', async () => {

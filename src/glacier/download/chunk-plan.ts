@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { nodePair } from '../../pool/node-hash.js';
+import { toHex, TreeCombiner } from '../../hash/tree-combine.js';
 import { DEFAULTS, InvalidOptionError } from '../../options.js';
 import { MiB } from '../part-size.js';
 
@@ -55,44 +56,20 @@ export interface HashedRange {
 }
 
 /**
- * Parent node of two tree-hash nodes: SHA-256 of their 32-byte digests. node:crypto here, for a few
- * dozen 64-byte inputs per download: instantiating the WebAssembly core on the main thread for them
- * would cost more than all of them.
- */
-function pair(left: string, right: string): string {
-  if (!/^[0-9a-f]{64}$/.test(left) || !/^[0-9a-f]{64}$/.test(right)) {
-    throw new InvalidOptionError('chunks', `combineChunkTreeHashes: tree hashes are 64 lowercase hex digits, got ${JSON.stringify(left)} and ${JSON.stringify(right)}.`);
-  }
-  return createHash('sha256').update(Buffer.from(left, 'hex')).update(Buffer.from(right, 'hex')).digest('hex');
-}
-
-function isPowerOfTwoMiB(size: number): boolean {
-  if (size < MiB || size % MiB !== 0) return false;
-  let n = size / MiB;
-  while (n % 2 === 0) n /= 2;
-  return n === 1;
-}
-
-/**
- * The tree hash of the whole output from its chunks' tree hashes, in order. Chunks of equal size
- * combine exactly as combineTreeHashes does; chunks of mixed sizes (a range's tail) need the tree's
- * real shape: equal aligned neighbours merge into their parent, and what is left (strictly
- * decreasing perfect subtrees, the last possibly partial) folds from the right, which is what
- * Glacier's level-by-level pairing with carried odd nodes computes.
+ * The tree hash of the whole output from its chunks' tree hashes, in order, by the library's one
+ * combine (src/hash/tree-combine.ts): each chunk is a node covering ceil(size / 1 MiB) leaves
+ * (planChunks makes every chunk but the last an aligned 1 MiB x 2^k). node:crypto for the pairs:
+ * a few dozen 64-byte inputs per download, where instantiating the WebAssembly core on the main
+ * thread would cost more than all of them.
  */
 export function combineChunkTreeHashes(chunks: readonly HashedRange[]): string {
   if (chunks.length === 0) throw new InvalidOptionError('chunks', 'combineChunkTreeHashes needs at least one chunk.');
-  const stack: HashedRange[] = [];
+  const combiner = new TreeCombiner(nodePair);
   for (const c of chunks) {
-    stack.push(c);
-    for (;;) {
-      const top = stack[stack.length - 1]!;
-      const below = stack[stack.length - 2];
-      if (!below || below.size !== top.size || !isPowerOfTwoMiB(top.size) || below.first % (2 * top.size) !== 0) break;
-      stack.splice(stack.length - 2, 2, { first: below.first, size: 2 * top.size, treeHash: pair(below.treeHash, top.treeHash) });
+    if (!/^[0-9a-f]{64}$/.test(c.treeHash)) {
+      throw new InvalidOptionError('chunks', `combineChunkTreeHashes: tree hashes are 64 lowercase hex digits, got ${JSON.stringify(c.treeHash)}.`);
     }
+    combiner.push(Buffer.from(c.treeHash, 'hex'), Math.max(1, Math.ceil(c.size / MiB)));
   }
-  let acc = stack[stack.length - 1]!.treeHash;
-  for (let i = stack.length - 2; i >= 0; i--) acc = pair(stack[i]!.treeHash, acc);
-  return acc;
+  return toHex(combiner.finish());
 }

@@ -15,7 +15,7 @@ import { checkRange, checkTier, checkWait, type ByteRange, type RetrievalTier, t
 import {
   InvalidOptionError, LIMITS, checkAccountId, checkChunkSize, checkClient, checkLimit, checkOptionsObject, checkSignal, checkVaultName,
 } from '../../options.js';
-import { BufferRing, forEachWithBuffer } from './buffer-ring.js';
+import { BufferRing, forEachWithBuffer } from '../../concurrency/index.js';
 import { chunkSizeOf, fetchVerified } from './fetch.js';
 import { checkDestination, commitPartial, exists, openPartial } from './partial-file.js';
 import { Progress, cancelled, openSession, type Session } from './session.js';

@@ -1,3 +1,4 @@
+import type { Held } from '../../concurrency/index.js';
 import { DownloadChecksumError } from './download-errors.js';
 import type { OutputChunk } from './chunk-plan.js';
 import { getJobOutputRange, jobOutputMissing } from './job-output.js';
@@ -14,10 +15,6 @@ export class ChunkHashMismatch extends Error {
 
 export const chunkSizeOf = (c: OutputChunk) => c.last - c.first + 1;
 
-/** A chunk buffer whose owner may change it (were it ever transferred, the pool hands it back as a new view). */
-export interface Held {
-  buf: Uint8Array;
-}
 
 /** Tree hash of `held.buf[0, size)` in the pool; afterwards held.buf is the (same or moved-back) buffer. */
 export async function hashHeld(pool: Pool, held: Held, size: number, signal?: AbortSignal): Promise<string> {

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, lstat, open, rename, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BufferRing, forEachWithBuffer } from './buffer-ring.js';
+import { BufferRing, forEachWithBuffer } from '../../concurrency/index.js';
 import { DestinationExistsError, DiskFullError, InvalidDownloadOptionError, UnsafeDestinationError } from './download-errors.js';
 import { hashHeld } from './fetch.js';
 import type { Session } from './session.js';

@@ -1,13 +1,18 @@
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream, read, type ReadStream } from 'node:fs';
 import { SourceChangedError } from '../errors.js';
 
-/** A byte range of a file, sent as a file stream (re-opened for each attempt) instead of held in memory. */
+/** A byte range of a file, sent as a file stream (a fresh stream for each attempt) instead of held in memory. */
 export interface FilePartBody {
   path: string;
   /** Offset of the part in the file. */
   start: number;
   /** Bytes in the part. */
   size: number;
+  /**
+   * The file's open descriptor (uploadArchive's reader): the part streams from it with positional
+   * reads and the file is not opened again. Without it, the path is opened for each attempt.
+   */
+  fd?: number;
 }
 
 export interface FileRangeStream {
@@ -27,7 +32,12 @@ export interface FileRangeStream {
  */
 export function openFileRange(part: FilePartBody, onBytes?: (streamed: number) => void): FileRangeStream {
   const end = part.start + part.size - 1;
-  const stream = createReadStream(part.path, { start: part.start, end, highWaterMark: 1024 * 1024 });
+  const stream = createReadStream(part.path, {
+    start: part.start, end, highWaterMark: 1024 * 1024,
+    // The caller's descriptor stays open for the next part (and the next attempt): a ReadStream
+    // closes its fd when destroyed, whatever autoClose says, unless its `fs` close does nothing.
+    ...(part.fd !== undefined ? { fd: part.fd, autoClose: false, fs: { read, close: (_fd: number, cb: (err: null) => void) => cb(null) } } : {}),
+  });
   let streamed = 0;
   let reject!: (err: unknown) => void;
   const failed = new Promise<never>((_, r) => { reject = r; });

@@ -39,7 +39,7 @@ export async function repeatSentComplete(a: {
   if (reader.file) {
     const header = state.header.file;
     if (!header || identityDifference(header, reader.file) !== undefined) {
-      const now = await a.pool().hashFile(reader.file.path, { partSize, signal: a.signal });
+      const now = await a.pool().hashFile(reader.file.path, { partSize, signal: a.signal, ...(reader.opened ? { opened: reader.opened } : {}) });
       if (now.size !== sent.archiveSize || now.treeHash !== sent.treeHash) {
         fileChanged = `its tree hash is now ${now.treeHash} for ${now.size} bytes`;
       }

@@ -1,3 +1,4 @@
+import { BufferRing } from '../../concurrency/index.js';
 import type { FilePartHash } from '../../pool/index.js';
 import { TooManyPartsError, UnexpectedResponseError } from '../errors.js';
 import type { ListedPart } from './multipart-upload.js';
@@ -44,6 +45,8 @@ export async function produceFileRanges(c: ProducerContext): Promise<Produced> {
   const { reader, partSize: ps, progress } = c;
   const size = reader.size!;
   const path = reader.file!.path;
+  // The reader's one open descriptor: the pool's workers hash through it, the sender streams from it.
+  const opened = reader.opened;
   const count = Math.ceil(size / ps);
   const bytesOf = (index: number) => Math.min(ps, size - index * ps);
   const treeHashes: string[] = new Array<string>(count);
@@ -66,42 +69,16 @@ export async function produceFileRanges(c: ProducerContext): Promise<Produced> {
     // The worker checked the file as it read it; checked again right before its bytes are sent.
     c.loop.send({
       index: h.index, size: partBytes, hashes: { treeHash: h.treeHash, sha256: h.sha256 },
-      body: { path, start: h.index * ps, size: partBytes }, check: () => reader.checkUnchanged(),
+      body: { path, start: h.index * ps, size: partBytes, ...(opened ? { fd: opened.handle.fd } : {}) }, check: () => reader.checkUnchanged(),
     });
   };
   if (needed.length > 0) {
-    const hashed = await raceAbort(c.pool.hashFile(path, { partSize: ps, parts: needed, signal: c.signal, concurrency: c.concurrency, onPart: hashedPart }), c.signal);
+    const hashed = await raceAbort(c.pool.hashFile(path, { partSize: ps, parts: needed, signal: c.signal, concurrency: c.concurrency, onPart: hashedPart, ...(opened ? { opened } : {}) }), c.signal);
     // A pool of another make that ignores onPart (or parts): its parts are sent now.
     for (const h of hashed.parts) hashedPart(h);
     if (wanted.size > 0) throw new UnexpectedResponseError('HashPool.hashFile', `the hashes of part ${[...wanted][0]}`);
   }
   return { treeHashes, archiveSize: size };
-}
-
-/** A fixed set of reusable SharedArrayBuffer part buffers; a part waits for a free one. */
-class BufferRing {
-  private readonly free: Uint8Array[] = [];
-  private readonly waiters: ((b: Uint8Array) => void)[] = [];
-  private allocated = 0;
-  constructor(private readonly count: number, private readonly size: number) {}
-
-  acquire(): Promise<Uint8Array> {
-    const b = this.free.pop();
-    if (b) return Promise.resolve(b);
-    if (this.allocated < this.count) {
-      this.allocated++;
-      // Shared, so the pool's workers read it in place: no copy, no transfer. Pages are touched
-      // only as data is written, so a short last part or stream costs no more than its bytes.
-      return Promise.resolve(new Uint8Array(new SharedArrayBuffer(this.size)));
-    }
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  release(b: Uint8Array): void {
-    const w = this.waiters.shift();
-    if (w) w(b);
-    else this.free.push(b);
-  }
 }
 
 export function streamTooLong(partSize: number): TooManyPartsError {
@@ -132,6 +109,7 @@ export async function produceBuffered(c: ProducerContext): Promise<Produced> {
       continue;
     }
     const buffer = await ring.acquire();
+    if (!buffer) break;
     if (c.failed()) {
       ring.release(buffer);
       break;

@@ -3,42 +3,12 @@ import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { JournalError, ResumeMismatchError, SourceChangedError } from '../errors.js';
 import { JOURNAL_FORMAT, JOURNAL_VERSION, type JournalConnection, type JournalState } from './journal.js';
-import type { ListedPart, MultipartUpload } from './multipart-upload.js';
-import { raceAbort } from '../retry.js';
+import type { MultipartUpload } from './multipart-upload.js';
 import type { PartReader } from '../sources.js';
-import type { Pool, UploadArchiveOptions } from './upload-options.js';
-import type { UploadProgress } from './upload-progress.js';
+import type { UploadArchiveOptions } from './upload-options.js';
 
 // What a resume checks before it sends anything: the journal belongs to this vault, upload and
-// file; which held parts the bytes on disk still match.
-
-/**
- * Hashes from the bytes on disk now every part Glacier holds that the journal does not vouch for
- * (it vouches only while the file's whole identity is unchanged and `verify` is off). When none
- * of the held parts matches the file, the upload belongs to another file (or the file was
- * replaced): refused before any part is sent, unless `force`. Returns index -> tree hash on disk.
- */
-export async function hashHeldParts(pool: Pool, reader: PartReader, remote: Map<number, ListedPart>, partSize: number,
-  vouched: (index: number) => boolean, o: UploadArchiveOptions, uploadId: string, signal: AbortSignal, progress: UploadProgress,
-): Promise<Map<number, string>> {
-  const onDisk = new Map<number, string>();
-  if (!reader.file || remote.size === 0) return onDisk;
-  const held = [...remote.keys()].sort((a, b) => a - b);
-  const toHash = held.filter((i) => !vouched(i));
-  if (toHash.length === 0) return onDisk;
-  const hashed = await raceAbort(pool.hashFile(reader.file.path, { partSize, parts: toHash, signal }), signal);
-  for (const h of hashed.parts) {
-    onDisk.set(h.index, h.treeHash);
-    progress.bytesHashed += h.last - h.first + 1;
-  }
-  if (o.force || held.some((i) => vouched(i) || onDisk.get(i) === remote.get(i)!.treeHash)) return onDisk;
-  const first = held[0]!;
-  throw new ResumeMismatchError(
-    `None of the ${held.length} part${held.length === 1 ? '' : 's'} that upload ${uploadId} holds matches ${reader.file.path} (part ${first}: ` +
-    `Glacier holds tree hash ${remote.get(first)!.treeHash}, the file has ${onDisk.get(first)}): the upload belongs to another file, ` +
-    `or this file was replaced. Nothing was sent. Pass force: true (CLI: --force) to replace its parts with this file's, ` +
-    `or start a new upload without the upload id or journal (and abort ${uploadId}).`);
-}
+// file (which held parts the bytes on disk still match is part-plan.ts).
 
 /** A new journal's directory must exist and be writable: found out before the upload starts. */
 export async function checkJournalWritable(path: string): Promise<void> {

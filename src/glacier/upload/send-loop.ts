@@ -1,25 +1,8 @@
+import { Semaphore } from '../../concurrency/index.js';
 import type { FilePartBody } from './file-range-body.js';
 import type { JournalWriter, JournalPart } from './journal.js';
 import type { ListedPart, MultipartUpload, PartHashes } from './multipart-upload.js';
 import type { ProgressReporter } from './upload-progress.js';
-
-/** A counting semaphore: at most `available` holders at once, granted in call order. */
-class Slots {
-  private waiters: (() => void)[] = [];
-  constructor(private available: number) {}
-  async acquire(): Promise<void> {
-    if (this.available > 0) {
-      this.available--;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-  release(): void {
-    const w = this.waiters.shift();
-    if (w) w();
-    else this.available++;
-  }
-}
 
 /** A hashed part, ready to go: its bytes in memory, or its range of the file (streamed from disk). */
 export interface HashedPart {
@@ -40,7 +23,7 @@ export interface HashedPart {
 export class SendLoop {
   uploadedParts = 0;
   skippedParts = 0;
-  private readonly slots: Slots;
+  private readonly slots: Semaphore;
   private readonly tasks = new Set<Promise<void>>();
 
   constructor(private readonly o: {
@@ -49,7 +32,7 @@ export class SendLoop {
     /** Records the first failure (and cancels everything in flight). */
     fail: (err: unknown) => void; failed: () => boolean;
   }) {
-    this.slots = new Slots(o.concurrency);
+    this.slots = new Semaphore(o.concurrency);
   }
 
   /** Runs `work` as part of the upload: its failure fails the upload, and drain() waits for it. */

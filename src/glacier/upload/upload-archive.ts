@@ -13,7 +13,8 @@ import { MultipartUpload, type ListedPart } from './multipart-upload.js';
 import { DEFAULT_STREAM_PART_SIZE, checkPartCount, choosePartSize } from '../part-size.js';
 import { produceBuffered, produceFileRanges, type Produced } from './part-producers.js';
 import { findInitiatedUpload } from './pending-initiate.js';
-import { checkJournal, checkJournalWritable, hashHeldParts, journalHeader } from './resume-check.js';
+import { checkJournal, checkJournalWritable, journalHeader } from './resume-check.js';
+import { PartPlan } from './part-plan.js';
 import { cancelledError, isRetryableError, raceAbort } from '../retry.js';
 import { SendLoop } from './send-loop.js';
 import { identityDifference, isStreamReader, openSource, type PartReader } from '../sources.js';
@@ -295,21 +296,11 @@ class UploadRun {
     Object.assign(this.progress.p, { partSize: ps, uploadId: upload.uploadId, partsTotal: reader.size !== undefined ? Math.ceil(reader.size / ps) : undefined });
     this.progress.changed();
     const pool = this.getPool();
-    const vouched = (index: number) => trustJournal && journaled?.get(index)?.treeHash === remote.get(index)?.treeHash;
-    // Held parts whose bytes on disk were hashed now (not trusted from a record).
-    const onDisk = await hashHeldParts(pool, reader, remote, ps, vouched, this.o, upload.uploadId, this.signal, this.progress.p);
+    // The one decision per held part: trusted, re-hashed from disk now, or sent.
+    const plan = new PartPlan({ reader, remote, journaled, trustJournal });
+    await plan.rehash(pool, ps, this.signal, this.progress.p, { force: this.o.force, uploadId: upload.uploadId });
     this.partsStarted = true;
-    // Parts Glacier holds that need not be read again: hashed from disk just now with Glacier's
-    // tree hash, or (the file's whole identity unchanged) vouched for by the journal too.
-    const trusted = (index: number, size: number): ListedPart | undefined => {
-      const held = remote.get(index);
-      if (!held || reader.kind !== 'file') return undefined;
-      const fresh = onDisk.get(index);
-      if (fresh !== undefined) return fresh === held.treeHash ? { ...held, size } : undefined;
-      const noted = trustJournal ? journaled?.get(index) : undefined;
-      // Equal tree hashes mean equal bytes (and so equal sizes, whatever a quirky listed range says).
-      return noted && held.treeHash === noted.treeHash && noted.size === size ? { ...held, size } : undefined;
-    };
+    const trusted = (index: number, size: number) => plan.trusted(index, size);
     const failed = () => this.failure !== undefined;
     this.loop = new SendLoop({
       upload, remote, journal: this.journal, journaled, concurrency: this.concurrency, maxAttempts: this.maxAttempts,
