@@ -10,29 +10,21 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { createGlacierClient } from '../glacier/client.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../glacier/retry.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../glacier/client.js';
-import { JobNotFoundError } from '../glacier/download/download-errors.js';
 import { HashPool } from '../pool/pool.js';
 import { lockJournal } from '../lock-file.js';
 import { MiB } from '../glacier/part-size.js';
-import { copyToDir, existingFile } from './copy-to-dir.js';
-import { copyToS3, existingObject, useUnsignedPayload, type S3Target } from './copy-to-s3.js';
-import type { CopyArchive, CopyContext, CopyResult } from './copy-context.js';
-import { IdTable } from './id-table.js';
-import { abortLeftoverUploads } from './leftovers.js';
+import type { CopyContext } from './copy-context.js';
+import { useUnsignedPayload, type S3Target } from './copy-to-s3.js';
+import { MigrationRun } from './migration-run.js';
 import { preparePlan, type Prepared } from './prepare.js';
+import type { MigrationReport } from './report.js';
+import { DEFAULT_OUTPUT_TTL_MS, DEFAULT_RENEW_BEFORE_MS, type RetrievalContext } from './retrieval.js';
+import { MigrationState } from './state.js';
 import { checkMigrateOptions, defaultStatePath, isS3, shardText, type MigrateProgress, type MigrateVaultOptions } from './options.js';
-import { Pacer } from './pacing.js';
-import type { PlannedArchive } from './plan.js';
-import { AsyncQueue } from './queue.js';
-import { MAX_LISTED_FAILURES, type MigrationReport } from './report.js';
-import { DEFAULT_OUTPUT_TTL_MS, DEFAULT_RENEW_BEFORE_MS, readyJob, startJob, type RetrievalContext } from './retrieval.js';
 import { Slots } from './slots.js';
-import { MigrationState, Stage } from './state.js';
 
 const DEFAULT_CHUNK = 16 * MiB;
 const DEFAULT_CONCURRENCY = 4;
-/** How often a copy that lost its job's output starts a new job and goes on. */
-const MAX_JOB_RESTARTS = 3;
 
 export async function migrateVault(o: MigrateVaultOptions): Promise<MigrationReport> {
   const shard = checkMigrateOptions(o);
@@ -92,154 +84,7 @@ export async function migrateVault(o: MigrateVaultOptions): Promise<MigrationRep
     const target: S3Target | undefined = s3 && isS3(dest) ? { s3, bucket: dest.bucket, storageClass: dest.storageClass ?? 'DEEP_ARCHIVE' } : undefined;
     if (target) useUnsignedPayload(target.s3);
     const dir = isS3(dest) ? '' : resolvePath(dest.dir);
-    const pacer = new Pacer(o.budget?.maxBytesPerDay);
-    const keys = new IdTable();
-    const queue = new AsyncQueue<{ a: PlannedArchive; jobId: string }>();
-
-    const fail = async (a: PlannedArchive, err: unknown) => {
-      const reason = err instanceof Error ? err.message : String(err);
-      report.failed++;
-      progress.archivesFailed++;
-      if (report.failures.length < MAX_LISTED_FAILURES) report.failures.push({ archiveId: a.archiveId, key: a.key, reason, code: (err as { code?: string })?.code });
-      await st.record({ t: 'failed', id: a.archiveId, why: reason });
-    };
-    const finish = async (a: PlannedArchive, res: CopyResult, earlier: boolean) => {
-      await st.record({ t: 'done', id: a.archiveId, key: a.key!, etag: res.etag, checksum: res.checksum, size: a.size });
-      if (earlier) report.alreadyDone++;
-      else {
-        report.copied++;
-        report.bytesCopied += a.size;
-        report.copy.bytesCopied += a.size;
-      }
-      progress.archivesDone++;
-      tell();
-    };
-    /** The destination already holds this archive (a run stopped after writing it): done; else undefined. */
-    const alreadyThere = async (a: PlannedArchive): Promise<CopyResult | 'conflict' | undefined> => {
-      const info = { archiveId: a.archiveId, key: a.key!, size: a.size, treeHash: a.treeHash };
-      if (target) {
-        const e = await existingObject(ctx, target, info);
-        if (e.kind === 'ours') return { etag: e.etag, checksum: e.checksum };
-        if (e.kind === 'other') {
-          await fail(a, new Error(e.why));
-          return 'conflict';
-        }
-        return undefined;
-      }
-      const e = await existingFile(ctx, dir, info);
-      if (e.kind === 'ours') return { etag: '', checksum: e.treeHash };
-      if (e.kind === 'other') {
-        await fail(a, new Error(e.why));
-        return 'conflict';
-      }
-      return undefined;
-    };
-
-    const copyOne = async (a: PlannedArchive, jobId: string) => {
-      try {
-        const there = await alreadyThere(a);
-        if (there === 'conflict') return;
-        if (there) return await finish(a, there, true);
-        for (let restarts = 0; ; restarts++) {
-          jobId = await readyJob(r, a.archiveId, jobId);
-          const c: CopyArchive = { archiveId: a.archiveId, key: a.key!, size: a.size, treeHash: a.treeHash, creationDate: a.creationDate, description: a.description, jobId };
-          try {
-            const res = target ? await copyToS3(ctx, target, c) : await copyToDir(ctx, dir, c);
-            return await finish(a, res, false);
-          } catch (err) {
-            // The job's output went away mid-copy: a new job, and the parts S3 holds are kept.
-            if (!(err instanceof JobNotFoundError) || restarts >= MAX_JOB_RESTARTS || signal.aborted) throw err;
-            report.jobs.expired++;
-            jobId = await startJob(r, a.archiveId);
-          }
-        }
-      } catch (err) {
-        if (signal.aborted) throw err;
-        await fail(a, err);
-      }
-    };
-
-    const lanes = Array.from({ length: concurrency }, async () => {
-      for (let item = await queue.take(); item; item = await queue.take()) {
-        const { a, jobId } = item;
-        try {
-          await copyOne(a, jobId);
-        } finally {
-          progress.staged--;
-          pacer.release(a.size, st.stage(a.archiveId) === Stage.Done);
-        }
-      }
-    });
-
-    const starting = new Set<Promise<void>>();
-    const stageOne = async (a: PlannedArchive, recordedJob: string | undefined) => {
-      let jobId = recordedJob;
-      try {
-        if (!jobId) {
-          // Not waited for: the job record after it is fsynced with it (group commit keeps order).
-          st.record({ t: 'planned', id: a.archiveId, key: a.key!, size: a.size }).catch(() => undefined);
-          jobId = await startJob(r, a.archiveId);
-        }
-      } catch (err) {
-        progress.staged--;
-        pacer.release(a.size, false);
-        if (signal.aborted) throw err;
-        await fail(a, err);
-        return;
-      }
-      queue.push({ a, jobId });
-    };
-    const stageAll = async () => {
-      try {
-        for await (const a of plan.archives()) {
-          signal.throwIfAborted();
-          if (a.key) keys.set(a.key, 1);
-          const stage = st.stage(a.archiveId);
-          if (stage === Stage.Done) {
-            report.alreadyDone++;
-            progress.archivesDone++;
-            progress.bytesDone += a.size;
-            continue;
-          }
-          if (a.refused !== undefined) {
-            await fail(a, new Error(`not copied: ${a.refused}`));
-            continue;
-          }
-          const flight = st.inFlight(a.archiveId);
-          await pacer.stage(a.size, signal, !flight?.jobId);
-          progress.staged++;
-          // InitiateJob calls overlap (up to `concurrency`): one round trip each would pace small archives.
-          const staged = stageOne(a, flight?.jobId).finally(() => starting.delete(staged));
-          staged.catch(() => undefined); // seen by the race or the final wait, never unhandled
-          starting.add(staged);
-          if (starting.size >= concurrency) await Promise.race(starting);
-        }
-        await Promise.all(starting);
-      } finally {
-        await Promise.allSettled(starting);
-        queue.close();
-      }
-    };
-
-    const keep = new Set<string>();
-    const staging = stageAll();
-    const results = await Promise.allSettled([staging, ...lanes]);
-    const firstError = results.find((x) => x.status === 'rejected') as PromiseRejectedResult | undefined;
-    if (firstError) {
-      local.abort(firstError.reason);
-      throw firstError.reason;
-    }
-    if (target) {
-      for (const id of st.inFlightIds()) {
-        const u = st.inFlight(id)?.uploadId;
-        if (u && st.stage(id) === Stage.Copying) keep.add(u);
-      }
-      report.uploadsAborted = await abortLeftoverUploads(ctx, target, prefix, keys, keep);
-    }
-    report.complete = report.failed === 0 && report.copied + report.alreadyDone === plan.summary.archives;
-    progress.phase = 'done';
-    tell();
-    return report;
+    return await new MigrationRun({ ctx, r, target, dir, report, progress, tell, plan, prefix, concurrency, signal, local, budget: o.budget?.maxBytesPerDay }).run();
   } finally {
     await state?.close();
     await unlock?.();
