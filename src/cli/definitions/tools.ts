@@ -54,7 +54,7 @@ export const demo = defineCommand({
 export const benchFlags = {
   quick: bool('--quick', 'smaller sizes (minutes become seconds; figures are noisier)'),
   size: parsed('--size <size>', 'data size for every suite instead of the defaults (at least 4MiB)', sizeArg),
-  only: str('--only <list>', 'comma-separated subset of: hash,pool,upload,download,sync,restore,wan'),
+  only: str('--only <list>', 'comma-separated subset of: hash,pool,upload,download,sync,restore,wan,migrate'),
   out: str('--out <dir>', 'results folder (default: bench/results in the package; with --quick, a new temporary folder)'),
   readme: str('--readme <file>', 'replace the benchmark section of this README (e.g. README.md) with the results'),
 };
