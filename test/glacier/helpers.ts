@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateVaultCommand, DescribeJobCommand, GetJobOutputCommand, InitiateJobCommand, ListPartsCommand, type GlacierClient,
+  type DescribeJobCommandOutput, type GetJobOutputCommandOutput, type InitiateJobCommandOutput, type ListPartsCommandOutput,
 } from '@aws-sdk/client-glacier';
 import { createGlacierClient } from '../../dist/src/glacier/index.js';
 import { startLocalGlacier, type LocalGlacier } from '../../dist/src/server/index.js';
@@ -54,15 +55,31 @@ export function writeRandomFile(dir: string, name: string, size: number): { path
   return { path, data };
 }
 
+/**
+ * The test's own checking calls (not the code under test): createGlacierClient leaves retries to the
+ * library (SDK maxAttempts 1), so a pooled keep-alive socket the server closes idle just as it is
+ * reused (ECONNRESET, seen under load) is retried here, as the library's request path would.
+ */
+async function send<T>(client: GlacierClient, command: Parameters<GlacierClient['send']>[0]): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await client.send(command as never)) as T;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (attempt >= 3 || !['ECONNRESET', 'EPIPE'].includes(code ?? '')) throw err;
+    }
+  }
+}
+
 /** Reads an archive back through an archive-retrieval job (the server completes jobs at once). */
 export async function readBack(client: GlacierClient, vaultName: string, archiveId: string): Promise<Buffer> {
-  const job = await client.send(new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId } }));
+  const job = await send<InitiateJobCommandOutput>(client, new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId } }));
   for (let i = 0; i < 200; i++) {
-    const d = await client.send(new DescribeJobCommand({ accountId: '-', vaultName, jobId: job.jobId! }));
+    const d = await send<DescribeJobCommandOutput>(client, new DescribeJobCommand({ accountId: '-', vaultName, jobId: job.jobId! }));
     if (d.Completed) break;
     await new Promise((r) => setTimeout(r, 20));
   }
-  const out = await client.send(new GetJobOutputCommand({ accountId: '-', vaultName, jobId: job.jobId! }));
+  const out = await send<GetJobOutputCommandOutput>(client, new GetJobOutputCommand({ accountId: '-', vaultName, jobId: job.jobId! }));
   return Buffer.from(await out.body!.transformToByteArray());
 }
 
@@ -71,7 +88,7 @@ export async function listedPartCount(client: GlacierClient, vaultName: string, 
   let marker: string | undefined;
   let n = 0;
   do {
-    const out = await client.send(new ListPartsCommand({ accountId: '-', vaultName, uploadId, marker }));
+    const out = await send<ListPartsCommandOutput>(client, new ListPartsCommand({ accountId: '-', vaultName, uploadId, marker }));
     n += out.Parts?.length ?? 0;
     marker = out.Marker ?? undefined;
   } while (marker);
