@@ -92,18 +92,6 @@ export class JournalDirAccessError extends GlacierMultipartError {
   }
 }
 
-/** A restore would write through a symbolic link (or a non-directory) on its way below the target directory: refused. */
-export class RestoreOutsideDirError extends GlacierMultipartError {
-  readonly path: string;
-  readonly link: string;
-  constructor(path: string, link: string, detail: string) {
-    super('UNSAFE_DESTINATION',
-      `${path}: not restored: ${link} ${detail}, and a restore never writes through it (it could lead out of the ` +
-      `target directory). Remove or rename ${link}, or restore into another --dir.`);
-    this.path = path;
-    this.link = link;
-  }
-}
 
 /** The catalog was recorded for another vault (or account, region, endpoint) than the one named. */
 export class CatalogVaultMismatchError extends GlacierMultipartError {

@@ -5,13 +5,13 @@
  */
 import { lstat, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { RestoreOutsideDirError } from './errors.js';
+import { UnsafeDestinationError } from '../glacier/download/download-errors.js';
 
 async function lstatOrNone(path: string) {
   return lstat(path).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
 }
 
-/** The absolute destination of catalog path `path` under `dir`, its folders made; throws RestoreOutsideDirError. */
+/** The absolute destination of catalog path `path` under `dir`, its folders made; throws UnsafeDestinationError. */
 export async function restoreDestination(dir: string, path: string, tempSuffixes: readonly string[]): Promise<string> {
   const segments = path.split('/');
   let current = resolve(dir);
@@ -24,14 +24,14 @@ export async function restoreDestination(dir: string, path: string, tempSuffixes
       const made = await mkdir(current).then(() => true, (err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? false : Promise.reject(err)));
       if (made) continue;
       st = await lstatOrNone(current);
-      if (st === undefined) throw new RestoreOutsideDirError(path, current, 'vanished while it was being made');
+      if (st === undefined) throw new UnsafeDestinationError(path, { operation: 'restore', link: current, detail: 'vanished while it was being made' });
     }
-    if (st.isSymbolicLink() && i < segments.length - 1) throw new RestoreOutsideDirError(path, current, 'is a symbolic link');
-    if (i < segments.length - 1 && !st.isDirectory()) throw new RestoreOutsideDirError(path, current, 'is not a directory');
+    if (st.isSymbolicLink() && i < segments.length - 1) throw new UnsafeDestinationError(path, { operation: 'restore', link: current, detail: 'is a symbolic link' });
+    if (i < segments.length - 1 && !st.isDirectory()) throw new UnsafeDestinationError(path, { operation: 'restore', link: current, detail: 'is not a directory' });
   }
   for (const suffix of tempSuffixes) {
     const st = await lstatOrNone(current + suffix);
-    if (st?.isSymbolicLink()) throw new RestoreOutsideDirError(path, current + suffix, 'is a symbolic link');
+    if (st?.isSymbolicLink()) throw new UnsafeDestinationError(path, { operation: 'restore', link: current + suffix, detail: 'is a symbolic link' });
   }
   return current;
 }

@@ -8,6 +8,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { combineChunkTreeHashes } from '../glacier/download/chunk-plan.js';
+import { UnsafeDestinationError } from '../glacier/download/download-errors.js';
 import { ArchiveCopyError } from './errors.js';
 import { chunkTarget, partSizeFor, type CopyArchive, type CopyContext, type CopyResult } from './copy-context.js';
 import { fetchChunk } from './fetch-chunk.js';
@@ -25,7 +26,7 @@ async function safeParent(root: string, a: CopyArchive): Promise<void> {
     try {
       const st = await lstat(at);
       if (st.isSymbolicLink() || !st.isDirectory()) {
-        throw new ArchiveCopyError('UNSAFE_DESTINATION', a.archiveId, `${at} is ${st.isSymbolicLink() ? 'a symlink' : 'not a directory'}: ${a.key} is not written through it. Move it away and run again.`);
+        throw new UnsafeDestinationError(a.key, { operation: 'migrate', link: at, detail: st.isSymbolicLink() ? 'is a symbolic link' : 'is not a directory' });
       }
     } catch (err) {
       if (code(err) !== 'ENOENT') throw err;

@@ -140,7 +140,7 @@ describe('migrateVault shards and refusals', () => {
     symlinkSync(outside, join(out, 'small'));
     const d = await run(env, { destination: { dir: out }, state: join(env.dir, 'dir.jsonl') });
     expect(d.failed).toBe(2);
-    expect(d.failures.every((f) => /symlink/.test(f.reason))).toBe(true);
+    expect(d.failures.every((f) => /symbolic link/.test(f.reason))).toBe(true);
     expect(readdirSync(outside)).toEqual([]);
   }, 60_000);
 });

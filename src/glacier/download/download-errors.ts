@@ -178,13 +178,24 @@ export const DownloadCancelledError = CancelledError;
 /** @deprecated Use CancelledError. */
 export type DownloadCancelledError = CancelledError;
 
-/** The destination (or its partial file) is a symbolic link: a download never writes through one. */
+/**
+ * A write would go through a symbolic link (or a non-directory): a download, restore or migration never
+ * writes through one, since it could lead anywhere, out of the target directory too. One class for the
+ * cause; `link` (with `detail`) names the path component at fault when it is not `path` itself.
+ */
 export class UnsafeDestinationError extends GlacierMultipartError {
   readonly path: string;
-  constructor(path: string, options?: { cause?: unknown }) {
-    super('UNSAFE_DESTINATION',
-      `${path} is a symbolic link, and a download never writes through one (it could lead anywhere): ` +
-      `remove it, or name the real file to write.`, options);
+  readonly operation: 'download' | 'restore' | 'migrate';
+  readonly link: string;
+  constructor(path: string, options?: { operation?: 'download' | 'restore' | 'migrate'; link?: string; detail?: string; cause?: unknown }) {
+    const operation = options?.operation ?? 'download';
+    const link = options?.link ?? path;
+    super('UNSAFE_DESTINATION', link === path
+      ? `${path} is a symbolic link, and a ${operation} never writes through one (it could lead anywhere): remove it, or name the real file to write.`
+      : `${path}: not ${operation === 'restore' ? 'restored' : 'written'}: ${link} ${options?.detail ?? 'is a symbolic link'}, and a ${operation} never writes ` +
+        `through it (it could lead out of the target directory). Remove or rename ${link}, or choose another target directory.`, options);
     this.path = path;
+    this.operation = operation;
+    this.link = link;
   }
 }
