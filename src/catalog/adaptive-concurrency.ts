@@ -25,6 +25,11 @@ export class ConcurrencyProbe {
     this.windowStart = now();
   }
 
+  /** The most it will ever allow in flight. */
+  get ceiling(): number {
+    return this.max;
+  }
+
   /** Whether the probe has settled on its level. */
   get fixed(): boolean {
     return this.settled;

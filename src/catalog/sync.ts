@@ -5,6 +5,7 @@
  * their own (resumable). All hashing happens in ONE HashPool. Stopping (the signal) leaves every
  * recorded file recorded and every multipart upload resumable: running again continues.
  */
+import { setMaxListeners } from 'node:events';
 import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { currentIdentity, identityDifference } from '../file-identity.js';
@@ -156,6 +157,13 @@ interface RunContext {
   intents: IntentLog;
 }
 
+/**
+ * Abort listeners one upload in flight may hold on the run's signal at once (hashing, the request,
+ * its retry wait; with room to spare): many are expected, bounded by the concurrency, each removed
+ * as its upload settles.
+ */
+const LISTENERS_PER_UPLOAD = 8;
+
 async function runSync(ctx: RunContext): Promise<void> {
   const { o, plan, result, note } = ctx;
   const inner = new AbortController();
@@ -206,6 +214,7 @@ async function runSync(ctx: RunContext): Promise<void> {
   // level holding one buffer per upload in flight.
   const probe = o.concurrency !== undefined ? new ConcurrencyProbe(o.concurrency, o.concurrency)
     : new ConcurrencyProbe(DEFAULT_CONCURRENCY, Math.max(DEFAULT_CONCURRENCY, Math.min(MAX_PROBED_CONCURRENCY, Math.floor(PROBED_BUFFER_BYTES / Math.max(maxSmall, 1)))));
+  setMaxListeners(LISTENERS_PER_UPLOAD * (probe.ceiling + (o.partConcurrency ?? DEFAULTS.partConcurrency) + 2), signal);
   const smallLane = forEachAdaptive(small, probe, (() => {
     const buffers: Uint8Array[] = [];
     return async (u: PlannedUpload) => {
