@@ -1,11 +1,15 @@
 /**
  * The plan of a migration, streamed from the inventory twice in bounded memory: a first pass counts
  * names (to tell duplicates apart) and totals this shard's archives and bytes; the second yields
- * each of this shard's archives with its key. Archives keep the inventory's order (Glacier lists
- * them by creation date).
+ * each of this shard's archives with its key, oldest first (by creation date, as the inventory
+ * lists them when it is in that order; otherwise sorted on disk in bounded memory).
  */
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inShard, type Shard } from '../catalog/shards.js';
 import type { InventoryArchive } from '../catalog/inventory.js';
+import { externalSort } from '../catalog/external-sort.js';
 import { IdTable } from './id-table.js';
 import { keyOf, nameOf, uniqueName, type NameOverride } from './naming.js';
 
@@ -30,6 +34,13 @@ export interface PlanOptions {
   shard?: Shard;
   /** For the estimate of days; default: none (one day per budget is not computed). */
   maxBytesPerDay?: number;
+  /**
+   * Where an inventory not in creation-date order is sorted: run files `${sortPrefix}.runN`,
+   * removed as each pass over the archives ends. Default: in the system's temporary directory.
+   */
+  sortPrefix?: string;
+  /** Archives sorted in memory at once (default: externalSort's, 20,000). */
+  sortRunSize?: number;
 }
 
 export interface PlanSummary {
@@ -46,6 +57,8 @@ export interface PlanSummary {
   /** With maxBytesPerDay: whole days of retrieval budget, and jobs started per day. */
   days: number | undefined;
   jobsPerDay: number | undefined;
+  /** Whether the inventory listed the archives by creation date (else they are sorted for the copy). */
+  inventoryInDateOrder: boolean;
 }
 
 const ONCE = 1;
@@ -58,9 +71,15 @@ export interface Plan {
 
 export async function planMigration(o: PlanOptions): Promise<Plan> {
   const names = new IdTable();
-  const summary: PlanSummary = { archives: 0, bytes: 0, largest: 0, inventoryArchives: 0, duplicateNames: 0, refused: 0, days: undefined, jobsPerDay: undefined };
+  const summary: PlanSummary = {
+    archives: 0, bytes: 0, largest: 0, inventoryArchives: 0, duplicateNames: 0, refused: 0, days: undefined, jobsPerDay: undefined, inventoryInDateOrder: true,
+  };
+  let lastCreated = -Infinity;
   for await (const a of o.source()) {
     summary.inventoryArchives++;
+    const created = createdAt(a);
+    if (created < lastCreated) summary.inventoryInDateOrder = false;
+    lastCreated = Math.max(lastCreated, created);
     const n = nameOf(a, o.override);
     if (n.name !== undefined) {
       const seen = names.get(n.name);
@@ -78,7 +97,7 @@ export async function planMigration(o: PlanOptions): Promise<Plan> {
     summary.days = Math.max(1, Math.ceil(summary.bytes / o.maxBytesPerDay));
     summary.jobsPerDay = Math.ceil(summary.archives / summary.days);
   }
-  async function* archives(): AsyncGenerator<PlannedArchive> {
+  async function* inInventoryOrder(): AsyncGenerator<PlannedArchive> {
     for await (const a of o.source()) {
       const n = nameOf(a, o.override);
       if (n.name !== undefined && o.filter && !o.filter(n.name)) continue;
@@ -91,5 +110,15 @@ export async function planMigration(o: PlanOptions): Promise<Plan> {
       yield { ...a, key: k.name, refused: k.refused };
     }
   }
+  const archives = (): AsyncGenerator<PlannedArchive> => (summary.inventoryInDateOrder ? inInventoryOrder() : externalSort(inInventoryOrder(), {
+    key: createdAt, prefix: o.sortPrefix ?? join(tmpdir(), `glacier-migrate-order-${process.pid}-${randomBytes(4).toString('hex')}`),
+    ...(o.sortRunSize !== undefined ? { runSize: o.sortRunSize } : {}), encode: (a) => JSON.stringify(a), decode: (l) => JSON.parse(l) as PlannedArchive,
+  }));
   return { summary, archives };
+}
+
+/** Creation time in ms; an unreadable date sorts last. */
+function createdAt(a: { creationDate: string }): number {
+  const t = Date.parse(a.creationDate);
+  return Number.isNaN(t) ? Infinity : t;
 }

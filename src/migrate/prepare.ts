@@ -35,8 +35,8 @@ export async function preparePlan(o: MigrateVaultOptions, shard: Shard | undefin
     let source: ArchiveSource;
     if (o.inventory !== undefined) source = inputSource(o.inventory);
     else if (o.catalog !== undefined) source = catalogSource(o.catalog);
-    else source = await inventoryJobSource({ client, vaultName: o.vaultName, accountId: o.accountId ?? '-', jobId: o.inventoryJobId, statePath, signal, pollInterval: o.wait?.pollInterval, onNote: note });
-    const plan = await planMigration({ source, prefix, override, filter, shard, maxBytesPerDay: o.budget?.maxBytesPerDay });
+    else source = await inventoryJobSource({ client, vaultName: o.vaultName, accountId: o.accountId ?? '-', jobId: o.inventoryJobId, statePath, signal, pollInterval: o.wait?.pollInterval, onNote: note, onInventoryJob: o.onInventoryJob });
+    const plan = await planMigration({ source, prefix, override, filter, shard, maxBytesPerDay: o.budget?.maxBytesPerDay, sortPrefix: `${statePath}.order` });
     return { plan, prefix, destination, close: async () => { await namesCatalog?.close(); } };
   } catch (err) {
     await namesCatalog?.close();

@@ -13,9 +13,12 @@ describe('planning a million archives', () => {
     const n = 1_000_000;
     const r = spawnSync(process.execPath, ['--expose-gc', script, String(n)], { encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
     expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { summary: { inventoryArchives: number; archives: number; duplicateNames: number }; yielded: number; suffixed: number; growthMiB: number };
+    const out = JSON.parse(r.stdout) as { summary: { inventoryArchives: number; archives: number; duplicateNames: number; inventoryInDateOrder: boolean }; yielded: number; suffixed: number; ordered: boolean; growthMiB: number };
     expect(out.summary.inventoryArchives).toBe(n);
     expect(out.yielded).toBe(out.summary.archives);
+    // Oldest first, though the inventory lists them newest first.
+    expect(out.summary.inventoryInDateOrder).toBe(false);
+    expect(out.ordered).toBe(true);
     // Shard 1 of 4 holds about a quarter.
     expect(Math.abs(out.summary.archives - n / 4)).toBeLessThan(n / 100);
     expect(out.summary.duplicateNames).toBe(1);

@@ -1,7 +1,7 @@
 // The migrate layer's pieces on their own: pacing by budget, the state file (torn last line, reopen,
 // stages), names (unsafe refused, CSV overrides, stable duplicate suffixes), the compact id table.
 import { describe, expect, it } from 'vitest';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeDescription, migrateVault, MigrationState, nameOf, readNameCsv, uniqueName, planMigration } from '../../dist/src/index.js';
@@ -123,6 +123,33 @@ describe('planMigration filters', () => {
     const keys: string[] = [];
     for await (const a of plan.archives()) keys.push(a.key!);
     expect(keys).toEqual(['p/a/1.jpg']);
+  });
+
+  it('archives come oldest first: an inventory in another order is sorted on disk, its run files removed', async () => {
+    const dir = tmp();
+    // Creation dates out of order, two equal ones (they keep the inventory's order), one unreadable (last).
+    const dates = ['2021-05-01T00:00:00Z', '2019-01-01T00:00:00Z', '2020-07-01T12:00:00Z', 'not a date', '2019-01-01T00:00:00Z', '2018-03-03T03:03:03Z', '2020-07-01T11:59:59Z'];
+    const entries = dates.map((creationDate, i) => ({ archiveId: `ID${i}`, description: encodeDescription(`f${i}`, 0), creationDate, size: 1, treeHash: 'a'.repeat(64) }));
+    const plan = await planMigration({ source: async function* () { yield* entries; }, prefix: '', sortPrefix: join(dir, 'order'), sortRunSize: 2 });
+    expect(plan.summary.inventoryInDateOrder).toBe(false);
+    const ids: string[] = [];
+    for await (const a of plan.archives()) {
+      ids.push(a.archiveId);
+      // Mid-pass the runs are on disk (7 entries, 2 per run).
+      if (ids.length === 1) expect(readdirSync(dir).length).toBeGreaterThan(1);
+    }
+    expect(ids).toEqual(['ID5', 'ID1', 'ID4', 'ID6', 'ID2', 'ID0', 'ID3']);
+    expect(readdirSync(dir)).toEqual([]);
+    // A pass stopped early removes its runs too.
+    for await (const a of plan.archives()) if (a.archiveId === 'ID1') break;
+    expect(readdirSync(dir)).toEqual([]);
+    // In date order already: streamed as it is, nothing written.
+    const inOrder = await planMigration({ source: async function* () { yield entries[5]!; yield entries[1]!; yield entries[0]!; }, prefix: '', sortPrefix: join(dir, 'order'), sortRunSize: 1 });
+    expect(inOrder.summary.inventoryInDateOrder).toBe(true);
+    for await (const a of inOrder.archives()) {
+      expect(a.archiveId).toBeDefined();
+      expect(readdirSync(dir)).toEqual([]);
+    }
   });
 });
 
