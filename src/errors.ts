@@ -155,13 +155,16 @@ export class JournalError extends GlacierMultipartError {
   }
 }
 
+/** Who found a checksum mismatch. */
+export type ChecksumOperation = 'upload' | 'download' | 'restore' | 'migrate';
+
 /** Which bytes a ChecksumMismatchError is about. */
 export type ChecksumScope = 'part' | 'archive' | 'chunk' | 'range' | 'file';
 
 export interface ChecksumMismatchDetails {
   scope: ChecksumScope;
-  /** Who saw the mismatch: an upload (Glacier's hash of what it received), a download or a restore (ours of what arrived). */
-  operation: 'upload' | 'download' | 'restore';
+  /** Who saw the mismatch: an upload (Glacier's hash of what it received), a download, restore or migration (ours of what arrived). */
+  operation: ChecksumOperation;
   /** The bytes in words, e.g. "Part 3 (bytes 0-1048575/*)". */
   what: string;
   /** The tree hash the bytes should have: ours for an upload, Glacier's (or the catalog's) for a download or restore. */
@@ -187,6 +190,10 @@ function checksumAdvice(d: ChecksumMismatchDetails): string {
     return `the retrieved archive has tree hash ${d.actual}, but the catalog records ${d.expected}; the file was not written. ` +
       `Check that the catalog belongs to this vault (rebuild it from an inventory if not), then restore again.`;
   }
+  if (d.operation === 'migrate') {
+    return `the retrieved archive has tree hash ${d.actual}, but the inventory records ${d.expected}; nothing was written. ` +
+      `Run the migration again (a new retrieval job is started for this archive).`;
+  }
   const c = d.chunk;
   return `Glacier's tree hash is ${d.expected} but the bytes received hash to ${d.actual}` +
     (c ? ` (chunk ${c.index}, output bytes ${c.first}-${c.last}, after ${c.attempts} attempt${c.attempts === 1 ? '' : 's'})` : '') +
@@ -200,7 +207,7 @@ function checksumAdvice(d: ChecksumMismatchDetails): string {
  */
 export class ChecksumMismatchError extends GlacierMultipartError {
   readonly scope: ChecksumScope;
-  readonly operation: 'upload' | 'download' | 'restore';
+  readonly operation: ChecksumOperation;
   readonly expected: string;
   readonly actual: string;
   readonly partIndex: number | undefined;

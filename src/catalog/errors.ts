@@ -99,7 +99,7 @@ export class CatalogVaultMismatchError extends GlacierMultipartError {
   constructor(catalog: string, recorded: string, given: string) {
     super('CATALOG_VAULT_MISMATCH',
       `The catalog ${catalog} belongs to ${recorded} (recorded in ${catalog}.vault), not ${given}: nothing was sent. ` +
-      `Pass the catalog of that vault (or a new catalog path), or --force-vault if this catalog really is that vault's.`);
+      `Use that vault's catalog (or a new catalog path); override the check only if this catalog really is that vault's.`);
     this.catalog = catalog;
   }
 }

@@ -79,7 +79,7 @@ export async function* scanDirectory(dir: string, options: ScanOptions = {}): As
       if (abs === root) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       skipped(rel, code === 'ENOENT' ? 'vanished' : 'unreadable', true, code === 'ENOENT' ? `skipping directory ${rel}/: it vanished while the directory was scanned`
-        : `skipping directory ${rel}/: it cannot be read (${code ?? (err as Error).message}); fix its permissions, or leave it out with --exclude '${rel}/'`);
+        : `skipping directory ${rel}/: it cannot be read (${code ?? (err as Error).message}); fix its permissions, or exclude '${rel}/'`);
       return;
     }
     entries.sort((a, b) => Buffer.compare(a.name, b.name));

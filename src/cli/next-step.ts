@@ -172,6 +172,10 @@ export function nextStepFor(err: unknown, inv: Invocation): string | undefined {
       return 'or give serve another --data-dir';
     case 'DESTINATION_EXISTS':
       return 'choose another --out, or add --overwrite to replace it';
+    case 'CATALOG_VAULT_MISMATCH':
+      return "pass that vault's catalog (or a new --catalog path), or add --force-vault if this catalog really is this vault's";
+    case 'MIGRATION_STATE':
+      return 'give another --state file (each vault, destination and shard has its own)';
     case 'INVALID_CATALOG': case 'CATALOG_ACCESS':
       return vault && str(o?.catalog) ? `or rebuild the catalog into a new file with: ${nextCommand(inv, ['inventory', '--vault', vault, '--catalog', `${str(o?.catalog)}.new`], o)}` : undefined;
     default:

@@ -9,7 +9,7 @@ import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { combineChunkTreeHashes } from '../glacier/download/chunk-plan.js';
 import { UnsafeDestinationError } from '../glacier/download/download-errors.js';
-import { ArchiveCopyError } from './errors.js';
+import { archiveMismatch } from './errors.js';
 import { chunkTarget, partSizeFor, type CopyArchive, type CopyContext, type CopyResult } from './copy-context.js';
 import { fetchChunk } from './fetch-chunk.js';
 
@@ -47,7 +47,7 @@ export async function existingFile(ctx: CopyContext, root: string, a: Pick<CopyA
       const h = await ctx.pool.hashFile(path, { signal: ctx.signal });
       if (h.treeHash === a.treeHash) return { kind: 'ours', treeHash: h.treeHash };
     }
-    return { kind: 'other', why: `${path} exists with other content; it is not overwritten: name this archive otherwise (--names csv F)` };
+    return { kind: 'other', why: `${path} exists with other content; it is not overwritten: give this archive another name (a CSV name override)` };
   } catch (err) {
     if (code(err) === 'ENOENT') return { kind: 'absent' };
     throw err;
@@ -96,7 +96,7 @@ export async function copyToDir(ctx: CopyContext, root: string, a: CopyArchive):
     ctx.signal.throwIfAborted();
     const treeHash = count === 0 ? 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' : combineChunkTreeHashes(hashes);
     if (treeHash !== a.treeHash) {
-      throw new ArchiveCopyError('ARCHIVE_TREE_HASH_MISMATCH', a.archiveId, `Archive ${a.archiveId}: the bytes retrieved hash to ${treeHash}, the inventory says ${a.treeHash}; ${final} was not written.`);
+      throw archiveMismatch(a, treeHash);
     }
     await handle.datasync();
     ok = true;

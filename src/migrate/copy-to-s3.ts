@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { combineChunkTreeHashes } from '../glacier/download/chunk-plan.js';
 import { withRetries, isRetryableError } from '../glacier/retry.js';
-import { ArchiveCopyError } from './errors.js';
+import { archiveMismatch } from './errors.js';
 import { chunkTarget, partSizeFor, type CopyArchive, type CopyContext, type CopyResult } from './copy-context.js';
 import { fetchChunk, type Held } from './fetch-chunk.js';
 
@@ -74,13 +74,12 @@ export async function existingObject(ctx: CopyContext, t: S3Target, a: Pick<Copy
   if (meta['archive-id'] === a.archiveId && meta['tree-hash'] === a.treeHash && head.ContentLength === a.size) {
     return { kind: 'ours', etag: head.ETag ?? '', checksum: head.ChecksumSHA256 ?? '' };
   }
-  return { kind: 'other', why: `s3://${t.bucket}/${a.key} already holds another object (archive-id ${meta['archive-id'] ?? 'none'}); it is not overwritten: name this archive otherwise (--names csv F)` };
+  return { kind: 'other', why: `s3://${t.bucket}/${a.key} already holds another object (archive-id ${meta['archive-id'] ?? 'none'}); it is not overwritten: give this archive another name (a CSV name override)` };
 }
 
 function checkWhole(a: CopyArchive, treeHash: string): void {
   if (treeHash !== a.treeHash) {
-    throw new ArchiveCopyError('ARCHIVE_TREE_HASH_MISMATCH', a.archiveId,
-      `Archive ${a.archiveId}: the bytes retrieved hash to ${treeHash}, the inventory says ${a.treeHash}; nothing was written. Run again (a new job is started).`);
+    throw archiveMismatch(a, treeHash);
   }
 }
 

@@ -1,4 +1,4 @@
-import { GlacierMultipartError } from '../errors.js';
+import { ChecksumMismatchError, GlacierMultipartError } from '../errors.js';
 import { InvalidOptionError } from '../options.js';
 
 /** @deprecated migrateVault's option error: use InvalidOptionError (the one option error; same `option`, code 'INVALID_OPTION'). */
@@ -15,11 +15,15 @@ export class MigrationStateError extends GlacierMultipartError {
   }
 }
 
-/** One archive could not be copied (recorded as failed; the migration goes on with the others). */
-export class ArchiveCopyError extends GlacierMultipartError {
-  readonly archiveId: string;
-  constructor(code: string, archiveId: string, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.archiveId = archiveId;
-  }
+/** @deprecated Use ChecksumMismatchError (operation 'migrate', scope 'archive'): every checksum mismatch is one class. */
+export const ArchiveCopyError = ChecksumMismatchError;
+/** @deprecated use ChecksumMismatchError. */
+export type ArchiveCopyError = ChecksumMismatchError;
+
+/** The whole archive retrieved does not hash to the inventory's tree hash: nothing of it is kept. */
+export function archiveMismatch(a: { archiveId: string; key: string; treeHash: string; jobId: string }, actual: string): ChecksumMismatchError {
+  return new ChecksumMismatchError({
+    scope: 'archive', operation: 'migrate', what: `Archive ${a.archiveId} (${a.key})`,
+    expected: a.treeHash, actual, archiveId: a.archiveId, jobId: a.jobId,
+  });
 }

@@ -60,7 +60,7 @@ export async function migrateVault(o: MigrateVaultOptions): Promise<MigrationRep
     const st = state;
     if (st.header && (st.header.vault !== o.vaultName || st.header.destination !== destination || st.header.shard !== report.shard)) {
       const { MigrationStateError } = await import('./errors.js');
-      throw new MigrationStateError(statePath, `${statePath} records a migration of vault ${st.header.vault} (shard ${st.header.shard}) to ${st.header.destination}, not this one: pass another --state.`);
+      throw new MigrationStateError(statePath, `${statePath} records a migration of vault ${st.header.vault} (shard ${st.header.shard}) to ${st.header.destination}, not this one: use another state file.`);
     }
     if (!st.header) await st.record({ t: 'plan', vault: o.vaultName, shard: report.shard, destination, at: new Date().toISOString() });
     const chunkSize = o.chunkSize ?? DEFAULT_CHUNK;

@@ -31,7 +31,7 @@ export function nameOf(a: { archiveId: string; description: string; name?: strin
   const d = decodeDescription(a.description, a.archiveId);
   if (d.format === 'none' && /^\s*(mt[12]\s|<m>)/.test(a.description)) {
     // A path-carrying description that does not decode to a safe relative path ("../x", "/etc/x").
-    return { refused: `its description ${JSON.stringify(a.description.slice(0, 80))} names no safe relative path; name it in a CSV (--names csv F)` };
+    return { refused: `its description ${JSON.stringify(a.description.slice(0, 80))} names no safe relative path; name it in a CSV name override` };
   }
   return { name: d.path };
 }

@@ -62,6 +62,8 @@ export interface MigrateVaultOptions {
   signal?: AbortSignal;
   onProgress?: (p: MigrateProgress) => void;
   onNote?: (note: string) => void;
+  /** Told the inventory job's id (started: this run started it), so a stopped run can be given it again. */
+  onInventoryJob?: (jobId: string, started: boolean) => void;
   client?: GlacierClient;
   clientConfig?: CreateGlacierClientOptions;
   pool?: HashPool;

@@ -51,7 +51,8 @@ export function formatPlan(vaultName: string, destination: string, p: PlanSummar
     `bytes\t${p.bytes} (${formatBytes(p.bytes)}), largest ${formatBytes(p.largest)}`,
     `duplicate names\t${p.duplicateNames} (suffixed with ~ and 12 hex digits of the archive id)`,
     `refused names\t${p.refused}`,
-    p.days !== undefined ? `jobs per day\t${p.jobsPerDay}` : 'jobs per day\tas fast as copying goes (no --max-bytes-per-day)',
+    `order\toldest first (${p.inventoryInDateOrder ? 'as the inventory lists them' : 'sorted by creation date; the inventory lists them otherwise'})`,
+    p.days !== undefined ? `jobs per day\t${p.jobsPerDay}` : 'jobs per day\tas fast as copying goes (no daily byte budget)',
     p.days !== undefined ? `estimated days\t${p.days}` : 'estimated days\tabout 1 plus the copy time (jobs take 3-5 h Standard, 5-12 h Bulk)',
   ];
 }

@@ -45,7 +45,7 @@ export function inputSource(input: InventoryInput): ArchiveSource {
 /** An inventory job's output, fetched once into `<state>.inventory-<job id>` and read from there. */
 export async function inventoryJobSource(o: {
   client: GlacierClient; vaultName: string; accountId: string; jobId?: string; statePath: string; signal?: AbortSignal;
-  pollInterval?: number; onNote?: (n: string) => void;
+  pollInterval?: number; onNote?: (n: string) => void; onInventoryJob?: (jobId: string, started: boolean) => void;
 }): Promise<ArchiveSource> {
   if (o.jobId) {
     const path = `${o.statePath}.inventory-${o.jobId}`;
@@ -61,7 +61,10 @@ export async function inventoryJobSource(o: {
   const got = await retrieveInventory({
     client: o.client, vaultName: o.vaultName, accountId: o.accountId, ...(o.jobId ? { jobId: o.jobId } : {}), signal: o.signal,
     ...(o.pollInterval !== undefined ? { pollInterval: o.pollInterval } : {}),
-    onJob: (id, started) => o.onNote?.(started ? `inventory job ${id} started (Glacier takes hours; stop and rerun with --inventory-job-id ${id} any time)` : `inventory job ${id}`),
+    onJob: (id, started) => {
+      o.onInventoryJob?.(id, started);
+      o.onNote?.(started ? `inventory job ${id} started (Glacier takes hours; a run given this inventory job id goes on with it)` : `inventory job ${id}`);
+    },
   });
   const path = `${o.statePath}.inventory-${got.jobId}`;
   await pipeline(Readable.from(got.body), createWriteStream(`${path}.tmp`));

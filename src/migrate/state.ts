@@ -58,7 +58,7 @@ export class MigrationState {
     try {
       handle = await open(path, 'a+');
     } catch (err) {
-      throw new MigrationStateError(path, `Cannot open the migration state file ${path} (${(err as NodeJS.ErrnoException).code}): check the directory exists and is writable, or pass another --state.`, { cause: err });
+      throw new MigrationStateError(path, `Cannot open the migration state file ${path} (${(err as NodeJS.ErrnoException).code}): check the directory exists and is writable, or use another state file.`, { cause: err });
     }
     const state = new MigrationState(path, handle);
     const { size } = await handle.stat();
@@ -82,7 +82,7 @@ export class MigrationState {
       }
       if (good === 0 || n === 0) {
         await handle.close();
-        throw new MigrationStateError(path, `${path} is not a migration state file (no record in it): pass another --state, or move it away.`);
+        throw new MigrationStateError(path, `${path} is not a migration state file (no record in it): use another state file, or move this one away.`);
       }
       // A torn last line must not glue itself to the next record.
       const last = Buffer.alloc(1);

@@ -2,7 +2,7 @@
 // bad flags are usage errors before any request, a run copies everything, --verify re-checks it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { runCli } from '../cli/helpers.js';
+import { runCli, runPasted } from '../cli/helpers.js';
 import { credentials, getObject, listKeys, MIXED, setupMigrate, uploadAll, type MigrateEnv, type Uploaded } from './helpers.js';
 
 let env: MigrateEnv;
@@ -42,7 +42,17 @@ describe('migrate (CLI)', () => {
     expect(r.stdout).toMatch(/^estimated days\t3$/m);
     expect(r.stdout).toMatch(/^jobs per day\t2$/m);
     expect(r.stdout).toMatch(/^duplicate names\t1 /m);
+    expect(r.stdout).toMatch(/^order\toldest first /m);
     expect(await listKeys(env.s3, env.bucket)).toEqual([]);
+    // The printed way to continue names the inventory job it started; pasted, it starts no other.
+    const job = /inventory job (\S+) started/.exec(r.stderr)![1]!;
+    const again = /stop any time and continue with: (.*)$/m.exec(r.stderr)?.[1];
+    expect(again).toContain(`--inventory-job-id ${job}`);
+    const jobs = env.server.stats['InitiateJob'] ?? 0;
+    const pasted = await runPasted(again!, { env: awsEnv });
+    expect(pasted.code, pasted.stderr).toBe(0);
+    expect(pasted.stdout).toMatch(new RegExp(`^archives\\t${MIXED.length} `, 'm'));
+    expect(env.server.stats['InitiateJob'] ?? 0).toBe(jobs);
   }, 60_000);
 
   it('without --yes and no terminal: prints the plan and starts nothing (exit 2)', async () => {

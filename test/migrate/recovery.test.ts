@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { encodeDescription, migrateVault } from '../../dist/src/index.js';
-import { getObject, listKeys, MiB, openUploads, setupMigrate, uploadAll, type MigrateEnv } from './helpers.js';
+import { getObject, listKeys, MiB, openUploads, oracleTreeHash, setupMigrate, uploadAll, type MigrateEnv } from './helpers.js';
 
 const SPECS = [
   { description: encodeDescription('big/one.bin', 1_600_000_000), size: 20 * MiB + 5, name: 'big/one.bin' },
@@ -142,5 +142,27 @@ describe('migrateVault shards and refusals', () => {
     expect(d.failed).toBe(2);
     expect(d.failures.every((f) => /symbolic link/.test(f.reason))).toBe(true);
     expect(readdirSync(outside)).toEqual([]);
+  }, 60_000);
+
+  it('an archive whose bytes do not hash to the inventory tree hash is refused whole: no object, no open upload, no file', async () => {
+    env = await setupMigrate();
+    const up = await uploadAll(env, SPECS);
+    // Glacier's chunk hashes all agree with the bytes; only the inventory's record of two archives is wrong.
+    const wrong = new Set([up[0]!.archiveId, up[1]!.archiveId]);
+    const inventory = up.map((u) => ({
+      archiveId: u.archiveId, description: u.description, creationDate: '2020-01-01T00:00:00Z', size: u.data.length,
+      treeHash: wrong.has(u.archiveId) ? oracleTreeHash(Buffer.from(`not ${u.archiveId}`)) : oracleTreeHash(u.data),
+    }));
+    const r = await run(env, { inventory });
+    expect(r.failed).toBe(2);
+    expect(r.failures.map((f) => f.code)).toEqual(['CHECKSUM_MISMATCH', 'CHECKSUM_MISMATCH']);
+    expect(r.failures.every((f) => /the inventory records [0-9a-f]{64}; nothing was written/.test(f.reason))).toBe(true);
+    expect(await listKeys(env.s3, env.bucket)).toEqual(['small/b.txt']);
+    expect(await openUploads(env.s3, env.bucket)).toBe(0);
+    const out = join(env.dir, 'out');
+    const d = await run(env, { inventory, destination: { dir: out }, state: join(env.dir, 'dir.jsonl') });
+    expect(d.failed).toBe(2);
+    // Nothing but the good archive, and no temporary file left behind.
+    expect((readdirSync(out, { recursive: true }) as string[]).filter((p) => !['big', 'small'].includes(p)).sort()).toEqual([join('small', 'b.txt')]);
   }, 60_000);
 });

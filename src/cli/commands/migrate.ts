@@ -61,15 +61,22 @@ export async function migrateCommand(ctx: Context, opts: MigrateFlags): Promise<
   const { HashPool } = await import('../../pool/index.js');
   const pool = new HashPool(opts.threads !== undefined ? { threads: opts.threads } : {});
   const destination = 'bucket' in dest ? { ...checked, client: s3! } : dest;
+  // A run that started an inventory job is continued by a command that names it (no second job).
+  let startedJob: string | undefined;
+  const again = (extra: string[] = []) => commandLine(ctx, [...process.argv.slice(2), ...(startedJob ? ['--inventory-job-id', startedJob] : []), ...extra]);
+  const onInventoryJob = (jobId: string, started: boolean) => {
+    if (!started || opts.inventoryJobId !== undefined) return;
+    startedJob = jobId;
+    ctx.note(`stop any time and continue with: ${again()}`);
+  };
   const base = {
     vaultName, accountId: opts.accountId, destination, tier: opts.tier, naming, client, pool,
     ...sources,
     include: opts.include, exclude: opts.exclude, shard: opts.shard, state: opts.state, concurrency: opts.concurrency, chunkSize: opts.chunkSize,
-    maxAttempts: opts.maxAttempts, requestTimeout: opts.requestTimeout, signal: ctx.signal, onNote: (n: string) => ctx.note(n),
+    maxAttempts: opts.maxAttempts, requestTimeout: opts.requestTimeout, signal: ctx.signal, onNote: (n: string) => ctx.note(n), onInventoryJob,
     ...(opts.maxBytesPerDay !== undefined ? { budget: { maxBytesPerDay: opts.maxBytesPerDay as number } } : {}),
     ...(opts.pollInterval !== undefined ? { wait: { pollInterval: opts.pollInterval as number } } : {}),
   };
-  const again = commandLine(ctx, process.argv.slice(2));
   try {
     if (opts.verify) {
       const v = await lib.verifyMigration({ ...base, content: Boolean(opts.verifyContent) });
@@ -87,7 +94,7 @@ export async function migrateCommand(ctx: Context, opts: MigrateFlags): Promise<
       else for (const line of lib.formatPlan(vaultName, where, plan.plan)) ctx.out(line);
       if (opts.dryRun) return 0;
       if (!(await confirm(ctx, `Start retrieval jobs (${opts.tier}) and copy ${plan.plan.archives} archives to ${where}? [y/N] `))) {
-        throw new CliUsageError(`Nothing started: run again with --yes to start (${again} --yes), or --dry-run to only see the plan.`);
+        throw new CliUsageError(`Nothing started: run again with --yes to start (${again(['--yes'])}), or --dry-run to only see the plan.`);
       }
     }
     let last = 0;
@@ -102,11 +109,11 @@ export async function migrateCommand(ctx: Context, opts: MigrateFlags): Promise<
     });
     if (opts.json) ctx.json(r);
     else for (const line of lib.formatReport(r)) ctx.out(line);
-    if (!r.complete) ctx.note(`not complete: run the same command again to retry and continue: ${again}`);
+    if (!r.complete) ctx.note(`not complete: run the same command again to retry and continue: ${again()}`);
     return r.failed ? EXIT_FAILURE : 0;
   } catch (err) {
     if (ctx.signal.aborted) {
-      ctx.note(`migrate stopped; run the same command again to continue where it stopped: ${again}`);
+      ctx.note(`migrate stopped; run the same command again to continue where it stopped: ${again()}`);
       return EXIT_INTERRUPTED;
     }
     throw err;

@@ -1,4 +1,5 @@
 import { commandLine } from '../next-step.js';
+import { shellQuote } from '../quote.js';
 import { stat } from 'node:fs/promises';
 import { connect } from '../client.js';
 import { CliUsageError } from '../errors.js';
@@ -88,7 +89,7 @@ export async function syncCommand(ctx: Context, opts: SyncFlags): Promise<number
     }
     if (missed.length) {
       ctx.note(`${missed.length} ${missed.length === 1 ? 'entry was' : 'entries were'} not backed up (see the notes above: unreadable, or a name a catalog cannot hold): ` +
-        'fix or rename them, or leave them out with --exclude');
+        `fix or rename them, or leave them out with ${excludeFlags(missed)}`);
     }
     if (result.failed.length) ctx.note(`${plural(result.failed.length, 'file')} ${result.failed.length === 1 ? 'was' : 'were'} not uploaded (see above); run the same command again to retry them`);
     return result.failed.length || missed.length ? EXIT_FAILURE : 0;
@@ -103,4 +104,10 @@ export async function syncCommand(ctx: Context, opts: SyncFlags): Promise<number
   } finally {
     client?.destroy();
   }
+}
+
+/** The --exclude flags that leave out what could not be read (a name that is not UTF-8 cannot be written as a pattern). */
+function excludeFlags(missed: readonly { path: string; reason: string; directory: boolean }[]): string {
+  const flags = missed.filter((s) => s.reason === 'unreadable').map((s) => `--exclude ${shellQuote(s.directory ? `${s.path}/` : s.path)}`);
+  return flags.length ? flags.slice(0, 5).join(' ') + (flags.length > 5 ? ' …' : '') : '--exclude';
 }
