@@ -7,7 +7,8 @@ import { PoolDestroyedError } from './errors.js';
 import { isWorkerFailure, type WorkerTask } from './protocol.js';
 import { failureToError, mapRunError } from './task-errors.js';
 
-const WORKER_URL = new URL('./worker.js', import.meta.url);
+// A CommonJS entry that imports worker.js: see worker-entry.cts for why not worker.js itself.
+const WORKER_URL = new URL('./worker-entry.cjs', import.meta.url);
 
 export interface RunOptions {
   transferList?: ArrayBuffer[];

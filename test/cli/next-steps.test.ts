@@ -125,7 +125,7 @@ describe('every printed next step works when pasted (child processes against the
     expect(again.stdout).toContain(`upload ${uploadId} is not open in vault next (already aborted, completed or expired): nothing to abort`);
 
     const failed = await runCli(['upload', path, '--vault', 'next', ...ep]);
-    expect(failed.code).toBe(1);
+    expect(failed.code, `signal ${failed.signal}: ${failed.stderr}`).toBe(1);
     const message = failed.stderr.trim().split('\n').filter((l) => l.startsWith('glacier-multipart:'));
     expect(message).toHaveLength(1);
     expect(message[0]).toMatch(/was not found in vault next .*wrong endpoint, region or account.*cannot be resumed: start over with: /);
