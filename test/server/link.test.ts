@@ -106,9 +106,10 @@ describe('link options', () => {
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
     let endpoint: string | undefined;
-    for (let i = 0; i < 600 && !endpoint; i++) {
+    // The link line follows the listening line, possibly in a later chunk of stdout: wait for both.
+    for (let i = 0; i < 600 && !(endpoint && out.includes('emulated link:')); i++) {
       endpoint = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-      if (!endpoint) await new Promise((ok) => setTimeout(ok, 50));
+      if (!(endpoint && out.includes('emulated link:'))) await new Promise((ok) => setTimeout(ok, 50));
     }
     expect(out).toContain('emulated link: 100 ms each way (round trip 200 ms), 400 Mbit/s per direction (shared)');
     const glacier = client({ endpoint: endpoint! } as LocalGlacier);
