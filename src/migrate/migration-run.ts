@@ -17,6 +17,9 @@ import { MAX_LISTED_FAILURES, type MigrationReport } from './report.js';
 import { readyJob, startJob, type RetrievalContext } from './retrieval.js';
 import { MigrationState, Stage } from './state.js';
 
+/** Archives copied at once per part in flight (see run()). */
+const ARCHIVES_PER_PART_SLOT = 4;
+
 /** How often a copy that lost its job's output starts a new job and goes on. */
 const MAX_JOB_RESTARTS = 3;
 
@@ -53,7 +56,10 @@ export class MigrationRun {
 
   async run(): Promise<MigrationReport> {
     const { report, progress, target } = this.s;
-    const lanes = Array.from({ length: this.s.concurrency }, () => this.lane());
+    // More archives than parts in flight: a small archive holds only its own bytes of the memory
+    // bound (Slots), and copying it is mostly round trips (job output, PutObject, state), so several
+    // per part slot keep the link busy; large archives simply wait for their parts' bytes.
+    const lanes = Array.from({ length: this.s.concurrency * ARCHIVES_PER_PART_SLOT }, () => this.lane());
     const results = await Promise.allSettled([this.stageAll(), ...lanes]);
     const firstError = results.find((x) => x.status === 'rejected') as PromiseRejectedResult | undefined;
     if (firstError) {

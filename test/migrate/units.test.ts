@@ -1,5 +1,6 @@
 // The migrate layer's pieces on their own: pacing by budget, the state file (torn last line, reopen,
-// stages), names (unsafe refused, CSV overrides, stable duplicate suffixes), the compact id table.
+// stages), names (unsafe refused, CSV overrides, stable duplicate suffixes), the compact id table,
+// the memory bound of parts in flight (Slots).
 import { describe, expect, it } from 'vitest';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { encodeDescription, migrateVault, MigrationState, nameOf, readNameCsv, uniqueName, planMigration } from '../../dist/src/index.js';
 import { Pacer } from '../../dist/src/migrate/pacing.js';
 import { IdTable } from '../../dist/src/migrate/id-table.js';
+import { Slots } from '../../dist/src/migrate/slots.js';
 import { lockJournal } from '../../dist/src/lock-file.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'migrate-unit-'));
@@ -160,5 +162,49 @@ describe('IdTable', () => {
     expect(t.size).toBe(200_000);
     for (let i = 0; i < 200_000; i += 997) expect(t.get(`archive-${i}`)).toBe((i % 255) + 1);
     expect(t.get('archive-x')).toBe(0);
+  });
+});
+
+describe('Slots (the bytes of parts in flight)', () => {
+  const KiB = 1024;
+  const settled = async <T>(p: Promise<T>) => Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20))]);
+
+  it('counts bytes, not buffers: small archives share the bound, a whole chunk waits for its bytes and is served before later small ones', async () => {
+    const slots = new Slots(2, 256 * KiB); // 512 KiB in all
+    const small = await Promise.all(Array.from({ length: 8 }, () => slots.acquire(64 * KiB)));
+    for (const h of small) expect(h.buf.byteLength).toBe(64 * KiB); // a buffer of its own size, not a whole chunk
+    const whole = slots.acquire(256 * KiB);
+    expect(await settled(whole)).toBe(false); // 512 KiB held by the eight
+    const later = slots.acquire(1);
+    slots.release(small[0]!);
+    slots.release(small[1]!);
+    slots.release(small[2]!);
+    expect(await settled(later)).toBe(false); // in order: the chunk first, though 1 byte would fit
+    slots.release(small[3]!);
+    const chunk = await whole;
+    expect(chunk.buf.byteLength).toBe(256 * KiB);
+    expect(await settled(later)).toBe(false); // 256 + 4 x 64 KiB held
+    slots.release(small[4]!);
+    await later;
+  });
+
+  it('a waiter that gives up lets the smaller ones behind it in; a transferred buffer returns what it held; a double release is ignored', async () => {
+    const slots = new Slots(1, 256 * KiB);
+    const a = await slots.acquire(100 * KiB);
+    const stop = new AbortController();
+    const big = slots.acquire(256 * KiB, stop.signal);
+    const small = slots.acquire(100 * KiB);
+    expect(await settled(small)).toBe(false);
+    stop.abort(new Error('stop'));
+    await expect(big).rejects.toThrow('stop');
+    const b = await small;
+    // The pool took a's buffer (transfer) and never gave it back: release still frees its 100 KiB.
+    a.buf = new Uint8Array(0);
+    slots.release(a);
+    slots.release(a);
+    const c = await slots.acquire(128 * KiB - 1);
+    expect(await settled(slots.acquire(128 * KiB))).toBe(false); // 100 + 128 KiB - 1 held: 128 KiB more does not fit
+    slots.release(b);
+    slots.release(c);
   });
 });
