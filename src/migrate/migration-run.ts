@@ -17,8 +17,9 @@ import { MAX_LISTED_FAILURES, type MigrationReport } from './report.js';
 import { readyJob, startJob, type RetrievalContext } from './retrieval.js';
 import { MigrationState, Stage } from './state.js';
 
-/** Archives copied at once per part in flight (see run()). */
+/** Archives copied at once per part in flight (see run()), and at most in all: each holds an open file or multipart upload. */
 const ARCHIVES_PER_PART_SLOT = 4;
+const MAX_ARCHIVES_IN_FLIGHT = 256;
 
 /** How often a copy that lost its job's output starts a new job and goes on. */
 const MAX_JOB_RESTARTS = 3;
@@ -59,7 +60,7 @@ export class MigrationRun {
     // More archives than parts in flight: a small archive holds only its own bytes of the memory
     // bound (Slots), and copying it is mostly round trips (job output, PutObject, state), so several
     // per part slot keep the link busy; large archives simply wait for their parts' bytes.
-    const lanes = Array.from({ length: this.s.concurrency * ARCHIVES_PER_PART_SLOT }, () => this.lane());
+    const lanes = Array.from({ length: Math.min(this.s.concurrency * ARCHIVES_PER_PART_SLOT, MAX_ARCHIVES_IN_FLIGHT) }, () => this.lane());
     const results = await Promise.allSettled([this.stageAll(), ...lanes]);
     const firstError = results.find((x) => x.status === 'rejected') as PromiseRejectedResult | undefined;
     if (firstError) {

@@ -28,8 +28,7 @@ export class Slots {
   }
 
   /** Bytes a buffer for `size` bytes counts against the bound (a part larger than the common size counts as one). */
-  private costOf(size: number): number {
-    const want = Math.max(size, 1);
+  private costOf(want: number): number {
     // Up to half a chunk gets a buffer of its own size; above that the common buffer is reused.
     return want <= this.commonSize / 2 ? want : this.commonSize;
   }
@@ -37,7 +36,8 @@ export class Slots {
   /** Waits for its bytes; the held buffer is at least `size` bytes (a whole ArrayBuffer of its own). */
   async acquire(size: number, signal?: AbortSignal): Promise<Held> {
     signal?.throwIfAborted();
-    const cost = this.costOf(size);
+    const want = Math.max(size, 1);
+    const cost = this.costOf(want);
     if (this.queue.length === 0 && this.used + cost <= this.capacity) this.used += cost;
     else {
       await new Promise<void>((resolve, reject) => {
@@ -59,7 +59,7 @@ export class Slots {
         signal?.addEventListener('abort', stop, { once: true });
       });
     }
-    const held = { buf: this.bufferFor(Math.max(size, 1), cost) };
+    const held = { buf: this.bufferFor(want, cost) };
     this.costs.set(held, cost);
     return held;
   }
