@@ -4,14 +4,14 @@
  * against downloadArchive of the same archives to disk, and against the floor of hashing every byte
  * once for the tree hash and once for SHA-256 with node:crypto (measured here, on the same bytes).
  *
- *   npm run bench:migrate     (node dist/bench/migrate.js [--size 1GiB-in-bytes] [--concurrency 4])
+ *   npm run bench:migrate     (node dist/bench/migrate.js [--size 1GiB-in-bytes] [--concurrency 4] [--cpu-prof DIR])
  *
  * Targets: client CPU <= 1.5x the floor; throughput >= 0.8x downloadArchive's; peak RSS <=
  * concurrency x chunk + 200 MiB. Writes bench/results/migrate.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,8 @@ export interface MigrateBenchOptions {
   size?: number;
   concurrency?: number;
   outDir?: string | null;
+  /** Write a V8 CPU profile of each measured child (main thread and pool threads) into this folder. */
+  cpuProfDir?: string;
   signal?: AbortSignal;
   log?: (line: string) => void;
   print?: (line: string) => void;
@@ -50,6 +52,10 @@ export interface MigrateBenchRow {
   mibPerSecond: number;
   cpuSeconds: number;
   cpuSecondsPerGiB: number;
+  /** Of cpuSecondsPerGiB, the kernel's (socket and file calls). */
+  systemSecondsPerGiB: number;
+  /** The server process's CPU over the run (null where /proc is missing): the 2 cores are shared. */
+  serverCpuSecondsPerGiB: number | null;
   peakRssMiB: number;
 }
 
@@ -149,7 +155,8 @@ export async function runMigrateBench(opts: MigrateBenchOptions = {}): Promise<M
   const serverDir = mkdtempSync(join(fast, 'glacier-bench-migrate-server-'));
   let server: ChildProcess | undefined;
   try {
-    server = spawn(process.execPath, [SELF, '--serve', serverDir], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+    const serverProf = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', join(opts.cpuProfDir, 'server')] : [];
+    server = spawn(process.execPath, [...serverProf, SELF, '--serve', serverDir], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
     const endpoint = JSON.parse(await readLine(server)).endpoint as string;
     const p = await prepare(endpoint, dir, total, log);
     writeFileSync(join(dir, 'archives.json'), JSON.stringify(p.archives));
@@ -158,12 +165,16 @@ export async function runMigrateBench(opts: MigrateBenchOptions = {}): Promise<M
       if (opts.signal?.aborted) throw opts.signal.reason;
       log(variant);
       const into = mkdtempSync(join(fast, `glacier-bench-migrate-${variant}-`));
-      const child = spawn(process.execPath, [SELF, '--run', variant, endpoint, dir, into, String(concurrency)], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() });
-      const r = JSON.parse(await readLine(child)) as { bytes: number; seconds: number; cpuSeconds: number; peakRssBytes: number };
+      const prof = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', join(opts.cpuProfDir, variant)] : [];
+      const child = spawn(process.execPath, [...prof, SELF, '--run', variant, endpoint, dir, into, String(concurrency)], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() });
+      const server0 = processCpuSeconds(server.pid);
+      const r = JSON.parse(await readLine(child)) as { bytes: number; seconds: number; cpuSeconds: number; systemSeconds: number; peakRssBytes: number };
+      const server1 = processCpuSeconds(server.pid);
       await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
       rmSync(into, { recursive: true, force: true });
       if (r.bytes !== total) throw new Error(`${variant} moved ${r.bytes} of ${total} bytes`);
-      rows.push({ variant, archives: p.archives.length, bytes: r.bytes, seconds: r.seconds, mibPerSecond: r.bytes / MiB / r.seconds, cpuSeconds: r.cpuSeconds, cpuSecondsPerGiB: r.cpuSeconds / (r.bytes / GiB), peakRssMiB: r.peakRssBytes / MiB });
+      rows.push({ variant, archives: p.archives.length, bytes: r.bytes, seconds: r.seconds, mibPerSecond: r.bytes / MiB / r.seconds, cpuSeconds: r.cpuSeconds, cpuSecondsPerGiB: r.cpuSeconds / (r.bytes / GiB),
+        systemSecondsPerGiB: r.systemSeconds / (r.bytes / GiB), serverCpuSecondsPerGiB: server0 === null || server1 === null ? null : (server1 - server0) / (r.bytes / GiB), peakRssMiB: r.peakRssBytes / MiB });
     }
     const floor = p.floorCpuSeconds / (total / GiB);
     const [m, d] = rows as [MigrateBenchRow, MigrateBenchRow];
@@ -177,8 +188,10 @@ export async function runMigrateBench(opts: MigrateBenchOptions = {}): Promise<M
       },
     };
     print(`migrate ${p.archives.length} archives, ${(total / MiB).toFixed(0)} MiB, local Glacier -> local S3 (server in its own process, data in ${fast}); concurrency ${concurrency} x ${CHUNK / MiB} MiB`);
-    print('variant           MiB/s   seconds   client CPU   CPU s/GiB   peak RSS');
-    for (const r of rows) print(`${r.variant.padEnd(16)} ${r.mibPerSecond.toFixed(1).padStart(6)} ${r.seconds.toFixed(1).padStart(9)} ${r.cpuSeconds.toFixed(2).padStart(10)} s ${r.cpuSecondsPerGiB.toFixed(2).padStart(10)}   ${r.peakRssMiB.toFixed(0)} MiB`);
+    print('variant           MiB/s   seconds   client CPU   CPU s/GiB (sys)   server CPU s/GiB   peak RSS');
+    for (const r of rows) {
+      print(`${r.variant.padEnd(16)} ${r.mibPerSecond.toFixed(1).padStart(6)} ${r.seconds.toFixed(1).padStart(9)} ${r.cpuSeconds.toFixed(2).padStart(10)} s ${r.cpuSecondsPerGiB.toFixed(2).padStart(10)} (${r.systemSecondsPerGiB.toFixed(2)}) ${(r.serverCpuSecondsPerGiB?.toFixed(2) ?? '-').padStart(12)}         ${r.peakRssMiB.toFixed(0)} MiB`);
+    }
     print(`floor (node:crypto tree hash + SHA-256 of the same bytes): ${floor.toFixed(2)} CPU s/GiB`);
     const t = result.targets;
     print(`targets: CPU <= 1.5x floor: ${t.cpuOk ? 'yes' : 'NO'} (${t.cpuVsFloor!.toFixed(2)}x); throughput >= 0.8x downloadArchive: ${t.throughputOk ? 'yes' : 'NO'} (${t.vsDownload!.toFixed(2)}x); peak RSS <= ${rssBound} MiB: ${t.rssOk ? 'yes' : 'NO'}`);
@@ -196,9 +209,20 @@ export async function runMigrateBench(opts: MigrateBenchOptions = {}): Promise<M
   }
 }
 
+/** User + system CPU seconds of another process so far (Linux /proc), or null. */
+function processCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** Child: one measured run (a fresh process, so its peak RSS is its own). */
 async function runOne(variant: string, endpoint: string, dir: string, into: string, concurrency: number): Promise<void> {
-  const { readFileSync } = await import('node:fs');
   const client = createGlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
   const pool = new HashPool();
   const s3 = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 3 });
@@ -229,7 +253,7 @@ async function runOne(variant: string, endpoint: string, dir: string, into: stri
   client.destroy();
   s3.destroy();
   await pool.destroy();
-  process.stdout.write(`${JSON.stringify({ bytes, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: peakRssBytes() })}\n`);
+  process.stdout.write(`${JSON.stringify({ bytes, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, systemSeconds: cpu.system / 1e6, peakRssBytes: peakRssBytes() })}\n`);
 }
 
 if (process.argv[1] === SELF) {
@@ -239,6 +263,10 @@ if (process.argv[1] === SELF) {
   else {
     const i = argv.indexOf('--size');
     const c = argv.indexOf('--concurrency');
-    await runMigrateBench({ ...(i >= 0 ? { size: Number(argv[i + 1]) } : {}), ...(c >= 0 ? { concurrency: Number(argv[c + 1]) } : {}) });
+    const p = argv.indexOf('--cpu-prof');
+    await runMigrateBench({
+      ...(i >= 0 ? { size: Number(argv[i + 1]) } : {}), ...(c >= 0 ? { concurrency: Number(argv[c + 1]) } : {}),
+      ...(p >= 0 ? { cpuProfDir: argv[p + 1]!, outDir: null } : {}),
+    });
   }
 }
