@@ -59,3 +59,15 @@ export async function stopChild(child: ChildProcess | undefined): Promise<void> 
     await new Promise((resolve) => child.once('exit', resolve));
   }
 }
+
+/** User + system CPU seconds of another process so far (Linux /proc), or null. */
+export function processCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}

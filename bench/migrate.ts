@@ -22,7 +22,7 @@ import { downloadArchive } from '../src/glacier/download/download-archive.js';
 import { encodeDescription } from '../src/catalog/descriptions.js';
 import { migrateVault } from '../src/migrate/index.js';
 import { HashPool } from '../src/pool/index.js';
-import { childEnv, peakRssBytes, readLine, serveInChild, stopChild } from './child-process.js';
+import { childEnv, peakRssBytes, processCpuSeconds, readLine, serveInChild, stopChild } from './child-process.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -206,18 +206,6 @@ export async function runMigrateBench(opts: MigrateBenchOptions = {}): Promise<M
     await stopChild(server);
     rmSync(dir, { recursive: true, force: true });
     rmSync(serverDir, { recursive: true, force: true });
-  }
-}
-
-/** User + system CPU seconds of another process so far (Linux /proc), or null. */
-function processCpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return null;
   }
 }
 

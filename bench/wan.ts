@@ -10,7 +10,7 @@
  * Beside each figure, the bound the link allows: min(bandwidth, concurrency x request size / round
  * trip), with the concurrency the run used (for sync: files in flight, concurrency / round trip files/s).
  *
- *   npm run bench:wan     (node dist/bench/wan.js [--quick] [--files N] [--size MiB] [--latency MS] [--bandwidth BITS])
+ *   npm run bench:wan     (node dist/bench/wan.js [--quick] [--files N] [--size MiB] [--latency MS] [--bandwidth BITS] [--cpu-prof DIR])
  *
  * Prints a table and writes bench/results/wan.json. Target: sync >= 80% of its bound.
  */
@@ -26,7 +26,7 @@ import { DEFAULT_DOWNLOAD_CONCURRENCY, downloadArchive } from '../src/glacier/do
 import { DEFAULT_CHUNK_SIZE } from '../src/glacier/download/chunk-plan.js';
 import { DEFAULT_CONCURRENCY as DEFAULT_UPLOAD_CONCURRENCY } from '../src/glacier/upload/upload-options.js';
 import { syncDirectory } from '../src/catalog/index.js';
-import { childEnv, readLine, serveInChild, stopChild } from './child-process.js';
+import { childEnv, processCpuSeconds, readLine, serveInChild, stopChild } from './child-process.js';
 
 const MiB = 1024 * 1024;
 const KiB = 1024;
@@ -45,6 +45,8 @@ export interface WanBenchOptions {
   /** Per direction (default 400 Mbit/s). */
   bandwidthBitsPerSecond?: number;
   outDir?: string | null;
+  /** Write a V8 CPU profile of the server process into this folder (profile the client with node --cpu-prof). */
+  cpuProfDir?: string;
   signal?: AbortSignal;
   log?: (line: string) => void;
   print?: (line: string) => void;
@@ -64,6 +66,10 @@ export interface WanBenchRow {
   boundFilesPerSecond: number | null;
   /** The figure over its bound (files/s for sync, MiB/s otherwise). */
   ofBound: number;
+  /** The server process's CPU over the case's wall time (null where /proc is missing): near 1, its one JS thread is what limits. */
+  serverBusy: number | null;
+  /** The client's (this process's) CPU over the wall time (its pool threads included). */
+  clientBusy: number;
 }
 
 export interface WanBenchResult {
@@ -112,10 +118,22 @@ export function linkBound(bitsPerSecond: number, roundTripMs: number, concurrenc
   return Math.min(bitsPerSecond / 8, (concurrency * requestBytes) / (roundTripMs / 1000));
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+interface Timed<T> {
+  value: T;
+  seconds: number;
+  serverCpu: number | null;
+  clientCpu: number;
+}
+
+async function timed<T>(server: ChildProcess, fn: () => Promise<T>): Promise<Timed<T>> {
+  const s0 = processCpuSeconds(server.pid);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const value = await fn();
-  return { value, seconds: (performance.now() - t0) / 1000 };
+  const seconds = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  const s1 = processCpuSeconds(server.pid);
+  return { value, seconds, serverCpu: s0 === null || s1 === null ? null : s1 - s0, clientCpu: (c.user + c.system) / 1e6 };
 }
 
 export async function runWanBench(opts: WanBenchOptions = {}): Promise<WanBenchResult> {
@@ -132,13 +150,15 @@ export async function runWanBench(opts: WanBenchOptions = {}): Promise<WanBenchR
   const serverDir = mkdtempSync(join(serverParent, 'glacier-bench-wan-server-'));
   let server: ChildProcess | undefined;
   const rows: WanBenchRow[] = [];
-  const row = (c: WanBenchRow['case'], files: number, bytes: number, seconds: number, concurrency: number, requestBytes: number): WanBenchRow => {
+  const row = (c: WanBenchRow['case'], files: number, bytes: number, t: Timed<unknown>, concurrency: number, requestBytes: number): WanBenchRow => {
+    const seconds = t.seconds;
     const boundBytes = linkBound(bits, rtt, concurrency, requestBytes);
     const boundFiles = c === 'sync' ? Math.min(boundBytes / requestBytes, concurrency / (rtt / 1000)) : null;
     const r: WanBenchRow = {
       case: c, files, bytes, seconds, mibPerSecond: bytes / MiB / seconds, filesPerSecond: files / seconds, concurrency,
       boundMibPerSecond: boundBytes / MiB, boundFilesPerSecond: boundFiles,
       ofBound: boundFiles !== null ? files / seconds / boundFiles : bytes / seconds / boundBytes,
+      serverBusy: t.serverCpu === null ? null : t.serverCpu / seconds, clientBusy: t.clientCpu / seconds,
     };
     log(`  ${seconds.toFixed(2)} s, ${r.mibPerSecond.toFixed(1)} MiB/s${boundFiles !== null ? `, ${r.filesPerSecond.toFixed(0)} files/s` : ''}: ${(r.ofBound * 100).toFixed(0)}% of the bound`);
     rows.push(r);
@@ -150,28 +170,29 @@ export async function runWanBench(opts: WanBenchOptions = {}): Promise<WanBenchR
     const smallBytes = writeTree(tree, count);
     const large = join(dir, 'large.bin');
     writeLarge(large, largeBytes);
-    server = spawn(process.execPath, [SELF, '--serve', serverDir, String(latencyMs), String(bits)], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+    const prof = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [];
+    server = spawn(process.execPath, [...prof, SELF, '--serve', serverDir, String(latencyMs), String(bits)], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
     const endpoint = JSON.parse(await readLine(server)).endpoint as string;
     const client = createGlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
     try {
       await client.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
 
       log('upload (uploadArchive, default options)');
-      const up = await timed(() => uploadArchive({ vaultName: VAULT, source: large, client, signal: opts.signal }));
-      row('upload', 1, largeBytes, up.seconds, Math.min(DEFAULT_UPLOAD_CONCURRENCY, up.value.partCount), up.value.partSize);
+      const up = await timed(server, () => uploadArchive({ vaultName: VAULT, source: large, client, signal: opts.signal }));
+      row('upload', 1, largeBytes, up, Math.min(DEFAULT_UPLOAD_CONCURRENCY, up.value.partCount), up.value.partSize);
 
       log('sync (syncDirectory, default options)');
-      const sync = await timed(() => syncDirectory({ dir: tree, vaultName: VAULT, catalog: join(dir, 'wan.catalog'), client, signal: opts.signal }));
+      const sync = await timed(server, () => syncDirectory({ dir: tree, vaultName: VAULT, catalog: join(dir, 'wan.catalog'), client, signal: opts.signal }));
       if (sync.value.uploaded.length !== count) throw new Error(`sync uploaded ${sync.value.uploaded.length} of ${count} files`);
-      row('sync', count, smallBytes, sync.seconds, sync.value.concurrency, smallBytes / count);
+      row('sync', count, smallBytes, sync, sync.value.concurrency, smallBytes / count);
 
       log('download (downloadArchive, default options; its job started and ready first)');
       const job = await client.send(new InitiateJobCommand({
         accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: up.value.archiveId, Tier: 'Expedited' },
       }));
-      const down = await timed(() => downloadArchive({ vaultName: VAULT, jobId: job.jobId!, destination: join(dir, 'large.out'), client, wait: false, signal: opts.signal }));
+      const down = await timed(server, () => downloadArchive({ vaultName: VAULT, jobId: job.jobId!, destination: join(dir, 'large.out'), client, wait: false, signal: opts.signal }));
       const chunks = Math.ceil(largeBytes / DEFAULT_CHUNK_SIZE);
-      row('download', 1, down.value.size, down.seconds, Math.min(DEFAULT_DOWNLOAD_CONCURRENCY, chunks), Math.min(DEFAULT_CHUNK_SIZE, largeBytes));
+      row('download', 1, down.value.size, down, Math.min(DEFAULT_DOWNLOAD_CONCURRENCY, chunks), Math.min(DEFAULT_CHUNK_SIZE, largeBytes));
     } finally {
       client.destroy();
     }
@@ -195,13 +216,16 @@ export async function runWanBench(opts: WanBenchOptions = {}): Promise<WanBenchR
   }
 }
 
+const busy = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(0)}%`);
+
 function printTable(r: WanBenchResult, print: (l: string) => void): void {
   print(`WAN: local server in its own process behind an emulated link of ${r.latencyMs} ms each way (round trip ${r.roundTripMs} ms), ${r.bandwidthBitsPerSecond / 1e6} Mbit/s per direction; default options`);
-  print('case       files     MiB   seconds    MiB/s  (bound)   files/s  (bound)  in flight  of bound');
+  print('case       files     MiB   seconds    MiB/s  (bound)   files/s  (bound)  in flight  of bound   server CPU  client CPU');
   for (const x of r.rows) {
     const files = x.boundFilesPerSecond === null ? `${'-'.padStart(9)} ${''.padStart(8)}` : `${x.filesPerSecond.toFixed(0).padStart(9)} ${`(${x.boundFilesPerSecond.toFixed(0)})`.padStart(8)}`;
-    print(`${x.case.padEnd(9)} ${String(x.files).padStart(6)} ${(x.bytes / MiB).toFixed(0).padStart(7)} ${x.seconds.toFixed(2).padStart(9)} ${x.mibPerSecond.toFixed(1).padStart(8)} ${`(${x.boundMibPerSecond.toFixed(1)})`.padStart(8)} ${files} ${String(x.concurrency).padStart(10)} ${`${(x.ofBound * 100).toFixed(0)}%`.padStart(9)}`);
+    print(`${x.case.padEnd(9)} ${String(x.files).padStart(6)} ${(x.bytes / MiB).toFixed(0).padStart(7)} ${x.seconds.toFixed(2).padStart(9)} ${x.mibPerSecond.toFixed(1).padStart(8)} ${`(${x.boundMibPerSecond.toFixed(1)})`.padStart(8)} ${files} ${String(x.concurrency).padStart(10)} ${`${(x.ofBound * 100).toFixed(0)}%`.padStart(9)} ${busy(x.serverBusy).padStart(12)} ${busy(x.clientBusy).padStart(11)}`);
   }
+  print('(server CPU, client CPU: CPU seconds over wall seconds; the server answers on one JS thread, so near 100% it is the limit, not the link)');
   const t = r.targets.syncOfBound;
   print(`target: sync >= 80% of min(bandwidth, concurrency / round trip): ${t === null ? 'n/a' : `${t >= 0.8 ? 'yes' : 'NO'} (${(t * 100).toFixed(0)}%)`}`);
 }
@@ -219,7 +243,9 @@ if (process.argv[1] === SELF) {
     const sizeMiB = arg('--size');
     const latencyMs = arg('--latency');
     const bandwidthBitsPerSecond = arg('--bandwidth');
+    const prof = argv.indexOf('--cpu-prof');
     await runWanBench({
+      ...(prof >= 0 ? { cpuProfDir: argv[prof + 1]!, outDir: null } : {}),
       quick: argv.includes('--quick'),
       ...(files !== undefined ? { files } : {}),
       ...(sizeMiB !== undefined ? { sizeMiB } : {}),
