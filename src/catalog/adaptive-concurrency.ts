@@ -2,12 +2,14 @@
  * Concurrency chosen from what the link does, for many small requests (sync's one-request uploads):
  * to keep a link busy, the requests in flight must cover its bandwidth x round trip, which no fixed
  * number does for both a LAN and a distant region. The probe measures the completion rate at one
- * level, doubles it while the rate grows by more than GAIN, and settles on the best level it saw
- * (like TCP's slow start, on whole requests).
+ * level, doubles it while the rate grows by more than GAIN, and settles on the faster of the last two
+ * levels (like TCP's slow start, on whole requests).
  */
 
 /** A level must beat the one before by this factor to count as better. */
 const GAIN = 1.15;
+/** Once doubling stops, the higher level is kept only if it measured at least this much faster (else noise). */
+const KEEP = 1.03;
 
 export class ConcurrencyProbe {
   limit: number;
@@ -46,7 +48,9 @@ export class ConcurrencyProbe {
       if (this.limit >= this.max) this.settled = true;
       else this.limit = Math.min(this.max, this.limit * 2);
     } else {
-      this.limit = this.best.limit;
+      // Doubling no longer pays: stay at whichever of the two levels measured faster (a level that
+      // helped a little is kept: on a link limited by bandwidth, the last doubling gains < GAIN).
+      if (rate < this.best.rate * KEEP) this.limit = this.best.limit;
       this.settled = true;
     }
     this.windowDone = 0;

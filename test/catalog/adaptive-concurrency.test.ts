@@ -1,5 +1,5 @@
 // sync's concurrency for small files follows the link: the probe doubles the level while the
-// completion rate grows and settles on the best level it saw; a given --concurrency is kept.
+// completion rate grows and settles on the faster of the last two levels; a given --concurrency is kept.
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConcurrencyProbe, forEachAdaptive } from '../../dist/src/catalog/adaptive-concurrency.js';
@@ -27,8 +27,10 @@ describe('ConcurrencyProbe', () => {
     expect(drive(() => 10)).toEqual([8, 16, 8]);
     // Growing all the way: stops at max.
     expect(drive((n) => n, 8, 64)).toEqual([8, 16, 32, 64]);
-    // A gain under 15% does not count.
-    expect(drive((n) => (n > 8 ? 11 : 10))).toEqual([8, 16, 8]);
+    // A gain under 15% stops the doubling, at the faster level: 16 here (10% more), not 32.
+    expect(drive((n) => (n > 8 ? 11 : 10))).toEqual([8, 16]);
+    // A doubling that made it slower is undone.
+    expect(drive((n) => (n > 16 ? 9 : n))).toEqual([8, 16, 32, 16]);
   });
 
   it('is fixed when initial equals max (a given concurrency)', () => {
