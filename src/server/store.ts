@@ -313,18 +313,32 @@ export class Store {
     vault.completed.set(up.uploadId, archive.archiveId);
   }
 
-  /** Stores an UploadArchive body (already fsynced in tmp/) as a one-file archive. */
-  async createArchive(vault: Vault, archive: ArchiveRecord, bodyTmp: string, leaves: readonly Buffer[]): Promise<void> {
-    await this.markWritten(vault);
+  /**
+   * Prepares an UploadArchive body (already fsynced in tmp/) as a one-file archive directory in
+   * tmp/: data, leaf digests and archive.json, each fsynced. Private to the request, so it runs
+   * outside the vaults' mutex (many uploads stage at once); commitArchive then only renames it in.
+   */
+  async stageArchive(archive: ArchiveRecord, bodyTmp: string, leaves: readonly Buffer[]): Promise<string> {
     const staging = join(this.tmpDir, `archive-${newId(9)}`);
     await mkdir(staging);
     try {
       await rename(bodyTmp, join(staging, archive.files[0]!.file));
       if (archive.leaves !== undefined) await writeLeaves(join(staging, archive.leaves), leaves);
       await writeJsonAtomic(join(staging, 'archive.json'), archive);
-      await rename(staging, this.archiveDir(vault, archive.archiveId));
+      return staging;
     } catch (err) {
       await rm(staging, { recursive: true, force: true }); // a full disk leaves nothing behind in tmp/
+      throw err;
+    }
+  }
+
+  /** Moves a staged archive into the vault (one atomic rename, then the directory fsynced); under the vaults' mutex. */
+  async commitArchive(vault: Vault, archive: ArchiveRecord, staging: string): Promise<void> {
+    await this.markWritten(vault);
+    try {
+      await rename(staging, this.archiveDir(vault, archive.archiveId));
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true });
       throw err;
     }
     await syncDir(join(vault.dir, 'archives'));

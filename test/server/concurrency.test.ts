@@ -1,13 +1,20 @@
-// 20 multipart uploads at once, every part in flight together, each archive verified by retrieval.
+// 20 multipart uploads at once, every part in flight together, each archive verified by retrieval;
+// 40 UploadArchive calls at once (staged side by side, committed one by one), kept across a restart;
+// an upload whose vault is deleted while its body arrives leaves nothing behind.
+import { mkdtempSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CompleteMultipartUploadCommand, CreateVaultCommand, DescribeVaultCommand, GetJobOutputCommand,
-  InitiateJobCommand, InitiateMultipartUploadCommand, ListPartsCommand, UploadMultipartPartCommand,
+  CompleteMultipartUploadCommand, CreateVaultCommand, DeleteVaultCommand, DescribeVaultCommand, GetJobOutputCommand,
+  InitiateJobCommand, InitiateMultipartUploadCommand, ListPartsCommand, UploadArchiveCommand, UploadMultipartPartCommand,
   type GlacierClient,
 } from '@aws-sdk/client-glacier';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startLocalGlacier, type LocalGlacier } from '../../dist/src/server/index.js';
-import { MiB, bytes, client, treeHash } from './helpers.js';
+import { FAKE_AUTH, MiB, bytes, client, sha256, treeHash } from './helpers.js';
 
 let server: LocalGlacier;
 let glacier: GlacierClient;
@@ -58,5 +65,59 @@ describe('concurrency', () => {
       expect(got.equals(archives[a]!)).toBe(true);
       expect(out.checksum).toBe(treeHash(archives[a]!));
     }));
+  });
+
+  it('40 UploadArchive calls at once: 40 whole archives, in the inventory before and after a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'glacier-many-'));
+    let local = await startLocalGlacier({ dataDir });
+    let c = client(local, { requestHandler: new NodeHttpHandler({ httpAgent: { maxSockets: 100 } }) });
+    try {
+      await c.send(new CreateVaultCommand({ vaultName: 'one-shot' }));
+      const bodies = Array.from({ length: 40 }, (_, i) => bytes(10_000 + 997 * i, 900 + i));
+      const ids = await Promise.all(bodies.map((body) => c.send(new UploadArchiveCommand({ vaultName: 'one-shot', body })).then((o) => {
+        expect(o.checksum).toBe(treeHash(body));
+        return o.archiveId!;
+      })));
+      const want = new Map(ids.map((id, i) => [id, { size: bodies[i]!.length, hash: treeHash(bodies[i]!) }]));
+      const inventory = async () => {
+        const { jobId } = await c.send(new InitiateJobCommand({ vaultName: 'one-shot', jobParameters: { Type: 'inventory-retrieval' } }));
+        const out = await c.send(new GetJobOutputCommand({ vaultName: 'one-shot', jobId }));
+        const list = JSON.parse(await out.body!.transformToString()).ArchiveList as { ArchiveId: string; Size: number; SHA256TreeHash: string }[];
+        return new Map(list.map((a) => [a.ArchiveId, { size: a.Size, hash: a.SHA256TreeHash }]));
+      };
+      expect(await inventory()).toEqual(want);
+      expect(await readdir(join(dataDir, 'tmp'))).toEqual([]);
+      c.destroy();
+      await local.close();
+      local = await startLocalGlacier({ dataDir });
+      c = client(local);
+      expect(await inventory()).toEqual(want);
+    } finally {
+      c.destroy();
+      await local.close();
+    }
+  });
+
+  it('an UploadArchive whose vault is deleted while its body arrives: 404, nothing left in tmp/', async () => {
+    await glacier.send(new CreateVaultCommand({ vaultName: 'doomed' }));
+    const body = bytes(256 * 1024, 77);
+    const head = ['POST /-/vaults/doomed/archives HTTP/1.1', 'Host: 127.0.0.1', `Authorization: ${FAKE_AUTH}`, 'x-amz-glacier-version: 2012-06-01',
+      `x-amz-content-sha256: ${sha256(body)}`, `x-amz-sha256-tree-hash: ${treeHash(body)}`, `Content-Length: ${body.length}`, 'Connection: close', '', ''].join('\r\n');
+    const s = connect(server.port, '127.0.0.1');
+    let answer = '';
+    s.on('data', (d: Buffer) => { answer += d.toString('latin1'); });
+    const closed = new Promise((resolve) => s.on('close', resolve));
+    s.write(head);
+    s.write(body.subarray(0, 1000));
+    // The body is arriving once its temporary file exists.
+    for (let i = 0; i < 200 && (await readdir(join(server.dataDir, 'tmp'))).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await readdir(join(server.dataDir, 'tmp'))).length).toBeGreaterThan(0);
+    await glacier.send(new DeleteVaultCommand({ vaultName: 'doomed' }));
+    s.write(body.subarray(1000));
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+    s.destroy();
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    expect(answer).toContain('ResourceNotFoundException');
+    expect(await readdir(join(server.dataDir, 'tmp'))).toEqual([]);
   });
 });

@@ -28,9 +28,15 @@ export const uploadArchive: Handler = async (ctx) => {
       leaves: ARCHIVE_LEAVES,
       ...(description !== undefined ? { description } : {}),
     };
+    const staging = await store.stageArchive(archive, tmp, got.leaves);
     await store.mutex.run('vaults', async () => {
-      getVault(ctx); // deleted meanwhile?
-      await store.createArchive(vault, archive, tmp, got.leaves);
+      try {
+        getVault(ctx); // deleted meanwhile?
+      } catch (err) {
+        await rm(staging, { recursive: true, force: true });
+        throw err;
+      }
+      await store.commitArchive(vault, archive, staging);
     });
     return {
       status: 201,
