@@ -6,7 +6,13 @@
  *     HashPool and checked against Glacier's per-chunk hash, positional writes, journal, rename;
  *   - baseline: what a careful SDK user writes — one GetJobOutput of the whole output streamed to a
  *     file, its tree hash computed on the main thread with node:crypto (1 MiB leaves, then pairs)
- *     and compared with Glacier's.
+ *     and compared with Glacier's;
+ *   - fetch (a reference, not a download): the same ranged GetJobOutput requests as downloadArchive,
+ *     bodies drained, nothing hashed or written: what receiving through the SDK costs alone.
+ *
+ * Issue 18.3's floor is measured in the same run: node:crypto's tree hash of the archive's bytes
+ * (one pass), and beside it the CPU of writing the same bytes to the output directory, so the
+ * client's CPU can be read as floor + receiving + writing + the rest.
  *
  * Each run happens in a fresh child process so its peak RSS (VmHWM), event-loop delay (p99) and CPU
  * are its own; the server runs in another child process. Runs are interleaved (baseline, ours,
@@ -21,7 +27,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -32,14 +38,15 @@ import { CreateVaultCommand, GetJobOutputCommand, GlacierClient, type GetJobOutp
 import { HashPool } from '../src/pool/index.js';
 import { MultipartUpload, createGlacierClient, downloadArchive, initiateRetrievalJob } from '../src/glacier/index.js';
 import { parseSize } from '../src/cli/size.js';
-import { childEnv, peakRssBytes, readLine, serveInChild, stopChild } from './child-process.js';
+import { childEnv, peakRssBytes, processCpuSeconds, readLine, serveInChild, stopChild } from './child-process.js';
+import { floorCpuSeconds } from './floor.js';
 
 const MiB = 1024 * 1024;
 const SELF = fileURLToPath(import.meta.url);
 const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 const VAULT = 'bench-download';
 
-export type DownloadVariant = 'baseline' | 'ours';
+export type DownloadVariant = 'baseline' | 'ours' | 'fetch';
 
 export interface DownloadBenchOptions {
   quick?: boolean;
@@ -70,6 +77,9 @@ export interface DownloadBenchRow {
   serverCpuSeconds: number | null;
   speedup: number | null;
   cpuVsBaseline: number | null;
+  /** Client CPU over the floor (node:crypto tree hash of the same bytes, this run). */
+  cpuVsFloor: number;
+  /** '' for the fetch reference, which hashes nothing. */
   treeHash: string;
   rounds: number;
 }
@@ -85,19 +95,11 @@ interface RunResult {
   serverCpuSeconds: number | null;
 }
 
-function processCpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** Puts `size` random bytes into the vault (generated part by part, never on disk). */
-async function putArchive(endpoint: string, size: number): Promise<string> {
+/**
+ * Puts `size` random bytes into the vault (generated part by part, never on disk); answers the
+ * archive id and the floor: node:crypto's CPU seconds for the tree hash of those bytes.
+ */
+async function putArchive(endpoint: string, size: number): Promise<{ archiveId: string; floorCpuSeconds: number }> {
   const client = createGlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
   const pool = new HashPool({});
   try {
@@ -105,17 +107,39 @@ async function putArchive(endpoint: string, size: number): Promise<string> {
     const upload = await MultipartUpload.start({ client, vaultName: VAULT, partSize });
     // Shared: the pool hashes it in place (a plain buffer would be transferred to the worker).
     const buf = Buffer.from(new SharedArrayBuffer(partSize));
+    let floor = 0;
     for (let i = 0; i * partSize < size; i++) {
       const part = buf.subarray(0, Math.min(partSize, size - i * partSize));
       randomFillSync(part);
+      floor += floorCpuSeconds(part, 'tree');
       const hashes = await pool.hashPart(part);
       await upload.uploadPart(i, part, { treeHash: hashes.treeHash, sha256: hashes.sha256! });
     }
-    return (await upload.complete()).archiveId;
+    return { archiveId: (await upload.complete()).archiveId, floorCpuSeconds: floor };
   } finally {
     await pool.destroy();
     client.destroy();
   }
+}
+
+/**
+ * CPU seconds of writing `size` bytes to a new file in dir in 16 MiB positional writes (what the
+ * download's writes cost alone). Run in a child of its own: process.cpuUsage counts every thread,
+ * and the parent's just-destroyed pool and client would be counted too.
+ */
+function writeCpuSeconds(dir: string, size: number): number {
+  const piece = Buffer.alloc(16 * MiB, 7);
+  const path = join(dir, 'write-cost.bin');
+  const fd = openSync(path, 'w');
+  const c0 = process.cpuUsage();
+  try {
+    for (let at = 0; at < size; at += piece.length) writeSync(fd, piece, 0, Math.min(piece.length, size - at), at);
+  } finally {
+    closeSync(fd);
+  }
+  const c = process.cpuUsage(c0);
+  rmSync(path, { force: true });
+  return (c.user + c.system) / 1e6;
 }
 
 export async function runDownloadBench(opts: DownloadBenchOptions = {}): Promise<{ rows: DownloadBenchRow[]; [k: string]: unknown }> {
@@ -126,7 +150,7 @@ export async function runDownloadBench(opts: DownloadBenchOptions = {}): Promise
   const concurrency = opts.concurrency ?? 4;
   const threads = opts.threads ?? 1;
   const rounds = opts.rounds ?? (opts.quick ? 1 : 2);
-  const variants: DownloadVariant[] = ['baseline', 'ours'];
+  const variants: DownloadVariant[] = ['baseline', 'ours', 'fetch'];
   const shm = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const serverDir = mkdtempSync(join(shm, 'glacier-bench-dl-server-'));
   // The client writes to the temp dir's disk like a user's download would... unless it is tiny; both variants alike.
@@ -138,7 +162,9 @@ export async function runDownloadBench(opts: DownloadBenchOptions = {}): Promise
     log(`local server ${endpoint} (child process ${server.pid}); putting a ${fileSize / MiB} MiB archive`);
     const admin = new GlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
     await admin.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
-    const archiveId = await putArchive(endpoint, fileSize);
+    const { archiveId, floorCpuSeconds: floorSeconds } = await putArchive(endpoint, fileSize);
+    const writer = spawn(process.execPath, [SELF, '--write-cost', outDir, String(fileSize)], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+    const writeSeconds = (JSON.parse(await readLine(writer)) as { cpuSeconds: number }).cpuSeconds;
     const runs: RunResult[] = [];
     for (let round = 0; round < rounds; round++) {
       for (const variant of variants) {
@@ -146,7 +172,7 @@ export async function runDownloadBench(opts: DownloadBenchOptions = {}): Promise
         log(`round ${round + 1}/${rounds}: ${variant}`);
         const out = join(outDir, `${variant}-${round}.bin`);
         const before = processCpuSeconds(server.pid);
-        const child = spawn(process.execPath, [...(variant === 'ours' && opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []), SELF, '--run', variant, endpoint, jobId, out, String(chunkSize), String(concurrency), String(threads)],
+        const child = spawn(process.execPath, [...(variant === 'ours' && opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []), SELF, '--run', variant, endpoint, jobId, out, String(chunkSize), String(concurrency), String(threads), String(fileSize)],
           { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
         const r = JSON.parse(await readLine(child)) as RunResult;
         const after = processCpuSeconds(server.pid);
@@ -158,8 +184,11 @@ export async function runDownloadBench(opts: DownloadBenchOptions = {}): Promise
       }
     }
     admin.destroy();
-    if (new Set(runs.map((r) => r.treeHash)).size !== 1) throw new Error(`the variants disagree on the tree hash: ${runs.map((r) => r.treeHash).join(', ')}`);
+    const verified = runs.filter((r) => r.variant !== 'fetch');
+    if (new Set(verified.map((r) => r.treeHash)).size !== 1) throw new Error(`the variants disagree on the tree hash: ${verified.map((r) => r.treeHash).join(', ')}`);
     const gib = fileSize / (1024 * MiB);
+    const floorPerGiB = floorSeconds / gib;
+    const writePerGiB = writeSeconds / gib;
     const rssBoundMiB = (concurrency * chunkSize) / MiB + 200;
     const best = (v: DownloadVariant) => runs.filter((r) => r.variant === v).sort((a, b) => a.seconds - b.seconds)[0]!;
     const base = best('baseline');
@@ -174,6 +203,7 @@ export async function runDownloadBench(opts: DownloadBenchOptions = {}): Promise
         clientCpuSeconds: r.cpuSeconds, cpuSecondsPerGiB: cpuPerGiB, serverCpuSeconds: r.serverCpuSeconds,
         speedup: v === 'ours' ? base.seconds / r.seconds : null,
         cpuVsBaseline: v === 'ours' ? cpuPerGiB / (Math.min(...runs.filter((x) => x.variant === 'baseline').map((x) => x.cpuSeconds)) / gib) : null,
+        cpuVsFloor: cpuPerGiB / floorPerGiB,
         treeHash: r.treeHash, rounds: mine.length,
       };
     });
@@ -183,21 +213,31 @@ export async function runDownloadBench(opts: DownloadBenchOptions = {}): Promise
       cpu: ours.cpuVsBaseline !== null && ours.cpuVsBaseline <= 0.8,
       rss: ours.peakRssMiB <= ours.rssBoundMiB,
       eventLoop: ours.eventLoopP99Ms <= 20,
+      cpuVsFloor: ours.cpuVsFloor <= 2.0,
     };
+    const fetch = rows.find((r) => r.variant === 'fetch')!;
     print(`download of ${fileSize / MiB} MiB, chunk ${chunkSize / MiB} MiB, ${concurrency} in flight, ${threads} hash thread(s), loopback local server (own process), best of ${rounds}`);
     const load = loadavg().map((l) => l.toFixed(1)).join(' ');
     print(`machine load average (1, 5, 15 min) at the end: ${load} on ${availableParallelism()} cores`);
-    print('variant   MiB/s    vs baseline  CPU s/GiB (vs baseline)  peak RSS (bound)    event loop p99 / max   server CPU s');
+    print('variant   MiB/s    vs baseline  CPU s/GiB (vs baseline)  vs floor  peak RSS (bound)    event loop p99 / max   server CPU s');
     for (const r of rows) {
       print(`${r.variant.padEnd(9)} ${r.mibPerSecond.toFixed(1).padStart(7)}  ${(r.speedup === null ? '-' : `${r.speedup.toFixed(2)}x`).padStart(11)}  ` +
         `${`${r.cpuSecondsPerGiB.toFixed(2)}${r.cpuVsBaseline === null ? '' : ` (${r.cpuVsBaseline.toFixed(2)}x)`}`.padEnd(23)}  ` +
+        `${`${r.cpuVsFloor.toFixed(2)}x`.padEnd(8)}  ` +
         `${`${r.peakRssMiB.toFixed(0)} MiB (${r.rssBoundMiB.toFixed(0)})`.padEnd(18)}  ` +
         `${`${r.eventLoopP99Ms.toFixed(1)} / ${r.eventLoopMaxMs.toFixed(1)} ms`.padEnd(21)}  ${r.serverCpuSeconds === null ? '-' : r.serverCpuSeconds.toFixed(1)}`);
     }
     const yn = (b: boolean) => (b ? 'yes' : 'NO');
-    print(`targets: >= 1.3x throughput: ${yn(targets.throughput)}; CPU/GiB <= 0.8x: ${yn(targets.cpu)}; RSS within bound: ${yn(targets.rss)}; event loop p99 <= 20 ms: ${yn(targets.eventLoop)}`);
+    // What no verified download through the SDK can go below: hashing every byte once, receiving it, writing it.
+    const least = 1 + fetch.cpuVsFloor + writePerGiB / floorPerGiB;
+    print(`floor (node:crypto tree hash of the same bytes): ${floorPerGiB.toFixed(2)} CPU s/GiB; fetch (ranged GetJobOutput alone) ${fetch.cpuVsFloor.toFixed(2)}x of it, ` +
+      `writing the bytes ${(writePerGiB / floorPerGiB).toFixed(2)}x: floor + fetch + write = ${least.toFixed(2)}x floor, ours ${ours.cpuVsFloor.toFixed(2)}x`);
+    print(`targets: >= 1.3x throughput: ${yn(targets.throughput)}; CPU/GiB <= 0.8x: ${yn(targets.cpu)}; CPU <= 2.0x floor: ${yn(targets.cpuVsFloor)}; RSS within bound: ${yn(targets.rss)}; event loop p99 <= 20 ms: ${yn(targets.eventLoop)}`);
     // The server computes each ranged answer's tree hash (Glacier stores its hashes): its CPU is shown apart.
-    const result = { date: new Date().toISOString(), node: process.version, loadAverage: loadavg(), fileSize, chunkSize, concurrency, threads, rounds, rows, targets };
+    const result = {
+      date: new Date().toISOString(), node: process.version, loadAverage: loadavg(), fileSize, chunkSize, concurrency, threads, rounds,
+      floorCpuSecondsPerGiB: floorPerGiB, writeCpuSecondsPerGiB: writePerGiB, floorFetchWriteVsFloor: least, rows, targets,
+    };
     if (opts.outDir !== null) {
       const dir = opts.outDir ?? fileURLToPath(new URL('../../bench/results/', import.meta.url));
       mkdirSync(dir, { recursive: true });
@@ -243,12 +283,37 @@ class TreeHashTransform extends Transform {
   }
 }
 
-async function runOne(variant: DownloadVariant, endpoint: string, jobId: string, out: string, chunkSize: number, concurrency: number, threads: number): Promise<void> {
+/** The fetch reference: ranged GetJobOutput of every chunk, `concurrency` in flight, bodies drained. */
+async function fetchOnly(client: GlacierClient, jobId: string, size: number, chunkSize: number, concurrency: number): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    for (let at = next; at < size; at = next) {
+      next += chunkSize;
+      const range = `bytes=${at}-${Math.min(size, at + chunkSize) - 1}`;
+      const got = await client.send(new GetJobOutputCommand({ accountId: '-', vaultName: VAULT, jobId, range }));
+      for await (const _piece of got.body as AsyncIterable<Uint8Array>) { /* drained */ }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+}
+
+async function runOne(variant: DownloadVariant, endpoint: string, jobId: string, out: string, chunkSize: number, concurrency: number, threads: number, size: number): Promise<void> {
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   let treeHash: string;
   let seconds: number;
   let cpu: NodeJS.CpuUsage;
-  if (variant === 'baseline') {
+  if (variant === 'fetch') {
+    const client = createGlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    histogram.enable();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fetchOnly(client, jobId, size, chunkSize, concurrency);
+    seconds = (performance.now() - t0) / 1000;
+    cpu = process.cpuUsage(c0);
+    histogram.disable();
+    treeHash = '';
+    client.destroy();
+  } else if (variant === 'baseline') {
     const client = new GlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
     histogram.enable();
     const c0 = process.cpuUsage();
@@ -288,9 +353,11 @@ if (process.argv[1] === SELF) {
   const argv = process.argv.slice(2);
   if (argv[0] === '--serve') {
     await serveInChild(argv[1]!, CREDENTIALS);
+  } else if (argv[0] === '--write-cost') {
+    process.stdout.write(`${JSON.stringify({ cpuSeconds: writeCpuSeconds(argv[1]!, Number(argv[2])) })}\n`);
   } else if (argv[0] === '--run') {
-    const [variant, endpoint, jobId, out, chunkSize, concurrency, threads] = argv.slice(1);
-    await runOne(variant as DownloadVariant, endpoint!, jobId!, out!, Number(chunkSize), Number(concurrency), Number(threads));
+    const [variant, endpoint, jobId, out, chunkSize, concurrency, threads, size] = argv.slice(1);
+    await runOne(variant as DownloadVariant, endpoint!, jobId!, out!, Number(chunkSize), Number(concurrency), Number(threads), Number(size));
   } else {
     const value = (flag: string) => {
       const i = argv.indexOf(flag);

@@ -3,6 +3,9 @@
  * the local Glacier to the local S3 (server in its own process, data in /dev/shm when there is one),
  * against downloadArchive of the same archives to disk, and against the floor of hashing every byte
  * once for the tree hash and once for SHA-256 with node:crypto (measured here, on the same bytes).
+ * A third run, 'copy' (a reference, not a migration), is the least any copy through the two SDKs
+ * does: per archive a job, ranged GetJobOutput of 16 MiB chunks gathered into one buffer each, sent
+ * as PutObject or UploadPart with a SHA-256 computed beforehand; nothing hashed, checked or recorded.
  *
  *   npm run bench:migrate     (node dist/bench/migrate.js [--size 1GiB-in-bytes] [--concurrency 4] [--cpu-prof DIR])
  *
@@ -15,13 +18,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateVaultCommand } from '@aws-sdk/client-glacier';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { createGlacierClient, uploadArchive } from '../src/glacier/index.js';
+import { CreateVaultCommand, GetJobOutputCommand, type GlacierClient } from '@aws-sdk/client-glacier';
+import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { createGlacierClient, initiateRetrievalJob, uploadArchive, waitForJob } from '../src/glacier/index.js';
+import { useUnsignedPayload } from '../src/migrate/copy-to-s3.js';
 import { downloadArchive } from '../src/glacier/download/download-archive.js';
 import { encodeDescription } from '../src/catalog/descriptions.js';
 import { migrateVault } from '../src/migrate/index.js';
 import { HashPool } from '../src/pool/index.js';
+import { floorCpuSeconds } from './floor.js';
 import { childEnv, peakRssBytes, processCpuSeconds, readLine, serveInChild, stopChild } from './child-process.js';
 
 const MiB = 1024 * 1024;
@@ -45,7 +50,7 @@ export interface MigrateBenchOptions {
 }
 
 export interface MigrateBenchRow {
-  variant: 'migrate' | 'downloadArchive';
+  variant: 'migrate' | 'downloadArchive' | 'copy';
   archives: number;
   bytes: number;
   seconds: number;
@@ -70,6 +75,8 @@ export interface MigrateBenchResult {
   rssBoundMiB: number;
   rows: MigrateBenchRow[];
   targets: { cpuVsFloor: number | null; cpuOk: boolean | null; vsDownload: number | null; throughputOk: boolean | null; rssOk: boolean | null };
+  /** The copy reference: floor + its CPU over the floor, and its throughput over downloadArchive's. */
+  copy: { floorPlusCopyVsFloor: number; vsDownload: number };
 }
 
 /** A few large archives (60% of the bytes) and many small ones (64 KiB - 4 MiB), fixed seed. */
@@ -92,21 +99,16 @@ function archiveSizes(total: number): number[] {
   return sizes;
 }
 
-/** The floor: node:crypto tree hash (1 MiB leaves, pairwise combine) and linear SHA-256 of the same bytes. */
-function floorHash(data: Buffer): void {
-  let level: Buffer[] = [];
-  for (let at = 0; at < data.length; at += MiB) level.push(createHash('sha256').update(data.subarray(at, at + MiB)).digest());
-  while (level.length > 1) {
-    const up: Buffer[] = [];
-    for (let i = 0; i < level.length; i += 2) up.push(i + 1 < level.length ? createHash('sha256').update(level[i]!).update(level[i + 1]!).digest() : level[i]!);
-    level = up;
-  }
-  createHash('sha256').update(data).digest();
+interface PreparedArchive {
+  archiveId: string;
+  size: number;
+  /** base64 SHA-256 of each CHUNK of the archive (the copy reference sends them as they are). */
+  chunks: string[];
 }
 
 interface Prepared {
   inventory: string;
-  archives: { archiveId: string; size: number }[];
+  archives: PreparedArchive[];
   floorCpuSeconds: number;
 }
 
@@ -125,13 +127,12 @@ async function prepare(endpoint: string, dir: string, total: number, log: (l: st
     const buf = Buffer.allocUnsafe(sizes[0]!);
     for (const [i, size] of sizes.entries()) {
       const data = randomFillSync(buf, 0, size).subarray(0, size);
-      const c0 = process.cpuUsage();
-      floorHash(data);
-      const c = process.cpuUsage(c0);
-      floorCpu += (c.user + c.system) / 1e6;
+      floorCpu += floorCpuSeconds(data, 'tree+sha256');
       const description = encodeDescription(`bench/${i}.bin`, 1_700_000_000);
       const r = await uploadArchive({ vaultName: VAULT, source: Buffer.from(data), description, client, pool });
-      archives.push({ archiveId: r.archiveId, size });
+      const chunks: string[] = [];
+      for (let at = 0; at < size; at += CHUNK) chunks.push(createHash('sha256').update(data.subarray(at, at + CHUNK)).digest('base64'));
+      archives.push({ archiveId: r.archiveId, size, chunks });
       list.push({ ArchiveId: r.archiveId, ArchiveDescription: description, CreationDate: new Date().toISOString(), Size: size, SHA256TreeHash: r.checksum });
     }
     const inventory = join(dir, 'inventory.json');
@@ -161,7 +162,7 @@ export async function runMigrateBench(opts: MigrateBenchOptions = {}): Promise<M
     const p = await prepare(endpoint, dir, total, log);
     writeFileSync(join(dir, 'archives.json'), JSON.stringify(p.archives));
     const rows: MigrateBenchRow[] = [];
-    for (const variant of ['migrate', 'downloadArchive'] as const) {
+    for (const variant of ['migrate', 'downloadArchive', 'copy'] as const) {
       if (opts.signal?.aborted) throw opts.signal.reason;
       log(variant);
       const into = mkdtempSync(join(fast, `glacier-bench-migrate-${variant}-`));
@@ -177,7 +178,7 @@ export async function runMigrateBench(opts: MigrateBenchOptions = {}): Promise<M
         systemSecondsPerGiB: r.systemSeconds / (r.bytes / GiB), serverCpuSecondsPerGiB: server0 === null || server1 === null ? null : (server1 - server0) / (r.bytes / GiB), peakRssMiB: r.peakRssBytes / MiB });
     }
     const floor = p.floorCpuSeconds / (total / GiB);
-    const [m, d] = rows as [MigrateBenchRow, MigrateBenchRow];
+    const [m, d, copy] = rows as [MigrateBenchRow, MigrateBenchRow, MigrateBenchRow];
     const rssBound = (concurrency * CHUNK) / MiB + 200;
     const result: MigrateBenchResult = {
       date: new Date().toISOString(), node: process.version, bytes: total, archives: p.archives.length, concurrency, chunkSize: CHUNK,
@@ -186,13 +187,15 @@ export async function runMigrateBench(opts: MigrateBenchOptions = {}): Promise<M
         cpuVsFloor: m.cpuSecondsPerGiB / floor, cpuOk: m.cpuSecondsPerGiB <= 1.5 * floor,
         vsDownload: m.mibPerSecond / d.mibPerSecond, throughputOk: m.mibPerSecond >= 0.8 * d.mibPerSecond, rssOk: m.peakRssMiB <= rssBound,
       },
+      copy: { floorPlusCopyVsFloor: 1 + copy.cpuSecondsPerGiB / floor, vsDownload: copy.mibPerSecond / d.mibPerSecond },
     };
     print(`migrate ${p.archives.length} archives, ${(total / MiB).toFixed(0)} MiB, local Glacier -> local S3 (server in its own process, data in ${fast}); concurrency ${concurrency} x ${CHUNK / MiB} MiB`);
     print('variant           MiB/s   seconds   client CPU   CPU s/GiB (sys)   server CPU s/GiB   peak RSS');
     for (const r of rows) {
       print(`${r.variant.padEnd(16)} ${r.mibPerSecond.toFixed(1).padStart(6)} ${r.seconds.toFixed(1).padStart(9)} ${r.cpuSeconds.toFixed(2).padStart(10)} s ${r.cpuSecondsPerGiB.toFixed(2).padStart(10)} (${r.systemSecondsPerGiB.toFixed(2)}) ${(r.serverCpuSecondsPerGiB?.toFixed(2) ?? '-').padStart(12)}         ${r.peakRssMiB.toFixed(0)} MiB`);
     }
-    print(`floor (node:crypto tree hash + SHA-256 of the same bytes): ${floor.toFixed(2)} CPU s/GiB`);
+    print(`floor (node:crypto tree hash + SHA-256 of the same bytes): ${floor.toFixed(2)} CPU s/GiB; the copy reference (no hashing) ${(copy.cpuSecondsPerGiB / floor).toFixed(2)}x of it, ` +
+      `so floor + copy = ${result.copy.floorPlusCopyVsFloor.toFixed(2)}x; copy's throughput ${result.copy.vsDownload.toFixed(2)}x downloadArchive's`);
     const t = result.targets;
     print(`targets: CPU <= 1.5x floor: ${t.cpuOk ? 'yes' : 'NO'} (${t.cpuVsFloor!.toFixed(2)}x); throughput >= 0.8x downloadArchive: ${t.throughputOk ? 'yes' : 'NO'} (${t.vsDownload!.toFixed(2)}x); peak RSS <= ${rssBound} MiB: ${t.rssOk ? 'yes' : 'NO'}`);
     if (opts.outDir !== null) {
@@ -209,12 +212,45 @@ export async function runMigrateBench(opts: MigrateBenchOptions = {}): Promise<M
   }
 }
 
+/** The copy reference for one archive: job, chunks fetched into buffers, sent with their known SHA-256. */
+async function copyOne(client: GlacierClient, s3: S3Client, a: PreparedArchive, key: string): Promise<number> {
+  const { jobId } = await initiateRetrievalJob({ client, vaultName: VAULT, archiveId: a.archiveId, tier: 'Expedited' });
+  await waitForJob({ client, vaultName: VAULT, jobId, pollInterval: 10 });
+  const chunk = async (n: number): Promise<Buffer> => {
+    const first = n * CHUNK;
+    const last = Math.min(a.size, first + CHUNK) - 1;
+    const got = await client.send(new GetJobOutputCommand({ accountId: '-', vaultName: VAULT, jobId, range: `bytes=${first}-${last}` }));
+    const buf = Buffer.allocUnsafe(last - first + 1);
+    let at = 0;
+    for await (const piece of got.body as AsyncIterable<Uint8Array>) {
+      buf.set(piece, at);
+      at += piece.length;
+    }
+    return buf;
+  };
+  const common = { Bucket: BUCKET, Key: key };
+  if (a.chunks.length === 1) {
+    const body = await chunk(0);
+    await s3.send(new PutObjectCommand({ ...common, Body: body, ContentLength: body.length, ChecksumSHA256: a.chunks[0], StorageClass: 'DEEP_ARCHIVE' }));
+    return a.size;
+  }
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ ...common, ChecksumAlgorithm: 'SHA256', StorageClass: 'DEEP_ARCHIVE' }));
+  const parts = [];
+  for (const [n, sha] of a.chunks.entries()) {
+    const body = await chunk(n);
+    const out = await s3.send(new UploadPartCommand({ ...common, UploadId, PartNumber: n + 1, Body: body, ContentLength: body.length, ChecksumSHA256: sha }));
+    parts.push({ PartNumber: n + 1, ETag: out.ETag, ChecksumSHA256: sha });
+  }
+  await s3.send(new CompleteMultipartUploadCommand({ ...common, UploadId, MultipartUpload: { Parts: parts } }));
+  return a.size;
+}
+
 /** Child: one measured run (a fresh process, so its peak RSS is its own). */
 async function runOne(variant: string, endpoint: string, dir: string, into: string, concurrency: number): Promise<void> {
   const client = createGlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
   const pool = new HashPool();
   const s3 = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 3 });
-  const archives = JSON.parse(readFileSync(join(dir, 'archives.json'), 'utf8')) as { archiveId: string; size: number }[];
+  const archives = JSON.parse(readFileSync(join(dir, 'archives.json'), 'utf8')) as PreparedArchive[];
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let bytes = 0;
@@ -225,6 +261,16 @@ async function runOne(variant: string, endpoint: string, dir: string, into: stri
     });
     if (r.failed) throw new Error(`migrate failed: ${r.failures.map((f) => f.reason).join('; ')}`);
     bytes = r.bytesCopied;
+  } else if (variant === 'copy') {
+    // As many archives at once as migrate copies small ones (4 x concurrency).
+    useUnsignedPayload(s3);
+    let next = 0;
+    await Promise.all(Array.from({ length: 4 * concurrency }, async () => {
+      for (let i = next++; i < archives.length; i = next++) {
+        const copied = await copyOne(client, s3, archives[i]!, `copy/${i}.bin`);
+        bytes += copied;
+      }
+    }));
   } else {
     // The same archives, as many at once as migrate has parts in flight, each a verified download to disk.
     let next = 0;

@@ -183,6 +183,7 @@ function uploadRows(result: Rec): ReportRow[] {
     mibPerSecond: num(r.mibPerSecond),
     notes: [
       num(r.speedup) !== null ? `x${fmt(r.speedup, 2)} vs baseline` : '',
+      num(r.cpuVsFloor) !== null ? `client CPU x${fmt(r.cpuVsFloor, 2)} the two-pass hashing floor` : '',
       num(r.peakRssMiB) !== null ? `peak RSS ${fmt(r.peakRssMiB, 0)} MiB${num(r.rssBoundMiB) !== null ? ` (bound ${fmt(r.rssBoundMiB, 0)})` : ''}` : '',
       num(r.eventLoopP99Ms) !== null ? `event loop p99 ${fmt(r.eventLoopP99Ms)} ms` : '',
     ].filter(Boolean).join(', '),
@@ -192,23 +193,32 @@ function uploadRows(result: Rec): ReportRow[] {
 function downloadRows(result: Rec): ReportRow[] {
   return rowsOf(result).map((r) => ({
     suite: 'download' as const,
-    case: r.variant === 'baseline' ? 'baseline: one GetJobOutput, main-thread tree hash' : 'downloadArchive (verified chunks)',
+    case: r.variant === 'baseline' ? 'baseline: one GetJobOutput, main-thread tree hash'
+      : r.variant === 'fetch' ? 'reference: the ranged GetJobOutput requests alone, nothing hashed or written' : 'downloadArchive (verified chunks)',
     mibPerSecond: num(r.mibPerSecond),
     notes: [
       num(r.speedup) !== null ? `x${fmt(r.speedup, 2)} vs baseline` : '',
       num(r.cpuSecondsPerGiB) !== null ? `CPU ${fmt(r.cpuSecondsPerGiB, 2)} s/GiB${num(r.cpuVsBaseline) !== null ? ` (x${fmt(r.cpuVsBaseline, 2)})` : ''}` : '',
+      num(r.cpuVsFloor) !== null ? `x${fmt(r.cpuVsFloor, 2)} the one-pass hashing floor` : '',
       num(r.peakRssMiB) !== null ? `peak RSS ${fmt(r.peakRssMiB, 0)} MiB${num(r.rssBoundMiB) !== null ? ` (bound ${fmt(r.rssBoundMiB, 0)})` : ''}` : '',
       num(r.eventLoopP99Ms) !== null ? `event loop p99 ${fmt(r.eventLoopP99Ms)} ms` : '',
     ].filter(Boolean).join(', '),
   }));
 }
 
+function syncCase(variant: string): string {
+  if (variant === 'sync') return 'syncDirectory';
+  if (variant === 'sequential') return 'uploadArchive per file, in sequence';
+  if (variant === 'requests') return 'reference: the UploadArchive requests alone, files read and hashed beforehand';
+  return 'reference: that loop with one shared pool';
+}
+
 function syncRows(result: Rec): ReportRow[] {
   return rowsOf(result).map((r) => ({
     suite: 'sync' as const,
-    case: `${r.variant === 'sync' ? 'syncDirectory' : r.variant === 'sequential' ? 'uploadArchive per file, in sequence' : 'reference: that loop with one shared pool'}: ${r.scope}`,
+    case: `${syncCase(String(r.variant))}: ${r.scope}`,
     mibPerSecond: num(r.mibPerSecond),
-    notes: [`${fmt(num(r.filesPerSecond))} files/s`, `${fmt(num(r.seconds))} s`, `peak RSS ${fmt(num(r.peakRssMiB), 0)} MiB`].join(', '),
+    notes: [`${fmt(num(r.filesPerSecond))} files/s`, `${fmt(num(r.seconds))} s`, `peak RSS ${fmt(num(r.peakRssMiB), 0)} MiB`, num(r.cpuSeconds) !== null ? `client CPU ${fmt(num(r.cpuSeconds))} s` : ''].filter(Boolean).join(', '),
   }));
 }
 
@@ -225,7 +235,8 @@ function migrateRows(result: Rec): ReportRow[] {
   const floor = num(result.floorCpuSecondsPerGiB);
   return rowsOf(result).map((r) => ({
     suite: 'migrate' as const,
-    case: r.variant === 'migrate' ? 'migrateVault: Glacier job output -> S3 parts, verified' : 'reference: downloadArchive of the same archives to disk',
+    case: r.variant === 'migrate' ? 'migrateVault: Glacier job output -> S3 parts, verified'
+      : r.variant === 'copy' ? 'reference: the least copy through both SDKs (nothing hashed, checked or recorded)' : 'reference: downloadArchive of the same archives to disk',
     mibPerSecond: num(r.mibPerSecond),
     notes: [`client CPU ${fmt(num(r.cpuSecondsPerGiB))} s/GiB${floor !== null ? ` (floor ${fmt(floor)})` : ''}`, `peak RSS ${fmt(num(r.peakRssMiB), 0)} MiB${r.variant === 'migrate' && num(result.rssBoundMiB) !== null ? ` (bound ${fmt(num(result.rssBoundMiB), 0)})` : ''}`].join(', '),
   }));

@@ -9,25 +9,31 @@
  *     vaultName, source: f, client })` (one shared client; each call makes its own pool and multipart upload)
  *   - 'sequential-pool' (a reference, not a target): the same loop passing one shared HashPool, so
  *     the figure shows what is left once no call starts worker threads: three requests per file, one file at a time
+ *   - 'requests' (a reference, not a target): the small files read and hashed before the clock
+ *     starts, then one SDK UploadArchive each, 16 in flight: what the requests alone cost the client
  *
- * Each run happens in a fresh child process whose peak RSS (VmHWM) is its own. Small-file rate:
+ * Each run happens in a fresh child process whose peak RSS (VmHWM) and CPU are its own. Small-file rate:
  * sync on the small files alone vs the sequential loop's time on them; whole run: everything.
+ * Issue 18.3's figure: sync's client CPU per small file beyond the floor, node:crypto hashing the
+ * same files once (a file of one leaf has a SHA-256 equal to its tree hash), measured in this run.
  *
  *   npm run bench:sync     (node dist/bench/sync.js [--quick] [--files N] [--large N] [--variants sync,sequential,sequential-pool])
  *
  * Prints a table and writes bench/results/sync.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomFillSync } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateVaultCommand, DeleteArchiveCommand, GlacierClient } from '@aws-sdk/client-glacier';
+import { CreateVaultCommand, DeleteArchiveCommand, GlacierClient, UploadArchiveCommand } from '@aws-sdk/client-glacier';
 import { createGlacierClient, defaultHashThreads, uploadArchive } from '../src/glacier/index.js';
+import { registerChecksums } from '../src/glacier/checksums.js';
 import { HashPool } from '../src/pool/index.js';
 import { syncDirectory } from '../src/catalog/index.js';
 import { childEnv, peakRssBytes, readLine, serveInChild, stopChild } from './child-process.js';
+import { floorCpuSeconds } from './floor.js';
 
 const MiB = 1024 * 1024;
 const KiB = 1024;
@@ -41,7 +47,7 @@ export interface SyncBenchOptions {
   files?: number;
   /** 64 MiB files (default 4; 1 with quick). */
   large?: number;
-  /** Default ['sync', 'sequential', 'sequential-pool']; sync.json is written only when all ran. */
+  /** Default all of ['sync', 'sequential', 'sequential-pool', 'requests']; sync.json is written only when all ran. */
   variants?: SyncVariant[];
   outDir?: string | null;
   signal?: AbortSignal;
@@ -49,7 +55,10 @@ export interface SyncBenchOptions {
   print?: (line: string) => void;
 }
 
-export type SyncVariant = 'sync' | 'sequential' | 'sequential-pool';
+export type SyncVariant = 'sync' | 'sequential' | 'sequential-pool' | 'requests';
+const ALL_VARIANTS: readonly SyncVariant[] = ['sync', 'sequential', 'sequential-pool', 'requests'];
+/** In flight for the requests reference. */
+const REFERENCE_CONCURRENCY = 16;
 
 export interface SyncBenchRow {
   variant: SyncVariant;
@@ -61,6 +70,8 @@ export interface SyncBenchRow {
   mibPerSecond: number;
   peakRssMiB: number;
   requests: number | null;
+  /** Client CPU seconds of the child's run (every thread). */
+  cpuSeconds: number;
 }
 
 export interface SyncBenchResult {
@@ -70,7 +81,17 @@ export interface SyncBenchResult {
   largeFiles: number;
   rows: SyncBenchRow[];
   rssBoundMiB: number;
-  targets: { smallFilesSpeedup: number | null; wholeRunSpeedup: number | null; smallOk: boolean | null; wholeOk: boolean | null; rssOk: boolean | null };
+  /** CPU seconds of node:crypto hashing every small file once: the floor. */
+  smallFloorCpuSeconds: number;
+  /** sync's client CPU per small file beyond that floor, in ms (null without the sync run). */
+  syncCpuMsPerFileBeyondFloor: number | null;
+  /** The requests reference's client CPU per small file, in ms (null without it). */
+  requestsCpuMsPerFile: number | null;
+  targets: {
+    smallFilesSpeedup: number | null; wholeRunSpeedup: number | null; smallOk: boolean | null; wholeOk: boolean | null; rssOk: boolean | null;
+    /** At most 1.5 ms of client CPU per small file beyond hashing. */
+    cpuPerFileOk: boolean | null;
+  };
 }
 
 /** A small deterministic PRNG for the file sizes. */
@@ -85,15 +106,18 @@ function sizes(count: number): number[] {
   return Array.from({ length: count }, () => 64 * KiB + Math.floor(next() * (MiB - 64 * KiB)));
 }
 
-function writeFiles(root: string, smallCount: number, largeCount: number): { small: number; large: number } {
+function writeFiles(root: string, smallCount: number, largeCount: number): { small: number; large: number; smallFloor: number } {
   const chunk = Buffer.alloc(8 * MiB);
   let small = 0;
   let large = 0;
+  let smallFloor = 0;
   sizes(smallCount).forEach((size, i) => {
     const dir = join(root, 'small', `d${i % 40}`);
     mkdirSync(dir, { recursive: true });
     randomFillSync(chunk, 0, size);
-    writeFileSync(join(dir, `f${i}.bin`), chunk.subarray(0, size));
+    const data = chunk.subarray(0, size);
+    smallFloor += floorCpuSeconds(data, size <= MiB ? 'tree' : 'tree+sha256');
+    writeFileSync(join(dir, `f${i}.bin`), data);
     small += size;
   });
   mkdirSync(join(root, 'large'), { recursive: true });
@@ -103,7 +127,7 @@ function writeFiles(root: string, smallCount: number, largeCount: number): { sma
     writeFileSync(join(root, 'large', `video${i}.bin`), Buffer.concat(parts));
     large += 64 * MiB;
   }
-  return { small, large };
+  return { small, large, smallFloor };
 }
 
 interface ChildResult {
@@ -112,6 +136,7 @@ interface ChildResult {
   smallSeconds: number;
   totalSeconds: number;
   peakRssBytes: number;
+  cpuSeconds: number;
 }
 
 export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBenchResult> {
@@ -145,11 +170,12 @@ export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBen
       }
       return r;
     };
-    const variants = opts.variants ?? ['sync', 'sequential', 'sequential-pool'];
+    const variants = opts.variants ?? [...ALL_VARIANTS];
     const syncSmall = variants.includes('sync') ? await run('sync', 'small') : undefined;
     const syncAll = variants.includes('sync') ? await run('sync', 'all') : undefined;
     const sequential = variants.includes('sequential') ? await run('sequential', 'all') : undefined;
     const withPool = variants.includes('sequential-pool') ? await run('sequential-pool', 'all') : undefined;
+    const requests = variants.includes('requests') ? await run('requests', 'small') : undefined;
     admin.destroy();
 
     const all = smallCount + largeCount;
@@ -157,36 +183,50 @@ export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBen
     const add = (variant: SyncVariant, scope: SyncBenchRow['scope'], r: ChildResult | undefined, requests: number | null) => {
       if (!r) return;
       const [files, b, seconds] = scope === 'small files' ? [smallCount, bytes.small, r.smallSeconds] : [all, bytes.small + bytes.large, r.totalSeconds];
-      rows.push({ variant, scope, files, bytes: b, seconds, filesPerSecond: files / seconds, mibPerSecond: b / MiB / seconds, peakRssMiB: r.peakRssBytes / MiB, requests });
+      rows.push({ variant, scope, files, bytes: b, seconds, filesPerSecond: files / seconds, mibPerSecond: b / MiB / seconds, peakRssMiB: r.peakRssBytes / MiB, requests, cpuSeconds: r.cpuSeconds });
     };
     add('sync', 'small files', syncSmall, smallCount);
     add('sequential', 'small files', sequential, 3 * smallCount);
     add('sequential-pool', 'small files', withPool, 3 * smallCount);
+    add('requests', 'small files', requests, smallCount);
     add('sync', 'whole run', syncAll, null);
     add('sequential', 'whole run', sequential, null);
     add('sequential-pool', 'whole run', withPool, null);
-    // As for uploads: what is in flight plus 200 MiB: 8 small files of up to 1 MiB, and a 64 MiB
-    // file's 4 parts of 8 MiB in flight plus 2 read ahead.
-    const rssBoundMiB = 8 * 1 + 6 * 8 + 200;
+    // As for uploads: what is in flight plus 200 MiB: up to 64 small files of up to 1 MiB (sync's
+    // probe doubles from 8 to at most 64 on a fast link), and a 64 MiB file's 4 parts of 8 MiB in
+    // flight plus 2 read ahead.
+    const rssBoundMiB = 64 * 1 + 6 * 8 + 200;
     const smallFilesSpeedup = sequential && syncSmall ? sequential.smallSeconds / syncSmall.smallSeconds : null;
     const wholeRunSpeedup = sequential && syncAll ? sequential.totalSeconds / syncAll.totalSeconds : null;
+    const beyondMs = syncSmall ? ((syncSmall.cpuSeconds - bytes.smallFloor) / smallCount) * 1000 : null;
+    const requestsMs = requests ? (requests.cpuSeconds / smallCount) * 1000 : null;
     const result: SyncBenchResult = {
       date: new Date().toISOString(), node: process.version, smallFiles: smallCount, largeFiles: largeCount, rows, rssBoundMiB,
+      smallFloorCpuSeconds: bytes.smallFloor, syncCpuMsPerFileBeyondFloor: beyondMs, requestsCpuMsPerFile: requestsMs,
       targets: {
+        cpuPerFileOk: beyondMs === null ? null : beyondMs <= 1.5,
         smallFilesSpeedup, wholeRunSpeedup, smallOk: smallFilesSpeedup === null ? null : smallFilesSpeedup >= 5,
         wholeOk: wholeRunSpeedup === null ? null : wholeRunSpeedup >= 3,
         rssOk: syncSmall && syncAll ? [syncSmall, syncAll].every((r) => r.peakRssBytes / MiB <= rssBoundMiB) : null,
       },
     };
     print(`sync of ${smallCount} files of 64 KiB - 1 MiB (${(bytes.small / MiB).toFixed(0)} MiB) + ${largeCount} x 64 MiB, loopback local server (own process, data in ${serverParent})`);
-    print('variant     scope        files   seconds   files/s    MiB/s   peak RSS');
+    print('variant     scope        files   seconds   files/s    MiB/s   peak RSS   client CPU s');
     for (const r of rows) {
-      print(`${r.variant.padEnd(11)} ${r.scope.padEnd(12)} ${String(r.files).padStart(5)} ${r.seconds.toFixed(1).padStart(9)} ${r.filesPerSecond.toFixed(1).padStart(9)} ${r.mibPerSecond.toFixed(1).padStart(8)}   ${r.peakRssMiB.toFixed(0)} MiB`);
+      print(`${r.variant.padEnd(11)} ${r.scope.padEnd(12)} ${String(r.files).padStart(5)} ${r.seconds.toFixed(1).padStart(9)} ${r.filesPerSecond.toFixed(1).padStart(9)} ${r.mibPerSecond.toFixed(1).padStart(8)}   ${`${r.peakRssMiB.toFixed(0)} MiB`.padEnd(9)}  ${r.cpuSeconds.toFixed(2)}`);
+    }
+    if (syncSmall) {
+      print(`floor (node:crypto hashing each small file once): ${bytes.smallFloor.toFixed(2)} CPU s; sync's client CPU on the small files ${syncSmall.cpuSeconds.toFixed(2)} s: ` +
+        `${((syncSmall.cpuSeconds / smallCount) * 1000).toFixed(2)} ms per file, ${beyondMs!.toFixed(2)} ms beyond hashing`);
+    }
+    if (requestsMs !== null) {
+      print(`requests alone (SDK UploadArchive of the same files, read and hashed beforehand, ${REFERENCE_CONCURRENCY} in flight): ${requestsMs.toFixed(2)} ms of client CPU per file` +
+        (beyondMs !== null ? `; sync's ${beyondMs.toFixed(2)} ms beyond hashing is ${(beyondMs / requestsMs).toFixed(2)}x it` : ''));
     }
     const yes = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'yes' : 'NO');
     print(`targets: small files >= 5x files/s: ${yes(result.targets.smallOk)} (${smallFilesSpeedup?.toFixed(1) ?? '-'}x); whole run >= 3x faster: ${yes(result.targets.wholeOk)} (${wholeRunSpeedup?.toFixed(1) ?? '-'}x); ` +
-      `sync peak RSS <= ${rssBoundMiB} MiB: ${yes(result.targets.rssOk)}`);
-    if (opts.outDir !== null && variants.length === 3) {
+      `sync peak RSS <= ${rssBoundMiB} MiB: ${yes(result.targets.rssOk)}; <= 1.5 ms client CPU per small file beyond hashing: ${yes(result.targets.cpuPerFileOk)}`);
+    if (opts.outDir !== null && ALL_VARIANTS.every((v) => variants.includes(v))) {
       const outDir = opts.outDir ?? fileURLToPath(new URL('../../bench/results/', import.meta.url));
       mkdirSync(outDir, { recursive: true });
       writeFileSync(join(outDir, 'sync.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -200,19 +240,52 @@ export async function runSyncBench(opts: SyncBenchOptions = {}): Promise<SyncBen
   }
 }
 
+/** The requests reference: one UploadArchive per body, REFERENCE_CONCURRENCY in flight, timed and its CPU counted. */
+async function requestsOnly(client: GlacierClient, bodies: { body: Buffer; hex: string }[]): Promise<{ archives: string[]; seconds: number; cpuSeconds: number }> {
+  const archives: string[] = [];
+  let next = 0;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: REFERENCE_CONCURRENCY }, async () => {
+    for (let i = next++; i < bodies.length; i = next++) {
+      const { body, hex } = bodies[i]!;
+      const out = await client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body, checksum: hex }));
+      archives.push(out.archiveId!);
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { archives, seconds, cpuSeconds: (c.user + c.system) / 1e6 };
+}
+
 /** Child: one measured run. */
 async function runOne(variant: string, scope: string, endpoint: string, root: string, catalog: string): Promise<void> {
   const client = createGlacierClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
   const archives: string[] = [];
   let smallSeconds = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
-  if (variant === 'sync') {
+  if (variant === 'requests') {
+    // Read and hash first (not measured): the clock counts only the SDK's requests.
+    const files = readdirSync(join(root, 'small'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => {
+      const body = readFileSync(join(e.parentPath, e.name));
+      // Small files are one leaf: the tree hash is the SHA-256.
+      const hex = createHash('sha256').update(body).digest('hex');
+      registerChecksums(body, hex, hex);
+      return { body, hex };
+    });
+    const r = await requestsOnly(client, files);
+    archives.push(...r.archives);
+    smallSeconds = r.seconds;
+    process.stdout.write(`${JSON.stringify({ archives, smallSeconds, totalSeconds: smallSeconds, peakRssBytes: peakRssBytes(), cpuSeconds: r.cpuSeconds })}\n`);
+    client.destroy();
+    return;
+  } else if (variant === 'sync') {
     const r = await syncDirectory({ dir: root, vaultName: VAULT, catalog, client, ...(scope === 'small' ? { include: ['small/**'] } : {}) });
     for (const f of r.uploaded) archives.push(f.archiveId);
     smallSeconds = (performance.now() - t0) / 1000;
   } else {
     const pool = variant === 'sequential-pool' ? new HashPool({ threads: defaultHashThreads() }) : undefined;
-    const { readdirSync } = await import('node:fs');
     const list = (sub: string) => readdirSync(join(root, sub), { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
     for (const source of list('small')) archives.push((await uploadArchive({ vaultName: VAULT, source, client, pool })).archiveId);
@@ -221,8 +294,10 @@ async function runOne(variant: string, scope: string, endpoint: string, root: st
     await pool?.destroy();
   }
   const totalSeconds = (performance.now() - t0) / 1000;
+  // Every thread of the process, the pool's workers too.
+  const cpu = process.cpuUsage(c0);
   client.destroy();
-  process.stdout.write(`${JSON.stringify({ archives, smallSeconds, totalSeconds, peakRssBytes: peakRssBytes() })}\n`);
+  process.stdout.write(`${JSON.stringify({ archives, smallSeconds, totalSeconds, peakRssBytes: peakRssBytes(), cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
 }
 
 if (process.argv[1] === SELF) {

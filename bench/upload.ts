@@ -18,7 +18,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, readFileSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +32,8 @@ import { combineTreeHashes } from '../src/hash/index.js';
 import { HashPool } from '../src/pool/index.js';
 import { MultipartUpload, choosePartSize, createGlacierClient, defaultHashThreads, uploadArchive } from '../src/glacier/index.js';
 import { parseSize } from '../src/cli/size.js';
-import { childEnv, peakRssBytes, readLine, serveInChild, stopChild } from './child-process.js';
+import { childEnv, peakRssBytes, processCpuSeconds, readLine, serveInChild, stopChild } from './child-process.js';
+import { fileFloorCpuSeconds } from './floor.js';
 
 const MiB = 1024 * 1024;
 const SELF = fileURLToPath(import.meta.url);
@@ -91,6 +92,8 @@ export interface UploadBenchRow {
   serverCpuSeconds: number | null;
   /** Against the baseline's throughput (null for the baseline itself or without one). */
   speedup: number | null;
+  /** Client CPU over the floor (node:crypto tree hash + SHA-256 of the same bytes, this run). */
+  cpuVsFloor: number;
   checksum: string;
   rounds: number;
 }
@@ -103,8 +106,14 @@ export interface UploadBenchResult {
   partSize: number;
   concurrency: number;
   serverDataDir: string;
+  /** CPU seconds per GiB of node:crypto hashing the file's bytes twice (tree hash, linear SHA-256): the floor. */
+  floorCpuSecondsPerGiB: number;
   rows: UploadBenchRow[];
-  targets: { autoVsBaseline: number | null; autoMeetsThroughput: boolean | null; eventLoopOk: boolean; rssOk: boolean };
+  targets: {
+    autoVsBaseline: number | null; autoMeetsThroughput: boolean | null; eventLoopOk: boolean; rssOk: boolean;
+    /** auto's client CPU over the floor, and whether it is within 1.3x of it. */
+    autoCpuVsFloor: number | null; autoCpuOk: boolean | null;
+  };
 }
 
 interface RunResult {
@@ -117,19 +126,6 @@ interface RunResult {
   cpuSeconds: number;
   serverCpuSeconds: number | null;
   checksum: string;
-}
-
-/** CPU seconds a process has used so far, from /proc (Linux); null where unavailable. */
-function processCpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the whole line (12 and 13 after the name).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
 }
 
 function writeRandomFile(path: string, size: number): void {
@@ -163,6 +159,8 @@ export async function runUploadBench(opts: UploadBenchOptions = {}): Promise<Upl
   try {
     log(`writing ${fileSize / MiB} MiB of random bytes to ${file}`);
     writeRandomFile(file, fileSize);
+    const floorCpuSecondsPerGiB = fileFloorCpuSeconds(file, 'tree+sha256') / (fileSize / (1024 * MiB));
+    log(`floor: node:crypto tree hash + SHA-256 of the file, ${floorCpuSecondsPerGiB.toFixed(2)} CPU s/GiB`);
     server = spawn(process.execPath, [SELF, '--serve', serverDir], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
     const endpoint = JSON.parse(await readLine(server)).endpoint as string;
     log(`local server ${endpoint} (child process ${server.pid})`);
@@ -204,6 +202,7 @@ export async function runUploadBench(opts: UploadBenchOptions = {}): Promise<Upl
         eventLoopP99Ms: Math.max(...mine.map((x) => x.p99Ms)), eventLoopMaxMs: Math.max(...mine.map((x) => x.maxMs)),
         clientCpuSeconds: r.cpuSeconds, serverCpuSeconds: r.serverCpuSeconds,
         speedup: baseline && v !== 'baseline' && v !== 'prehashed' ? mibPerSecond / (fileSize / MiB / baseline.seconds) : null,
+        cpuVsFloor: r.cpuSeconds / (fileSize / (1024 * MiB)) / floorCpuSecondsPerGiB,
         checksum: r.checksum, rounds: mine.length,
       };
     });
@@ -211,8 +210,10 @@ export async function runUploadBench(opts: UploadBenchOptions = {}): Promise<Upl
     const auto = rows.find((r) => r.variant === 'auto');
     const result: UploadBenchResult = {
       date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).availableParallelism(),
-      fileSize, partSize, concurrency, serverDataDir: serverParent, rows,
+      fileSize, partSize, concurrency, serverDataDir: serverParent, floorCpuSecondsPerGiB, rows,
       targets: {
+        autoCpuVsFloor: auto?.cpuVsFloor ?? null,
+        autoCpuOk: auto ? auto.cpuVsFloor <= 1.3 : null,
         autoVsBaseline: auto?.speedup ?? null,
         autoMeetsThroughput: auto?.speedup != null ? auto.speedup >= 1.5 : null,
         eventLoopOk: ours.every((r) => r.eventLoopP99Ms <= 20),
@@ -221,15 +222,19 @@ export async function runUploadBench(opts: UploadBenchOptions = {}): Promise<Upl
     };
 
     print(`upload of ${fileSize / MiB} MiB, ${partSize / MiB} MiB parts, ${concurrency} in flight, loopback local server (own process, data in ${serverParent}), best of ${rounds}`);
-    print('variant    engine  MiB/s    vs baseline  peak RSS (bound)    event loop p99 / max   CPU s client / server');
+    print('variant    engine  MiB/s    vs baseline  peak RSS (bound)    event loop p99 / max   CPU s client / server  client vs floor');
     for (const r of rows) {
       print(`${r.variant.padEnd(10)} ${(r.engine ?? '-').padEnd(7)} ${r.mibPerSecond.toFixed(1).padStart(7)}  ` +
         `${(r.speedup === null ? '-' : `${r.speedup.toFixed(2)}x`).padStart(11)}  ` +
         `${`${r.peakRssMiB.toFixed(0)} MiB (${r.rssBoundMiB.toFixed(0)})`.padEnd(18)}  ` +
         `${`${r.eventLoopP99Ms.toFixed(1)} / ${r.eventLoopMaxMs.toFixed(1)} ms`.padEnd(21)}  ` +
-        `${r.clientCpuSeconds.toFixed(1)} / ${r.serverCpuSeconds === null ? '-' : r.serverCpuSeconds.toFixed(1)}`);
+        `${`${r.clientCpuSeconds.toFixed(1)} / ${r.serverCpuSeconds === null ? '-' : r.serverCpuSeconds.toFixed(1)}`.padEnd(21)}  ${r.cpuVsFloor.toFixed(2)}x`);
     }
+    const pre = rows.find((r) => r.variant === 'prehashed');
+    print(`floor (node:crypto tree hash + SHA-256 of the same bytes): ${floorCpuSecondsPerGiB.toFixed(2)} CPU s/GiB` +
+      (pre ? `; prehashed (sending alone, no hashing) ${pre.cpuVsFloor.toFixed(2)}x of it, so floor + sending = ${(1 + pre.cpuVsFloor).toFixed(2)}x` : ''));
     print(`targets: auto >= 1.5x baseline: ${fmt(result.targets.autoMeetsThroughput)} (${auto?.speedup?.toFixed(2) ?? '-'}x); ` +
+      `client CPU <= 1.3x floor: ${fmt(result.targets.autoCpuOk)} (${result.targets.autoCpuVsFloor?.toFixed(2) ?? '-'}x); ` +
       `event loop p99 <= 20 ms: ${fmt(result.targets.eventLoopOk)}; RSS within bound: ${fmt(result.targets.rssOk)}`);
 
     if (opts.outDir !== null) {

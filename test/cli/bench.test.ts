@@ -24,6 +24,10 @@ describe('bench (the combined report)', () => {
       expect(Object.keys(latest.suites).sort()).toEqual(['pool', 'upload']);
       expect(latest.errors).toEqual({});
       expect(latest.rows.every((row: { mibPerSecond: number | null }) => row.mibPerSecond === null || row.mibPerSecond > 0)).toBe(true);
+      // Issue 18.3's floor is measured in the run, and each upload row is set against it.
+      expect(latest.suites.upload.floorCpuSecondsPerGiB).toBeGreaterThan(0);
+      for (const row of latest.suites.upload.rows) expect(row.cpuVsFloor).toBeGreaterThan(0);
+      expect(r.stderr).toMatch(/floor \(node:crypto tree hash \+ SHA-256 of the same bytes\): [\d.]+ CPU s\/GiB; prehashed/);
 
       const svg = await readFile(join(dir, 'chart.svg'), 'utf8');
       expect(svg.startsWith('<svg')).toBe(true);
@@ -39,6 +43,25 @@ describe('bench (the combined report)', () => {
       await cleanup();
     }
   }, 240_000); // several benchmark suites in child processes: slow on a loaded 2-core machine
+
+  it('download: the fetch reference, the one-pass floor and the write cost are measured in the same run', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const r = await runCli(['bench', '--quick', '--size', '8MiB', '--only', 'download', '--out', dir]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^\| download +\| reference: the ranged GetJobOutput requests alone, nothing hashed or written +\| +[\d.]+ \|/m);
+      expect(r.stdout).toMatch(/^\| download +\| downloadArchive \(verified chunks\) +\| +[\d.]+ \| .*the one-pass hashing floor/m);
+      const download = JSON.parse(await readFile(join(dir, 'latest.json'), 'utf8')).suites.download;
+      expect(download.rows.map((row: { variant: string }) => row.variant)).toEqual(['baseline', 'ours', 'fetch']);
+      expect(download.floorCpuSecondsPerGiB).toBeGreaterThan(0);
+      expect(download.writeCpuSecondsPerGiB).toBeGreaterThan(0);
+      // floor + fetch + write, each measured: more than the floor alone.
+      expect(download.floorFetchWriteVsFloor).toBeGreaterThan(1);
+      expect(typeof download.targets.cpuVsFloor).toBe('boolean');
+    } finally {
+      await cleanup();
+    }
+  }, 240_000);
 
   it('a README without the markers is refused before anything is measured', async () => {
     const { dir, cleanup } = await tempDir();
