@@ -1,4 +1,5 @@
 /** What copying one archive needs, shared by the S3 and directory destinations. */
+import { setMaxListeners } from 'node:events';
 import type { GlacierClient } from '@aws-sdk/client-glacier';
 import type { HashPool } from '../pool/pool.js';
 import { MiB } from '../glacier/part-size.js';
@@ -62,3 +63,18 @@ export function chunkTarget(ctx: CopyContext, a: CopyArchive): ChunkTarget {
 }
 
 export const MIN_CHUNK = 8 * MiB;
+
+/** Abort listeners one request in flight may hold on a signal (the SDKs' retry race and HTTP handler, our timeouts). */
+export const ABORT_LISTENERS_PER_REQUEST = 4;
+
+/**
+ * The signal one archive's parts run under: the run's, or `stop` once a part failed. Each part in
+ * flight listens on it, so the limit is raised past Node's default of 10, whose leak warning would
+ * be a false alarm here.
+ */
+export function archiveSignal(ctx: CopyContext): { stop: AbortController; signal: AbortSignal } {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, stop.signal]);
+  setMaxListeners(ABORT_LISTENERS_PER_REQUEST * (ctx.slots.count + 2), signal);
+  return { stop, signal };
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { combineChunkTreeHashes } from '../glacier/download/chunk-plan.js';
 import { UnsafeDestinationError } from '../glacier/download/download-errors.js';
 import { archiveMismatch } from './errors.js';
-import { chunkTarget, partSizeFor, type CopyArchive, type CopyContext, type CopyResult } from './copy-context.js';
+import { archiveSignal, chunkTarget, partSizeFor, type CopyArchive, type CopyContext, type CopyResult } from './copy-context.js';
 import { fetchChunk } from './fetch-chunk.js';
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException)?.code;
@@ -65,8 +65,7 @@ export async function copyToDir(ctx: CopyContext, root: string, a: CopyArchive):
     const partSize = partSizeFor(a.size, ctx.chunkSize);
     const count = Math.ceil(a.size / partSize);
     const hashes: { first: number; size: number; treeHash: string }[] = new Array(count);
-    const stop = new AbortController();
-    const signal = AbortSignal.any([ctx.signal, stop.signal]);
+    const { stop, signal } = archiveSignal(ctx);
     const target = chunkTarget(ctx, a);
     const tasks: Promise<void>[] = [];
     let failure: unknown;

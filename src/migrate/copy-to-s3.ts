@@ -12,7 +12,7 @@ import {
 import { combineChunkTreeHashes } from '../glacier/download/chunk-plan.js';
 import { withRetries, isRetryableError } from '../glacier/retry.js';
 import { archiveMismatch } from './errors.js';
-import { chunkTarget, partSizeFor, type CopyArchive, type CopyContext, type CopyResult } from './copy-context.js';
+import { archiveSignal, chunkTarget, partSizeFor, type CopyArchive, type CopyContext, type CopyResult } from './copy-context.js';
 import { fetchChunk, type Held } from './fetch-chunk.js';
 
 export interface S3Target {
@@ -155,8 +155,7 @@ async function multipart(ctx: CopyContext, t: S3Target, a: CopyArchive, partSize
   const recorded = ctx.state.inFlight(a.archiveId)?.parts ?? new Map();
   const count = Math.ceil(a.size / partSize);
   const done: DonePart[] = new Array(count);
-  const stop = new AbortController();
-  const signal = AbortSignal.any([ctx.signal, stop.signal]);
+  const { stop, signal } = archiveSignal(ctx);
   const target = chunkTarget(ctx, a);
   const tasks: Promise<void>[] = [];
   let failure: unknown;

@@ -5,6 +5,7 @@
  * buffers. Every step is in the state file first, so a rerun continues where a run stopped.
  * Nothing is ever deleted from the vault.
  */
+import { setMaxListeners } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createGlacierClient } from '../glacier/client.js';
@@ -13,9 +14,9 @@ import { DEFAULT_REQUEST_TIMEOUT_MS } from '../glacier/client.js';
 import { HashPool } from '../pool/pool.js';
 import { lockJournal } from '../lock-file.js';
 import { MiB } from '../glacier/part-size.js';
-import type { CopyContext } from './copy-context.js';
+import { ABORT_LISTENERS_PER_REQUEST, type CopyContext } from './copy-context.js';
 import { useUnsignedPayload, type S3Target } from './copy-to-s3.js';
-import { MigrationRun } from './migration-run.js';
+import { archivesInFlight, MigrationRun } from './migration-run.js';
 import { preparePlan, type Prepared } from './prepare.js';
 import type { MigrationReport } from './report.js';
 import { DEFAULT_OUTPUT_TTL_MS, DEFAULT_RENEW_BEFORE_MS, type RetrievalContext } from './retrieval.js';
@@ -66,6 +67,9 @@ export async function migrateVault(o: MigrateVaultOptions): Promise<MigrationRep
     const chunkSize = o.chunkSize ?? DEFAULT_CHUNK;
     const concurrency = o.concurrency ?? DEFAULT_CONCURRENCY;
     const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    // Every archive and part in flight listens on the run's signal: Node's default of 10 listeners
+    // would print a leak warning that is none at --concurrency 4 (16 archives at once).
+    setMaxListeners(ABORT_LISTENERS_PER_REQUEST * (archivesInFlight(concurrency) + concurrency + 4), signal, local.signal);
     const progress: MigrateProgress = { phase: 'copying', archivesTotal: plan.summary.archives, archivesDone: 0, archivesFailed: 0, bytesTotal: plan.summary.bytes, bytesDone: 0, staged: 0 };
     const tell = () => o.onProgress?.({ ...progress });
     const ctx: CopyContext = {

@@ -21,6 +21,11 @@ import { MigrationState, Stage } from './state.js';
 const ARCHIVES_PER_PART_SLOT = 4;
 const MAX_ARCHIVES_IN_FLIGHT = 256;
 
+/** How many archives a run copies at once (its lanes). */
+export function archivesInFlight(concurrency: number): number {
+  return Math.min(concurrency * ARCHIVES_PER_PART_SLOT, MAX_ARCHIVES_IN_FLIGHT);
+}
+
 /** How often a copy that lost its job's output starts a new job and goes on. */
 const MAX_JOB_RESTARTS = 3;
 
@@ -60,7 +65,7 @@ export class MigrationRun {
     // More archives than parts in flight: a small archive holds only its own bytes of the memory
     // bound (Slots), and copying it is mostly round trips (job output, PutObject, state), so several
     // per part slot keep the link busy; large archives simply wait for their parts' bytes.
-    const lanes = Array.from({ length: Math.min(this.s.concurrency * ARCHIVES_PER_PART_SLOT, MAX_ARCHIVES_IN_FLIGHT) }, () => this.lane());
+    const lanes = Array.from({ length: archivesInFlight(this.s.concurrency) }, () => this.lane());
     const results = await Promise.allSettled([this.stageAll(), ...lanes]);
     const firstError = results.find((x) => x.status === 'rejected') as PromiseRejectedResult | undefined;
     if (firstError) {

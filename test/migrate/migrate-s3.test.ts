@@ -85,3 +85,30 @@ describe('migrateVault to S3', () => {
     for (const u of uploaded) expect(readFileSync(join(dir, expectedKey(u, ''))).equals(u.data)).toBe(true);
   }, 120_000);
 });
+
+describe('migrateVault with many archives in flight', () => {
+  it('copies 40 small archives at 16 at once without a listener-leak warning', async () => {
+    const many = await setupMigrate({}, 'many-vault', 'many-bucket');
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const specs = Array.from({ length: 40 }, (_, i) => ({ description: `small/${i}.bin`, size: 2000 + i }));
+      const up = await uploadAll(many, specs);
+      // Default concurrency 4: 16 archives copied at once, each request listening on the run's signal.
+      const r = await migrateVault({
+        vaultName: many.vaultName, client: many.client, pool: many.pool, tier: 'Standard', wait: { pollInterval: 20 },
+        destination: { bucket: many.bucket, prefix: '', client: many.s3 }, state: join(many.dir, 'many.state.jsonl'),
+      });
+      expect(r.failures).toEqual([]);
+      expect(r.copied).toBe(40);
+      expect((await getObject(many.s3, many.bucket, 'small/39.bin')).equals(up[39]!.data)).toBe(true);
+      // Warnings are emitted on the next tick.
+      await new Promise((res) => setImmediate(res));
+      expect(warnings.filter((w) => /MaxListeners/.test(w))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await many.close();
+    }
+  }, 120_000);
+});
